@@ -1,0 +1,1 @@
+"""Shared kernel: quantities and units, exact decimals, ids, clock, canonical JSON, domain errors."""

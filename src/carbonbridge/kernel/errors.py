@@ -1,0 +1,145 @@
+"""Domain errors: a small hierarchy every context extends.
+
+Each error class carries a stable ``code`` (used in the problem+json ``type`` URI and the docs
+page ``docs/errors.md#<code>``), an HTTP status and bilingual titles. Instances carry a ``detail``
+sentence and, for invalid input, a list of :class:`FieldIssue` naming the field, the value and why.
+
+The API renders these as RFC 9457 problem+json (``platform/problems.py``); the CLI prints one line
+and exits non-zero.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import ClassVar
+
+
+@dataclass(frozen=True)
+class FieldIssue:
+    """One thing wrong with one input field.
+
+    ``location`` is the path to the field (e.g. ``("rows", 3, "unit")``; CSV rows are 1-based as a
+    spreadsheet user counts them, the header being row 1).
+    """
+
+    location: tuple[str | int, ...]
+    value: object
+    reason: str
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "location": list(self.location),
+            "value": _jsonable(self.value),
+            "reason": self.reason,
+        }
+
+
+def _jsonable(value: object) -> object:
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    return str(value)
+
+
+@dataclass
+class CarbonbridgeError(Exception):
+    """Base of every domain error. Not raised directly."""
+
+    detail: str
+    issues: list[FieldIssue] = field(default_factory=list)
+
+    code: ClassVar[str] = "error"
+    status: ClassVar[int] = 500
+    title_en: ClassVar[str] = "Internal error"
+    title_zh: ClassVar[str] = "内部错误"
+
+    def __str__(self) -> str:
+        if not self.issues:
+            return self.detail
+        first = self.issues[0]
+        where = ".".join(str(p) for p in first.location)
+        more = f" (+{len(self.issues) - 1} more)" if len(self.issues) > 1 else ""
+        return f"{self.detail}: {where}={first.value!r}: {first.reason}{more}"
+
+
+class InvalidInput(CarbonbridgeError):
+    """The request or file is malformed or violates a rule; nothing was changed."""
+
+    code = "invalid-input"
+    status = 422
+    title_en = "Invalid input"
+    title_zh = "输入无效"
+
+
+class NotFound(CarbonbridgeError):
+    """The named thing does not exist (or is not visible to the caller)."""
+
+    code = "not-found"
+    status = 404
+    title_en = "Not found"
+    title_zh = "未找到"
+
+
+class Conflict(CarbonbridgeError):
+    """The request is well-formed but conflicts with the current state."""
+
+    code = "conflict"
+    status = 409
+    title_en = "Conflict with current state"
+    title_zh = "与当前状态冲突"
+
+
+class Unauthenticated(CarbonbridgeError):
+    """No valid credentials were presented."""
+
+    code = "unauthenticated"
+    status = 401
+    title_en = "Authentication required"
+    title_zh = "需要身份验证"
+
+
+class Forbidden(CarbonbridgeError):
+    """The caller's role or organisation does not allow this."""
+
+    code = "forbidden"
+    status = 403
+    title_en = "Forbidden"
+    title_zh = "无权操作"
+
+
+class DependencyUnavailable(CarbonbridgeError):
+    """A service the platform depends on (database, file store) cannot be reached."""
+
+    code = "dependency-unavailable"
+    status = 503
+    title_en = "Dependency unavailable"
+    title_zh = "依赖服务不可用"
+
+
+class FactorNotFound(NotFound):
+    """No emission factor matches what a calculation needs. Never guessed: the detail names
+    the dataset, activity, gas, region and year that were looked for."""
+
+    code = "factor-not-found"
+    title_en = "Emission factor not found"
+    title_zh = "未找到排放因子"
+
+
+class UnitMismatch(InvalidInput):
+    """A quantity's unit is unknown or not convertible to the unit a factor needs."""
+
+    code = "unit-mismatch"
+    title_en = "Incompatible unit"
+    title_zh = "单位不兼容"
+
+
+def all_error_types() -> list[type[CarbonbridgeError]]:
+    """Every concrete error class, for the contract test that checks codes and docs."""
+    seen: list[type[CarbonbridgeError]] = []
+    stack: list[type[CarbonbridgeError]] = [CarbonbridgeError]
+    while stack:
+        cls = stack.pop()
+        for sub in cls.__subclasses__():
+            if sub not in seen:
+                seen.append(sub)
+                stack.append(sub)
+    return seen

@@ -1,0 +1,26 @@
+from decimal import Decimal
+
+import pytest
+
+from carbonbridge.kernel.errors import UnitMismatch
+from carbonbridge.kernel.units import conversion_factor, is_compatible
+
+
+def test_energy_conversion_is_exact() -> None:
+    assert conversion_factor("MWh", "kWh") == Decimal(1000)
+    assert conversion_factor("GJ", "TJ") == Decimal("0.001")
+
+
+def test_normal_cubic_metre_is_not_a_cubic_metre() -> None:
+    with pytest.raises(UnitMismatch, match="cannot convert Nm3 to m"):
+        conversion_factor("Nm3", "m^3")
+
+
+def test_unknown_unit_names_the_text() -> None:
+    with pytest.raises(UnitMismatch, match="unknown unit 'furlongs_of_gas'"):
+        conversion_factor("furlongs_of_gas", "kg")
+
+
+def test_mass_is_not_volume() -> None:
+    assert not is_compatible("L", "kg")
+    assert is_compatible("L", "m^3")
