@@ -1,0 +1,136 @@
+"""Factor-library domain types. Format of the package data: ``docs/factor-datasets.md``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from enum import StrEnum
+
+
+class Parameter(StrEnum):
+    """What a factor row's value is."""
+
+    EMISSION_FACTOR = "ef"
+    NET_CALORIFIC_VALUE = "ncv"
+    CARBON_CONTENT = "cc"
+    OXIDATION_FACTOR = "of"
+    GWP = "gwp"
+    MASS_FRACTION = "mass_fraction"
+    DENSITY = "density"
+
+
+class Confidence(StrEnum):
+    CONFIRMED = "confirmed"
+    VERIFY = "verify"
+
+
+class GwpSet(StrEnum):
+    """IPCC assessment report whose 100-year GWPs convert gases to CO2e."""
+
+    AR4 = "AR4"
+    AR5 = "AR5"
+    AR6 = "AR6"
+
+
+#: Greenhouse gases reported individually (Kyoto basket); fluorinated gases by their own name.
+KYOTO_GAS_GROUPS: dict[str, str] = {"CO2": "CO2", "CH4": "CH4", "N2O": "N2O", "SF6": "SF6", "NF3": "NF3"}
+
+#: Co-pollutants computed alongside greenhouse gases (pollution and carbon co-control).
+CO_POLLUTANTS: frozenset[str] = frozenset({"SO2", "NOx", "PM10", "PM2.5", "PM"})
+
+
+def gas_group(gas: str) -> str:
+    """The reporting group of a gas: CO2, CH4, N2O, HFCs, PFCs, SF6, NF3, CO2e or a co-pollutant.
+
+    >>> gas_group("HFC-134a"), gas_group("PFC-14"), gas_group("CH4")
+    ('HFCs', 'PFCs', 'CH4')
+    """
+    if gas.startswith("HFC"):
+        return "HFCs"
+    if gas.startswith("PFC"):
+        return "PFCs"
+    return KYOTO_GAS_GROUPS.get(gas, gas)
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """A published factor set at one version (errata are new versions)."""
+
+    id: str
+    version: str
+    publisher: str
+    title: str
+    year: int
+    url: str
+    licence: str
+    supersedes: str | None = None
+    notes: str = ""
+
+    @property
+    def ref(self) -> str:
+        """``id@version``, the key every result records."""
+        return f"{self.id}@{self.version}"
+
+
+@dataclass(frozen=True)
+class Factor:
+    """One published value with its full provenance."""
+
+    dataset: Dataset
+    row_id: str
+    parameter: Parameter
+    activity: str
+    gas: str | None
+    value: Decimal
+    unit: str
+    region: str = "*"
+    year: int | None = None
+    applies: tuple[int, int] | None = None
+    sector: str | None = None
+    variant: str | None = None
+    table: str = ""
+    note: str = ""
+    confidence: Confidence = Confidence.CONFIRMED
+
+    @property
+    def key(self) -> str:
+        """Globally unique key: ``dataset@version#row_id``."""
+        return f"{self.dataset.ref}#{self.row_id}"
+
+    def citation(self) -> str:
+        """Human-readable source line, e.g. ``IPCC, 2006 IPCC Guidelines ..., Vol.2 Ch.1 Table 1.4``."""
+        parts = [self.dataset.publisher, self.dataset.title, self.table]
+        return ", ".join(p for p in parts if p)
+
+
+@dataclass(frozen=True)
+class FactorQuery:
+    """What a calculation needs: e.g. the CO2 ``ef`` of ``fuel.natural_gas`` in ``CN-HI`` for 2024."""
+
+    parameter: Parameter
+    activity: str
+    gas: str | None = None
+    region: str = "*"
+    year: int | None = None
+    sector: str | None = None
+    variant: str | None = None
+    #: datasets to search in priority order (``id`` or ``id@version``); empty = all loaded ones
+    datasets: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Rejected:
+    """A candidate the resolver did not choose, and why."""
+
+    factor: Factor
+    reason: str
+
+
+@dataclass(frozen=True)
+class Resolution:
+    """The chosen factor and the rule that chose it (the answer to ``explain``)."""
+
+    query: FactorQuery
+    factor: Factor
+    rule: str
+    rejected: tuple[Rejected, ...] = field(default=())
