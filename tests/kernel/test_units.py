@@ -24,3 +24,8 @@ def test_unknown_unit_names_the_text() -> None:
 def test_mass_is_not_volume() -> None:
     assert not is_compatible("L", "kg")
     assert is_compatible("L", "m^3")
+
+
+def test_scaled_publisher_unit_parses() -> None:
+    """China MEE prints natural-gas NCV per 10^4 Nm3 (e.g. 389.31 GJ/10^4 Nm3)."""
+    assert conversion_factor("GJ/(10^4 Nm3)", "GJ/Nm3") == Decimal("0.0001")

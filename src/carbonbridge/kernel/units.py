@@ -38,23 +38,32 @@ def registry() -> pint.UnitRegistry:  # type: ignore[type-arg]
 
 
 @lru_cache(maxsize=512)
-def parse_unit(text: str) -> pint.Unit:
-    """Parse a unit string (``"kWh"``, ``"t"``, ``"10^4 Nm3"`` is not a unit: see ``scaled_unit``).
+def parse_unit(text: str) -> pint.Quantity:  # type: ignore[type-arg]
+    """Parse a unit string into a pint quantity of magnitude 1 or a scale.
 
-    Raises :class:`UnitMismatch` naming the text when pint does not know it.
+    Scaled units as publishers print them are accepted: ``"GJ/(10^4 Nm3)"`` (China MEE natural
+    gas NCV) parses as 10^-4 GJ/Nm3. Raises :class:`UnitMismatch` naming the text when pint does
+    not know it.
     """
     reg = registry()
     cleaned = text.strip()
     if not cleaned:
         raise UnitMismatch("unit is empty", [FieldIssue(("unit",), text, "a unit is required")])
+    expression = cleaned.replace("·", "*").replace("³", "**3").replace("^", "**")
+    if expression in {"1", "dimensionless", "fraction"}:
+        return reg.Quantity(Decimal(1), "dimensionless")
     try:
-        unit = reg.parse_units(cleaned.replace("·", "*").replace("³", "**3"))
+        quantity = reg.parse_expression(expression)
     except (pint.errors.UndefinedUnitError, pint.errors.DefinitionSyntaxError, ValueError,
-            AttributeError, TypeError, SyntaxError) as exc:
+            AttributeError, TypeError, SyntaxError, KeyError) as exc:
         raise UnitMismatch(
             f"unknown unit {cleaned!r}", [FieldIssue(("unit",), text, f"unknown unit: {exc}")]
         ) from exc
-    return unit
+    if not isinstance(quantity, reg.Quantity):
+        raise UnitMismatch(
+            f"unknown unit {cleaned!r}", [FieldIssue(("unit",), text, "a number is not a unit")]
+        )
+    return quantity
 
 
 def conversion_factor(from_unit: str, to_unit: str) -> Decimal:
@@ -63,11 +72,10 @@ def conversion_factor(from_unit: str, to_unit: str) -> Decimal:
     Raises :class:`UnitMismatch` when the two have different dimensions (e.g. ``L`` to ``kg``:
     that needs a density, which is domain knowledge, not a unit conversion).
     """
-    reg = registry()
     src = parse_unit(from_unit)
     dst = parse_unit(to_unit)
     try:
-        value = reg.Quantity(Decimal(1), src).to(dst).magnitude
+        value = (src / dst).to("dimensionless").magnitude
     except pint.errors.DimensionalityError as exc:
         raise UnitMismatch(
             f"cannot convert {from_unit} to {to_unit}",
