@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import StrEnum
+from typing import Protocol
 
 
 class Parameter(StrEnum):
@@ -134,3 +135,19 @@ class Resolution:
     factor: Factor
     rule: str
     rejected: tuple[Rejected, ...] = field(default=())
+
+
+class FactorResolver(Protocol):
+    """Anything that answers "which factor, and why" (``factors.resolution.FactorLibrary``).
+
+    ``resolve`` raises :class:`carbonbridge.kernel.errors.FactorNotFound` naming what is missing;
+    it never guesses. GWPs are resolved as ``FactorQuery(Parameter.GWP, "gwp", gas=..., variant="AR6")``
+    and refrigerant blend compositions as ``FactorQuery(Parameter.MASS_FRACTION, "refrigerant.R-410A")``
+    through :meth:`resolve_all`.
+    """
+
+    def resolve(self, query: FactorQuery) -> Resolution: ...
+
+    def resolve_all(self, query: FactorQuery) -> tuple[Resolution, ...]:
+        """Every row matching ``query`` from the single best dataset (e.g. all gases of a blend)."""
+        ...
