@@ -34,7 +34,13 @@ class GwpSet(StrEnum):
 
 
 #: Greenhouse gases reported individually (Kyoto basket); fluorinated gases by their own name.
-KYOTO_GAS_GROUPS: dict[str, str] = {"CO2": "CO2", "CH4": "CH4", "N2O": "N2O", "SF6": "SF6", "NF3": "NF3"}
+KYOTO_GAS_GROUPS: dict[str, str] = {
+    "CO2": "CO2",
+    "CH4": "CH4",
+    "N2O": "N2O",
+    "SF6": "SF6",
+    "NF3": "NF3",
+}
 
 #: Co-pollutants computed alongside greenhouse gases (pollution and carbon co-control).
 CO_POLLUTANTS: frozenset[str] = frozenset({"SO2", "NOx", "PM10", "PM2.5", "PM"})

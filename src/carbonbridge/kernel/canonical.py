@@ -30,7 +30,7 @@ def _plain(value: object) -> object:
 
 def canonical_json(value: object) -> bytes:
     """RFC 8785 bytes of ``value`` (Decimals as strings, datetimes as ISO 8601)."""
-    return bytes(rfc8785.dumps(_plain(value)))
+    return bytes(rfc8785.dumps(_plain(value)))  # type: ignore[arg-type]
 
 
 def sha256_hex(data: bytes) -> str:

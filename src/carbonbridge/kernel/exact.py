@@ -25,7 +25,9 @@ def to_decimal(value: object, *, field: str = "value") -> Decimal:
     Raises :class:`InvalidInput` naming ``field`` when the value is not a finite number.
     """
     if isinstance(value, bool):
-        raise InvalidInput(f"{field} is not a number", [FieldIssue((field,), value, "a boolean is not a number")])
+        raise InvalidInput(
+            f"{field} is not a number", [FieldIssue((field,), value, "a boolean is not a number")]
+        )
     if isinstance(value, Decimal):
         result = value
     elif isinstance(value, int):

@@ -54,8 +54,15 @@ def parse_unit(text: str) -> pint.Quantity:  # type: ignore[type-arg]
         return reg.Quantity(Decimal(1), "dimensionless")
     try:
         quantity = reg.parse_expression(expression)
-    except (pint.errors.UndefinedUnitError, pint.errors.DefinitionSyntaxError, ValueError,
-            AttributeError, TypeError, SyntaxError, KeyError) as exc:
+    except (
+        pint.errors.UndefinedUnitError,
+        pint.errors.DefinitionSyntaxError,
+        ValueError,
+        AttributeError,
+        TypeError,
+        SyntaxError,
+        KeyError,
+    ) as exc:
         raise UnitMismatch(
             f"unknown unit {cleaned!r}", [FieldIssue(("unit",), text, f"unknown unit: {exc}")]
         ) from exc

@@ -1,0 +1,66 @@
+# carbonbridge — one target per everyday task. Everything a fresh machine lacks is installed here:
+# a virtualenv with the locked packages (uv, hashes checked) and Debian's chromium for browser tests.
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+UV := $(BIN)/uv
+UV_VERSION := 0.13.9
+PYTEST := $(BIN)/python -m pytest
+# pytest exits 5 when a marker selects no tests; that is not a failure of a suite
+ALLOW_EMPTY := rc=$$?; if [ $$rc -eq 5 ]; then rc=0; fi; exit $$rc
+
+.PHONY: run test lint bench migrate install install-dev chromium test-slow test-spark format
+
+run: $(VENV)/.run-installed  ## install, migrate, load the demo region, serve on :8000
+	$(BIN)/carbonbridge serve --demo --host 127.0.0.1 --port 8000
+
+test: $(VENV)/.dev-installed chromium  ## the whole suite on SQLite and PostgreSQL, browser tests included
+	$(PYTEST) -m "not slow and not spark" -n 2 --dist loadgroup -q
+
+test-slow: $(VENV)/.dev-installed  ## long suites CI runs after `make test`
+	$(PYTEST) -m "slow" -q; $(ALLOW_EMPTY)
+
+test-spark: $(VENV)/.ci-installed  ## the bulk engine on Apache Spark in local mode
+	$(PYTEST) -m "spark" -q; $(ALLOW_EMPTY)
+
+lint: $(VENV)/.dev-installed  ## ruff, import contracts, mypy strict
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/lint-imports
+	$(BIN)/mypy
+
+format: $(VENV)/.dev-installed
+	$(BIN)/ruff format src tests benchmarks
+	$(BIN)/ruff check --fix src tests benchmarks
+
+bench: $(VENV)/.dev-installed  ## performance figures named in the issues (printed, not asserted)
+	for b in benchmarks/bench_*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
+
+migrate: $(VENV)/.run-installed
+	$(BIN)/carbonbridge migrate
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check "uv==$(UV_VERSION)"
+
+$(VENV)/.run-installed: requirements/run.lock pyproject.toml | $(BIN)/python
+	$(UV) pip install --quiet --python $(BIN)/python -r requirements/run.lock
+	$(UV) pip install --quiet --python $(BIN)/python --no-deps -e .
+	touch $@
+
+$(VENV)/.dev-installed: requirements/dev.lock pyproject.toml | $(BIN)/python
+	$(UV) pip install --quiet --python $(BIN)/python -r requirements/dev.lock
+	$(UV) pip install --quiet --python $(BIN)/python --no-deps -e .
+	touch $@ $(VENV)/.run-installed
+
+$(VENV)/.ci-installed: requirements/ci.lock pyproject.toml | $(BIN)/python
+	$(UV) pip install --quiet --python $(BIN)/python -r requirements/ci.lock
+	$(UV) pip install --quiet --python $(BIN)/python --no-deps -e .
+	touch $@ $(VENV)/.dev-installed $(VENV)/.run-installed
+
+chromium:  ## Debian's chromium for the browser tests, when absent
+	@command -v chromium >/dev/null 2>&1 || { \
+	  echo "installing Debian chromium for browser tests"; \
+	  (apt-get install -y -q chromium >/dev/null 2>&1 || \
+	   (apt-get update -q >/dev/null && apt-get install -y -q chromium >/dev/null)); }

@@ -1,0 +1,1 @@
+"""The synthetic demo region (a tourism county in Hainan): labelled synthetic everywhere."""

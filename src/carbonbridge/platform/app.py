@@ -1,0 +1,60 @@
+"""The FastAPI application: mounts every context's API under ``/api/v1`` and its web pages."""
+
+from __future__ import annotations
+
+from importlib import resources
+from pathlib import Path
+
+from fastapi import APIRouter, FastAPI
+from fastapi.staticfiles import StaticFiles
+from sqlalchemy.engine import Engine
+
+from carbonbridge.platform import problems
+from carbonbridge.platform import web as shell
+from carbonbridge.platform.api import router as platform_router
+from carbonbridge.platform.db import make_engine, session_factory
+from carbonbridge.platform.optional import optional_module
+from carbonbridge.platform.settings import Settings, get_settings
+
+#: contexts that contribute ``api.router`` and/or ``web.router`` (imported when present)
+CONTEXTS = ("factors", "accounting", "ledger")
+
+
+def _optional_router(module: str) -> APIRouter | None:
+    mod = optional_module(module)
+    if mod is None:
+        return None
+    router: APIRouter = mod.router
+    return router
+
+
+def create_app(settings: Settings | None = None, engine: Engine | None = None) -> FastAPI:
+    """Build the app; the engine is created once here, never per request."""
+    settings = settings or get_settings()
+    engine = engine or make_engine(settings.resolved_database_url())
+    app = FastAPI(
+        title="carbonbridge",
+        version="0.1.0",
+        description="Regional carbon management platform: MRV, transparency log, credits, markets.",
+        openapi_url="/api/v1/openapi.json",
+        docs_url="/docs",
+    )
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.sessions = session_factory(engine)
+    problems.install(app)
+    api = APIRouter(prefix="/api/v1")
+    api.include_router(platform_router)
+    for context in CONTEXTS:
+        router = _optional_router(f"carbonbridge.{context}.api")
+        if router is not None:
+            api.include_router(router)
+    app.include_router(api)
+    app.include_router(shell.router)
+    for context in CONTEXTS:
+        router = _optional_router(f"carbonbridge.{context}.web")
+        if router is not None:
+            app.include_router(router)
+    static = Path(str(resources.files("carbonbridge.platform"))) / "static"
+    app.mount("/static", StaticFiles(directory=static), name="static")
+    return app

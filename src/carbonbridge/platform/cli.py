@@ -1,0 +1,127 @@
+"""The ``carbonbridge`` command: the CLI root that mounts every context's commands.
+
+Errors print in one line (``error[<code>]: ...``) and exit non-zero; long jobs show a Rich progress bar.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from carbonbridge.kernel.errors import CarbonbridgeError
+from carbonbridge.platform.db import make_engine, session_factory, unit_of_work
+from carbonbridge.platform.identity import Role, create_user, issue_token
+from carbonbridge.platform.migrate import upgrade
+from carbonbridge.platform.optional import optional_module
+from carbonbridge.platform.settings import get_settings
+
+app = typer.Typer(
+    name="carbonbridge",
+    help="Regional carbon management platform / 碳管理数字平台",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+users = typer.Typer(help="Users and API tokens / 用户与令牌", no_args_is_help=True)
+app.add_typer(users, name="users")
+
+console = Console()
+err = Console(stderr=True)
+
+#: contexts contributing a Typer sub-app ``cli.app`` named ``cli.NAME``
+CLI_CONTEXTS = ("factors", "accounting", "ledger", "demo")
+
+
+def _mount_contexts() -> None:
+    for context in CLI_CONTEXTS:
+        mod = optional_module(f"carbonbridge.{context}.cli")
+        if mod is None:
+            continue
+        for name, sub in getattr(mod, "COMMANDS", {}).items():
+            app.add_typer(sub, name=name)
+
+
+def database() -> tuple[object, object]:
+    """The engine and session factory of the configured database, migrated to head."""
+    engine = make_engine(get_settings().resolved_database_url())
+    upgrade(engine)
+    return engine, session_factory(engine)
+
+
+@app.command()
+def migrate() -> None:
+    """Apply database migrations / 升级数据库结构."""
+    settings = get_settings()
+    engine = make_engine(settings.resolved_database_url())
+    upgrade(engine)
+    console.print(f"database at head: {engine.url.render_as_string(hide_password=True)}")
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="interface to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="TCP port")] = 8000,
+    demo: Annotated[
+        bool, typer.Option(help="load the synthetic demo region if the database is empty")
+    ] = False,
+) -> None:
+    """Serve the API and web pages / 启动平台服务."""
+    import uvicorn
+
+    from carbonbridge.platform.app import create_app
+
+    settings = get_settings()
+    engine = make_engine(settings.resolved_database_url())
+    upgrade(engine)
+    if demo:
+        from carbonbridge.demo.load import load_demo_if_empty
+
+        load_demo_if_empty(session_factory(engine), console)
+    console.print(f"serving on http://{host}:{port}  (API docs: http://{host}:{port}/docs)")
+    uvicorn.run(create_app(settings, engine), host=host, port=port, log_level="info")
+
+
+@users.command("add")
+def users_add(
+    username: str,
+    role: Annotated[Role, typer.Option(help="role")],
+    organisation: Annotated[str | None, typer.Option(help="organisation id (reporters)")] = None,
+    password: Annotated[
+        str | None, typer.Option(help="password for web login", envvar="CARBONBRIDGE_NEW_PASSWORD")
+    ] = None,
+) -> None:
+    """Create a user and print its first API token (shown once) / 创建用户."""
+    engine = make_engine(get_settings().resolved_database_url())
+    upgrade(engine)
+    with unit_of_work(session_factory(engine)) as session:
+        user_id = create_user(
+            session, username=username, role=role, organisation_id=organisation, password=password
+        )
+        token = issue_token(session, user_id, label="cli")
+    console.print(f"user {username} ({role.value}) created: {user_id}")
+    print(token)
+
+
+def main() -> None:
+    """Entry point: run the CLI, printing domain errors in one line."""
+    _mount_contexts()
+    try:
+        app(standalone_mode=False)
+    except CarbonbridgeError as exc:
+        err.print(f"[red]error[{exc.code}][/red]: {exc}", markup=True, highlight=False)
+        sys.exit(2 if exc.status == 422 else 1)
+    except typer.Abort:
+        sys.exit(130)
+    except Exception as exc:  # click usage errors are ClickException
+        import click
+
+        if isinstance(exc, click.ClickException):
+            exc.show()
+            sys.exit(exc.exit_code)
+        raise
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,128 @@
+"""RFC 9457 problem details for every error the API can return.
+
+One handler per error family; starlette finds the handler by the exception's base class, so every
+context's errors (subclasses of :class:`CarbonbridgeError`) render here with their code, field
+issues and a title in the caller's language. Framework errors (malformed JSON, unknown route, wrong
+method) are rendered the same way, and anything unexpected becomes a 500 problem without internals.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from carbonbridge.kernel.errors import CarbonbridgeError, FieldIssue
+
+PROBLEM_JSON = "application/problem+json"
+TYPE_BASE = "/docs/errors#"
+
+log = logging.getLogger("carbonbridge.api")
+
+
+def wants_chinese(request: Request) -> bool:
+    lang = request.cookies.get("lang") or request.headers.get("accept-language", "")
+    return lang.lower().startswith("zh")
+
+
+def problem(
+    request: Request,
+    *,
+    status: int,
+    code: str,
+    title_en: str,
+    title_zh: str,
+    detail: str,
+    issues: list[FieldIssue] | None = None,
+    headers: dict[str, str] | None = None,
+) -> JSONResponse:
+    body: dict[str, Any] = {
+        "type": TYPE_BASE + code,
+        "title": title_zh if wants_chinese(request) else title_en,
+        "status": status,
+        "detail": detail,
+        "instance": request.url.path,
+        "code": code,
+    }
+    if issues:
+        body["issues"] = [i.as_dict() for i in issues]
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
+
+
+async def _domain(request: Request, exc: Exception) -> JSONResponse:
+    if not isinstance(exc, CarbonbridgeError):  # pragma: no cover - registered for this type only
+        raise exc
+    headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
+    return problem(
+        request,
+        status=exc.status,
+        code=exc.code,
+        title_en=exc.title_en,
+        title_zh=exc.title_zh,
+        detail=exc.detail,
+        issues=exc.issues,
+        headers=headers,
+    )
+
+
+async def _validation(request: Request, exc: Exception) -> JSONResponse:
+    errors = exc.errors() if isinstance(exc, RequestValidationError) else []
+    issues = [
+        FieldIssue(tuple(e.get("loc", ())), _safe_input(e.get("input")), str(e.get("msg", "invalid")))
+        for e in errors
+    ]
+    return problem(
+        request,
+        status=422,
+        code="invalid-input",
+        title_en="Invalid input",
+        title_zh="输入无效",
+        detail=f"{len(issues)} field(s) are invalid; nothing was changed",
+        issues=issues,
+    )
+
+
+def _safe_input(value: object) -> object:
+    if isinstance(value, dict | list):
+        return None  # the whole body: not useful to echo back
+    if isinstance(value, bytes):
+        return value[:80].decode("utf-8", "replace")
+    return value
+
+
+_HTTP_CODES = {
+    404: ("not-found", "Not found", "未找到"),
+    405: ("method-not-allowed", "Method not allowed", "不允许的方法"),
+    413: ("too-large", "Request too large", "请求过大"),
+}
+
+
+async def _http(request: Request, exc: Exception) -> JSONResponse:
+    status = exc.status_code if isinstance(exc, StarletteHTTPException) else 500
+    code, en, zh = _HTTP_CODES.get(status, ("http-error", "HTTP error", "HTTP 错误"))
+    detail = str(exc.detail) if isinstance(exc, StarletteHTTPException) else ""
+    return problem(request, status=status, code=code, title_en=en, title_zh=zh, detail=detail)
+
+
+async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+    log.exception("unhandled error on %s %s", request.method, request.url.path)
+    return problem(
+        request,
+        status=500,
+        code="internal",
+        title_en="Internal error",
+        title_zh="内部错误",
+        detail="an unexpected error occurred; it has been logged",
+    )
+
+
+def install(app: FastAPI) -> None:
+    """Register the problem+json handlers on ``app``."""
+    app.add_exception_handler(CarbonbridgeError, _domain)
+    app.add_exception_handler(RequestValidationError, _validation)
+    app.add_exception_handler(StarletteHTTPException, _http)
+    app.add_exception_handler(Exception, _unexpected)
