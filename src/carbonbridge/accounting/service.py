@@ -1,0 +1,353 @@
+"""Accounting use cases: register reporters, accept activity data, compute inventories.
+
+Each write is one transaction (``platform.db.unit_of_work``): an upload with one bad row, or one
+row that was already submitted, stores nothing. Roles and organisation scoping are checked here,
+whatever face calls.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from carbonbridge.accounting import store
+from carbonbridge.accounting.engine import calculate, calculate_all
+from carbonbridge.accounting.frameworks import cn_mee, ghg_protocol, iso14064
+from carbonbridge.accounting.intake import parse_rows, parse_upload
+from carbonbridge.accounting.model import (
+    ActivityRecord,
+    Facility,
+    FrameworkView,
+    Organisation,
+    OrganisationKind,
+    Reconciliation,
+    RecordEmissions,
+    RegionalInventory,
+)
+from carbonbridge.accounting.reconciliation import reconcile
+from carbonbridge.accounting.regional import regional_inventory
+from carbonbridge.factors.model import FactorResolver, GwpSet
+from carbonbridge.factors.service import library_in
+from carbonbridge.kernel.clock import utc_now
+from carbonbridge.kernel.errors import Conflict, FieldIssue, InvalidInput, NotFound
+from carbonbridge.kernel.ids import new_id
+from carbonbridge.platform.db import unit_of_work
+from carbonbridge.platform.identity import Principal, Role
+
+#: IPCC 2006 Vol.2 Ch.2 stationary-combustion sector of each organisation kind (CH4/N2O factors)
+SECTOR_BY_KIND: Mapping[OrganisationKind, str] = {
+    OrganisationKind.CEMENT: "manufacturing_construction",
+    OrganisationKind.MANUFACTURING: "manufacturing_construction",
+    OrganisationKind.FARM: "residential_agriculture",
+}
+DEFAULT_SECTOR = "commercial_institutional"
+
+FRAMEWORKS = ("ghgp", "iso14064", "cn-mee")
+
+
+@dataclass(frozen=True)
+class SubmissionResult:
+    submission_id: str
+    organisation_id: str
+    rows: int
+    sha256: str
+
+
+@dataclass(frozen=True)
+class OrganisationInventory:
+    """One organisation's inventory for one year under every framework, with the bridges."""
+
+    organisation: Organisation
+    year: int
+    gwp: GwpSet
+    records: tuple[RecordEmissions, ...]
+    ghgp: FrameworkView
+    iso14064: FrameworkView
+    cn_mee: FrameworkView
+    ghgp_vs_iso: Reconciliation
+    ghgp_vs_mee: Reconciliation
+    synthetic: bool
+
+    def view(self, framework: str) -> FrameworkView:
+        views = {"ghgp": self.ghgp, "iso14064": self.iso14064, "cn-mee": self.cn_mee}
+        if framework not in views:
+            raise InvalidInput(
+                "unknown framework",
+                [FieldIssue(("framework",), framework, f"one of {', '.join(FRAMEWORKS)}")],
+            )
+        return views[framework]
+
+
+def sector_of(kind: OrganisationKind) -> str:
+    return SECTOR_BY_KIND.get(kind, DEFAULT_SECTOR)
+
+
+def compute(
+    records: Sequence[ActivityRecord],
+    organisations: Sequence[Organisation],
+    resolver: FactorResolver,
+    gwp: GwpSet,
+) -> tuple[RecordEmissions, ...]:
+    """Emissions of ``records`` (every basis), each organisation's combustion sector applied."""
+    sectors = {o.id: sector_of(o.kind) for o in organisations}
+    return calculate_all(records, resolver, gwp, sectors=sectors)
+
+
+def views(
+    organisation: Organisation, emissions: Sequence[RecordEmissions]
+) -> tuple[FrameworkView, FrameworkView, FrameworkView, Reconciliation, Reconciliation]:
+    """The three framework views of one organisation's records and the two reconciliations."""
+    g = ghg_protocol(organisation, emissions)
+    i = iso14064(organisation, emissions)
+    m = cn_mee(organisation, emissions)
+    return g, i, m, reconcile(g, i, emissions), reconcile(g, m, emissions)
+
+
+# --- writes -------------------------------------------------------------------------------------
+
+
+def register_organisation(
+    sessions: sessionmaker[Session],
+    principal: Principal,
+    organisation: Organisation,
+    facilities: Sequence[Facility],
+    *,
+    synthetic: bool = False,
+) -> None:
+    """Register a reporting organisation and its facilities (regulator)."""
+    principal.require(Role.REGULATOR)
+    issues = [
+        FieldIssue(("facilities", n, "organisation_id"), f.organisation_id, "must be the organisation's id")
+        for n, f in enumerate(facilities)
+        if f.organisation_id != organisation.id
+    ]
+    if issues:
+        raise InvalidInput("facilities belong to another organisation", issues)
+    with unit_of_work(sessions) as session:
+        if store.get_organisation(session, organisation.id) is not None:
+            raise Conflict(f"organisation {organisation.id} already exists")
+        store.add_organisation(session, organisation, synthetic=synthetic)
+        for facility in facilities:
+            store.add_facility(session, facility)
+
+
+def submit_upload(
+    sessions: sessionmaker[Session], principal: Principal, organisation_id: str, filename: str, data: bytes
+) -> SubmissionResult:
+    """Accept an activity-data file (CSV or XLSX) for ``organisation_id``: all rows or none."""
+    principal.require(Role.REPORTER)
+    principal.require_organisation(organisation_id)
+    digest = hashlib.sha256(data).hexdigest()
+    with unit_of_work(sessions) as session:
+        facilities = _facilities_for(session, organisation_id)
+        records = parse_upload(filename, data, organisation_id=organisation_id, facilities=facilities)
+        return _store(session, principal, organisation_id, filename, digest, records)
+
+
+def submit_rows(
+    sessions: sessionmaker[Session],
+    principal: Principal,
+    organisation_id: str,
+    rows: Sequence[Mapping[str, object]],
+) -> SubmissionResult:
+    """Accept activity rows sent as JSON (same columns and checks as the upload template)."""
+    principal.require(Role.REPORTER)
+    principal.require_organisation(organisation_id)
+    from carbonbridge.kernel.canonical import canonical_json
+
+    digest = hashlib.sha256(canonical_json(list(rows))).hexdigest()
+    with unit_of_work(sessions) as session:
+        facilities = _facilities_for(session, organisation_id)
+        records = parse_rows(rows, organisation_id=organisation_id, facilities=facilities, first_row=0)
+        return _store(session, principal, organisation_id, "api.json", digest, records)
+
+
+def _facilities_for(session: Session, organisation_id: str) -> dict[str, Facility]:
+    if store.get_organisation(session, organisation_id) is None:
+        raise NotFound(f"organisation {organisation_id} does not exist")
+    return store.facilities_of(session, organisation_id)
+
+
+def _store(
+    session: Session,
+    principal: Principal,
+    organisation_id: str,
+    filename: str,
+    digest: str,
+    records: Sequence[ActivityRecord],
+) -> SubmissionResult:
+    stored = store.existing_keys(session, records)
+    if stored:
+        issues = [
+            FieldIssue(("rows", n, "period_start"), str(r.period_start), "this facility, activity and period is already submitted")
+            for n, r in enumerate(records, start=2)
+            if (r.facility_id, r.activity, r.period_start, r.period_end, r.unit, r.instrument or "") in stored
+        ]
+        raise Conflict(f"{len(issues)} row(s) were already submitted; nothing was stored", issues)
+    submission_id = new_id("sub")
+    store.add_submission(
+        session,
+        submission_id=submission_id,
+        organisation_id=organisation_id,
+        filename=filename[:300],
+        sha256=digest,
+        records=records,
+        submitted_by=principal.user_id or "",
+        at=utc_now(),
+    )
+    _invalidate()
+    return SubmissionResult(submission_id, organisation_id, len(records), digest)
+
+
+# --- reads --------------------------------------------------------------------------------------
+
+
+def list_organisations(sessions: sessionmaker[Session], principal: Principal) -> list[Organisation]:
+    """Organisations the caller may see: all for regulators, verifiers and admins; its own for a
+    reporter; none for the public."""
+    principal.require(Role.REGULATOR, Role.VERIFIER, Role.REPORTER)
+    with unit_of_work(sessions) as session:
+        if principal.can_see_all_organisations():
+            return store.list_organisations(session)
+        return store.list_organisations(session, [principal.organisation_id or ""])
+
+
+def organisation_inventory(
+    sessions: sessionmaker[Session], principal: Principal, organisation_id: str, year: int, gwp: GwpSet
+) -> OrganisationInventory:
+    principal.require(Role.REGULATOR, Role.VERIFIER, Role.REPORTER)
+    principal.require_organisation(organisation_id)
+    with unit_of_work(sessions) as session:
+        organisation = store.get_organisation(session, organisation_id)
+        if organisation is None:
+            raise NotFound(f"organisation {organisation_id} does not exist")
+        records = store.records_of(session, [organisation_id], [year])
+        resolver = library_in(session)
+        synthetic = store.is_synthetic(session, organisation_id)
+    emissions = compute(records, [organisation], resolver, gwp)
+    g, i, m, gi, gm = views(organisation, emissions)
+    return OrganisationInventory(organisation, year, gwp, emissions, g, i, m, gi, gm, synthetic)
+
+
+def explain_record(
+    sessions: sessionmaker[Session], principal: Principal, record_id: str, gwp: GwpSet
+) -> RecordEmissions:
+    """Every basis of one record with the factors, rules, equation and GWP set behind it."""
+    principal.require(Role.REGULATOR, Role.VERIFIER, Role.REPORTER)
+    with unit_of_work(sessions) as session:
+        found = store.records_by_ids(session, [record_id])
+        if not found:
+            raise NotFound(f"activity record {record_id} does not exist")
+        record = found[0]
+        principal.require_organisation(record.organisation_id)
+        organisation = store.get_organisation(session, record.organisation_id)
+        resolver = library_in(session)
+    sector = sector_of(organisation.kind) if organisation else DEFAULT_SECTOR
+    return calculate(record, resolver, gwp, sector=sector)
+
+
+@dataclass(frozen=True)
+class RegionalResult:
+    inventory: RegionalInventory
+    region: str
+    synthetic: bool
+    gwp: GwpSet
+    record_count: int
+
+
+_regional_lock = threading.Lock()
+_regional_cache: dict[tuple[object, ...], RegionalResult] = {}
+
+
+def _invalidate() -> None:
+    with _regional_lock:
+        _regional_cache.clear()
+
+
+def regional(sessions: sessionmaker[Session], region: str, gwp: GwpSet) -> RegionalResult:
+    """The territory's inventory by IPCC and GPC sector, per year, with intensities (public)."""
+    with unit_of_work(sessions) as session:
+        organisations = store.list_organisations(session)
+        records = store.records_of(session)
+        stats = store.region_statistics(session, region)
+        resolver = library_in(session)
+        key = (region, gwp, len(records), records[-1].id if records else "", id(resolver), tuple(sorted(stats)))
+        with _regional_lock:
+            cached = _regional_cache.get(key)
+        if cached is not None:
+            return cached
+        synthetic = any(store.is_synthetic(session, o.id) for o in organisations) or any(s[2] for s in stats.values())
+    emissions = compute(records, organisations, resolver, gwp)
+    inventory = regional_inventory(
+        region,
+        organisations,
+        emissions,
+        population={y: Decimal(s[0]) for y, s in stats.items()},
+        gdp_10k_cny={y: s[1] for y, s in stats.items()},
+    )
+    result = RegionalResult(inventory, region, synthetic, gwp, len(records))
+    with _regional_lock:
+        _regional_cache[key] = result
+    return result
+
+
+def submit_records(
+    sessions: sessionmaker[Session],
+    principal: Principal,
+    organisation_id: str,
+    records: Sequence[ActivityRecord],
+    *,
+    source: str,
+) -> SubmissionResult:
+    """Accept records already validated by ``intake`` (the demo loader, bulk imports)."""
+    principal.require(Role.REPORTER)
+    principal.require_organisation(organisation_id)
+    from carbonbridge.kernel.canonical import canonical_json
+
+    digest = hashlib.sha256(canonical_json([r.id for r in records])).hexdigest()
+    with unit_of_work(sessions) as session:
+        facilities = _facilities_for(session, organisation_id)
+        bad = [
+            FieldIssue(("rows", n, "facility_id"), r.facility_id, "not a facility of this organisation")
+            for n, r in enumerate(records, start=2)
+            if r.facility_id not in facilities or r.organisation_id != organisation_id
+        ]
+        if bad:
+            raise InvalidInput("records do not belong to the organisation", bad)
+        return _store(session, principal, organisation_id, source, digest, records)
+
+
+def set_region_statistics(
+    sessions: sessionmaker[Session],
+    principal: Principal,
+    region: str,
+    year: int,
+    population: int,
+    gdp_10k_cny: Decimal,
+    *,
+    synthetic: bool,
+    source: str,
+) -> None:
+    principal.require(Role.REGULATOR)
+    issues = []
+    if population <= 0:
+        issues.append(FieldIssue(("population",), population, "must be positive"))
+    if gdp_10k_cny <= 0:
+        issues.append(FieldIssue(("gdp_10k_cny",), gdp_10k_cny, "must be positive"))
+    if issues:
+        raise InvalidInput("invalid region statistics", issues)
+    with unit_of_work(sessions) as session:
+        store.set_region_statistics(
+            session, region, year, population, gdp_10k_cny, synthetic=synthetic, source=source
+        )
+    _invalidate()
+
+
+def organisation_count(sessions: sessionmaker[Session]) -> int:
+    with unit_of_work(sessions) as session:
+        return store.count_organisations(session)

@@ -1,0 +1,111 @@
+"""Factor use cases: the region's library (built-in + plug-in + imported datasets, with pins),
+importing a dataset, pinning, search."""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from functools import lru_cache
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from carbonbridge.factors import store
+from carbonbridge.factors.datasets import parse_factors_csv, parse_manifest, plugin_datasets
+from carbonbridge.factors.model import Dataset, Factor
+from carbonbridge.factors.resolution import FactorLibrary
+from carbonbridge.kernel.clock import utc_now
+from carbonbridge.kernel.errors import Conflict, FieldIssue, InvalidInput
+from carbonbridge.platform.db import unit_of_work
+from carbonbridge.platform.identity import Principal, Role
+
+
+@lru_cache(maxsize=1)
+def _shipped() -> tuple[tuple[Dataset, tuple[Factor, ...]], ...]:
+    """Built-in and plug-in datasets (entry points), parsed once per process."""
+    return tuple((d, tuple(f)) for d, f in plugin_datasets())
+
+
+_cache_lock = threading.Lock()
+_cache: dict[tuple[object, ...], FactorLibrary] = {}
+
+
+def _generation(session: Session) -> tuple[object, ...]:
+    refs = tuple(session.execute(select(store.DatasetRow.id, store.DatasetRow.version, store.DatasetRow.sha256)))
+    return (tuple(tuple(r) for r in refs), store.pins(session))
+
+
+def library_in(session: Session) -> FactorLibrary:
+    """The library as of ``session``'s transaction (cached while nothing was imported or pinned)."""
+    generation = _generation(session)
+    with _cache_lock:
+        cached = _cache.get(generation)
+    if cached is not None:
+        return cached
+    datasets: list[tuple[Dataset, list[Factor]]] = [(d, list(f)) for d, f in _shipped()]
+    shipped_refs = {d.ref for d, _ in datasets}
+    datasets.extend((d, f) for d, f in store.imported_datasets(session) if d.ref not in shipped_refs)
+    library = FactorLibrary(datasets, pinned=store.pins(session))
+    with _cache_lock:
+        _cache.clear()
+        _cache[generation] = library
+    return library
+
+
+def library(sessions: sessionmaker[Session]) -> FactorLibrary:
+    with unit_of_work(sessions) as session:
+        return library_in(session)
+
+
+def import_dataset(
+    sessions: sessionmaker[Session], principal: Principal, manifest_json: str, factors_csv: str
+) -> Dataset:
+    """Import a region's own dataset (manifest + CSV in the package-data format).
+
+    All rows are validated first; any bad row rejects the whole import. A version that exists
+    (shipped or imported) is a conflict: an erratum must be a new version.
+    """
+    principal.require(Role.REGULATOR)
+    dataset = parse_manifest(manifest_json)
+    factors = parse_factors_csv(dataset, factors_csv)
+    if not factors:
+        raise InvalidInput("the dataset has no rows", [FieldIssue(("factors",), "", "at least one row")])
+    if any(d.ref == dataset.ref for d, _ in _shipped()):
+        raise Conflict(f"dataset {dataset.ref} is shipped with the platform; import a new version")
+    digest = hashlib.sha256(manifest_json.encode() + b"\0" + factors_csv.encode()).hexdigest()
+    with unit_of_work(sessions) as session:
+        if store.dataset_exists(session, dataset.id, dataset.version):
+            raise Conflict(f"dataset {dataset.ref} was already imported; an erratum is a new version")
+        store.add_dataset(
+            session, dataset, factors, sha256=digest, imported_by=principal.user_id or "", at=utc_now()
+        )
+    return dataset
+
+
+def pin(sessions: sessionmaker[Session], principal: Principal, datasets: tuple[str, ...]) -> tuple[str, ...]:
+    """Set the region's pinned datasets (priority order); each must be loaded."""
+    principal.require(Role.REGULATOR)
+    with unit_of_work(sessions) as session:
+        known = {d.ref for d in library_in(session).datasets()} | {
+            d.id for d in library_in(session).datasets()
+        }
+        issues = [
+            FieldIssue(("datasets", i), ref, "no such dataset (id or id@version)")
+            for i, ref in enumerate(datasets)
+            if ref not in known
+        ]
+        if issues:
+            raise InvalidInput("cannot pin unknown datasets", issues)
+        store.set_pins(session, datasets)
+        return store.pins(session)
+
+
+def search(
+    sessions: sessionmaker[Session], text: str = "", *, activity_prefix: str = "", dataset: str = ""
+) -> list[Factor]:
+    return library(sessions).search(text, activity_prefix=activity_prefix, dataset=dataset)
+
+
+def shipped_library() -> FactorLibrary:
+    """The built-in and plug-in datasets alone (no database): for the CLI's offline commands."""
+    return FactorLibrary([(d, list(f)) for d, f in _shipped()])
