@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from carbonbridge.factors.datasets import (
+    COLUMNS,
     builtin_datasets,
     load_dataset_dir,
     parse_factors_csv,
@@ -19,9 +20,7 @@ from carbonbridge.factors.datasets import (
 from carbonbridge.factors.model import Confidence, Dataset, Factor, Parameter
 from carbonbridge.kernel.errors import InvalidInput
 
-HEADER = (
-    "row_id,parameter,activity,gas,value,unit,region,year,applies,sector,variant,table,note,confidence\n"
-)
+HEADER = ",".join(COLUMNS) + "\n"
 MANIFEST = {
     "id": "test-set",
     "version": "1",
