@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from carbonbridge.factors.datasets import builtin_datasets
 from carbonbridge.factors.model import Dataset, Factor, FactorQuery, Parameter
 from carbonbridge.factors.resolution import FactorLibrary
-from carbonbridge.kernel.errors import FactorNotFound
+from carbonbridge.kernel.errors import FactorNotFound, InvalidInput
 
 
 def _dataset(dataset_id: str, version: str = "1", supersedes: str | None = None) -> Dataset:
@@ -187,8 +187,8 @@ def test_not_found_detail_names_what_was_looked_for() -> None:
 
 def test_unknown_dataset_in_query_is_named() -> None:
     lib = _library(_ef(A, "a", "0.5703"))
-    with pytest.raises(FactorNotFound, match="not loaded"):
-        lib.resolve(_q(datasets=("no-such-set",)))
+    with pytest.raises(FactorNotFound, match="no-such-set not loaded"):
+        lib.resolve(_q(datasets=("series-a", "no-such-set")))
 
 
 @settings(max_examples=60, deadline=None)
@@ -206,6 +206,12 @@ def test_resolve_never_returns_a_factor_for_a_later_year(
         assert all(y is not None and y > query_year for y in years)
         return
     assert factor.year is None or factor.year <= query_year
+
+
+def test_loading_the_same_dataset_version_twice_is_refused() -> None:
+    factor = _ef(A, "a", "1")
+    with pytest.raises(InvalidInput, match="loaded twice"):
+        FactorLibrary([(A, [factor]), (A, [factor])])
 
 
 # -- against the shipped data ---------------------------------------------------------------

@@ -26,7 +26,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 
 from carbonbridge.factors.model import Dataset, Factor, FactorQuery, Rejected, Resolution
-from carbonbridge.kernel.errors import FactorNotFound, FieldIssue
+from carbonbridge.kernel.errors import FactorNotFound, FieldIssue, InvalidInput
 
 
 @dataclass(frozen=True)
@@ -67,7 +67,10 @@ class FactorLibrary:
         self._factors: list[Factor] = []
         for dataset, factors in datasets:
             if dataset.ref in self._datasets:
-                raise ValueError(f"dataset {dataset.ref} loaded twice")
+                raise InvalidInput(
+                    f"dataset {dataset.ref} loaded twice",
+                    [FieldIssue(("datasets",), dataset.ref, "an erratum must be a new version")],
+                )
             self._datasets[dataset.ref] = dataset
             self._factors.extend(factors)
         self._by_key: dict[tuple[str, str], list[Factor]] = {}
@@ -160,10 +163,11 @@ class FactorLibrary:
                 unknown.append(FieldIssue(("datasets", position), name, "dataset not loaded"))
             for ref in refs:
                 scope.setdefault(ref, position)
-        if unknown and not scope:
+        if unknown:
+            # A misspelt or uninstalled dataset must not silently narrow the search.
             raise FactorNotFound(
                 f"no {query.parameter.value} factor for {query.activity}: "
-                f"datasets {', '.join(names)} are not loaded",
+                f"dataset(s) {', '.join(str(i.value) for i in unknown)} not loaded",
                 unknown,
             )
         return scope
