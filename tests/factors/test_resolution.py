@@ -116,6 +116,19 @@ def test_prescribed_reporting_years_win() -> None:
     assert resolution.rule.startswith("region=exact;year=applies")
 
 
+def test_factor_prescribed_from_a_later_reporting_year_is_not_used() -> None:
+    lib = _library(
+        _ef(A, "a2019", "0.6101", region="CN", applies=(2019, 2020)),
+        _ef(A, "a2021", "0.5810", region="CN", applies=(2021, 2021)),
+        _ef(A, "a2023", "0.5703", region="CN", year=2022, applies=(2023, 2025)),
+    )
+    resolution = lib.resolve(_q(region="CN", year=2022))
+    assert resolution.factor.row_id == "a2021"
+    reasons = {r.factor.row_id: r.reason for r in resolution.rejected}
+    assert reasons["a2023"] == "prescribed for later reporting years (2023-2025), not 2022"
+    assert reasons["a2019"].startswith("older than")
+
+
 def test_latest_data_year_not_after_query_year_is_used() -> None:
     lib = _library(_ef(B, "y2021", "0.5568", year=2021), _ef(B, "y2022", "0.5366", year=2022))
     assert lib.resolve(_q(year=2024)).factor.row_id == "y2022"

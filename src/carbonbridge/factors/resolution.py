@@ -10,8 +10,10 @@ and every other candidate with the reason it lost. Rules, in order:
 (g) a version superseded (erratum) by another version in scope is rejected;
 (c) ``variant`` matches when the query names one; unnamed: a blank variant is preferred;
 (d) region: exact > country (``CN`` for ``CN-HI`` or ``CN-GRID-SOUTH``) > ``*``;
-(e) year: a factor whose ``applies`` range holds the query year > the latest data ``year`` not
-    after the query year > timeless; a factor published for a later year is never used;
+(e) year: a factor whose ``applies`` range holds the query year > the most recent of the others
+    (data ``year``, or for a factor with only ``applies`` the last year it was prescribed for)
+    > timeless; a factor published for a later year, or first prescribed for a later reporting
+    year, is never used;
 (f) sector: exact > blank;
 (h) dataset priority order; without one, the lowest ``id@version`` then ``row_id`` (recorded).
 
@@ -200,6 +202,9 @@ class FactorLibrary:
             year = (0, 0)
         elif factor.year is not None:
             year = (1, -factor.year)
+        elif factor.applies is not None:
+            # Prescribed for earlier reporting years only: still the latest word until updated.
+            year = (1, -factor.applies[1])
         else:
             year = (2, 0)
         sector = 0 if factor.sector == query.sector else 1
@@ -217,6 +222,9 @@ class FactorLibrary:
             return f"region {factor.region} does not cover {query.region}"
         if query.year is not None and factor.year is not None and factor.year > query.year:
             return f"published for a later year ({factor.year} > {query.year})"
+        if query.year is not None and factor.applies is not None and factor.applies[0] > query.year:
+            first, last = factor.applies
+            return f"prescribed for later reporting years ({first}-{last}), not {query.year}"
         if query.sector is not None and factor.sector not in (None, query.sector):
             return f"sector {factor.sector} is not {query.sector}"
         return ""
@@ -315,9 +323,9 @@ def _lost_because(best: _Ranked, other: _Ranked) -> str:
     if other.year != best.year:
         if best.year[0] == 0:
             return f"{winner} applies to the reporting year"
-        if other.year[0] == 2 or other.factor.year is None:
+        if other.year[0] == 2:
             return f"timeless; {winner} has a data year"
-        return f"older data year {other.factor.year} than {best.factor.year} ({winner})"
+        return f"older than {winner}"
     if other.sector != best.sector:
         return f"sector {other.factor.sector or '(blank)'} less specific than {winner}"
     if other.variant != best.variant:
