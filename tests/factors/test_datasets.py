@@ -32,9 +32,7 @@ MANIFEST = {
     "supersedes": None,
     "notes": "",
 }
-DATASET = Dataset(
-    "test-set", "1", "Test", "Test factors", 2024, "https://example.org", "public document"
-)
+DATASET = Dataset("test-set", "1", "Test", "Test factors", 2024, "https://example.org", "public document")
 BUILTIN = builtin_datasets()
 
 
@@ -60,9 +58,7 @@ def test_every_combustion_fuel_has_co2_ch4_and_n2o_factors() -> None:
     gases: dict[str, set[str]] = defaultdict(set)
     for _, factors in BUILTIN:
         for f in factors:
-            if f.parameter is Parameter.EMISSION_FACTOR and f.activity.startswith(
-                ("fuel.", "mobile.")
-            ):
+            if f.parameter is Parameter.EMISSION_FACTOR and f.activity.startswith(("fuel.", "mobile.")):
                 gases[f"{f.dataset.ref} {f.activity}"].add(f.gas or "")
     assert gases
     incomplete = {k: v for k, v in gases.items() if not {"CO2", "CH4", "N2O"} <= v}

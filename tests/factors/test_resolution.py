@@ -15,9 +15,7 @@ from carbonbridge.kernel.errors import FactorNotFound, InvalidInput
 
 
 def _dataset(dataset_id: str, version: str = "1", supersedes: str | None = None) -> Dataset:
-    return Dataset(
-        dataset_id, version, "Test", dataset_id, 2024, "https://example.org", "public", supersedes
-    )
+    return Dataset(dataset_id, version, "Test", dataset_id, 2024, "https://example.org", "public", supersedes)
 
 
 def _ef(dataset: Dataset, row_id: str, value: str, **fields: object) -> Factor:
@@ -72,18 +70,14 @@ def test_gas_must_match_exactly() -> None:
 
 
 def test_named_variant_rejects_other_variants() -> None:
-    lib = _library(
-        _ef(A, "loc", "0.5366", variant="location"), _ef(A, "fos", "0.8325", variant="fossil")
-    )
+    lib = _library(_ef(A, "loc", "0.5366", variant="location"), _ef(A, "fos", "0.8325", variant="fossil"))
     resolution = lib.resolve(_q(variant="fossil"))
     assert resolution.factor.row_id == "fos"
     assert [r.reason for r in resolution.rejected] == ["variant location is not fossil"]
 
 
 def test_open_variant_published_several_ways_is_refused() -> None:
-    lib = _library(
-        _ef(A, "rf", "0.2", variant="with_rf"), _ef(A, "no", "0.1", variant="without_rf")
-    )
+    lib = _library(_ef(A, "rf", "0.2", variant="with_rf"), _ef(A, "no", "0.1", variant="without_rf"))
     with pytest.raises(FactorNotFound, match="variant not given"):
         lib.resolve(_q())
 
@@ -209,9 +203,7 @@ def test_unknown_dataset_in_query_is_named() -> None:
     years=st.lists(st.one_of(st.none(), st.integers(2000, 2030)), min_size=1, max_size=6),
     query_year=st.integers(2000, 2030),
 )
-def test_resolve_never_returns_a_factor_for_a_later_year(
-    years: list[int | None], query_year: int
-) -> None:
+def test_resolve_never_returns_a_factor_for_a_later_year(years: list[int | None], query_year: int) -> None:
     lib = _library(*(_ef(A, f"r{i}", "1", year=y) for i, y in enumerate(years)))
     try:
         factor = lib.resolve(_q(year=query_year)).factor

@@ -184,7 +184,11 @@ def _store(
     stored = store.existing_keys(session, records)
     if stored:
         issues = [
-            FieldIssue(("rows", n, "period_start"), str(r.period_start), "this facility, activity and period is already submitted")
+            FieldIssue(
+                ("rows", n, "period_start"),
+                str(r.period_start),
+                "this facility, activity and period is already submitted",
+            )
             for n, r in enumerate(records, start=2)
             if (r.facility_id, r.activity, r.period_start, r.period_end, r.unit, r.instrument or "") in stored
         ]
@@ -276,12 +280,21 @@ def regional(sessions: sessionmaker[Session], region: str, gwp: GwpSet) -> Regio
         records = store.records_of(session)
         stats = store.region_statistics(session, region)
         resolver = library_in(session)
-        key = (region, gwp, len(records), records[-1].id if records else "", id(resolver), tuple(sorted(stats)))
+        key = (
+            region,
+            gwp,
+            len(records),
+            records[-1].id if records else "",
+            id(resolver),
+            tuple(sorted(stats)),
+        )
         with _regional_lock:
             cached = _regional_cache.get(key)
         if cached is not None:
             return cached
-        synthetic = any(store.is_synthetic(session, o.id) for o in organisations) or any(s[2] for s in stats.values())
+        synthetic = any(store.is_synthetic(session, o.id) for o in organisations) or any(
+            s[2] for s in stats.values()
+        )
     emissions = compute(records, organisations, resolver, gwp)
     inventory = regional_inventory(
         region,

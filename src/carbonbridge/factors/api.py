@@ -112,7 +112,10 @@ def search_factors(
     dataset: Annotated[str, Query(max_length=130, description="id or id@version")] = "",
     limit: Annotated[int, Query(ge=1, le=5000)] = 500,
 ) -> list[FactorOut]:
-    return [FactorOut.of(f) for f in service.search(sessions, q, activity_prefix=activity, dataset=dataset)[:limit]]
+    return [
+        FactorOut.of(f)
+        for f in service.search(sessions, q, activity_prefix=activity, dataset=dataset)[:limit]
+    ]
 
 
 @router.get("/datasets", response_model=list[DatasetOut])
@@ -151,7 +154,9 @@ async def import_dataset(
         try:
             texts.append(raw.decode("utf-8-sig"))
         except UnicodeDecodeError:
-            raise InvalidInput(f"{name} is not UTF-8", [FieldIssue((name,), upload.filename, "not UTF-8")]) from None
+            raise InvalidInput(
+                f"{name} is not UTF-8", [FieldIssue((name,), upload.filename, "not UTF-8")]
+            ) from None
     return DatasetOut.of(service.import_dataset(sessions, principal, texts[0], texts[1]))
 
 

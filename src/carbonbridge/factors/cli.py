@@ -27,7 +27,18 @@ def search(
     """Search the shipped factor datasets / 检索排放因子."""
     found = service.shipped_library().search(text, activity_prefix=activity, dataset=dataset)
     table = Table(title=f"{len(found)} factor(s)")
-    for column in ("dataset", "row", "parameter", "activity", "gas", "value", "unit", "region", "year", "source"):
+    for column in (
+        "dataset",
+        "row",
+        "parameter",
+        "activity",
+        "gas",
+        "value",
+        "unit",
+        "region",
+        "year",
+        "source",
+    ):
         table.add_column(column, justify="right" if column == "value" else "left")
     for f in found[:limit]:
         table.add_row(
@@ -48,7 +59,9 @@ def search(
 @app.command("resolve")
 def resolve(
     activity: str,
-    parameter: Annotated[Parameter, typer.Option(help="ef, ncv, cc, of, gwp, ...")] = Parameter.EMISSION_FACTOR,
+    parameter: Annotated[
+        Parameter, typer.Option(help="ef, ncv, cc, of, gwp, ...")
+    ] = Parameter.EMISSION_FACTOR,
     gas: Annotated[str | None, typer.Option()] = None,
     region: Annotated[str, typer.Option()] = "*",
     year: Annotated[int | None, typer.Option()] = None,

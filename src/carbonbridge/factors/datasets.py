@@ -163,9 +163,7 @@ def parse_factors_csv(dataset: Dataset, text: str) -> list[Factor]:
         factor = _parse_row(dataset, row, line, issues)
         row_id = row["row_id"].strip()
         if row_id in seen:
-            issues.append(
-                FieldIssue(("rows", line, "row_id"), row_id, f"duplicate of row {seen[row_id]}")
-            )
+            issues.append(FieldIssue(("rows", line, "row_id"), row_id, f"duplicate of row {seen[row_id]}"))
         else:
             seen[row_id] = line
         if factor is not None:
@@ -194,10 +192,7 @@ def _parse_row(
     if not _ACTIVITY.match(cell["activity"]):
         bad("activity", "not an activity code such as fuel.natural_gas")
     gas = cell["gas"] or None
-    if (
-        parameter in {Parameter.EMISSION_FACTOR, Parameter.GWP, Parameter.MASS_FRACTION}
-        and gas is None
-    ):
+    if parameter in {Parameter.EMISSION_FACTOR, Parameter.GWP, Parameter.MASS_FRACTION} and gas is None:
         bad("gas", f"a gas is required for parameter {parameter.value}")
     value = _parse_decimal(cell["value"])
     if value is None:
@@ -291,11 +286,7 @@ def load_dataset_dir(path: Path | Traversable) -> tuple[Dataset, list[Factor]]:
     if (dataset.version, dataset.id) != expected:
         raise InvalidInput(
             f"dataset directory {path} does not match its manifest",
-            [
-                FieldIssue(
-                    ("id@version",), dataset.ref, f"directory says {expected[1]}@{expected[0]}"
-                )
-            ],
+            [FieldIssue(("id@version",), dataset.ref, f"directory says {expected[1]}@{expected[0]}")],
         )
     return dataset, parse_factors_csv(dataset, rows.read_text(encoding="utf-8"))
 
@@ -333,9 +324,7 @@ def plugin_datasets(
     of any other shape is rejected with :class:`InvalidInput` naming the entry point. The same
     ``id@version`` offered twice is rejected too: an erratum must be a new version.
     """
-    points = (
-        metadata.entry_points(group=ENTRY_POINT_GROUP) if entry_points is None else entry_points
-    )
+    points = metadata.entry_points(group=ENTRY_POINT_GROUP) if entry_points is None else entry_points
     loaded: list[tuple[Dataset, list[Factor]]] = []
     issues: list[FieldIssue] = []
     seen: dict[str, str] = {}
@@ -343,9 +332,7 @@ def plugin_datasets(
         provider: Callable[[], object] = point.load()
         result = provider()
         if not isinstance(result, list):
-            issues.append(
-                FieldIssue(("entry_points", point.name), point.value, "did not return a list")
-            )
+            issues.append(FieldIssue(("entry_points", point.name), point.value, "did not return a list"))
             continue
         for item in result:
             if not _is_dataset_pair(item):

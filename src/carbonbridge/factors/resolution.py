@@ -84,9 +84,7 @@ class FactorLibrary:
         """Every loaded dataset, sorted by ``id@version``."""
         return [self._datasets[ref] for ref in sorted(self._datasets)]
 
-    def search(
-        self, text: str = "", *, activity_prefix: str = "", dataset: str = ""
-    ) -> list[Factor]:
+    def search(self, text: str = "", *, activity_prefix: str = "", dataset: str = "") -> list[Factor]:
         """Factors whose activity, gas, row id, table or note contains ``text`` (any case),
         optionally limited to an activity prefix and a dataset (``id`` or ``id@version``)."""
         needle = text.casefold()
@@ -96,9 +94,7 @@ class FactorLibrary:
                 continue
             if dataset and dataset not in (factor.dataset.id, factor.dataset.ref):
                 continue
-            haystack = " ".join(
-                (factor.activity, factor.gas or "", factor.row_id, factor.table, factor.note)
-            )
+            haystack = " ".join((factor.activity, factor.gas or "", factor.row_id, factor.table, factor.note))
             if needle in haystack.casefold():
                 found.append(factor)
         return sorted(found, key=lambda f: f.key)
@@ -122,9 +118,7 @@ class FactorLibrary:
         dataset, e.g. every component of a refrigerant blend."""
         scope = self._scope(query)
         rows = [
-            f
-            for f in self._by_key.get((query.parameter.value, query.activity), [])
-            if f.dataset.ref in scope
+            f for f in self._by_key.get((query.parameter.value, query.activity), []) if f.dataset.ref in scope
         ]
         gases = sorted({f.gas or "" for f in rows})
         winners: list[tuple[tuple[object, ...], str]] = []
@@ -176,11 +170,7 @@ class FactorLibrary:
 
     def _superseded(self, scope: dict[str, int | None]) -> dict[str, str]:
         """Rule (g): ref -> the ref of the in-scope version that supersedes it (transitively)."""
-        direct = {
-            d.supersedes: d.ref
-            for ref, d in self._datasets.items()
-            if ref in scope and d.supersedes
-        }
+        direct = {d.supersedes: d.ref for ref, d in self._datasets.items() if ref in scope and d.supersedes}
         result = {}
         for old in direct:
             newer = direct[old]
@@ -261,9 +251,7 @@ class FactorLibrary:
     ) -> None:
         """Sector or variant left open by the query but published several ways: never guess."""
         peers = [
-            r
-            for r in eligible
-            if (r.region, r.year, r.priority) == (best.region, best.year, best.priority)
+            r for r in eligible if (r.region, r.year, r.priority) == (best.region, best.year, best.priority)
         ]
         for attribute in ("sector", "variant"):
             if getattr(query, attribute) is not None or getattr(best.factor, attribute) is None:
@@ -297,14 +285,9 @@ class FactorLibrary:
                 parts.append(f"{label} {value}")
         searched = ", ".join(sorted(scope)) or "(none)"
         detail = f"{why}: {', '.join(parts)}; datasets searched: {searched}"
-        issues = [
-            FieldIssue(("candidates", r.factor.key), str(r.factor.value), r.reason)
-            for r in rejected
-        ]
+        issues = [FieldIssue(("candidates", r.factor.key), str(r.factor.value), r.reason) for r in rejected]
         if not issues:
-            issues = [
-                FieldIssue(("activity",), query.activity, "no factor published for it in scope")
-            ]
+            issues = [FieldIssue(("activity",), query.activity, "no factor published for it in scope")]
         return FactorNotFound(detail, issues)
 
 

@@ -31,7 +31,9 @@ _cache: dict[tuple[object, ...], FactorLibrary] = {}
 
 
 def _generation(session: Session) -> tuple[object, ...]:
-    refs = tuple(session.execute(select(store.DatasetRow.id, store.DatasetRow.version, store.DatasetRow.sha256)))
+    refs = tuple(
+        session.execute(select(store.DatasetRow.id, store.DatasetRow.version, store.DatasetRow.sha256))
+    )
     return (tuple(tuple(r) for r in refs), store.pins(session))
 
 

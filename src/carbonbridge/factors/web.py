@@ -27,5 +27,11 @@ def factors_page(
     return render(
         request,
         template,
-        {"principal": principal, "datasets": library.datasets(), "factors": found, "q": q, "pinned": library.pinned},
+        {
+            "principal": principal,
+            "datasets": library.datasets(),
+            "factors": found,
+            "q": q,
+            "pinned": library.pinned,
+        },
     )
