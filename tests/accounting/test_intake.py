@@ -179,7 +179,12 @@ def test_activity_families_accept_their_units(activity: str, category: str, unit
 
 
 def test_more_cells_than_header_is_reported() -> None:
-    assert ("rows", 2, "more cells than header columns") in issues_of(csv_of(GOOD + ",extra"))
+    assert ("rows", 2, "a value in a column with no header") in issues_of(csv_of(GOOD + ",extra"))
+
+
+def test_value_under_a_blank_header_cell_is_reported() -> None:
+    data = csv_of(GOOD.replace(",,", ",,x,"), header=HEADER.replace(",note", ",,note"))
+    assert ("rows", 2, "a value in a column with no header") in issues_of(data)
 
 
 def test_row_limit_is_enforced() -> None:
@@ -279,3 +284,27 @@ def test_valid_file_round_trips(months: list[tuple[int, Decimal]]) -> None:
             .replace("125000.5", str(q)) for m, q in months]  # fmt: skip
     records = parse(csv_of(*rows))
     assert [(r.period_start.month, r.quantity) for r in records] == months
+
+
+TEMPLATE_FACILITIES = {
+    fid: Facility(fid, ORG, fid, "CN-HI", "CN-GRID-SOUTH")
+    for fid in ("FAC-EXAMPLE-1", "FAC-EXAMPLE-2")
+}
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 10**6), st.integers(0, 255)), min_size=1, max_size=6))
+def test_damaged_workbooks_raise_invalid_input(edits: list[tuple[int, int]]) -> None:
+    from carbonbridge.accounting.template import template_xlsx
+
+    data = bytearray(template_xlsx())
+    for position, byte in edits:
+        data[position % len(data)] = byte
+    with contextlib.suppress(InvalidInput):
+        parse_xlsx(bytes(data), organisation_id=ORG, facilities=TEMPLATE_FACILITIES)
+
+
+def test_xlsx_row_limit_is_enforced() -> None:
+    data = xlsx_of([HEADER.split(","), GOOD.split(","), GOOD.split(","), GOOD.split(",")])
+    with pytest.raises(InvalidInput, match="more than 2 data rows"):
+        parse_xlsx(data, organisation_id=ORG, facilities=FACILITIES, max_rows=2)

@@ -14,6 +14,7 @@ import csv
 import io
 import re
 import zipfile
+import zlib
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -182,7 +183,6 @@ def parse_xlsx(
 
     if not data.startswith(b"PK\x03\x04"):
         raise _file_error("file", "not an .xlsx workbook (not a zip archive)")
-    context = _Context(organisation_id, facilities, clock().date())
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
         try:
@@ -190,14 +190,34 @@ def parse_xlsx(
             if not names:
                 raise _file_error("file", "the workbook has no sheets")
             sheet = workbook[names.get("activity", workbook.sheetnames[0])]
-            rows = ((n, list(row)) for n, row in enumerate(sheet.iter_rows(values_only=True), 1))
-            return _parse_table(rows, context, max_rows)
+            rows = _read_rows(sheet.iter_rows(values_only=True), max_rows)
         finally:
             workbook.close()
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, KeyError, OSError, EOFError, ParseError,
-            ValueError, TypeError, AttributeError, IndexError) as exc:  # fmt: skip
-        # openpyxl reports a damaged workbook through whichever error its parser hits first.
+    except _DAMAGED_WORKBOOK as exc:
         raise _file_error("file", f"not a readable .xlsx workbook ({type(exc).__name__})") from None
+    context = _Context(organisation_id, facilities, clock().date())
+    return _parse_table(iter(rows), context, max_rows)
+
+
+#: What openpyxl and zipfile raise for a damaged, truncated or encrypted workbook (zipfile raises
+#: RuntimeError for encrypted members and NotImplementedError for unknown compression).
+_DAMAGED_WORKBOOK = (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, KeyError, OSError,
+                     EOFError, ParseError, ValueError, TypeError, AttributeError, IndexError,
+                     RuntimeError, NotImplementedError)  # fmt: skip
+
+
+def _read_rows(
+    cells: Iterable[Sequence[object]], max_rows: int
+) -> list[tuple[int, Sequence[object]]]:
+    """Number the sheet's rows, stopping once more than ``max_rows`` non-blank rows are read."""
+    rows: list[tuple[int, Sequence[object]]] = []
+    filled = 0
+    for n, row in enumerate(cells, start=1):
+        rows.append((n, list(row)))
+        filled += not all(_is_blank(cell) for cell in row)
+        if filled > max_rows + 1:
+            break
+    return rows
 
 
 def parse_rows(
@@ -252,10 +272,10 @@ def _parse_table(
             raise _too_many(max_rows)
         row: dict[str, object] = {}
         for i, cell in enumerate(cells):
-            if i < len(columns):
+            if i < len(columns) and columns[i]:
                 row[columns[i]] = cell
             elif not _is_blank(cell):
-                issues.append(FieldIssue(("rows", n), cell, "more cells than header columns"))
+                issues.append(FieldIssue(("rows", n), cell, "a value in a column with no header"))
                 break
         mapped.append((n, row))
     if not mapped:
@@ -271,7 +291,7 @@ def _read_header(cells: Sequence[object]) -> list[str]:
         text = _clean_header(cell)
         column = _HEADER_ALIASES.get(text) or _HEADER_ALIASES.get(text.split("/")[0].strip())
         if not text:
-            columns.append("")  # an unnamed column must stay empty (checked as "more cells")
+            columns.append("")  # an unnamed column must stay empty in every row
         elif column is None:
             issues.append(FieldIssue(("columns", str(cell)), cell, _unknown_column_reason()))
             columns.append("")
