@@ -308,3 +308,14 @@ def test_xlsx_row_limit_is_enforced() -> None:
     data = xlsx_of([HEADER.split(","), GOOD.split(","), GOOD.split(","), GOOD.split(",")])
     with pytest.raises(InvalidInput, match="more than 2 data rows"):
         parse_xlsx(data, organisation_id=ORG, facilities=FACILITIES, max_rows=2)
+
+
+json_values = st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=20)
+json_keys = st.sampled_from([*HEADER.split(","), "数量", "colour"])
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.dictionaries(json_keys, json_values, max_size=10), max_size=4))
+def test_any_json_rows_parse_or_raise_invalid_input(rows: list[dict[str, object]]) -> None:
+    with contextlib.suppress(InvalidInput):
+        parse_rows(rows, organisation_id=ORG, facilities=FACILITIES, clock=fixed_clock)

@@ -505,9 +505,10 @@ def _check_unit(value: object, activity: str | None, issue: _Issue) -> str | Non
         )
         return None
     if activity is not None:
-        accepted = PREFIX_UNITS[activity.split(".", 1)[0]]
-        if not any(_compatible(unit, ref) for ref in accepted):
-            issue("unit", f"{activity} needs a unit convertible to one of: {', '.join(accepted)}")
+        prefix = activity.split(".", 1)[0]
+        if not _fits(unit, prefix):
+            accepted = ", ".join(PREFIX_UNITS[prefix])
+            issue("unit", f"{activity} needs a unit convertible to one of: {accepted}")
             return None
     return unit
 
@@ -521,8 +522,9 @@ def _unit_known(unit: str) -> bool:
 
 
 @lru_cache(maxsize=1024)
-def _compatible(unit: str, reference: str) -> bool:
-    return is_compatible(unit, reference)
+def _fits(unit: str, prefix: str) -> bool:
+    """Whether ``unit`` has a dimension the activity family ``prefix`` accepts."""
+    return any(is_compatible(unit, reference) for reference in PREFIX_UNITS[prefix])
 
 
 def _check_instrument(value: object, activity: str | None, issue: _Issue) -> str | None:
