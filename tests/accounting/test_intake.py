@@ -319,3 +319,10 @@ json_keys = st.sampled_from([*HEADER.split(","), "数量", "colour"])
 def test_any_json_rows_parse_or_raise_invalid_input(rows: list[dict[str, object]]) -> None:
     with contextlib.suppress(InvalidInput):
         parse_rows(rows, organisation_id=ORG, facilities=FACILITIES, clock=fixed_clock)
+
+
+def test_json_row_naming_a_column_in_both_languages_is_rejected() -> None:
+    good = dict(zip(HEADER.split(","), GOOD.split(","), strict=True)) | {"数量": "3"}
+    with pytest.raises(InvalidInput) as caught:
+        parse_rows([good], organisation_id=ORG, facilities=FACILITIES, clock=fixed_clock)
+    assert [i.reason for i in caught.value.issues] == ["column given twice"]

@@ -250,6 +250,8 @@ def parse_rows(
                     issues.append(
                         FieldIssue(("rows", n, str(key)), value, _unknown_column_reason())
                     )
+                elif column in row:
+                    issues.append(FieldIssue(("rows", n, column), value, "column given twice"))
                 else:
                     row[column] = value
         mapped.append((n, row))
