@@ -560,8 +560,3 @@ def _too_many(max_rows: int) -> InvalidInput:
 
 def _file_error(where: str, reason: str) -> InvalidInput:
     return InvalidInput(f"{reason}; nothing was stored", [FieldIssue((where,), None, reason)])
-
-
-def iter_columns() -> Iterable[tuple[str, str, bool]]:
-    """Each column as ``(name, Chinese name, required)``, in template order."""
-    return ((name, COLUMN_ZH[name], name in REQUIRED_COLUMNS) for name in COLUMNS)
