@@ -274,11 +274,7 @@ quantities = st.decimals(min_value=0, max_value=10**9, places=3, allow_nan=False
 
 
 @settings(max_examples=100, deadline=None)
-@given(
-    st.lists(
-        st.tuples(st.integers(1, 12), quantities), min_size=1, max_size=12, unique_by=lambda t: t[0]
-    )
-)
+@given(st.lists(st.tuples(st.integers(1, 12), quantities), min_size=1, max_size=12, unique_by=lambda t: t[0]))
 def test_valid_file_round_trips(months: list[tuple[int, Decimal]]) -> None:
     rows = [GOOD.replace("-01-01", f"-{m:02d}-01").replace("-01-31", f"-{m:02d}-28")
             .replace("125000.5", str(q)) for m, q in months]  # fmt: skip
@@ -287,8 +283,7 @@ def test_valid_file_round_trips(months: list[tuple[int, Decimal]]) -> None:
 
 
 TEMPLATE_FACILITIES = {
-    fid: Facility(fid, ORG, fid, "CN-HI", "CN-GRID-SOUTH")
-    for fid in ("FAC-EXAMPLE-1", "FAC-EXAMPLE-2")
+    fid: Facility(fid, ORG, fid, "CN-HI", "CN-GRID-SOUTH") for fid in ("FAC-EXAMPLE-1", "FAC-EXAMPLE-2")
 }
 
 

@@ -16,9 +16,7 @@ from carbonbridge.accounting.template import (
 )
 
 ORG = "org_example"
-FACILITIES = {
-    fid: Facility(fid, ORG, fid, "CN-HI", "CN-GRID-SOUTH") for fid in EXAMPLE_FACILITY_IDS
-}
+FACILITIES = {fid: Facility(fid, ORG, fid, "CN-HI", "CN-GRID-SOUTH") for fid in EXAMPLE_FACILITY_IDS}
 
 
 def test_csv_template_parses_back_to_its_examples() -> None:
@@ -31,9 +29,7 @@ def test_csv_template_parses_back_to_its_examples() -> None:
 def test_xlsx_template_parses_back_to_its_examples() -> None:
     from_csv = parse_csv(template_csv(), organisation_id=ORG, facilities=FACILITIES)
     from_xlsx = parse_xlsx(template_xlsx(), organisation_id=ORG, facilities=FACILITIES)
-    strip = [
-        (r.period_start, r.period_end, r.activity, r.quantity, r.unit, r.note) for r in from_csv
-    ]
+    strip = [(r.period_start, r.period_end, r.activity, r.quantity, r.unit, r.note) for r in from_csv]
     assert [(r.period_start, r.period_end, r.activity, r.quantity, r.unit, r.note)
             for r in from_xlsx] == strip  # fmt: skip
 
@@ -41,16 +37,12 @@ def test_xlsx_template_parses_back_to_its_examples() -> None:
 def test_xlsx_template_has_a_codes_sheet_listing_every_family() -> None:
     workbook = load_workbook(io.BytesIO(template_xlsx()), read_only=True)
     assert workbook.sheetnames == ["activity", "codes"]
-    prefixes = [
-        row[0] for row in workbook["codes"].iter_rows(min_row=2, max_row=10, values_only=True)
-    ]
+    prefixes = [row[0] for row in workbook["codes"].iter_rows(min_row=2, max_row=10, values_only=True)]
     assert prefixes == ["fuel", "mobile", "electricity", "heat", "refrigerant", "process",
                         "travel", "hotel", "waste"]  # fmt: skip
     workbook.close()
 
 
 def test_upload_dispatch_reads_the_xlsx_template() -> None:
-    records = parse_upload(
-        "template.xlsx", template_xlsx(), organisation_id=ORG, facilities=FACILITIES
-    )
+    records = parse_upload("template.xlsx", template_xlsx(), organisation_id=ORG, facilities=FACILITIES)
     assert len(records) == len(EXAMPLE_ROWS)

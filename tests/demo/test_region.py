@@ -87,9 +87,7 @@ def test_written_csvs_pass_intake_unchanged(region: DemoRegion, tmp_path: Path) 
     facilities = {f.id: f for f in region.facilities}
     parsed = []
     for organisation, path in zip(region.organisations, paths, strict=True):
-        parsed += parse_csv(
-            path.read_bytes(), organisation_id=organisation.id, facilities=facilities
-        )
+        parsed += parse_csv(path.read_bytes(), organisation_id=organisation.id, facilities=facilities)
     assert [replace(r, id="") for r in parsed] == [replace(r, id="") for r in region.records]
     assert (tmp_path / "organisations.csv").exists()
     assert (tmp_path / "NOTICE.txt").exists()

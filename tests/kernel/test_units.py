@@ -3,7 +3,7 @@ from decimal import Decimal
 import pytest
 
 from carbonbridge.kernel.errors import UnitMismatch
-from carbonbridge.kernel.units import conversion_factor, is_compatible
+from carbonbridge.kernel.units import conversion_factor, is_compatible, parse_unit
 
 
 def test_energy_conversion_is_exact() -> None:
@@ -29,3 +29,14 @@ def test_mass_is_not_volume() -> None:
 def test_scaled_publisher_unit_parses() -> None:
     """China MEE prints natural-gas NCV per 10^4 Nm3 (e.g. 389.31 GJ/10^4 Nm3)."""
     assert conversion_factor("GJ/(10^4 Nm3)", "GJ/Nm3") == Decimal("0.0001")
+
+
+@pytest.mark.parametrize("text", ["1/0", "((", "2**2**2**2**2**2**2", "m3/", "["])
+def test_malformed_unit_expressions_are_unit_mismatch(text: str) -> None:
+    """Whatever a user types as a unit, the answer is UnitMismatch naming it, never a crash."""
+    with pytest.raises(UnitMismatch):
+        parse_unit(text)
+
+
+def test_m3_is_a_cubic_metre() -> None:
+    assert conversion_factor("m3", "L") == 1000

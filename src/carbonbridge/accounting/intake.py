@@ -132,9 +132,7 @@ def parse_upload(
     parse = parse_csv
     if data.startswith(b"PK\x03\x04") or filename.lower().endswith((".xlsx", ".xlsm")):
         parse = parse_xlsx
-    return parse(
-        data, organisation_id=organisation_id, facilities=facilities, max_rows=max_rows, clock=clock
-    )
+    return parse(data, organisation_id=organisation_id, facilities=facilities, max_rows=max_rows, clock=clock)
 
 
 def parse_csv(
@@ -206,9 +204,7 @@ _DAMAGED_WORKBOOK = (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, KeyEr
                      RuntimeError, NotImplementedError)  # fmt: skip
 
 
-def _read_rows(
-    cells: Iterable[Sequence[object]], max_rows: int
-) -> list[tuple[int, Sequence[object]]]:
+def _read_rows(cells: Iterable[Sequence[object]], max_rows: int) -> list[tuple[int, Sequence[object]]]:
     """Number the sheet's rows, stopping once more than ``max_rows`` non-blank rows are read."""
     rows: list[tuple[int, Sequence[object]]] = []
     filled = 0
@@ -247,9 +243,7 @@ def parse_rows(
             for key, value in raw.items():
                 column = _HEADER_ALIASES.get(_clean_header(key))
                 if column is None:
-                    issues.append(
-                        FieldIssue(("rows", n, str(key)), value, _unknown_column_reason())
-                    )
+                    issues.append(FieldIssue(("rows", n, str(key)), value, _unknown_column_reason()))
                 elif column in row:
                     issues.append(FieldIssue(("rows", n, column), value, "column given twice"))
                 else:
@@ -306,13 +300,9 @@ def _read_header(cells: Sequence[object]) -> list[str]:
         columns.pop()
     for name in REQUIRED_COLUMNS:
         if name not in columns:
-            issues.append(
-                FieldIssue(("columns", name), None, f"required column missing ({COLUMN_ZH[name]})")
-            )
+            issues.append(FieldIssue(("columns", name), None, f"required column missing ({COLUMN_ZH[name]})"))
     if issues:
-        raise InvalidInput(
-            "the header row is not the activity template's; nothing was stored", issues
-        )
+        raise InvalidInput("the header row is not the activity template's; nothing was stored", issues)
     return columns
 
 
@@ -329,9 +319,7 @@ def _validate_rows(
             key = (record.facility_id, record.period_start, record.period_end, record.activity,
                    record.unit, record.instrument)  # fmt: skip
             if key in seen:
-                row_issues.append(
-                    FieldIssue(("rows", n), record.activity, f"duplicates row {seen[key]}")
-                )
+                row_issues.append(FieldIssue(("rows", n), record.activity, f"duplicates row {seen[key]}"))
             else:
                 seen[key] = n
                 records.append(record)
@@ -341,9 +329,7 @@ def _validate_rows(
     if issues:
         listed = issues[:MAX_ISSUES]
         if len(issues) > MAX_ISSUES:
-            listed.append(
-                FieldIssue(("rows",), None, f"{len(issues) - MAX_ISSUES} more issues not listed")
-            )
+            listed.append(FieldIssue(("rows",), None, f"{len(issues) - MAX_ISSUES} more issues not listed"))
         detail = f"{len(bad_rows)} of {len(mapped)} rows are invalid; nothing was stored"
         raise InvalidInput(detail, listed)
     return records
@@ -502,9 +488,7 @@ def _check_unit(value: object, activity: str | None, issue: _Issue) -> str | Non
     text = str(value).strip()
     unit = UNIT_ALIASES.get(text, text)
     if not _UNIT_RE.fullmatch(unit) or not _unit_known(unit):
-        issue(
-            "unit", "unknown unit (e.g. t, kg, L, m^3, Nm3, kWh, MWh, GJ, passenger_km, room_night)"
-        )
+        issue("unit", "unknown unit (e.g. t, kg, L, m^3, Nm3, kWh, MWh, GJ, passenger_km, room_night)")
         return None
     if activity is not None:
         prefix = activity.split(".", 1)[0]

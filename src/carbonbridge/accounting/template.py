@@ -100,9 +100,7 @@ def template_xlsx() -> bytes:
                   "accepted units / 可用单位", "meaning", "含义"])  # fmt: skip
     for prefix, examples, meaning_en, meaning_zh in CODE_FAMILIES:
         units = "; ".join(_UNIT_EXAMPLES[ref] for ref in PREFIX_UNITS[prefix])
-        codes.append(
-            [prefix, examples, PREFIX_CATEGORY[prefix].value, units, meaning_en, meaning_zh]
-        )
+        codes.append([prefix, examples, PREFIX_CATEGORY[prefix].value, units, meaning_en, meaning_zh])
     codes.append([])
     codes.append(["column / 列", "中文", "required / 必填"])
     for name in COLUMNS:

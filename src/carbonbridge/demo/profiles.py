@@ -129,9 +129,7 @@ def _mobile(
     frequency: str = "Q",
     trend: dict[int, float] | None = None,
 ) -> Line:
-    return Line(
-        facility, f"mobile.{fuel}", Cat.MOBILE_COMBUSTION, unit, annual, frequency, 0, trend=trend
-    )
+    return Line(facility, f"mobile.{fuel}", Cat.MOBILE_COMBUSTION, unit, annual, frequency, 0, trend=trend)
 
 
 def _refrigerant(facility: int, gas: str, kg: float, chance: float = 0.6) -> Line:
@@ -192,13 +190,9 @@ def hotel(n: int, rng: random.Random) -> OrganisationSpec:
     if len(facilities) > 1:
         lines += _electricity(1, kwh * 0.2, TOURISM, RECOVERY, rng, 0.0)
     if rng.random() < 0.6:
-        lines.append(
-            _fuel(0, "natural_gas", "Nm3", rooms * rng.uniform(400, 800), "M", 0, TOURISM, RECOVERY)
-        )
+        lines.append(_fuel(0, "natural_gas", "Nm3", rooms * rng.uniform(400, 800), "M", 0, TOURISM, RECOVERY))
     else:
-        lines.append(
-            _fuel(0, "lpg", "kg", rooms * rng.uniform(250, 450), "M", 0, TOURISM, RECOVERY)
-        )
+        lines.append(_fuel(0, "lpg", "kg", rooms * rng.uniform(250, 450), "M", 0, TOURISM, RECOVERY))
     lines += [
         _fuel(0, "diesel", "L", rooms * rng.uniform(5, 12)),
         _refrigerant(0, "R-410A", rooms * rng.uniform(0.05, 0.15)),
@@ -211,9 +205,7 @@ def hotel(n: int, rng: random.Random) -> OrganisationSpec:
 
 def government(n: int, rng: random.Random) -> OrganisationSpec:
     """A county government office building (some with a second site)."""
-    facilities = [("office building", "办公楼")] + (
-        [("service centre", "服务中心")] if n % 3 == 0 else []
-    )
+    facilities = [("office building", "办公楼")] + ([("service centre", "服务中心")] if n % 3 == 0 else [])
     lines = _electricity(0, rng.uniform(150e3, 1.2e6), COOLING, STEADY, rng, 0.3)
     if len(facilities) > 1:
         lines += _electricity(1, rng.uniform(60e3, 250e3), COOLING, STEADY, rng, 0.0)
@@ -359,9 +351,7 @@ def commercial(n: int, rng: random.Random) -> OrganisationSpec:
     if name_en.startswith("Demo Scenic"):
         lines.append(_mobile(0, "motor_gasoline", "L", rng.uniform(2e4, 4e4), "Q", RECOVERY))
     lines.append(_waste(0, rng.uniform(20, 120), RECOVERY))
-    return OrganisationSpec(
-        Kind.COMMERCIAL, name_en, name_zh, (("premises", "经营场所"),), tuple(lines)
-    )
+    return OrganisationSpec(Kind.COMMERCIAL, name_en, name_zh, (("premises", "经营场所"),), tuple(lines))
 
 
 def manufacturing(n: int, rng: random.Random) -> OrganisationSpec:

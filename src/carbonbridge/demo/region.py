@@ -30,9 +30,7 @@ NOTICE_EN = (
     "SYNTHETIC DEMO DATA: Demo County, its organisations, facilities and figures are invented "
     "for demonstration and testing. They describe no real place or enterprise."
 )
-NOTICE_ZH = (
-    "虚构演示数据：示范县及其机构、设施和数据均为演示与测试而虚构，不对应任何真实地区或企业。"
-)
+NOTICE_ZH = "虚构演示数据：示范县及其机构、设施和数据均为演示与测试而虚构，不对应任何真实地区或企业。"
 RECORD_NOTE = "synthetic demo data / 虚构演示数据"
 _POPULATION = {2022: 158_900, 2023: 159_600, 2024: 160_300}
 _GDP_10K_CNY = {2022: Decimal("1238000"), 2023: Decimal("1336500"), 2024: Decimal("1421800")}

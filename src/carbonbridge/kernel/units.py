@@ -8,6 +8,7 @@ vehicle-kilometre, and a room-night is not a night.
 
 from __future__ import annotations
 
+import tokenize
 from decimal import Decimal
 from functools import lru_cache
 
@@ -23,6 +24,7 @@ tonne_kilometer = [freight_distance] = tonne_km = tkm
 room_night = [room_occupancy] = room_nights
 tonne_CO2e = [co2e_mass]  = tCO2e
 kilogram_CO2e = 1e-3 tonne_CO2e = kgCO2e
+cubic_meter_alias = meter ** 3 = m3
 """
 
 
@@ -62,6 +64,11 @@ def parse_unit(text: str) -> pint.Quantity:  # type: ignore[type-arg]
         TypeError,
         SyntaxError,
         KeyError,
+        IndexError,
+        AssertionError,  # pint's tokenizer asserts on some malformed input
+        ArithmeticError,  # 1/0, decimal overflow of 2**2**...
+        RecursionError,
+        tokenize.TokenError,
     ) as exc:
         raise UnitMismatch(
             f"unknown unit {cleaned!r}", [FieldIssue(("unit",), text, f"unknown unit: {exc}")]
