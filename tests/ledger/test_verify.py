@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from carbonbridge.ledger.checkpoint import sign_checkpoint
 from carbonbridge.ledger.errors import (
     ConsistencyProofFailed,
     EntryMismatch,
@@ -15,6 +16,7 @@ from carbonbridge.ledger.errors import (
 )
 from carbonbridge.ledger.merkle import MemoryHashStore, check_record, leaf_hash, prove_record
 from carbonbridge.ledger.model import Checkpoint
+from carbonbridge.ledger.note import generate_signer
 from carbonbridge.ledger.tiles import (
     encode_entry_bundle,
     entry_bundle_path,
@@ -25,6 +27,7 @@ from carbonbridge.ledger.tiles import (
 )
 from carbonbridge.ledger.verify import (
     directory_fetcher,
+    open_published_checkpoint,
     verify_checkpoint_tiles,
     verify_consistency,
     verify_consistency_from_tiles,
@@ -119,3 +122,15 @@ def test_fetcher_refuses_paths_outside_the_directory(tmp_path: Path) -> None:
         fetch("../etc/passwd")
     with pytest.raises(TileNotFound):
         fetch("tile/0/000")
+
+
+def test_published_checkpoint_is_opened_and_its_tiles_checked(
+    published: tuple[Path, Checkpoint, Checkpoint],
+) -> None:
+    root, _, new = published
+    log = generate_signer(ORIGIN)
+    (root / "checkpoint").write_text(sign_checkpoint(new, log), encoding="utf-8")
+    fetch = directory_fetcher(root)
+    cp = open_published_checkpoint(fetch, log.verifier(), origin=ORIGIN)
+    assert cp == new
+    verify_checkpoint_tiles(cp, fetch)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
+from carbonbridge.ledger.checkpoint import open_checkpoint
 from carbonbridge.ledger.errors import (
     ConsistencyProofFailed,
     EntryMismatch,
@@ -18,6 +19,7 @@ from carbonbridge.ledger.errors import (
 )
 from carbonbridge.ledger.merkle import check_tree, leaf_hash, prove_tree, tree_hash
 from carbonbridge.ledger.model import TILE_WIDTH, Checkpoint
+from carbonbridge.ledger.note import NoteVerifier
 from carbonbridge.ledger.tiles import (
     FetchTile,
     TileHashReader,
@@ -42,6 +44,17 @@ def directory_fetcher(root: Path) -> FetchTile:
             raise TileNotFound(f"{path} is not in {base}") from exc
 
     return fetch
+
+
+def open_published_checkpoint(
+    fetch_tile: FetchTile,
+    verifiers: NoteVerifier | Sequence[NoteVerifier],
+    *,
+    origin: str | None = None,
+) -> Checkpoint:
+    """Fetch ``checkpoint`` from the log's prefix and verify it (c2sp.org/tlog-tiles,
+    "Checkpoints")."""
+    return open_checkpoint(fetch_tile("checkpoint"), verifiers, origin=origin)
 
 
 def verify_checkpoint_tiles(checkpoint: Checkpoint, fetch_tile: FetchTile) -> TileHashReader:
