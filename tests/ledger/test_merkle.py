@@ -304,3 +304,28 @@ def test_consistency_proof_verifies_and_fails_when_tampered(
         assert not verify_consistency(old - 1, new, proof, old_root, new_root) or not proof
     if old < new:
         assert not verify_consistency(old, new, proof, new_root, new_root)
+
+
+class _OrderCheckingReader:
+    """Go's tlog_test.go testHashStorage: the algorithms must ask in increasing order, which
+    lets a store read sequentially."""
+
+    def __init__(self, store: MemoryHashStore) -> None:
+        self.store = store
+
+    def read_hashes(self, indexes: object) -> list[bytes]:
+        listed = list(indexes)  # type: ignore[call-overload]
+        assert listed == sorted(set(listed)), listed
+        return self.store.read_hashes(listed)
+
+
+def test_reads_are_in_increasing_order_and_logarithmic() -> None:
+    store = _store(300)
+    reader = _OrderCheckingReader(store)
+    for size in (1, 2, 7, 8, 9, 255, 256, 257, 300):
+        tree_hash(size, reader)
+        stored_hashes(size, b"next", reader)
+        for index in (0, size // 2, size - 1):
+            assert len(prove_record(size, index, reader)) <= size.bit_length()
+        for old in (1, size // 2 or 1, size):
+            prove_tree(size, old, reader)

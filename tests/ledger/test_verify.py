@@ -55,7 +55,7 @@ def _publish(root: Path, store: MemoryHashStore, entries: list[bytes], grow_to: 
 
 @pytest.fixture
 def published(tmp_path: Path) -> tuple[Path, Checkpoint, Checkpoint]:
-    store, entries = MemoryHashStore(), []
+    store, entries = MemoryHashStore(), list[bytes]()
     old = _publish(tmp_path, store, entries, 300)
     new = _publish(tmp_path, store, entries, 700)
     return tmp_path, old, new
