@@ -69,9 +69,7 @@ def test_wrong_origin_is_rejected() -> None:
 
 
 def test_checkpoint_signed_by_another_key_is_rejected() -> None:
-    note = sign_checkpoint(
-        Checkpoint("example.com/log", 5, ROOT), generate_signer("example.com/log")
-    )
+    note = sign_checkpoint(Checkpoint("example.com/log", 5, ROOT), generate_signer("example.com/log"))
     with pytest.raises(UnknownSigner):
         open_checkpoint(note, generate_signer("example.com/log").verifier())
 

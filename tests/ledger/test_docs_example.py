@@ -15,9 +15,7 @@ from carbonbridge.ledger.tiles import encode_entry_bundle
 
 DOC = (Path(__file__).parents[2] / "docs" / "ledger.md").read_text(encoding="utf-8")
 LOG = Ed25519Signer("carbonbridge.example/log", bytes(range(32)))
-WITNESS = Ed25519Signer(
-    "witness.example/w1", bytes(range(32, 64)), SIG_COSIGNATURE_V1, lambda: 1764000000
-)
+WITNESS = Ed25519Signer("witness.example/w1", bytes(range(32, 64)), SIG_COSIGNATURE_V1, lambda: 1764000000)
 
 
 def _documented_receipt() -> str:

@@ -254,9 +254,7 @@ def test_inclusion_proof_verifies_and_equals_rfc_path(si: tuple[int, int]) -> No
 
 
 @given(size_and_index(), st.data())
-def test_inclusion_proof_fails_when_anything_changes(
-    si: tuple[int, int], data: st.DataObject
-) -> None:
+def test_inclusion_proof_fails_when_anything_changes(si: tuple[int, int], data: st.DataObject) -> None:
     size, index = si
     store = _store(size)
     proof = prove_record(size, index, store)
@@ -283,9 +281,7 @@ def test_inclusion_proof_fails_when_anything_changes(
 
 
 @given(size_and_index(), st.data())
-def test_consistency_proof_verifies_and_fails_when_tampered(
-    si: tuple[int, int], data: st.DataObject
-) -> None:
+def test_consistency_proof_verifies_and_fails_when_tampered(si: tuple[int, int], data: st.DataObject) -> None:
     new, old = si[0], si[1] + 1
     store = _store(new)
     proof = prove_tree(new, old, store)

@@ -31,10 +31,7 @@ from carbonbridge.ledger.note import (
 PETER_VKEY = "PeterNeumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW"
 PETER_SKEY = "PRIVATE+KEY+PeterNeumann+c74f20a3+AYEKFALVFGyNhPJEMzD1QIDr+Y7hfZx09iUvxdXHKDFz"
 ENOCH_VKEY = "EnochRoot+af0cfe78+ATtqJ7zOtqQtYqOo0CpvDXNlMhV3HeJDpjrASKGLWdop"
-TEXT = (
-    "If you think cryptography is the answer to your problem,\n"
-    "then you don't know what your problem is.\n"
-)
+TEXT = "If you think cryptography is the answer to your problem,\nthen you don't know what your problem is.\n"
 PETER_SIG = (
     "— PeterNeumann x08go/ZJkuBS9UG/SffcvIAQxVBtiFupLLr8pAcElZInNIuGUgYN1FFYC2pZSNXgKvqfqdngotpRZb6"
     "KE6RyyBwJnAM=\n"
@@ -168,9 +165,7 @@ def test_cosignature_round_trip_carries_its_timestamp() -> None:
     """c2sp.org/tlog-cosignature: key ID over type 0x04; 8-byte big-endian timestamp, then the
     Ed25519 signature of "cosignature/v1\\ntime <t>\\n" + checkpoint body."""
     body = "example.com/behind-the-sofa\n20852163\nCsUYapGGPo4dkMgIAUqom/Xajj7h2fB2MPA3j2jxq2I=\n"
-    witness = Ed25519Signer(
-        "witness.example/w1", bytes(range(32)), SIG_COSIGNATURE_V1, lambda: 1679315147
-    )
+    witness = Ed25519Signer("witness.example/w1", bytes(range(32)), SIG_COSIGNATURE_V1, lambda: 1679315147)
     verifier = witness.verifier()
     assert verifier.key_id == key_id("witness.example/w1", 0x04, witness.public_key)
     assert verifier.verifier_key().split("+")[2].startswith(base64.b64encode(b"\x04").decode()[:1])

@@ -80,9 +80,7 @@ def test_entry_bundle_round_trips_and_rejects_oversized_entries() -> None:
 
 def test_tiles_for_spec_example_size_70000() -> None:
     tiles = list(tiles_for_size(70000))
-    assert [t for t in tiles if t.level == 0 and not t.is_partial] == [
-        Tile(0, n, 256) for n in range(273)
-    ]
+    assert [t for t in tiles if t.level == 0 and not t.is_partial] == [Tile(0, n, 256) for n in range(273)]
     assert [t for t in tiles if t.is_partial] == [Tile(0, 273, 112), Tile(1, 1, 17), Tile(2, 0, 1)]
     assert [t for t in tiles if t.level == 1 and not t.is_partial] == [Tile(1, 0, 256)]
 

@@ -32,7 +32,7 @@ from carbonbridge.accounting.model import (
 from carbonbridge.accounting.reconciliation import reconcile
 from carbonbridge.accounting.regional import regional_inventory
 from carbonbridge.factors.model import FactorResolver, GwpSet
-from carbonbridge.factors.service import library_in
+from carbonbridge.factors.service import library, library_in, shipped_library
 from carbonbridge.kernel.clock import utc_now
 from carbonbridge.kernel.errors import Conflict, FieldIssue, InvalidInput, NotFound
 from carbonbridge.kernel.ids import new_id
@@ -48,6 +48,8 @@ SECTOR_BY_KIND: Mapping[OrganisationKind, str] = {
 DEFAULT_SECTOR = "commercial_institutional"
 
 FRAMEWORKS = ("ghgp", "iso14064", "cn-mee")
+
+SessionFactory = sessionmaker[Session]
 
 
 @dataclass(frozen=True)
@@ -364,3 +366,38 @@ def set_region_statistics(
 def organisation_count(sessions: sessionmaker[Session]) -> int:
     with unit_of_work(sessions) as session:
         return store.count_organisations(session)
+
+
+def compute_adhoc(
+    sessions: sessionmaker[Session],
+    kind: OrganisationKind,
+    facilities: Sequence[Facility],
+    rows: Sequence[Mapping[str, object]],
+    gwp: GwpSet,
+) -> OrganisationInventory:
+    """An inventory of rows that are not stored (the REST ``/inventory/compute``, the CLI)."""
+    organisation = Organisation("adhoc", "ad-hoc calculation", "临时计算", kind, facilities[0].region)
+    records = parse_rows(rows, organisation_id="adhoc", facilities={f.id: f for f in facilities}, first_row=0)
+    resolver = library(sessions) if sessions is not None else shipped_library()
+    return inventory_of(organisation, records, resolver, gwp)
+
+
+def inventory_of(
+    organisation: Organisation, records: Sequence[ActivityRecord], resolver: FactorResolver, gwp: GwpSet
+) -> OrganisationInventory:
+    """Every framework view of ``records`` (all years together when they span several)."""
+    emissions = compute(records, [organisation], resolver, gwp)
+    g, i, m, gi, gm = views(organisation, emissions)
+    years = {r.year for r in records}
+    year = years.pop() if len(years) == 1 else 0
+    return OrganisationInventory(organisation, year, gwp, emissions, g, i, m, gi, gm, False)
+
+
+def years_of(sessions: sessionmaker[Session], principal: Principal, organisation_id: str) -> list[int]:
+    """Years in which ``organisation_id`` has activity data (scoped like its inventory)."""
+    principal.require(Role.REGULATOR, Role.VERIFIER, Role.REPORTER)
+    principal.require_organisation(organisation_id)
+    with unit_of_work(sessions) as session:
+        if store.get_organisation(session, organisation_id) is None:
+            raise NotFound(f"organisation {organisation_id} does not exist")
+        return store.years_of_organisation(session, organisation_id)

@@ -327,3 +327,8 @@ def set_region_statistics(
 def region_statistics(session: Session, region: str) -> dict[int, tuple[int, Decimal, bool, str]]:
     rows = session.scalars(select(RegionStatisticsRow).where(RegionStatisticsRow.region == region))
     return {r.year: (r.population, r.gdp_10k_cny, r.synthetic, r.source) for r in rows}
+
+
+def years_of_organisation(session: Session, organisation_id: str) -> list[int]:
+    rows = session.scalars(select(ActivityRow.year).where(ActivityRow.organisation_id == organisation_id).distinct())
+    return sorted(int(y) for y in rows)

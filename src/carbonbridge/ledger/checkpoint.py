@@ -98,9 +98,7 @@ def open_signed_checkpoint(
     opened = open_note(note_text, listed)
     checkpoint = parse_checkpoint(opened.text)
     if origin is not None and checkpoint.origin != origin:
-        raise MalformedCheckpoint(
-            f"line 1: origin {checkpoint.origin!r} is not the expected {origin!r}"
-        )
+        raise MalformedCheckpoint(f"line 1: origin {checkpoint.origin!r} is not the expected {origin!r}")
     return checkpoint, opened
 
 

@@ -225,9 +225,7 @@ def parse_signer_key(skey: str) -> Ed25519Signer:
     _check_type_and_size("signer", sig_type, seed)
     signer = Ed25519Signer(name, seed, sig_type)
     if signer.key_id != kid:
-        raise MalformedNote(
-            f"signer key ID {kid:08x} does not match its name and key ({signer.key_id:08x})"
-        )
+        raise MalformedNote(f"signer key ID {kid:08x} does not match its name and key ({signer.key_id:08x})")
     return signer
 
 

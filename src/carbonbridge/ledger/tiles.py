@@ -121,8 +121,7 @@ def decode_entry_bundle(data: bytes) -> list[bytes]:
         size = int.from_bytes(data[at : at + 2], "big")
         if at + 2 + size > len(data):
             raise MalformedTile(
-                f"entry bundle: entry {len(entries)} declares {size} bytes, "
-                f"{len(data) - at - 2} remain"
+                f"entry bundle: entry {len(entries)} declares {size} bytes, {len(data) - at - 2} remain"
             )
         entries.append(data[at + 2 : at + 2 + size])
         at += 2 + size
@@ -278,8 +277,7 @@ class TileHashReader:
             level, n = split_stored_hash_index(index)
             if (n + 1) << level > self.tree_size:
                 raise TileNotFound(
-                    f"stored hash {index} (level {level}, node {n}) is not in a tree of "
-                    f"size {self.tree_size}"
+                    f"stored hash {index} (level {level}, node {n}) is not in a tree of size {self.tree_size}"
                 )
             tile_level, k = divmod(level, TILE_HEIGHT)
             first = n << k

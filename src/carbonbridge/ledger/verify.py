@@ -71,9 +71,7 @@ def verify_checkpoint_tiles(checkpoint: Checkpoint, fetch_tile: FetchTile) -> Ti
 
 def _same_log(old: Checkpoint, new: Checkpoint) -> None:
     if old.origin != new.origin:
-        raise ConsistencyProofFailed(
-            f"checkpoints are of different logs: {old.origin!r} and {new.origin!r}"
-        )
+        raise ConsistencyProofFailed(f"checkpoints are of different logs: {old.origin!r} and {new.origin!r}")
     if old.tree_size > new.tree_size:
         raise ConsistencyProofFailed(
             f"old checkpoint's tree size {old.tree_size} exceeds the new one's {new.tree_size}"
@@ -86,9 +84,7 @@ def verify_consistency(old: Checkpoint, new: Checkpoint, proof: Sequence[bytes])
     check_tree(proof, new.tree_size, new.root_hash, old.tree_size, old.root_hash)
 
 
-def verify_consistency_from_tiles(
-    old: Checkpoint, new: Checkpoint, fetch_tile: FetchTile
-) -> list[bytes]:
+def verify_consistency_from_tiles(old: Checkpoint, new: Checkpoint, fetch_tile: FetchTile) -> list[bytes]:
     """Check from the tiles of ``new`` that ``old`` is a prefix of it; return the consistency
     proof (which a witness can hand on), after checking it too."""
     _same_log(old, new)

@@ -9,6 +9,8 @@ import sys
 from typing import Annotated
 
 import typer
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session, sessionmaker
 from rich.console import Console
 
 from carbonbridge.kernel.errors import CarbonbridgeError
@@ -43,7 +45,7 @@ def _mount_contexts() -> None:
             app.add_typer(sub, name=name)
 
 
-def database() -> tuple[object, object]:
+def database() -> tuple[Engine, sessionmaker[Session]]:
     """The engine and session factory of the configured database, migrated to head."""
     engine = make_engine(get_settings().resolved_database_url())
     upgrade(engine)

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from carbonbridge.kernel.errors import Unauthenticated
 from carbonbridge.platform.db import unit_of_work
 from carbonbridge.platform.identity import PUBLIC, Principal, authenticate_token
+from carbonbridge.platform.settings import Settings
 
 SESSION_COOKIE = "cb_session"
 
@@ -43,3 +44,11 @@ def get_principal(request: Request) -> Principal:
 
 Sessions = Annotated[sessionmaker[Session], Depends(get_sessions)]
 CurrentPrincipal = Annotated[Principal, Depends(get_principal)]
+
+
+def get_app_settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+AppSettings = Annotated[Settings, Depends(get_app_settings)]

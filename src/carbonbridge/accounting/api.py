@@ -1,0 +1,160 @@
+"""REST: organisations, activity-data submission, inventories, explain, the regional inventory."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Annotated
+
+from fastapi import APIRouter, File, Query, UploadFile
+from fastapi.responses import Response
+
+from carbonbridge.accounting import service
+from carbonbridge.accounting.model import Facility, Organisation, OrganisationKind
+from carbonbridge.accounting.schemas import (
+    ComputeIn,
+    ExplainOut,
+    InventoryOut,
+    OrganisationIn,
+    OrganisationOut,
+    ReconciliationOut,
+    RegionalOut,
+    RegionalYearOut,
+    RowsIn,
+    SubmissionOut,
+    ViewOut,
+)
+from carbonbridge.accounting.template import template_csv, template_xlsx
+from carbonbridge.factors.model import GwpSet
+from carbonbridge.kernel.errors import FieldIssue, InvalidInput
+from carbonbridge.platform.deps import AppSettings, CurrentPrincipal, Sessions
+
+router = APIRouter(tags=["accounting"])
+
+MAX_UPLOAD_BYTES = 50 * 1024 * 1024
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _kind(value: str, field: tuple[str | int, ...]) -> OrganisationKind:
+    try:
+        return OrganisationKind(value)
+    except ValueError:
+        choices = ", ".join(k.value for k in OrganisationKind)
+        raise InvalidInput("unknown organisation kind", [FieldIssue(field, value, f"one of {choices}")]) from None
+
+
+def _org_out(o: Organisation) -> OrganisationOut:
+    return OrganisationOut(id=o.id, name_en=o.name_en, name_zh=o.name_zh, kind=o.kind.value, region=o.region)
+
+
+def inventory_out(inv: service.OrganisationInventory) -> InventoryOut:
+    pollutants: dict[str, Decimal] = {}
+    for e in inv.records:
+        for p in e.co_pollutants:
+            pollutants[p.pollutant] = pollutants.get(p.pollutant, Decimal(0)) + p.kg
+    return InventoryOut(
+        organisation_id=inv.organisation.id,
+        year=inv.year,
+        gwp=inv.gwp.value,
+        records=len(inv.records),
+        synthetic=inv.synthetic,
+        views={"ghgp": ViewOut.of(inv.ghgp), "iso14064": ViewOut.of(inv.iso14064), "cn-mee": ViewOut.of(inv.cn_mee)},
+        reconciliations=[ReconciliationOut.of(inv.ghgp_vs_iso), ReconciliationOut.of(inv.ghgp_vs_mee)],
+        co_pollutants_kg=pollutants,
+    )
+
+
+@router.get("/organisations", response_model=list[OrganisationOut])
+def list_organisations(sessions: Sessions, principal: CurrentPrincipal) -> list[OrganisationOut]:
+    """Organisations the caller may see (a reporter sees its own)."""
+    return [_org_out(o) for o in service.list_organisations(sessions, principal)]
+
+
+@router.post("/organisations", response_model=OrganisationOut, status_code=201)
+def register_organisation(sessions: Sessions, principal: CurrentPrincipal, body: OrganisationIn) -> OrganisationOut:
+    """Register a reporting organisation with its facilities (regulator)."""
+    org = Organisation(
+        id=body.id,
+        name_en=body.name_en,
+        name_zh=body.name_zh,
+        kind=_kind(body.kind, ("body", "kind")),
+        region=body.region,
+        credit_code=body.credit_code,
+    )
+    facilities = [Facility(f.id, body.id, f.name, f.region, f.grid_region) for f in body.facilities]
+    service.register_organisation(sessions, principal, org, facilities)
+    return _org_out(org)
+
+
+@router.post("/organisations/{organisation_id}/activity", response_model=SubmissionOut, status_code=201)
+async def upload_activity(
+    sessions: Sessions,
+    principal: CurrentPrincipal,
+    organisation_id: str,
+    file: Annotated[UploadFile, File(description="activity data, CSV (UTF-8/GB18030) or XLSX template")],
+) -> SubmissionOut:
+    """Submit an activity-data file: every row is validated; one bad row rejects the file."""
+    data = await file.read(MAX_UPLOAD_BYTES + 1)
+    if len(data) > MAX_UPLOAD_BYTES:
+        raise InvalidInput("file too large", [FieldIssue(("file",), file.filename, "at most 50 MiB")])
+    result = service.submit_upload(sessions, principal, organisation_id, file.filename or "upload", data)
+    return SubmissionOut(**result.__dict__)
+
+
+@router.post("/organisations/{organisation_id}/activity.json", response_model=SubmissionOut, status_code=201)
+def submit_activity_rows(
+    sessions: Sessions, principal: CurrentPrincipal, organisation_id: str, body: RowsIn
+) -> SubmissionOut:
+    """Submit activity rows as JSON (the template's columns); issues name the array index."""
+    result = service.submit_rows(sessions, principal, organisation_id, body.rows)
+    return SubmissionOut(**result.__dict__)
+
+
+@router.get("/organisations/{organisation_id}/inventory", response_model=InventoryOut)
+def organisation_inventory(
+    sessions: Sessions,
+    principal: CurrentPrincipal,
+    organisation_id: str,
+    year: Annotated[int, Query(ge=1990, le=2100)],
+    gwp: GwpSet = GwpSet.AR6,
+) -> InventoryOut:
+    """The organisation's inventory for a year under GHG Protocol, ISO 14064-1 and China MEE,
+    with the reconciliations between them."""
+    return inventory_out(service.organisation_inventory(sessions, principal, organisation_id, year, gwp))
+
+
+@router.get("/records/{record_id}/explain", response_model=ExplainOut)
+def explain(sessions: Sessions, principal: CurrentPrincipal, record_id: str, gwp: GwpSet = GwpSet.AR6) -> ExplainOut:
+    """Which factors, why, which equation and GWP set produced each figure of one record."""
+    return ExplainOut.of(service.explain_record(sessions, principal, record_id, gwp))
+
+
+@router.post("/inventory/compute", response_model=InventoryOut)
+def compute(sessions: Sessions, body: ComputeIn, gwp: GwpSet = GwpSet.AR6) -> InventoryOut:
+    """Compute an inventory from rows without storing anything (any caller)."""
+    kind = _kind(body.organisation_kind, ("body", "organisation_kind"))
+    facilities = [Facility(f.id, "adhoc", f.name, f.region, f.grid_region) for f in body.facilities]
+    return inventory_out(service.compute_adhoc(sessions, kind, facilities, body.rows, gwp))
+
+
+@router.get("/inventory/region", response_model=RegionalOut)
+def region(sessions: Sessions, settings: AppSettings, gwp: GwpSet = GwpSet.AR6) -> RegionalOut:
+    """The territory's inventory by IPCC and GPC sector per year, with per-capita and per-GDP
+    intensities (public; aggregates only)."""
+    result = service.regional(sessions, settings.region, gwp)
+    return RegionalOut(
+        region=result.region,
+        gwp=gwp.value,
+        synthetic=result.synthetic,
+        records=result.record_count,
+        years=[RegionalYearOut.of(y) for y in result.inventory.years],
+    )
+
+
+@router.get("/activity-template.csv", response_class=Response)
+def template_as_csv() -> Response:
+    return Response(template_csv(), media_type="text/csv; charset=utf-8")
+
+
+@router.get("/activity-template.xlsx", response_class=Response)
+def template_as_xlsx() -> Response:
+    return Response(template_xlsx(), media_type=XLSX)

@@ -1,0 +1,176 @@
+"""``carbonbridge inventory ...``: compute an inventory from a file, submit, explain, region."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import sys
+from decimal import Decimal
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+
+from carbonbridge.accounting import service
+from carbonbridge.accounting.engine import calculate
+from carbonbridge.accounting.intake import parse_upload
+from carbonbridge.accounting.model import Facility, FrameworkView, Organisation, OrganisationKind, RecordEmissions
+from carbonbridge.factors.model import GwpSet
+from carbonbridge.factors.service import shipped_library
+
+app = typer.Typer(help="Emissions inventories / 温室气体排放清单", no_args_is_help=True)
+COMMANDS = {"inventory": app}
+console = Console()
+
+
+class Framework(StrEnum):
+    GHGP = "ghgp"
+    ISO14064 = "iso14064"
+    CN_MEE = "cn-mee"
+
+
+class Format(StrEnum):
+    TABLE = "table"
+    JSON = "json"
+    CSV = "csv"
+
+
+def _facility_ids(filename: str, data: bytes) -> list[str]:
+    """Facility ids named in an activity file (so a file can be computed without a database)."""
+    from carbonbridge.accounting.intake import decode_csv
+
+    if data.startswith(b"PK\x03\x04") or filename.lower().endswith(".xlsx"):
+        from openpyxl import load_workbook
+
+        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        sheet = workbook["activity"] if "activity" in workbook.sheetnames else workbook.worksheets[0]
+        rows = sheet.iter_rows(values_only=True)
+        header = [str(c or "").strip() for c in next(rows, ())]
+        column = next((i for i, h in enumerate(header) if h in ("facility_id", "设施编号")), None)
+        return sorted({str(r[column]) for r in rows if column is not None and r and r[column] is not None})
+    text, _ = decode_csv(data)
+    reader = csv.DictReader(io.StringIO(text))
+    ids = {(row.get("facility_id") or row.get("设施编号") or "").strip() for row in reader}
+    return sorted(i for i in ids if i)
+
+
+@app.command("compute")
+def compute(
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="activity CSV or XLSX (template format)")],
+    framework: Annotated[Framework, typer.Option(help="framework view")] = Framework.GHGP,
+    gwp: Annotated[GwpSet, typer.Option(help="GWP-100 set", case_sensitive=False)] = GwpSet.AR6,
+    output: Annotated[Format, typer.Option("--format", help="output format")] = Format.TABLE,
+    region: Annotated[str, typer.Option(help="ISO 3166-2 region of the facilities")] = "CN-HI",
+    grid_region: Annotated[str, typer.Option(help="grid region for electricity factors")] = "CN-GRID-SOUTH",
+    kind: Annotated[OrganisationKind, typer.Option(help="organisation kind (combustion sector)")] = OrganisationKind.OTHER,
+) -> None:
+    """Compute an inventory from a file, offline, with the shipped factor datasets / 离线核算."""
+    data = file.read_bytes()
+    facilities = {f: Facility(f, "file", f, region, grid_region) for f in _facility_ids(file.name, data)}
+    organisation = Organisation("file", file.stem, file.stem, kind, region)
+    records = parse_upload(file.name, data, organisation_id="file", facilities=facilities)
+    library = shipped_library()
+    sector = service.sector_of(kind)
+    emissions: list[RecordEmissions] = []
+    with Progress(
+        TextColumn("[progress.description]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=Console(stderr=True),
+        disable=len(records) < 2000,
+    ) as progress:
+        task = progress.add_task("computing / 核算中", total=len(records))
+        for record in records:
+            emissions.append(calculate(record, library, gwp, sector=sector))
+            progress.advance(task)
+    g, i, m, gi, gm = service.views(organisation, emissions)
+    view = {Framework.GHGP: g, Framework.ISO14064: i, Framework.CN_MEE: m}[framework]
+    _print_view(view, gwp, output, len(records))
+
+
+def _print_view(view: FrameworkView, gwp: GwpSet, output: Format, rows: int) -> None:
+    if output is Format.JSON:
+        body = {
+            "framework": view.framework,
+            "gwp": gwp.value,
+            "records": rows,
+            "total_co2e_kg": str(view.total_co2e_kg),
+            "totals": {k: str(v) for k, v in view.totals.items()},
+            "lines": [
+                {
+                    "key": x.key,
+                    "label_en": x.label_en,
+                    "label_zh": x.label_zh,
+                    "co2e_kg": str(x.co2e_kg),
+                    "by_gas": {k: str(v) for k, v in x.by_gas.items()},
+                    "reported": x.reported,
+                }
+                for x in view.lines
+            ],
+            "out_of_boundary": [{"key": x.key, "co2e_kg": str(x.co2e_kg)} for x in view.out_of_boundary],
+        }
+        sys.stdout.write(json.dumps(body, ensure_ascii=False, indent=2) + "\n")
+        return
+    if output is Format.CSV:
+        writer = csv.writer(sys.stdout)
+        writer.writerow(["framework", "line", "label_en", "label_zh", "co2e_kg", "reported"])
+        for x in view.lines:
+            writer.writerow([view.framework, x.key, x.label_en, x.label_zh, str(x.co2e_kg), x.reported])
+        writer.writerow([view.framework, "total", "Total", "合计", str(view.total_co2e_kg), True])
+        return
+    table = Table(title=f"{view.framework} · GWP {gwp.value} · {rows} records (t CO2e)")
+    table.add_column("line")
+    table.add_column("t CO2e", justify="right")
+    table.add_column("by gas (t CO2e)")
+    for x in view.lines:
+        amount = f"{x.co2e_kg / Decimal(1000):,.3f}" if x.reported else "not reported"
+        gases = "; ".join(f"{k} {v / Decimal(1000):,.3f}" for k, v in x.by_gas.items())
+        table.add_row(f"{x.label_en} / {x.label_zh}", amount, gases)
+    table.add_row("[bold]Total / 合计[/bold]", f"[bold]{view.total_co2e_kg / Decimal(1000):,.3f}[/bold]", "")
+    console.print(table)
+    for x in view.out_of_boundary:
+        console.print(f"outside boundary: {x.label_en}: {x.co2e_kg / Decimal(1000):,.3f} t CO2e")
+    for note in view.notes:
+        console.print(f"[dim]{note}[/dim]")
+
+
+@app.command("submit")
+def submit(
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False)],
+    organisation: Annotated[str, typer.Option(help="organisation id")],
+) -> None:
+    """Submit an activity file to the platform database (as an administrator) / 报送活动数据."""
+    from carbonbridge.platform.cli import database
+    from carbonbridge.platform.identity import Principal, Role
+
+    _, sessions = database()
+    admin = Principal("cli", "cli administrator", Role.ADMIN)
+    result = service.submit_upload(sessions, admin, organisation, file.name, file.read_bytes())
+    console.print(f"accepted {result.rows} rows as submission {result.submission_id} (sha256 {result.sha256[:16]}…)")
+
+
+@app.command("region")
+def region(gwp: Annotated[GwpSet, typer.Option(case_sensitive=False)] = GwpSet.AR6) -> None:
+    """The regional inventory by IPCC sector per year / 区域清单."""
+    from carbonbridge.platform.cli import database
+    from carbonbridge.platform.settings import get_settings
+
+    _, sessions = database()
+    result = service.regional(sessions, get_settings().region, gwp)
+    table = Table(title=f"{result.region} · GWP {gwp.value} · {result.record_count} records (t CO2e)")
+    table.add_column("year")
+    table.add_column("IPCC total", justify="right")
+    table.add_column("GPC BASIC", justify="right")
+    table.add_column("per capita", justify="right")
+    for y in result.inventory.years:
+        per_capita = f"{y.per_capita_kg / 1000:,.3f}" if y.per_capita_kg is not None else "—"
+        table.add_row(str(y.year), f"{y.ipcc_total_kg / 1000:,.1f}", f"{y.gpc_basic_kg / 1000:,.1f}", per_capita)
+    console.print(table)
+    if result.synthetic:
+        console.print("[yellow]synthetic demo data / 演示数据为合成数据[/yellow]")

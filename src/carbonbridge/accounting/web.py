@@ -1,0 +1,138 @@
+"""Web: organisations, upload, an organisation's inventory, explain, the regional dashboard."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from carbonbridge.accounting import service
+from carbonbridge.factors.model import GwpSet
+from carbonbridge.kernel.errors import CarbonbridgeError, Unauthenticated
+from carbonbridge.platform.deps import AppSettings, CurrentPrincipal, Sessions
+from carbonbridge.platform.web import render
+
+router = APIRouter(include_in_schema=False)
+
+_T = Decimal(1000)
+
+
+def _login_redirect(request: Request) -> Response:
+    return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
+
+
+@router.get("/organisations", response_class=HTMLResponse)
+def organisations_page(request: Request, sessions: Sessions, principal: CurrentPrincipal) -> Response:
+    try:
+        organisations = service.list_organisations(sessions, principal)
+    except Unauthenticated:
+        return _login_redirect(request)
+    return render(request, "organisations.html", {"principal": principal, "organisations": organisations})
+
+
+@router.get("/organisations/{organisation_id}", response_class=HTMLResponse)
+def organisation_page(
+    request: Request,
+    sessions: Sessions,
+    principal: CurrentPrincipal,
+    organisation_id: str,
+    year: Annotated[int | None, Query(ge=1990, le=2100)] = None,
+    gwp: GwpSet = GwpSet.AR6,
+) -> Response:
+    try:
+        years = service.years_of(sessions, principal, organisation_id)
+        chosen = year or (years[-1] if years else 2024)
+        inventory = service.organisation_inventory(sessions, principal, organisation_id, chosen, gwp)
+    except Unauthenticated:
+        return _login_redirect(request)
+    return render(
+        request,
+        "inventory.html",
+        {
+            "principal": principal,
+            "inv": inventory,
+            "years": years,
+            "gwp_sets": list(GwpSet),
+            "errors": None,
+            "uploaded": request.query_params.get("uploaded"),
+        },
+    )
+
+
+@router.post("/organisations/{organisation_id}/upload", response_class=HTMLResponse)
+async def upload(request: Request, sessions: Sessions, principal: CurrentPrincipal, organisation_id: str) -> Response:
+    form = await request.form()
+    upload = form.get("file")
+    if upload is None or isinstance(upload, str):
+        return render(request, "upload_result.html", {"principal": principal, "error": None, "missing": True}, 422)
+    data = await upload.read()
+    try:
+        result = service.submit_upload(sessions, principal, organisation_id, upload.filename or "upload", data)
+    except CarbonbridgeError as exc:
+        return render(
+            request,
+            "upload_result.html",
+            {"principal": principal, "error": exc, "missing": False, "organisation_id": organisation_id},
+            exc.status,
+        )
+    return RedirectResponse(
+        f"/organisations/{organisation_id}?uploaded={result.rows}&year={_latest_year(sessions, principal, organisation_id)}",
+        status_code=303,
+    )
+
+
+def _latest_year(sessions: service.SessionFactory, principal: object, organisation_id: str) -> int:
+    from carbonbridge.platform.identity import Principal
+
+    if not isinstance(principal, Principal):  # pragma: no cover - typed input
+        raise TypeError("principal")
+    years = service.years_of(sessions, principal, organisation_id)
+    return years[-1] if years else 2024
+
+
+@router.get("/records/{record_id}", response_class=HTMLResponse)
+def explain_page(
+    request: Request, sessions: Sessions, principal: CurrentPrincipal, record_id: str, gwp: GwpSet = GwpSet.AR6
+) -> Response:
+    try:
+        emissions = service.explain_record(sessions, principal, record_id, gwp)
+    except Unauthenticated:
+        return _login_redirect(request)
+    return render(request, "explain.html", {"principal": principal, "e": emissions, "gwp": gwp})
+
+
+@router.get("/inventory/region", response_class=HTMLResponse)
+def region_page(
+    request: Request, sessions: Sessions, principal: CurrentPrincipal, settings: AppSettings, gwp: GwpSet = GwpSet.AR6
+) -> Response:
+    result = service.regional(sessions, settings.region, gwp)
+    lang = "zh" if (request.query_params.get("lang") or request.cookies.get("lang") or "zh").startswith("zh") else "en"
+
+    def label(s: object) -> str:
+        return str(getattr(s, "label_zh" if lang == "zh" else "label_en"))
+
+    years = [y.year for y in result.inventory.years]
+    ipcc_keys = [s.key for s in result.inventory.years[0].ipcc if "." not in s.key] if years else []
+    ipcc_series = [
+        {
+            "name": label(result.inventory.years[0].ipcc_sector(k)),
+            "data": [float(y.ipcc_sector(k).co2e_kg / _T) for y in result.inventory.years],
+        }
+        for k in ipcc_keys
+    ]
+    gpc_keys = [s.key for s in result.inventory.years[0].gpc if "/" not in s.key] if years else []
+    gpc_series = [
+        {
+            "name": label(result.inventory.years[0].gpc_sector(k)),
+            "data": [float(y.gpc_sector(k).co2e_kg / _T) for y in result.inventory.years],
+        }
+        for k in gpc_keys
+    ]
+    chart = {"years": [str(y) for y in years], "ipcc": ipcc_series, "gpc": gpc_series}
+    return render(
+        request,
+        "region.html",
+        {"principal": principal, "r": result, "chart": chart, "gwp_sets": list(GwpSet), "label": label},
+    )
