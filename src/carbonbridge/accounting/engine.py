@@ -55,7 +55,10 @@ _POLLUTANTS = ("SO2", "NOx", "PM10", "PM2.5")
 _CO2_PER_C = (Decimal(44), Decimal(12))  # molar masses CO2 / C, as the MEE guidelines print them
 _ZERO = Decimal(0)
 _ZERO_INSTRUMENT = "zero-emission renewable instrument (Scope 2 Guidance Table 6.3, ch.7)"
-_NO_RESIDUAL_MIX = "no residual mix published for CN; location factor used per Scope 2 Guidance Table 6.3 hierarchy"
+_NO_RESIDUAL_MIX = (
+    "no residual mix published for CN; "
+    "location factor used per Scope 2 Guidance Table 6.3 hierarchy"
+)
 
 
 @dataclass(frozen=True)

@@ -276,3 +276,69 @@ class Reconciliation:
     @property
     def difference(self) -> Decimal:
         return sum((line.co2e_kg for line in self.lines), Decimal(0))
+
+
+# --- Regional inventory ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SectorTotal:
+    """Emissions of one sector (IPCC code such as ``1.A.2`` or GPC ``I``/scope) in one year."""
+
+    key: str
+    label_en: str
+    label_zh: str
+    co2e_kg: Decimal
+    by_gas: Mapping[str, Decimal]
+    record_ids: tuple[str, ...]
+    reported: bool
+
+
+@dataclass(frozen=True)
+class RegionalYear:
+    """A territory's inventory for one year, by IPCC sector and by GPC sector and scope.
+
+    Intensities are kg CO2e per person and per 10^4 CNY of GDP, rounded half-to-even to 1 g, and
+    ``None`` when the denominator was not supplied for the year.
+    """
+
+    year: int
+    ipcc: tuple[SectorTotal, ...]
+    gpc: tuple[SectorTotal, ...]
+    ipcc_total_kg: Decimal
+    gpc_basic_kg: Decimal
+    gpc_basic_plus_kg: Decimal
+    outside_ipcc: tuple[SectorTotal, ...]
+    population: Decimal | None
+    gdp_10k_cny: Decimal | None
+    per_capita_kg: Decimal | None
+    per_10k_cny_kg: Decimal | None
+
+    def ipcc_sector(self, key: str) -> SectorTotal:
+        """IPCC sector ``key`` (``"1"``, ``"1.A.2"``, ``"2"``, ...); ``KeyError`` when absent."""
+        return _find(self.ipcc, key)
+
+    def gpc_sector(self, key: str) -> SectorTotal:
+        """GPC cell ``key`` such as ``"I/1"`` (sector I, scope 1) or total ``"I"``."""
+        return _find(self.gpc, key)
+
+
+@dataclass(frozen=True)
+class RegionalInventory:
+    """A territory's inventory across years, built from its organisations' records."""
+
+    territory: str
+    years: tuple[RegionalYear, ...]
+
+    def year(self, year: int) -> RegionalYear:
+        for item in self.years:
+            if item.year == year:
+                return item
+        raise KeyError(year)
+
+
+def _find(items: tuple[SectorTotal, ...], key: str) -> SectorTotal:
+    for item in items:
+        if item.key == key:
+            return item
+    raise KeyError(key)
