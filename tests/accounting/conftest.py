@@ -189,7 +189,10 @@ def _ipcc() -> list[Factor]:
         ("manufacturing_construction", "Vol.2 Ch.2 Table 2.3", ("3", "0.6"), ("1", "0.1")),
         ("commercial_institutional", "Vol.2 Ch.2 Table 2.4", ("10", "0.6"), ("5", "0.1")),
     ):
-        for act, (ch4, n2o) in (("fuel.diesel", diesel), ("fuel.natural_gas", gas_)):
+        pairs = [("fuel.diesel", diesel), ("fuel.natural_gas", gas_)]
+        if sector == "commercial_institutional":
+            pairs.append(("fuel.lpg", ("5", "0.1")))
+        for act, (ch4, n2o) in pairs:
             rows.append(f(IPCC_V2, EF, act, "CH4", ch4, "kg/TJ", table, sector=sector))
             rows.append(f(IPCC_V2, EF, act, "N2O", n2o, "kg/TJ", table, sector=sector))
     # clinker: Vol.3 Ch.2 §2.2.1.2 eq. 2.4 default EF_clc = 0.52 t CO2/t clinker (CKD-corrected)
