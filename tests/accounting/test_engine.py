@@ -24,7 +24,7 @@ def gas(e: RecordEmissions, basis: Basis, name: str) -> GasAmount:
     return next(g for g in e.gases(basis) if g.gas == name)
 
 
-# --- fuel combustion: China MEE path ---------------------------------------------------------------
+# --- fuel combustion: China MEE path -------------------------------------------------------------
 
 
 def test_mee_natural_gas_100000_nm3(library: StubLibrary) -> None:
@@ -238,7 +238,8 @@ def test_hfc134a_pure(library: StubLibrary, gwp: GwpSet, expected: str) -> None:
     ("gwp", "expected"), [(GwpSet.AR4, "22800"), (GwpSet.AR5, "23500"), (GwpSet.AR6, "25200")]
 )
 def test_sf6_under_each_gwp_set(library: StubLibrary, gwp: GwpSet, expected: str) -> None:
-    """SF6 (switchgear top-up, same mass-balance path): 1,000 g = 1 kg × 22,800 / 23,500 / 25,200."""
+    """SF6 (switchgear top-up, same mass-balance path): 1,000 g = 1 kg × 22,800 / 23,500 /
+    25,200 kg CO2e (AR4/AR5/AR6)."""
     e = calculate(record("refrigerant.SF6", "1000", "g"), library, gwp)
     assert e.co2e_kg(Basis.DEFAULT) == D(expected)
 

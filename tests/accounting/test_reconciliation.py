@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from carbonbridge.accounting.engine import calculate_all
 from carbonbridge.accounting.frameworks import cn_mee, ghg_protocol, iso14064
 from carbonbridge.accounting.model import Basis, Cause
 from carbonbridge.accounting.reconciliation import reconcile
-from tests.accounting.conftest import ORG, StubLibrary
+from carbonbridge.factors.model import GwpSet
+from tests.accounting.conftest import FACILITY, ORG, StubLibrary, record
 from tests.accounting.mixed import hotel_emissions
 
 D = Decimal
@@ -65,10 +67,6 @@ def test_ghgp_and_iso_reconcile_with_no_lines(library: StubLibrary) -> None:
 
 def test_mee_fallback_is_named_in_the_combustion_line(library: StubLibrary) -> None:
     """LPG has no MEE parameters here: zero path difference, and the line says why."""
-    from carbonbridge.accounting.engine import calculate_all
-    from carbonbridge.factors.model import GwpSet
-    from tests.accounting.conftest import FACILITY, record
-
     emissions = calculate_all(
         [record("fuel.lpg", "1", "t", rid="lpg")],
         library,
