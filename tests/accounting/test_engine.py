@@ -10,11 +10,11 @@ from decimal import Decimal
 
 import pytest
 
-from carbonbridge.accounting.engine import calculate
+from carbonbridge.accounting.engine import calculate, combustion_sectors
 from carbonbridge.accounting.model import Basis, GasAmount, RecordEmissions
 from carbonbridge.factors.model import GwpSet
 from carbonbridge.kernel.errors import FactorNotFound, InvalidInput, UnitMismatch
-from tests.accounting.conftest import StubLibrary, record
+from tests.accounting.conftest import ORG, StubLibrary, record
 
 D = Decimal
 COMMERCIAL = "commercial_institutional"
@@ -328,3 +328,25 @@ def test_zero_quantity_gives_zero(library: StubLibrary) -> None:
     e = calculate(record("fuel.natural_gas", "0", "Nm3"), library, GwpSet.AR5, sector=COMMERCIAL)
     assert e.co2e_kg(Basis.IPCC) == 0
     assert e.co2e_kg(Basis.MEE) == 0
+
+
+# --- provenance -----------------------------------------------------------------------------------
+
+
+def test_trace_names_factors_gwp_set_and_steps(library: StubLibrary) -> None:
+    """The IPCC trace of gas under AR6 names every factor by key (dataset@version#row), the GWP
+    rows used, the GWP set and the unit step 100,000 Nm3 × 389.31 GJ/(10^4 Nm3) = 3.8931 TJ."""
+    e = calculate(
+        record("fuel.natural_gas", "100000", "Nm3"), library, GwpSet.AR6, sector=COMMERCIAL
+    )
+    trace = e.traces[Basis.IPCC]
+    roles = {u.role: u for u in trace.factors}
+    assert {"ncv", "ef CO2", "ef CH4", "ef N2O", "gwp CH4", "gwp N2O"} <= set(roles)
+    assert roles["ef CO2"].key.startswith("ipcc-2006-v2-energy@2006#")
+    assert roles["gwp CH4"].resolution.factor.value == D("27.9")
+    assert trace.gwp_set is GwpSet.AR6
+    assert trace.conversions[0] == "100000 Nm3 × 389.31 GJ/(10^4 Nm3) = 3.893100000 TJ"
+
+
+def test_combustion_sectors_follow_organisation_kind() -> None:
+    assert combustion_sectors([ORG]) == {ORG.id: "commercial_institutional"}

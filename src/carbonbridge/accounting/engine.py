@@ -43,6 +43,8 @@ from carbonbridge.accounting.model import (
     Basis,
     FactorUse,
     GasAmount,
+    Organisation,
+    OrganisationKind,
     PollutantAmount,
     RecordEmissions,
     Trace,
@@ -64,6 +66,7 @@ __all__ = [
     "Sources",
     "calculate",
     "calculate_all",
+    "combustion_sectors",
 ]
 
 _ZERO = Decimal(0)
@@ -143,6 +146,26 @@ def calculate_all(
         )
         for r in records
     )
+
+
+#: Stationary-combustion sector (IPCC 2006 Vol.2 Ch.2 Tables 2.2–2.5) of each organisation kind.
+SECTOR_BY_KIND: Mapping[OrganisationKind, str] = {
+    OrganisationKind.CEMENT: "manufacturing_construction",
+    OrganisationKind.MANUFACTURING: "manufacturing_construction",
+    OrganisationKind.FARM: "residential_agriculture",
+    OrganisationKind.HOTEL: "commercial_institutional",
+    OrganisationKind.HOSPITAL: "commercial_institutional",
+    OrganisationKind.WATER_UTILITY: "commercial_institutional",
+    OrganisationKind.BUS_COMPANY: "commercial_institutional",
+    OrganisationKind.GOVERNMENT: "commercial_institutional",
+    OrganisationKind.COMMERCIAL: "commercial_institutional",
+    OrganisationKind.OTHER: "commercial_institutional",
+}
+
+
+def combustion_sectors(organisations: Iterable[Organisation]) -> dict[str, str]:
+    """``sectors`` argument for :func:`calculate_all`: organisation id → IPCC sector by kind."""
+    return {o.id: SECTOR_BY_KIND[o.kind] for o in organisations}
 
 
 class _Paths(RecordCalculation):
