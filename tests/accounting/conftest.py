@@ -24,6 +24,7 @@ from carbonbridge.accounting.model import (
     OrganisationKind,
 )
 from carbonbridge.factors.model import (
+    Confidence,
     Dataset,
     Factor,
     FactorQuery,
@@ -117,6 +118,10 @@ EMEP = Dataset(
 _ROW = 0
 
 
+#: datasets whose reference copy is marked "verify" in /work/shared/reference (secondary copies)
+_VERIFY = {"cn-mee-ghg-guidelines", "desnz-ghg-conversion-factors", "emep-eea-guidebook"}
+
+
 def f(
     ds: Dataset,
     parameter: Parameter,
@@ -127,9 +132,22 @@ def f(
     table: str,
     **kw: object,
 ) -> Factor:
+    """One factor row with a fresh row id; confidence follows the reference file's marking."""
     global _ROW
     _ROW += 1
-    return Factor(ds, f"r{_ROW}", parameter, activity, gas, Decimal(value), unit, table=table, **kw)  # type: ignore[arg-type]
+    confidence = Confidence.VERIFY if ds.id in _VERIFY else Confidence.CONFIRMED
+    return Factor(
+        ds,
+        f"r{_ROW}",
+        parameter,
+        activity,
+        gas,
+        Decimal(value),
+        unit,
+        table=table,
+        confidence=confidence,
+        **kw,  # type: ignore[arg-type]
+    )
 
 
 EF, NCV, CC, OF, GWPP, MF = (
@@ -380,8 +398,9 @@ def _blends() -> list[Factor]:
 
 
 def _pollutants() -> list[Factor]:
-    """EMEP/EEA 2019, 1.A.4 Table 3-7, Tier 1 non-residential gaseous fuels (g/GJ)."""
-    table = "1.A.4 Table 3-7"
+    """EMEP/EEA 2019, 1.A.4 small combustion, Tier 1 non-residential gaseous fuels (g/GJ);
+    secondary reading, marked verify."""
+    table = "1.A.4 Tier 1, non-residential, gaseous fuels"
     return [
         f(EMEP, EF, "fuel.natural_gas", "NOx", "74", "g/GJ", table),
         f(EMEP, EF, "fuel.natural_gas", "SO2", "0.67", "g/GJ", table),

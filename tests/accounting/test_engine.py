@@ -129,8 +129,8 @@ def test_mobile_diesel_road_transport(library: StubLibrary) -> None:
 
 
 def test_co_pollutants_of_natural_gas(library: StubLibrary) -> None:
-    """EMEP/EEA 2019 1.A.4 Table 3-7 (gaseous fuels): NOx 74, SO2 0.67, PM10 0.78 g/GJ. 3,893.1 GJ
-    → NOx 288.0894 kg, SO2 2.608377 kg, PM10 3.036618 kg."""
+    """EMEP/EEA 2019 1.A.4 Tier 1, non-residential gaseous fuels (verify): NOx 74, SO2 0.67,
+    PM10 0.78 g/GJ. 3,893.1 GJ → NOx 288.0894 kg, SO2 2.608377 kg, PM10 3.036618 kg."""
     e = calculate(
         record("fuel.natural_gas", "100000", "Nm3"), library, GwpSet.AR5, sector=COMMERCIAL
     )
