@@ -49,7 +49,7 @@ class Sources:
     """
 
     ipcc_energy: tuple[str, ...] = ("ipcc-2006-v2-energy",)
-    mee_fuel: tuple[str, ...] = ("cn-mee-ghg-guidelines",)
+    mee_fuel: tuple[str, ...] = ("cn-mee-fuel-defaults",)
     grid_location: tuple[str, ...] = (MEE_NBS_GRID,)
     residual_mix: tuple[str, ...] = ()
     gwp: tuple[str, ...] = ("ipcc-gwp100",)

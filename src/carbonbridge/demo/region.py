@@ -21,7 +21,7 @@ from carbonbridge.accounting.intake import COLUMNS
 from carbonbridge.accounting.model import ActivityRecord, Facility, Organisation
 from carbonbridge.demo.profiles import Line, OrganisationSpec, all_specs
 
-YEARS = (2022, 2023, 2024)
+YEARS = (2023, 2024, 2025)
 REGION = "CN-HI"
 GRID_REGION = "CN-GRID-SOUTH"
 LABEL_EN = "[SYNTHETIC]"
@@ -32,8 +32,8 @@ NOTICE_EN = (
 )
 NOTICE_ZH = "虚构演示数据：示范县及其机构、设施和数据均为演示与测试而虚构，不对应任何真实地区或企业。"
 RECORD_NOTE = "synthetic demo data / 虚构演示数据"
-_POPULATION = {2022: 158_900, 2023: 159_600, 2024: 160_300}
-_GDP_10K_CNY = {2022: Decimal("1238000"), 2023: Decimal("1336500"), 2024: Decimal("1421800")}
+_POPULATION = {2023: 159_600, 2024: 160_300, 2025: 160_900}
+_GDP_10K_CNY = {2023: Decimal("1336500"), 2024: Decimal("1421800"), 2025: Decimal("1498300")}
 
 
 @dataclass(frozen=True)
@@ -57,7 +57,7 @@ class DemoRegion:
 
 def generate_region(seed: int = 2024) -> DemoRegion:
     """Generate Demo County: 50 reporting organisations, their facilities, and monthly, quarterly
-    or annual activity records for 2022-2024. Deterministic in ``seed``."""
+    or annual activity records for 2023-2025. Deterministic in ``seed``."""
     rng = random.Random(seed)  # noqa: S311 - demo data, not cryptography
     organisations: list[Organisation] = []
     facilities: list[Facility] = []
@@ -104,6 +104,8 @@ def _records(
     records: list[ActivityRecord] = []
     for year in YEARS:
         for line in spec.lines:
+            if line.from_year is not None and year < line.from_year:
+                continue
             if line.chance < 1 and rng.random() >= line.chance:
                 continue
             level = line.annual * (line.trend or {}).get(year, 1.0)
