@@ -350,3 +350,10 @@ def test_trace_names_factors_gwp_set_and_steps(library: StubLibrary) -> None:
 
 def test_combustion_sectors_follow_organisation_kind() -> None:
     assert combustion_sectors([ORG]) == {ORG.id: "commercial_institutional"}
+
+
+def test_facility_grid_region_used_when_record_names_none(library: StubLibrary) -> None:
+    """North China grid 2023 (series B) 0.6361 t/MWh: 100 MWh → 63,610 kg."""
+    rec = record("electricity.grid", "100", "MWh", grid_region=None)
+    e = calculate(rec, library, GwpSet.AR5, grid_region="CN-GRID-NORTH")
+    assert e.co2e_kg(Basis.LOCATION) == D("63610")

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+import pytest
+
 from carbonbridge.accounting.engine import calculate_all
 from carbonbridge.accounting.frameworks import cn_mee, ghg_protocol, iso14064
 from carbonbridge.accounting.model import Basis, Cause
 from carbonbridge.accounting.reconciliation import reconcile
 from carbonbridge.factors.model import GwpSet
+from carbonbridge.kernel.errors import InvalidInput
 from tests.accounting.conftest import FACILITY, ORG, StubLibrary, record
 from tests.accounting.mixed import hotel_emissions
 
@@ -77,3 +80,9 @@ def test_mee_fallback_is_named_in_the_combustion_line(library: StubLibrary) -> N
     line = next(x for x in rec.lines if x.cause is Cause.COMBUSTION_PATH)
     assert line.co2e_kg == 0
     assert "IPCC-path CO2 used" in line.notes[0]
+
+
+def test_records_missing_from_the_list_are_rejected(library: StubLibrary) -> None:
+    emissions = hotel_emissions(library)
+    with pytest.raises(InvalidInput, match="not passed"):
+        reconcile(ghg_protocol(ORG, emissions), cn_mee(ORG, emissions), emissions[:2])

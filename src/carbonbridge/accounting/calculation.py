@@ -112,8 +112,11 @@ class RecordCalculation:
         gwp: GwpSet,
         datasets: tuple[str, ...],
         sources: Sources,
+        grid_region: str | None = None,
     ) -> None:
         self.record = record
+        #: the record's grid region, else its facility's (grid factors only)
+        self.grid_region = record.grid_region or grid_region
         self.resolver = resolver
         self.gwp = gwp
         self.datasets = datasets
@@ -122,11 +125,11 @@ class RecordCalculation:
     # -- shared steps ----------------------------------------------------------------------------
 
     def query(self, parameter: Parameter, activity: str | None = None, **kw: object) -> FactorQuery:
-        """A query for this record: its region (grid region for emission factors) and year."""
+        """A query for this record: its region (grid region for grid factors) and year."""
         r = self.record
-        grid = parameter is Parameter.EMISSION_FACTOR and r.grid_region
+        grid = r.activity.startswith("electricity.") and parameter is Parameter.EMISSION_FACTOR
         fields: dict[str, object] = {
-            "region": r.grid_region if grid else r.region,
+            "region": (self.grid_region or r.region) if grid else r.region,
             "year": r.year,
             "datasets": self.datasets,
         }

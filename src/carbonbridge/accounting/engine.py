@@ -41,6 +41,7 @@ from carbonbridge.accounting.calculation import (
 from carbonbridge.accounting.model import (
     ActivityRecord,
     Basis,
+    Facility,
     FactorUse,
     GasAmount,
     Organisation,
@@ -79,6 +80,7 @@ def calculate(
     *,
     datasets: tuple[str, ...] = (),
     sector: str | None = None,
+    grid_region: str | None = None,
     mee_grid_dataset: str = MEE_GRID_REPORTING,
     aviation_rf: bool = True,
     sources: Sources = DEFAULT_SOURCES,
@@ -89,6 +91,7 @@ def calculate(
     waste factors. ``sector`` (``energy_industries``, ``manufacturing_construction``,
     ``commercial_institutional``, ``residential_agriculture``) selects stationary CH4/N2O factors
     (IPCC 2006 Vol.2 Ch.2 Tables 2.2–2.5); mobile records always use ``road_transport``.
+    ``grid_region`` is the facility's grid region, used when the record names none.
     ``aviation_rf`` picks DESNZ flight factors with the radiative-forcing uplift (DESNZ's advice).
 
     Raises :class:`InvalidInput` for a negative quantity, :class:`UnitMismatch` naming the record,
@@ -100,7 +103,7 @@ def calculate(
             f"record {record.id}: quantity must not be negative",
             [FieldIssue(("quantity",), record.quantity, "must be zero or positive")],
         )
-    calc = _Paths(record, resolver, gwp, datasets, sources)
+    calc = _Paths(record, resolver, gwp, datasets, sources, grid_region)
     kind = record.activity.split(".", 1)[0]
     if kind in {"fuel", "mobile"}:
         return calc.combustion(sector)
@@ -127,12 +130,15 @@ def calculate_all(
     datasets: tuple[str, ...] = (),
     mee_grid_dataset: str = MEE_GRID_REPORTING,
     sectors: Mapping[str, str] | None = None,
+    facilities: Mapping[str, Facility] | None = None,
     aviation_rf: bool = True,
     sources: Sources = DEFAULT_SOURCES,
 ) -> tuple[RecordEmissions, ...]:
     """:func:`calculate` over many records. ``sectors`` maps a facility id or, failing that, an
-    organisation id to its IPCC combustion sector."""
+    organisation id to its IPCC combustion sector (see :func:`combustion_sectors`);
+    ``facilities`` (by id) supply the grid region of records that name none."""
     table = sectors or {}
+    sites = facilities or {}
     return tuple(
         calculate(
             r,
@@ -140,6 +146,7 @@ def calculate_all(
             gwp,
             datasets=datasets,
             sector=table.get(r.facility_id, table.get(r.organisation_id)),
+            grid_region=sites[r.facility_id].grid_region if r.facility_id in sites else None,
             mee_grid_dataset=mee_grid_dataset,
             aviation_rf=aviation_rf,
             sources=sources,

@@ -31,6 +31,7 @@ from carbonbridge.accounting.model import (
     ReconciliationLine,
     RecordEmissions,
 )
+from carbonbridge.kernel.errors import FieldIssue, InvalidInput
 from carbonbridge.kernel.exact import decimal_context
 
 _ZERO = Decimal(0)
@@ -110,6 +111,12 @@ def reconcile(
     by_id = {e.record.id: e for e in records}
     a, basis_a, ids_a = _index(view_a)
     b, basis_b, ids_b = _index(view_b)
+    unknown = sorted((ids_a | ids_b) - set(by_id))
+    if unknown:
+        raise InvalidInput(
+            "views count records that were not passed to reconcile",
+            [FieldIssue(("records",), rid, "not among the computed records") for rid in unknown],
+        )
     lines = _Lines()
     with localcontext(decimal_context()):
         for key in dict.fromkeys([*a, *b]):
