@@ -52,7 +52,7 @@ IPCC_V3 = Dataset(
     "public document",
 )
 MEE = Dataset(
-    "cn-mee-ghg-guidelines",
+    "cn-mee-fuel-defaults",
     "2015",
     "China MEE",
     "工业其他行业企业温室气体排放核算方法与报告指南（试行） (industry, other sectors)",
@@ -119,7 +119,7 @@ _ROW = 0
 
 
 #: datasets whose reference copy is marked "verify" in /work/shared/reference (secondary copies)
-_VERIFY = {"cn-mee-ghg-guidelines", "desnz-ghg-conversion-factors", "emep-eea-guidebook"}
+_VERIFY = {"cn-mee-fuel-defaults", "desnz-ghg-conversion-factors", "emep-eea-guidebook"}
 
 
 def f(
@@ -438,10 +438,7 @@ class StubLibrary:
 
     def _best(self, q: FactorQuery) -> list[Factor]:
         pools = (
-            [
-                [f for f in self.factors if f.dataset.id == d or f.dataset.ref == d]
-                for d in q.datasets
-            ]
+            [[f for f in self.factors if f.dataset.id == d or f.dataset.ref == d] for d in q.datasets]
             if q.datasets
             else [self.factors]
         )
@@ -460,9 +457,7 @@ class StubLibrary:
 
     def resolve(self, query: FactorQuery) -> Resolution:
         hits = self._best(query)
-        return Resolution(
-            query, hits[0], f"exact match in {hits[0].dataset.ref}, region {hits[0].region}"
-        )
+        return Resolution(query, hits[0], f"exact match in {hits[0].dataset.ref}, region {hits[0].region}")
 
     def resolve_all(self, query: FactorQuery) -> tuple[Resolution, ...]:
         return tuple(Resolution(query, h, "exact match") for h in self._best(query))

@@ -36,6 +36,4 @@ def hotel_records() -> list[ActivityRecord]:
 
 
 def hotel_emissions(library: StubLibrary, gwp: GwpSet = GwpSet.AR5) -> tuple[RecordEmissions, ...]:
-    return calculate_all(
-        hotel_records(), library, gwp, sectors={FACILITY.id: "commercial_institutional"}
-    )
+    return calculate_all(hotel_records(), library, gwp, sectors={FACILITY.id: "commercial_institutional"})

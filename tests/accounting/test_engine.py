@@ -31,9 +31,7 @@ def test_mee_natural_gas_100000_nm3(library: StubLibrary) -> None:
     """shared/reference/README.md worked check, MEE defaults (cn_mee_fuel_defaults.csv):
     10 (10^4 Nm3) × 389.31 GJ/10^4 Nm3 = 3,893.1 GJ; × 15.3 tC/TJ = 59.56443 tC; × 0.99 =
     58.9687857 tC; × 44/12 = 216.2188809 t CO2 (≈ 216.2 t)."""
-    e = calculate(
-        record("fuel.natural_gas", "100000", "Nm3"), library, GwpSet.AR5, sector=COMMERCIAL
-    )
+    e = calculate(record("fuel.natural_gas", "100000", "Nm3"), library, GwpSet.AR5, sector=COMMERCIAL)
     assert [g.gas for g in e.gases(Basis.MEE)] == ["CO2"]
     assert gas(e, Basis.MEE, "CO2").kg == D("216218.8809")
 
@@ -70,19 +68,15 @@ def test_ipcc_natural_gas_uses_national_ncv_per_volume(library: StubLibrary) -> 
     """Gas in Nm3 cannot take the IPCC NCV per mass, so the national NCV (MEE 389.31 GJ/10^4 Nm3)
     gives the energy, as IPCC 2006 Vol.2 Ch.1 §1.4.1.2 prefers: 3.8931 TJ × 56,100 kg/TJ (Table
     1.4) = 218,402.91 kg CO2."""
-    e = calculate(
-        record("fuel.natural_gas", "100000", "Nm3"), library, GwpSet.AR5, sector=COMMERCIAL
-    )
+    e = calculate(record("fuel.natural_gas", "100000", "Nm3"), library, GwpSet.AR5, sector=COMMERCIAL)
     assert gas(e, Basis.IPCC, "CO2").kg == D("218402.91")
     ncv = next(u for u in e.traces[Basis.IPCC].factors if u.role == "ncv")
-    assert ncv.resolution.factor.dataset.id == "cn-mee-ghg-guidelines"
+    assert ncv.resolution.factor.dataset.id == "cn-mee-fuel-defaults"
 
 
 def test_fuel_reported_as_energy_needs_no_ncv(library: StubLibrary) -> None:
     """3,893.1 GJ of gas = 3.8931 TJ × 56,100 kg/TJ = 218,402.91 kg CO2, the Nm3 result."""
-    e = calculate(
-        record("fuel.natural_gas", "3893.1", "GJ"), library, GwpSet.AR5, sector=COMMERCIAL
-    )
+    e = calculate(record("fuel.natural_gas", "3893.1", "GJ"), library, GwpSet.AR5, sector=COMMERCIAL)
     assert gas(e, Basis.IPCC, "CO2").kg == D("218402.91")
 
 
@@ -107,9 +101,7 @@ def test_stationary_gas_ch4_n2o_commercial_sector(
 
 def test_diesel_in_manufacturing_takes_table_2_3(library: StubLibrary) -> None:
     """IPCC 2006 Vol.2 Table 2.3 diesel: CH4 3, N2O 0.6 kg/TJ; 0.043 TJ → 0.129 kg, 0.0258 kg."""
-    e = calculate(
-        record("fuel.diesel", "1", "t"), library, GwpSet.AR5, sector="manufacturing_construction"
-    )
+    e = calculate(record("fuel.diesel", "1", "t"), library, GwpSet.AR5, sector="manufacturing_construction")
     assert (gas(e, Basis.IPCC, "CH4").kg, gas(e, Basis.IPCC, "N2O").kg) == (D("0.129"), D("0.0258"))
 
 
@@ -131,9 +123,7 @@ def test_mobile_diesel_road_transport(library: StubLibrary) -> None:
 def test_co_pollutants_of_natural_gas(library: StubLibrary) -> None:
     """EMEP/EEA 2019 1.A.4 Tier 1, non-residential gaseous fuels (verify): NOx 74, SO2 0.67,
     PM10 0.78 g/GJ. 3,893.1 GJ → NOx 288.0894 kg, SO2 2.608377 kg, PM10 3.036618 kg."""
-    e = calculate(
-        record("fuel.natural_gas", "100000", "Nm3"), library, GwpSet.AR5, sector=COMMERCIAL
-    )
+    e = calculate(record("fuel.natural_gas", "100000", "Nm3"), library, GwpSet.AR5, sector=COMMERCIAL)
     found = {p.pollutant: p.kg for p in e.co_pollutants}
     assert found["NOx"] == D("288.0894")
     assert found["SO2"] == D("2.608377")
@@ -176,9 +166,7 @@ def test_grid_national_factor_when_no_grid_region(library: StubLibrary) -> None:
 def test_grid_data_year_not_after_reporting_year(library: StubLibrary) -> None:
     """A 2022 report takes series B 2022 national 0.5366 (not 2023): 1,000 MWh → 536,600 kg;
     series A has no factor prescribed for 2022 in the set, so no MEE figure is produced."""
-    e = calculate(
-        record("electricity.grid", "1000", "MWh", year=2022, grid_region=None), library, GwpSet.AR5
-    )
+    e = calculate(record("electricity.grid", "1000", "MWh", year=2022, grid_region=None), library, GwpSet.AR5)
     assert e.co2e_kg(Basis.LOCATION) == D("536600")
     assert Basis.MEE_GRID not in e.method_results
 
@@ -250,9 +238,7 @@ def test_sf6_under_each_gwp_set(library: StubLibrary, gwp: GwpSet, expected: str
 def test_long_haul_business_flight_with_rf(library: StubLibrary) -> None:
     """DESNZ 2025 long-haul business, with RF: 1,000 pkm × 0.33940 = 339.40 kg CO2e; the CO2e is
     the publisher's (AR5) and is not re-weighted."""
-    e = calculate(
-        record("travel.flight.long_haul.business", "1000", "passenger_km"), library, GwpSet.AR6
-    )
+    e = calculate(record("travel.flight.long_haul.business", "1000", "passenger_km"), library, GwpSet.AR6)
     assert e.gases(Basis.DEFAULT) == (GasAmount("CO2e", D("339.4"), D("339.4")),)
     assert "AR5" in e.traces[Basis.DEFAULT].notes[0]
 
@@ -270,9 +256,7 @@ def test_national_rail(library: StubLibrary) -> None:
     assert e.co2e_kg(Basis.DEFAULT) == D("17.73")
 
 
-@pytest.mark.parametrize(
-    ("country", "nights", "expected"), [("CN", "2", "107.0"), ("GB", "3", "31.2")]
-)
+@pytest.mark.parametrize(("country", "nights", "expected"), [("CN", "2", "107.0"), ("GB", "3", "31.2")])
 def test_hotel_nights(library: StubLibrary, country: str, nights: str, expected: str) -> None:
     """DESNZ 2025 hotel stay: China 53.5, UK 10.4 kg CO2e per room-night; 2 × 53.5 = 107.0,
     3 × 10.4 = 31.2."""
@@ -286,9 +270,7 @@ def test_clinker_process(library: StubLibrary) -> None:
     assert e.gases(Basis.DEFAULT) == (GasAmount("CO2", D(520000), D(520000)),)
 
 
-@pytest.mark.parametrize(
-    ("quantity", "unit", "expected"), [("100", "GJ", "11000"), ("1", "TJ", "110000")]
-)
+@pytest.mark.parametrize(("quantity", "unit", "expected"), [("100", "GJ", "11000"), ("1", "TJ", "110000")])
 def test_purchased_heat(library: StubLibrary, quantity: str, unit: str, expected: str) -> None:
     """MEE guideline default for purchased heat 0.11 t CO2/GJ: 100 GJ → 11 t; 1 TJ → 110 t."""
     e = calculate(record("heat.purchased", quantity, unit), library, GwpSet.AR5)
@@ -312,9 +294,7 @@ def test_electricity_in_kg_is_a_unit_mismatch_naming_the_record(library: StubLib
 def test_diesel_in_litres_without_density_is_a_unit_mismatch(library: StubLibrary) -> None:
     """Litres need a density, which is a published parameter, not a unit conversion."""
     with pytest.raises(UnitMismatch, match="row-8"):
-        calculate(
-            record("fuel.diesel", "100", "L", rid="row-8"), library, GwpSet.AR5, sector=COMMERCIAL
-        )
+        calculate(record("fuel.diesel", "100", "L", rid="row-8"), library, GwpSet.AR5, sector=COMMERCIAL)
 
 
 def test_unknown_activity_is_invalid(library: StubLibrary) -> None:
@@ -336,9 +316,7 @@ def test_zero_quantity_gives_zero(library: StubLibrary) -> None:
 def test_trace_names_factors_gwp_set_and_steps(library: StubLibrary) -> None:
     """The IPCC trace of gas under AR6 names every factor by key (dataset@version#row), the GWP
     rows used, the GWP set and the unit step 100,000 Nm3 × 389.31 GJ/(10^4 Nm3) = 3.8931 TJ."""
-    e = calculate(
-        record("fuel.natural_gas", "100000", "Nm3"), library, GwpSet.AR6, sector=COMMERCIAL
-    )
+    e = calculate(record("fuel.natural_gas", "100000", "Nm3"), library, GwpSet.AR6, sector=COMMERCIAL)
     trace = e.traces[Basis.IPCC]
     roles = {u.role: u for u in trace.factors}
     assert {"ncv", "ef CO2", "ef CH4", "ef N2O", "gwp CH4", "gwp N2O"} <= set(roles)

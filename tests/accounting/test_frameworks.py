@@ -95,9 +95,7 @@ def test_cn_mee_lines(library: StubLibrary) -> None:
 
 def test_cn_mee_lists_out_of_boundary(library: StubLibrary) -> None:
     """CH4+N2O 545.034 + 103.16715 + 4.6956 + 44.4405 = 697.33725; HFCs 19,235; travel 446.4."""
-    outside = {
-        line.key: line.co2e_kg for line in cn_mee(ORG, hotel_emissions(library)).out_of_boundary
-    }
+    outside = {line.key: line.co2e_kg for line in cn_mee(ORG, hotel_emissions(library)).out_of_boundary}
     assert outside == {
         "excluded.ch4_n2o": D("697.33725"),
         "excluded.fluorinated": D("19235"),

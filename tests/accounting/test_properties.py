@@ -35,9 +35,7 @@ KINDS: list[tuple[str, str, str | None]] = [
     ("hotel.GB", "room_night", None),
 ]
 
-quantities = st.decimals(
-    min_value=0, max_value=10**7, places=3, allow_nan=False, allow_infinity=False
-)
+quantities = st.decimals(min_value=0, max_value=10**7, places=3, allow_nan=False, allow_infinity=False)
 gwps = st.sampled_from(list(GwpSet))
 
 
@@ -45,26 +43,19 @@ gwps = st.sampled_from(list(GwpSet))
 def records(draw: st.DrawFn) -> list[ActivityRecord]:
     picks = draw(st.lists(st.tuples(st.sampled_from(KINDS), quantities), min_size=1, max_size=8))
     return [
-        record(act, q, unit, instrument=inst, rid=f"r{i}")
-        for i, ((act, unit, inst), q) in enumerate(picks)
+        record(act, q, unit, instrument=inst, rid=f"r{i}") for i, ((act, unit, inst), q) in enumerate(picks)
     ]
 
 
 @PROFILE
-@given(
-    kind=st.sampled_from(KINDS), q=quantities, k=st.integers(min_value=2, max_value=1000), gwp=gwps
-)
+@given(kind=st.sampled_from(KINDS), q=quantities, k=st.integers(min_value=2, max_value=1000), gwp=gwps)
 def test_emissions_are_linear_in_quantity(
     kind: tuple[str, str, str | None], q: Decimal, k: int, gwp: GwpSet
 ) -> None:
     """E(k·q) = k·E(q) up to the 1 mg rounding of each figure (≤ (k + 1) × 0.5 mg per gas)."""
     act, unit, inst = kind
-    one = calculate(
-        record(act, q, unit, instrument=inst), LIBRARY, gwp, sector=SECTORS[FACILITY.id]
-    )
-    many = calculate(
-        record(act, q * k, unit, instrument=inst), LIBRARY, gwp, sector=SECTORS[FACILITY.id]
-    )
+    one = calculate(record(act, q, unit, instrument=inst), LIBRARY, gwp, sector=SECTORS[FACILITY.id])
+    many = calculate(record(act, q * k, unit, instrument=inst), LIBRARY, gwp, sector=SECTORS[FACILITY.id])
     for basis in one.method_results:
         gases = len(one.gases(basis))
         tolerance = Decimal("0.0000005") * (k + 1) * gases
@@ -73,13 +64,9 @@ def test_emissions_are_linear_in_quantity(
 
 @PROFILE
 @given(kind=st.sampled_from(KINDS), gwp=gwps)
-def test_zero_quantity_gives_zero_on_every_basis(
-    kind: tuple[str, str, str | None], gwp: GwpSet
-) -> None:
+def test_zero_quantity_gives_zero_on_every_basis(kind: tuple[str, str, str | None], gwp: GwpSet) -> None:
     act, unit, inst = kind
-    e = calculate(
-        record(act, "0", unit, instrument=inst), LIBRARY, gwp, sector=SECTORS[FACILITY.id]
-    )
+    e = calculate(record(act, "0", unit, instrument=inst), LIBRARY, gwp, sector=SECTORS[FACILITY.id])
     assert all(e.co2e_kg(b) == 0 for b in e.method_results)
     assert all(p.kg == 0 for p in e.co_pollutants)
 

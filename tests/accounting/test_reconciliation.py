@@ -56,9 +56,7 @@ def test_location_to_market_is_instruments_only(library: StubLibrary) -> None:
         ghg_protocol(ORG, emissions, scope2_basis=Basis.MARKET),
         emissions,
     )
-    assert [(line.cause, line.co2e_kg) for line in rec.lines] == [
-        (Cause.MARKET_INSTRUMENTS, D("-80840"))
-    ]
+    assert [(line.cause, line.co2e_kg) for line in rec.lines] == [(Cause.MARKET_INSTRUMENTS, D("-80840"))]
 
 
 def test_ghgp_and_iso_reconcile_with_no_lines(library: StubLibrary) -> None:

@@ -52,7 +52,7 @@ def test_everything_is_labelled_synthetic(region: DemoRegion) -> None:
 
 
 def test_population_and_gdp_are_plausible_for_the_county(region: DemoRegion) -> None:
-    assert sorted(region.population) == [2022, 2023, 2024]
+    assert sorted(region.population) == [2023, 2024, 2025]
     assert all(150_000 <= p <= 170_000 for p in region.population.values())
     assert all(Decimal("1.2e6") <= g <= Decimal("1.5e6") for g in region.gdp_10k_cny.values())
 
@@ -91,3 +91,18 @@ def test_written_csvs_pass_intake_unchanged(region: DemoRegion, tmp_path: Path) 
     assert [replace(r, id="") for r in parsed] == [replace(r, id="") for r in region.records]
     assert (tmp_path / "organisations.csv").exists()
     assert (tmp_path / "NOTICE.txt").exists()
+
+
+def test_every_demo_record_computes_with_the_shipped_factors(region: DemoRegion) -> None:
+    """The demo uses only activities, units and years for which a cited factor ships: no record
+    of it fails with FactorNotFound or UnitMismatch under any GWP set."""
+    from carbonbridge.accounting.engine import calculate_all, combustion_sectors
+    from carbonbridge.factors.model import GwpSet
+    from carbonbridge.factors.service import shipped_library
+
+    library = shipped_library()
+    for gwp in GwpSet:
+        results = calculate_all(
+            region.records, library, gwp, sectors=combustion_sectors(region.organisations)
+        )
+        assert len(results) == len(region.records)

@@ -39,7 +39,9 @@ def _kind(value: str, field: tuple[str | int, ...]) -> OrganisationKind:
         return OrganisationKind(value)
     except ValueError:
         choices = ", ".join(k.value for k in OrganisationKind)
-        raise InvalidInput("unknown organisation kind", [FieldIssue(field, value, f"one of {choices}")]) from None
+        raise InvalidInput(
+            "unknown organisation kind", [FieldIssue(field, value, f"one of {choices}")]
+        ) from None
 
 
 def _org_out(o: Organisation) -> OrganisationOut:
@@ -57,7 +59,11 @@ def inventory_out(inv: service.OrganisationInventory) -> InventoryOut:
         gwp=inv.gwp.value,
         records=len(inv.records),
         synthetic=inv.synthetic,
-        views={"ghgp": ViewOut.of(inv.ghgp), "iso14064": ViewOut.of(inv.iso14064), "cn-mee": ViewOut.of(inv.cn_mee)},
+        views={
+            "ghgp": ViewOut.of(inv.ghgp),
+            "iso14064": ViewOut.of(inv.iso14064),
+            "cn-mee": ViewOut.of(inv.cn_mee),
+        },
         reconciliations=[ReconciliationOut.of(inv.ghgp_vs_iso), ReconciliationOut.of(inv.ghgp_vs_mee)],
         co_pollutants_kg=pollutants,
     )
@@ -70,7 +76,9 @@ def list_organisations(sessions: Sessions, principal: CurrentPrincipal) -> list[
 
 
 @router.post("/organisations", response_model=OrganisationOut, status_code=201)
-def register_organisation(sessions: Sessions, principal: CurrentPrincipal, body: OrganisationIn) -> OrganisationOut:
+def register_organisation(
+    sessions: Sessions, principal: CurrentPrincipal, body: OrganisationIn
+) -> OrganisationOut:
     """Register a reporting organisation with its facilities (regulator)."""
     org = Organisation(
         id=body.id,
@@ -123,7 +131,9 @@ def organisation_inventory(
 
 
 @router.get("/records/{record_id}/explain", response_model=ExplainOut)
-def explain(sessions: Sessions, principal: CurrentPrincipal, record_id: str, gwp: GwpSet = GwpSet.AR6) -> ExplainOut:
+def explain(
+    sessions: Sessions, principal: CurrentPrincipal, record_id: str, gwp: GwpSet = GwpSet.AR6
+) -> ExplainOut:
     """Which factors, why, which equation and GWP set produced each figure of one record."""
     return ExplainOut.of(service.explain_record(sessions, principal, record_id, gwp))
 

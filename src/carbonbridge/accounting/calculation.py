@@ -35,8 +35,7 @@ POLLUTANTS = ("SO2", "NOx", "PM10", "PM2.5")
 CO2_PER_C = (Decimal(44), Decimal(12))  # molar masses CO2 / C, as the MEE guidelines print them
 ZERO_INSTRUMENT = "zero-emission renewable instrument (Scope 2 Guidance Table 6.3, ch.7)"
 NO_RESIDUAL_MIX = (
-    "no residual mix published for CN; "
-    "location factor used per Scope 2 Guidance Table 6.3 hierarchy"
+    "no residual mix published for CN; location factor used per Scope 2 Guidance Table 6.3 hierarchy"
 )
 
 
@@ -54,6 +53,10 @@ class Sources:
     residual_mix: tuple[str, ...] = ()
     gwp: tuple[str, ...] = ("ipcc-gwp100",)
     co_pollutants: tuple[str, ...] = ()
+    #: vehicle technology assumed for road CH4/N2O where IPCC 2006 Vol.2 Table 3.2.2 differentiates
+    #: it and the reporter did not declare one: modern catalyst cars are "low-mileage light-duty
+    #: vehicles, vintage 1995 or later" (China 3-6 emission standards all require three-way catalysts)
+    mobile_technology: tuple[tuple[str, str], ...] = (("mobile.motor_gasoline", "ldv_1995_or_later"),)
 
 
 DEFAULT_SOURCES = Sources()
@@ -152,9 +155,7 @@ class RecordCalculation:
     def gwp_of(self, gas: str, uses: list[FactorUse]) -> Decimal:
         if gas == "CO2":
             return Decimal(1)  # the reference gas, by definition (IPCC AR5 WG1 §8.7.1.2)
-        query = FactorQuery(
-            Parameter.GWP, "gwp", gas=gas, variant=self.gwp.value, datasets=self.sources.gwp
-        )
+        query = FactorQuery(Parameter.GWP, "gwp", gas=gas, variant=self.gwp.value, datasets=self.sources.gwp)
         res = self.resolver.resolve(query)
         uses.append(FactorUse(f"gwp {gas}", res))
         return res.factor.value
@@ -181,9 +182,7 @@ class RecordCalculation:
     ) -> RecordEmissions:
         return RecordEmissions(self.record, self.gwp, results, traces, pollutants)
 
-    def energy_tj(
-        self, ncv_sources: tuple[str, ...], uses: list[FactorUse], steps: list[str]
-    ) -> Decimal:
+    def energy_tj(self, ncv_sources: tuple[str, ...], uses: list[FactorUse], steps: list[str]) -> Decimal:
         """Fuel energy in TJ: directly when reported as energy, else quantity × NCV (× density).
 
         ``ncv_sources`` are tried one dataset at a time until an NCV's unit fits the record's

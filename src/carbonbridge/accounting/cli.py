@@ -19,7 +19,13 @@ from rich.table import Table
 from carbonbridge.accounting import service
 from carbonbridge.accounting.engine import calculate
 from carbonbridge.accounting.intake import parse_upload
-from carbonbridge.accounting.model import Facility, FrameworkView, Organisation, OrganisationKind, RecordEmissions
+from carbonbridge.accounting.model import (
+    Facility,
+    FrameworkView,
+    Organisation,
+    OrganisationKind,
+    RecordEmissions,
+)
 from carbonbridge.factors.model import GwpSet
 from carbonbridge.factors.service import shipped_library
 
@@ -61,13 +67,17 @@ def _facility_ids(filename: str, data: bytes) -> list[str]:
 
 @app.command("compute")
 def compute(
-    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="activity CSV or XLSX (template format)")],
+    file: Annotated[
+        Path, typer.Argument(exists=True, dir_okay=False, help="activity CSV or XLSX (template format)")
+    ],
     framework: Annotated[Framework, typer.Option(help="framework view")] = Framework.GHGP,
     gwp: Annotated[GwpSet, typer.Option(help="GWP-100 set", case_sensitive=False)] = GwpSet.AR6,
     output: Annotated[Format, typer.Option("--format", help="output format")] = Format.TABLE,
     region: Annotated[str, typer.Option(help="ISO 3166-2 region of the facilities")] = "CN-HI",
     grid_region: Annotated[str, typer.Option(help="grid region for electricity factors")] = "CN-GRID-SOUTH",
-    kind: Annotated[OrganisationKind, typer.Option(help="organisation kind (combustion sector)")] = OrganisationKind.OTHER,
+    kind: Annotated[
+        OrganisationKind, typer.Option(help="organisation kind (combustion sector)")
+    ] = OrganisationKind.OTHER,
 ) -> None:
     """Compute an inventory from a file, offline, with the shipped factor datasets / 离线核算."""
     data = file.read_bytes()
@@ -89,7 +99,7 @@ def compute(
         for record in records:
             emissions.append(calculate(record, library, gwp, sector=sector))
             progress.advance(task)
-    g, i, m, gi, gm = service.views(organisation, emissions)
+    g, i, m, _, _ = service.views(organisation, emissions)
     view = {Framework.GHGP: g, Framework.ISO14064: i, Framework.CN_MEE: m}[framework]
     _print_view(view, gwp, output, len(records))
 
@@ -152,7 +162,9 @@ def submit(
     _, sessions = database()
     admin = Principal("cli", "cli administrator", Role.ADMIN)
     result = service.submit_upload(sessions, admin, organisation, file.name, file.read_bytes())
-    console.print(f"accepted {result.rows} rows as submission {result.submission_id} (sha256 {result.sha256[:16]}…)")
+    console.print(
+        f"accepted {result.rows} rows as submission {result.submission_id} (sha256 {result.sha256[:16]}…)"
+    )
 
 
 @app.command("region")
@@ -170,7 +182,9 @@ def region(gwp: Annotated[GwpSet, typer.Option(case_sensitive=False)] = GwpSet.A
     table.add_column("per capita", justify="right")
     for y in result.inventory.years:
         per_capita = f"{y.per_capita_kg / 1000:,.3f}" if y.per_capita_kg is not None else "—"
-        table.add_row(str(y.year), f"{y.ipcc_total_kg / 1000:,.1f}", f"{y.gpc_basic_kg / 1000:,.1f}", per_capita)
+        table.add_row(
+            str(y.year), f"{y.ipcc_total_kg / 1000:,.1f}", f"{y.gpc_basic_kg / 1000:,.1f}", per_capita
+        )
     console.print(table)
     if result.synthetic:
         console.print("[yellow]synthetic demo data / 演示数据为合成数据[/yellow]")

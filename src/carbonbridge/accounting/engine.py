@@ -189,8 +189,14 @@ class _Paths(RecordCalculation):
         steps: list[str] = []
         energy = self.energy_tj(ds + self.sources.mee_fuel, uses, steps)
         gases = []
+        technology = dict(self.sources.mobile_technology).get(self.record.activity) if mobile else None
+        if technology:
+            steps.append(
+                f"vehicle technology not reported: IPCC Table 3.2.2 '{technology}' assumed for CH4, N2O"
+            )
         for gas in GHGS:
-            q = self.query(Parameter.EMISSION_FACTOR, gas=gas, sector=sector, datasets=ds)
+            variant = technology if gas != "CO2" else None
+            q = self.query(Parameter.EMISSION_FACTOR, gas=gas, sector=sector, variant=variant, datasets=ds)
             ef = self.resolver.resolve(q)
             uses.append(FactorUse(f"ef {gas}", ef))
             gases.append(self.gas(gas, apply_factor(energy, "TJ", ef, "kg"), uses))
@@ -294,9 +300,7 @@ class _Paths(RecordCalculation):
             uses = (FactorUse("grid location", loc),)
             return (location,), self.trace(Basis.MARKET, "market", uses, steps, (NO_RESIDUAL_MIX,))
         amount = self.gas("CO2", apply_factor(mwh, "MWh", res, "kg"), [])
-        return (amount,), self.trace(
-            Basis.MARKET, "market", (FactorUse("residual mix", res),), steps
-        )
+        return (amount,), self.trace(Basis.MARKET, "market", (FactorUse("residual mix", res),), steps)
 
     # -- refrigerants ----------------------------------------------------------------------------
 
@@ -333,18 +337,20 @@ class _Paths(RecordCalculation):
         found = self.resolver.resolve_all(self.query(Parameter.EMISSION_FACTOR, variant=variant))
         pollutant_rows = [f for f in found if f.factor.gas in CO_POLLUTANTS]
         ghg_rows = [f for f in found if f.factor.gas not in CO_POLLUTANTS]
-        in_co2e = [f for f in ghg_rows if "[co2e_mass]" in dimension_of_safe(f.factor.unit)]
+        in_co2e = [
+            f for f in ghg_rows if f.factor.gas == "CO2e" or "[co2e_mass]" in dimension_of_safe(f.factor.unit)
+        ]
         mass_rows = [f for f in ghg_rows if f not in in_co2e]
         rows = mass_rows or [f for f in in_co2e if f.factor.gas == "CO2e"] or in_co2e
         if not rows:
             raise FactorNotFound(f"record {r.id}: no GHG factor for {r.activity} ({variant})")
-        target = "kg" if mass_rows else "kgCO2e"
         uses: list[FactorUse] = []
         steps: list[str] = []
         notes: list[str] = []
         gases: list[GasAmount] = []
         for row in rows:
             f = row.factor
+            target = "kgCO2e" if "[co2e_mass]" in dimension_of_safe(f.unit) else "kg"
             uses.append(FactorUse(f"ef {f.gas}", row))
             expected = dimension_of_safe(f"{target}/({f.unit})")
             self.convert(f"({r.unit})*({f.unit})", target, expected)

@@ -135,9 +135,7 @@ def reconcile(
     return Reconciliation(view_a.framework, view_b.framework, total_a, total_b, lines.build())
 
 
-def _method(
-    lines: _Lines, e: RecordEmissions, gas: str, ba: Basis, bb: Basis, diff: Decimal
-) -> None:
+def _method(lines: _Lines, e: RecordEmissions, gas: str, ba: Basis, bb: Basis, diff: Decimal) -> None:
     rid = e.record.id
     if ba is bb:
         if diff:

@@ -138,9 +138,7 @@ def regional_inventory(
                 f"record {e.record.id}: organisation not in the territory's list",
                 [FieldIssue(("organisation_id",), e.record.organisation_id, "unknown")],
             )
-    years = sorted(
-        {e.record.year for e in records} | set(population or {}) | set(gdp_10k_cny or {})
-    )
+    years = sorted({e.record.year for e in records} | set(population or {}) | set(gdp_10k_cny or {}))
     with localcontext(decimal_context()):
         built = tuple(
             _year(

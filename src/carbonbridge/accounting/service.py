@@ -16,7 +16,7 @@ from decimal import Decimal
 from sqlalchemy.orm import Session, sessionmaker
 
 from carbonbridge.accounting import store
-from carbonbridge.accounting.engine import calculate, calculate_all
+from carbonbridge.accounting.engine import SECTOR_BY_KIND, calculate, calculate_all
 from carbonbridge.accounting.frameworks import cn_mee, ghg_protocol, iso14064
 from carbonbridge.accounting.intake import parse_rows, parse_upload
 from carbonbridge.accounting.model import (
@@ -39,13 +39,6 @@ from carbonbridge.kernel.ids import new_id
 from carbonbridge.platform.db import unit_of_work
 from carbonbridge.platform.identity import Principal, Role
 
-#: IPCC 2006 Vol.2 Ch.2 stationary-combustion sector of each organisation kind (CH4/N2O factors)
-SECTOR_BY_KIND: Mapping[OrganisationKind, str] = {
-    OrganisationKind.CEMENT: "manufacturing_construction",
-    OrganisationKind.MANUFACTURING: "manufacturing_construction",
-    OrganisationKind.FARM: "residential_agriculture",
-}
-DEFAULT_SECTOR = "commercial_institutional"
 
 FRAMEWORKS = ("ghgp", "iso14064", "cn-mee")
 
@@ -86,7 +79,8 @@ class OrganisationInventory:
 
 
 def sector_of(kind: OrganisationKind) -> str:
-    return SECTOR_BY_KIND.get(kind, DEFAULT_SECTOR)
+    """IPCC 2006 Vol.2 Ch.2 stationary-combustion sector of an organisation kind (CH4/N2O)."""
+    return SECTOR_BY_KIND[kind]
 
 
 def compute(
@@ -253,7 +247,7 @@ def explain_record(
         principal.require_organisation(record.organisation_id)
         organisation = store.get_organisation(session, record.organisation_id)
         resolver = library_in(session)
-    sector = sector_of(organisation.kind) if organisation else DEFAULT_SECTOR
+    sector = sector_of(organisation.kind if organisation else OrganisationKind.OTHER)
     return calculate(record, resolver, gwp, sector=sector)
 
 

@@ -330,5 +330,7 @@ def region_statistics(session: Session, region: str) -> dict[int, tuple[int, Dec
 
 
 def years_of_organisation(session: Session, organisation_id: str) -> list[int]:
-    rows = session.scalars(select(ActivityRow.year).where(ActivityRow.organisation_id == organisation_id).distinct())
+    rows = session.scalars(
+        select(ActivityRow.year).where(ActivityRow.organisation_id == organisation_id).distinct()
+    )
     return sorted(int(y) for y in rows)

@@ -62,14 +62,20 @@ def organisation_page(
 
 
 @router.post("/organisations/{organisation_id}/upload", response_class=HTMLResponse)
-async def upload(request: Request, sessions: Sessions, principal: CurrentPrincipal, organisation_id: str) -> Response:
+async def upload(
+    request: Request, sessions: Sessions, principal: CurrentPrincipal, organisation_id: str
+) -> Response:
     form = await request.form()
     upload = form.get("file")
     if upload is None or isinstance(upload, str):
-        return render(request, "upload_result.html", {"principal": principal, "error": None, "missing": True}, 422)
+        return render(
+            request, "upload_result.html", {"principal": principal, "error": None, "missing": True}, 422
+        )
     data = await upload.read()
     try:
-        result = service.submit_upload(sessions, principal, organisation_id, upload.filename or "upload", data)
+        result = service.submit_upload(
+            sessions, principal, organisation_id, upload.filename or "upload", data
+        )
     except CarbonbridgeError as exc:
         return render(
             request,
@@ -77,9 +83,9 @@ async def upload(request: Request, sessions: Sessions, principal: CurrentPrincip
             {"principal": principal, "error": exc, "missing": False, "organisation_id": organisation_id},
             exc.status,
         )
+    year = _latest_year(sessions, principal, organisation_id)
     return RedirectResponse(
-        f"/organisations/{organisation_id}?uploaded={result.rows}&year={_latest_year(sessions, principal, organisation_id)}",
-        status_code=303,
+        f"/organisations/{organisation_id}?uploaded={result.rows}&year={year}", status_code=303
     )
 
 
@@ -94,7 +100,11 @@ def _latest_year(sessions: service.SessionFactory, principal: object, organisati
 
 @router.get("/records/{record_id}", response_class=HTMLResponse)
 def explain_page(
-    request: Request, sessions: Sessions, principal: CurrentPrincipal, record_id: str, gwp: GwpSet = GwpSet.AR6
+    request: Request,
+    sessions: Sessions,
+    principal: CurrentPrincipal,
+    record_id: str,
+    gwp: GwpSet = GwpSet.AR6,
 ) -> Response:
     try:
         emissions = service.explain_record(sessions, principal, record_id, gwp)
@@ -105,10 +115,18 @@ def explain_page(
 
 @router.get("/inventory/region", response_class=HTMLResponse)
 def region_page(
-    request: Request, sessions: Sessions, principal: CurrentPrincipal, settings: AppSettings, gwp: GwpSet = GwpSet.AR6
+    request: Request,
+    sessions: Sessions,
+    principal: CurrentPrincipal,
+    settings: AppSettings,
+    gwp: GwpSet = GwpSet.AR6,
 ) -> Response:
     result = service.regional(sessions, settings.region, gwp)
-    lang = "zh" if (request.query_params.get("lang") or request.cookies.get("lang") or "zh").startswith("zh") else "en"
+    lang = (
+        "zh"
+        if (request.query_params.get("lang") or request.cookies.get("lang") or "zh").startswith("zh")
+        else "en"
+    )
 
     def label(s: object) -> str:
         return str(getattr(s, "label_zh" if lang == "zh" else "label_en"))

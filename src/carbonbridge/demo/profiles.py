@@ -142,7 +142,9 @@ def _mobile(
     places = 0
     if unit == "L":
         unit, annual, places = "t", annual * _DENSITY_T_PER_L[fuel], 3
-    return Line(facility, f"mobile.{fuel}", Cat.MOBILE_COMBUSTION, unit, annual, frequency, places, trend=trend)
+    return Line(
+        facility, f"mobile.{fuel}", Cat.MOBILE_COMBUSTION, unit, annual, frequency, places, trend=trend
+    )
 
 
 def _refrigerant(facility: int, gas: str, kg: float, chance: float = 0.6) -> Line:

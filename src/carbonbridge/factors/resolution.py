@@ -79,6 +79,8 @@ class FactorLibrary:
         for factor in self._factors:
             self._by_key.setdefault((factor.parameter.value, factor.activity), []).append(factor)
         self.pinned = pinned
+        self._resolved: dict[FactorQuery, Resolution | FactorNotFound] = {}
+        self._resolved_all: dict[FactorQuery, tuple[Resolution, ...] | FactorNotFound] = {}
 
     def datasets(self) -> list[Dataset]:
         """Every loaded dataset, sorted by ``id@version``."""
@@ -103,8 +105,20 @@ class FactorLibrary:
         """The one factor ``query`` resolves to (rules in the module docstring).
 
         Raises :class:`FactorNotFound` naming what was looked for, where, and why each candidate
-        was rejected.
+        was rejected. Answers are memoised: the library is immutable once built.
         """
+        cached = self._resolved.get(query)
+        if cached is None:
+            try:
+                cached = self._resolve(query)
+            except FactorNotFound as exc:
+                cached = exc
+            self._resolved[query] = cached
+        if isinstance(cached, FactorNotFound):
+            raise FactorNotFound(cached.detail, list(cached.issues))
+        return cached
+
+    def _resolve(self, query: FactorQuery) -> Resolution:
         scope = self._scope(query)
         candidates = [
             f
@@ -116,6 +130,18 @@ class FactorLibrary:
     def resolve_all(self, query: FactorQuery) -> tuple[Resolution, ...]:
         """One resolution per gas published for ``query`` (gas ignored), all from the single best
         dataset, e.g. every component of a refrigerant blend."""
+        cached = self._resolved_all.get(query)
+        if cached is None:
+            try:
+                cached = self._resolve_all(query)
+            except FactorNotFound as exc:
+                cached = exc
+            self._resolved_all[query] = cached
+        if isinstance(cached, FactorNotFound):
+            raise FactorNotFound(cached.detail, list(cached.issues))
+        return cached
+
+    def _resolve_all(self, query: FactorQuery) -> tuple[Resolution, ...]:
         scope = self._scope(query)
         rows = [
             f for f in self._by_key.get((query.parameter.value, query.activity), []) if f.dataset.ref in scope

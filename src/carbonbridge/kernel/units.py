@@ -84,8 +84,24 @@ def conversion_factor(from_unit: str, to_unit: str) -> Decimal:
     """Exact multiplier taking a quantity in ``from_unit`` to ``to_unit``.
 
     Raises :class:`UnitMismatch` when the two have different dimensions (e.g. ``L`` to ``kg``:
-    that needs a density, which is domain knowledge, not a unit conversion).
+    that needs a density, which is domain knowledge, not a unit conversion). Memoised: a unit pair
+    always converts the same way.
     """
+    result = _conversion_factor(from_unit, to_unit)
+    if isinstance(result, UnitMismatch):
+        raise UnitMismatch(result.detail, list(result.issues))
+    return result
+
+
+@lru_cache(maxsize=8192)
+def _conversion_factor(from_unit: str, to_unit: str) -> Decimal | UnitMismatch:
+    try:
+        return _compute_conversion(from_unit, to_unit)
+    except UnitMismatch as exc:
+        return exc
+
+
+def _compute_conversion(from_unit: str, to_unit: str) -> Decimal:
     src = parse_unit(from_unit)
     dst = parse_unit(to_unit)
     try:

@@ -9,9 +9,9 @@ import sys
 from typing import Annotated
 
 import typer
+from rich.console import Console
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
-from rich.console import Console
 
 from carbonbridge.kernel.errors import CarbonbridgeError
 from carbonbridge.platform.db import make_engine, session_factory, unit_of_work
