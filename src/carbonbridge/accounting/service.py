@@ -39,7 +39,6 @@ from carbonbridge.kernel.ids import new_id
 from carbonbridge.platform.db import unit_of_work
 from carbonbridge.platform.identity import Principal, Role
 
-
 FRAMEWORKS = ("ghgp", "iso14064", "cn-mee")
 
 SessionFactory = sessionmaker[Session]

@@ -65,17 +65,15 @@ def organisation_page(
 async def upload(
     request: Request, sessions: Sessions, principal: CurrentPrincipal, organisation_id: str
 ) -> Response:
-    form = await request.form()
-    upload = form.get("file")
-    if upload is None or isinstance(upload, str):
-        return render(
-            request, "upload_result.html", {"principal": principal, "error": None, "missing": True}, 422
-        )
-    data = await upload.read()
+    async with request.form() as form:
+        upload = form.get("file")
+        if upload is None or isinstance(upload, str):
+            context = {"principal": principal, "error": None, "missing": True}
+            return render(request, "upload_result.html", context, 422)
+        data = await upload.read()
+        filename = upload.filename or "upload"
     try:
-        result = service.submit_upload(
-            sessions, principal, organisation_id, upload.filename or "upload", data
-        )
+        result = service.submit_upload(sessions, principal, organisation_id, filename, data)
     except CarbonbridgeError as exc:
         return render(
             request,

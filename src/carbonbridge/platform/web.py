@@ -95,8 +95,8 @@ async def login_submit(request: Request, sessions: Sessions, principal: CurrentP
     from carbonbridge.platform.db import unit_of_work
     from carbonbridge.platform.identity import login
 
-    form = await request.form()
-    username, password = str(form.get("username", "")), str(form.get("password", ""))
+    async with request.form() as form:
+        username, password = str(form.get("username", "")), str(form.get("password", ""))
     try:
         with unit_of_work(sessions) as session:
             token = login(session, username, password)
