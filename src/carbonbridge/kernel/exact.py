@@ -6,7 +6,7 @@ registry) is stated where it is applied. The registry and markets hold integers 
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_EVEN, Context, Decimal, InvalidOperation, localcontext
+from decimal import ROUND_HALF_EVEN, Context, Decimal, InvalidOperation
 
 from carbonbridge.kernel.errors import FieldIssue, InvalidInput
 
@@ -49,10 +49,14 @@ def to_decimal(value: object, *, field: str = "value") -> Decimal:
     return result
 
 
+_CONTEXT = Context(prec=PRECISION, rounding=ROUND_HALF_EVEN)
+_EXPONENTS = {places: Decimal(1).scaleb(-places) for places in range(13)}
+
+
 def quantize(value: Decimal, places: int) -> Decimal:
     """Round half-to-even to ``places`` decimal places (banker's rounding: no upward drift in sums)."""
-    with localcontext(decimal_context()):
-        return value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_EVEN)
+    exponent = _EXPONENTS.get(places) or Decimal(1).scaleb(-places)
+    return value.quantize(exponent, rounding=ROUND_HALF_EVEN, context=_CONTEXT)
 
 
 def kg_to_t(value_kg: Decimal) -> Decimal:

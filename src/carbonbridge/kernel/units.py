@@ -123,6 +123,7 @@ def is_compatible(from_unit: str, to_unit: str) -> bool:
     return True
 
 
+@lru_cache(maxsize=2048)
 def dimension_of(unit: str) -> str:
     """The dimensionality of a unit as text, e.g. ``'[mass]'`` or ``'[length] ** 3'``."""
     return str(parse_unit(unit).dimensionality)

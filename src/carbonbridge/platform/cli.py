@@ -112,7 +112,7 @@ def main() -> None:
     try:
         app(standalone_mode=False)
     except CarbonbridgeError as exc:
-        err.print(f"[red]error[{exc.code}][/red]: {exc}", markup=True, highlight=False)
+        err.print(f"error[{exc.code}]: {exc}", style="red", markup=False, highlight=False, soft_wrap=True)
         sys.exit(2 if exc.status == 422 else 1)
     except typer.Abort:
         sys.exit(130)
