@@ -92,7 +92,8 @@ def main() -> None:
         f"API inventory of {args.rows} rows over {args.runs} runs: median {median:.1f} ms, p95 {p95:.1f} ms"
     )
     print(
-        f"target: median < 300 ms -> {'met' if median < 300 else 'NOT met'} (ratio to target {median / 300:.2f})"
+        f"target: median < 300 ms -> {'met' if median < 300 else 'NOT met'}"
+        f" (ratio to target {median / 300:.2f})"
     )
 
 
