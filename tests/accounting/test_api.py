@@ -211,3 +211,34 @@ def test_malformed_requests_are_problems_not_500(
     response = getattr(app_client, method)(url, **kwargs)
     assert 400 <= response.status_code < 500
     assert response.headers["content-type"] == "application/problem+json"
+
+
+PINNED_MANIFEST = """{"id": "demo-office-grid", "version": "2024-v1", "publisher": "Demo County carbon office",
+"title": "Measured grid factor (test)", "year": 2025, "url": "https://example.org/grid",
+"licence": "public document", "supersedes": null, "notes": "test dataset"}"""
+PINNED_ROWS = (
+    "row_id,parameter,activity,gas,value,unit,region,year,applies,sector,variant,table,note,confidence\n"
+    "grid-south-2024,ef,electricity.grid,CO2,0.4000,t/MWh,CN-GRID-SOUTH,2024,,,location,T1,,confirmed\n"
+)
+
+
+def test_a_pinned_regional_dataset_drives_the_location_based_figure(
+    app_client: Any, actors: dict[str, Any]
+) -> None:
+    """After the office imports and pins its own grid factor (0.4000 t/MWh for 2024), Scope 2
+    location-based for 1,200 MWh is 480,000 kg, and explain names the pinned factor."""
+    _upload(app_client, actors["reporter"], "hotel-a", HEADER + ROWS)
+    files = {
+        "manifest": ("dataset.json", PINNED_MANIFEST.encode()),
+        "factors": ("f.csv", PINNED_ROWS.encode()),
+    }
+    assert (
+        app_client.post("/api/v1/factors/datasets", files=files, headers=actors["regulator"]).status_code
+        == 201
+    )
+    pins = {"datasets": ["demo-office-grid"]}
+    assert app_client.put("/api/v1/factors/pins", json=pins, headers=actors["regulator"]).status_code == 200
+    body = app_client.get(
+        "/api/v1/organisations/hotel-a/inventory?year=2024", headers=actors["reporter"]
+    ).json()
+    assert Decimal(body["views"]["ghgp"]["totals"]["scope2_location"]) == Decimal("480000")

@@ -10,12 +10,13 @@ from __future__ import annotations
 import hashlib
 import threading
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 
 from sqlalchemy.orm import Session, sessionmaker
 
 from carbonbridge.accounting import store
+from carbonbridge.accounting.calculation import DEFAULT_SOURCES, Sources
 from carbonbridge.accounting.engine import SECTOR_BY_KIND, calculate, calculate_all
 from carbonbridge.accounting.frameworks import cn_mee, ghg_protocol, iso14064
 from carbonbridge.accounting.intake import parse_rows, parse_upload
@@ -32,6 +33,7 @@ from carbonbridge.accounting.model import (
 from carbonbridge.accounting.reconciliation import reconcile
 from carbonbridge.accounting.regional import regional_inventory
 from carbonbridge.factors.model import FactorResolver, GwpSet
+from carbonbridge.factors.resolution import FactorLibrary
 from carbonbridge.factors.service import library, library_in, shipped_library
 from carbonbridge.kernel.clock import utc_now
 from carbonbridge.kernel.errors import Conflict, FieldIssue, InvalidInput, NotFound
@@ -82,15 +84,41 @@ def sector_of(kind: OrganisationKind) -> str:
     return SECTOR_BY_KIND[kind]
 
 
+def sources_for(pinned: Sequence[str], loaded: Sequence[str]) -> tuple[Sources, tuple[str, ...]]:
+    """The engine's dataset search order with the region's pinned datasets first.
+
+    A pinned dataset outranks the defaults of every path it publishes for (grid factors,
+    combustion parameters, per-unit factors); the defaults stay behind it so that what the pinned
+    set does not cover still resolves. Returns the sources and the ``datasets`` order for the
+    per-unit paths (empty: every loaded dataset, when nothing is pinned).
+    """
+    pins = tuple(pinned)
+    if not pins:
+        return DEFAULT_SOURCES, ()
+    d = DEFAULT_SOURCES
+    sources = replace(
+        d,
+        ipcc_energy=pins + d.ipcc_energy,
+        mee_fuel=pins + d.mee_fuel,
+        grid_location=pins + d.grid_location,
+    )
+    rest = tuple(ref for ref in loaded if ref not in pins)
+    return sources, pins + rest
+
+
 def compute(
     records: Sequence[ActivityRecord],
     organisations: Sequence[Organisation],
     resolver: FactorResolver,
     gwp: GwpSet,
 ) -> tuple[RecordEmissions, ...]:
-    """Emissions of ``records`` (every basis), each organisation's combustion sector applied."""
+    """Emissions of ``records`` (every basis), each organisation's combustion sector applied and
+    the region's pinned datasets searched first."""
     sectors = {o.id: sector_of(o.kind) for o in organisations}
-    return calculate_all(records, resolver, gwp, sectors=sectors)
+    pinned: tuple[str, ...] = getattr(resolver, "pinned", ())
+    loaded = [d.id for d in resolver.datasets()] if isinstance(resolver, FactorLibrary) else []
+    sources, datasets = sources_for(pinned, list(dict.fromkeys(loaded)))
+    return calculate_all(records, resolver, gwp, sectors=sectors, sources=sources, datasets=datasets)
 
 
 def views(
@@ -247,7 +275,9 @@ def explain_record(
         organisation = store.get_organisation(session, record.organisation_id)
         resolver = library_in(session)
     sector = sector_of(organisation.kind if organisation else OrganisationKind.OTHER)
-    return calculate(record, resolver, gwp, sector=sector)
+    loaded = list(dict.fromkeys(d.id for d in resolver.datasets()))
+    sources, datasets = sources_for(resolver.pinned, loaded)
+    return calculate(record, resolver, gwp, sector=sector, sources=sources, datasets=datasets)
 
 
 @dataclass(frozen=True)
