@@ -213,7 +213,8 @@ def test_malformed_requests_are_problems_not_500(
     assert response.headers["content-type"] == "application/problem+json"
 
 
-PINNED_MANIFEST = """{"id": "demo-office-grid", "version": "2024-v1", "publisher": "Demo County carbon office",
+PINNED_MANIFEST = """{"id": "demo-office-grid", "version": "2024-v1",
+"publisher": "Demo County carbon office",
 "title": "Measured grid factor (test)", "year": 2025, "url": "https://example.org/grid",
 "licence": "public document", "supersedes": null, "notes": "test dataset"}"""
 PINNED_ROWS = (
