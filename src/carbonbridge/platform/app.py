@@ -50,6 +50,12 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         if router is not None:
             api.include_router(router)
     app.include_router(api)
+    # public read paths outside /api/v1 (e.g. the transparency log's C2SP tlog-tiles at /log)
+    for context in CONTEXTS:
+        mod = optional_module(f"carbonbridge.{context}.api")
+        extra = getattr(mod, "log_router", None) if mod is not None else None
+        if isinstance(extra, APIRouter):
+            app.include_router(extra)
     app.include_router(shell.router)
     for context in CONTEXTS:
         router = _optional_router(f"carbonbridge.{context}.web")
