@@ -7,7 +7,8 @@ from carbonbridge.factors.datasets import load_dataset_dir
 
 
 def test_ipcc_2006_table_1_2_and_1_4_confirmed_rows():
-    """Vol.2 Ch.1 Table 1.2 (NCV, TJ/Gg) and Table 1.4 (CO2, kg/TJ): diesel 43.0 / 74,100; natural gas 48.0 / 56,100."""
+    """Vol.2 Ch.1 Table 1.2 (NCV, TJ/Gg) and Table 1.4 (CO2, kg/TJ): diesel 43.0 / 74,100;
+    natural gas 48.0 / 56,100."""
     path = resources.files("carbonbridge.factors") / "data" / "ipcc-2006-v2-energy" / "2006"
     _, factors = load_dataset_dir(path)
     rows = {f.row_id: f for f in factors}

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Annotated
 
 from fastapi import APIRouter, File, Query, UploadFile
@@ -49,10 +48,7 @@ def _org_out(o: Organisation) -> OrganisationOut:
 
 
 def inventory_out(inv: service.OrganisationInventory) -> InventoryOut:
-    pollutants: dict[str, Decimal] = {}
-    for e in inv.records:
-        for p in e.co_pollutants:
-            pollutants[p.pollutant] = pollutants.get(p.pollutant, Decimal(0)) + p.kg
+    pollutants = service.co_pollutant_totals(inv.records)
     return InventoryOut(
         organisation_id=inv.organisation.id,
         year=inv.year,
@@ -157,6 +153,7 @@ def region(sessions: Sessions, settings: AppSettings, gwp: GwpSet = GwpSet.AR6) 
         synthetic=result.synthetic,
         records=result.record_count,
         years=[RegionalYearOut.of(y) for y in result.inventory.years],
+        co_pollutants_kg={y: dict(v) for y, v in result.co_pollutants.items()},
     )
 
 

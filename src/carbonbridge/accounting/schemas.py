@@ -242,6 +242,8 @@ class RegionalOut(BaseModel):
     synthetic: bool
     records: int
     years: list[RegionalYearOut]
+    #: year -> pollutant -> kg (SO2, NOx, PM10, PM2.5; no CO2e)
+    co_pollutants_kg: dict[int, dict[str, Decimal]]
 
 
 class SubmissionOut(BaseModel):

@@ -280,6 +280,15 @@ def explain_record(
     return calculate(record, resolver, gwp, sector=sector, sources=sources, datasets=datasets)
 
 
+def co_pollutant_totals(emissions: Sequence[RecordEmissions]) -> dict[str, Decimal]:
+    """Mass of each co-pollutant (SO2, NOx, PM10, PM2.5) over ``emissions``, kg."""
+    totals: dict[str, Decimal] = {}
+    for e in emissions:
+        for p in e.co_pollutants:
+            totals[p.pollutant] = totals.get(p.pollutant, Decimal(0)) + p.kg
+    return dict(sorted(totals.items()))
+
+
 @dataclass(frozen=True)
 class RegionalResult:
     inventory: RegionalInventory
@@ -287,6 +296,8 @@ class RegionalResult:
     synthetic: bool
     gwp: GwpSet
     record_count: int
+    #: year -> pollutant -> kg (pollution and carbon co-control)
+    co_pollutants: Mapping[int, Mapping[str, Decimal]]
 
 
 _regional_lock = threading.Lock()
@@ -328,7 +339,11 @@ def regional(sessions: sessionmaker[Session], region: str, gwp: GwpSet) -> Regio
         population={y: Decimal(s[0]) for y, s in stats.items()},
         gdp_10k_cny={y: s[1] for y, s in stats.items()},
     )
-    result = RegionalResult(inventory, region, synthetic, gwp, len(records))
+    by_year = {
+        y.year: co_pollutant_totals([e for e in emissions if e.record.year == y.year])
+        for y in inventory.years
+    }
+    result = RegionalResult(inventory, region, synthetic, gwp, len(records), by_year)
     with _regional_lock:
         _regional_cache[key] = result
     return result

@@ -53,6 +53,7 @@ def organisation_page(
         {
             "principal": principal,
             "inv": inventory,
+            "co_pollutants": service.co_pollutant_totals(inventory.records),
             "years": years,
             "gwp_sets": list(GwpSet),
             "errors": None,
