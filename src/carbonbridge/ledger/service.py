@@ -417,9 +417,10 @@ def audit(
         state_size = store.tree_size(session)
         openings = store.commitments(session)
         count = 0
-        for e in store.iter_entries(session):
+        for e in (entries := store.iter_entries(session)):
             if e.index != count:
                 found(f"entry {count}", f"missing: the next stored entry is {e.index}")
+                entries.close()
                 break
             reason = _audit_entry(session, e, openings.get(e.index))
             if reason:

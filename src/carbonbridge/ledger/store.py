@@ -9,7 +9,7 @@ never see the same tree size. Functions flush, never commit.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Generator, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -209,10 +209,13 @@ def entries_between(session: Session, start: int, stop: int) -> list[bytes]:
     return [bytes(e) for e in rows]
 
 
-def iter_entries(session: Session) -> Iterator[StoredEntry]:
+def iter_entries(session: Session) -> Generator[StoredEntry, None, None]:
     rows = session.execute(select(LogEntryRow).order_by(LogEntryRow.index).execution_options(yield_per=1000))
-    for (row,) in rows:
-        yield StoredEntry(row.index, bytes(row.entry), bytes(row.leaf_hash), row.kind, row.created_at)
+    try:
+        for (row,) in rows:
+            yield StoredEntry(row.index, bytes(row.entry), bytes(row.leaf_hash), row.kind, row.created_at)
+    finally:
+        rows.close()  # a server-side cursor on PostgreSQL, even if the caller stops early
 
 
 def iter_hashes(session: Session) -> Iterator[tuple[int, bytes]]:
@@ -221,8 +224,11 @@ def iter_hashes(session: Session) -> Iterator[tuple[int, bytes]]:
         .order_by(StoredHashRow.storage_index)
         .execution_options(yield_per=5000)
     )
-    for i, h in rows:
-        yield i, bytes(h)
+    try:
+        for i, h in rows:
+            yield i, bytes(h)
+    finally:
+        rows.close()
 
 
 def commitment(session: Session, index: int) -> tuple[bytes, bytes] | None:
@@ -256,8 +262,11 @@ def iter_checkpoints(session: Session) -> Iterator[tuple[int, str]]:
         .order_by(CheckpointRow.tree_size)
         .execution_options(yield_per=1000)
     )
-    for size, note in rows:
-        yield int(size), str(note)
+    try:
+        for size, note in rows:
+            yield int(size), str(note)
+    finally:
+        rows.close()
 
 
 def cosignature_lines(session: Session, size: int) -> list[str]:
