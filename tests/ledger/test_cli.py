@@ -160,3 +160,15 @@ def test_export_tiles_and_consistency_commands(
     assert "tree size 3 is a prefix of tree size 7" in out
     assert export_code == 0, export_out
     assert (tmp_path / "tiles" / "tile" / "entries" / "000.p" / "7").exists()
+
+
+def test_new_key_creates_a_rotated_log_key_once(cli: typer.Typer, tmp_path: Path) -> None:
+    code, out = _run(cli, "ledger", "new-key", "--origin", "carbonbridge.local/CN-HI/log2")
+
+    assert code == 0, out
+    assert out.startswith("carbonbridge.local/CN-HI/log2+")
+    assert (tmp_path / "data" / "ledger" / "log.key").stat().st_mode & 0o777 == 0o600
+    assert _run(cli, "ledger", "key")[1] == out
+    again, message = _run(cli, "ledger", "new-key", "--origin", "x/log3")
+    assert again == 1
+    assert "exists" in message

@@ -65,6 +65,19 @@ def key() -> None:
     print(keys.verifier_key())
 
 
+@app.command("new-key")
+def new_key(
+    origin: Annotated[str, typer.Option(help="the new log's origin, e.g. carbonbridge.local/CN-HI/log2")],
+) -> None:
+    """Create the log key with a given origin (first start or rotation) / 创建日志密钥."""
+    from carbonbridge.platform.settings import get_settings
+
+    try:
+        print(keys.create_key(get_settings(), origin))
+    except CarbonbridgeError as exc:
+        raise _fail(exc) from exc
+
+
 @app.command("checkpoint")
 def checkpoint() -> None:
     """Print the latest signed checkpoint with its cosignatures / 打印最新检查点."""

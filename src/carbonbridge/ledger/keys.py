@@ -15,8 +15,9 @@ import os
 import threading
 from pathlib import Path
 
+from carbonbridge.kernel.errors import Conflict
 from carbonbridge.ledger.errors import MalformedNote
-from carbonbridge.ledger.note import Ed25519Signer, generate_signer, parse_signer_key
+from carbonbridge.ledger.note import Ed25519Signer, generate_signer, is_valid_key_name, parse_signer_key
 from carbonbridge.platform.settings import Settings, get_settings
 
 KEY_FILE = Path("ledger") / "log.key"
@@ -52,6 +53,20 @@ def _write_new_key(path: Path, origin: str) -> None:
             os.link(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)
+
+
+def create_key(settings: Settings, origin: str) -> str:
+    """Create the log key with origin ``origin`` (e.g. a rotated log's ``.../log2``); refuses
+    to replace an existing key. Returns the new verifier key."""
+    path = key_path(settings)
+    if path.exists():
+        raise Conflict(f"{path} exists; move the old key away first (docs/ledger.md, key rotation)")
+    if not is_valid_key_name(origin):
+        raise MalformedNote(f"origin {origin!r} is empty or has a space or '+'")
+    _write_new_key(path, origin)
+    with _lock:
+        _cache.pop(path.resolve(), None)
+    return verifier_key(settings)
 
 
 def load_signer(path: Path) -> Ed25519Signer:
