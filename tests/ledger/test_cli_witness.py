@@ -4,17 +4,21 @@ from tiles over HTTP, cosigns it and submits the cosignature; a forked log is re
 from __future__ import annotations
 
 import json
+import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+import typer
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session, sessionmaker
+from typer.testing import CliRunner
 
 from carbonbridge.ledger import keys, service
 from carbonbridge.ledger.api import mount_log
 from carbonbridge.ledger.checkpoint import sign_checkpoint
-from carbonbridge.ledger.cli import witness_once
+from carbonbridge.ledger.cli import COMMANDS, witness_once
 from carbonbridge.ledger.errors import ConsistencyProofFailed, TileNotFound
 from carbonbridge.ledger.model import Checkpoint
 from carbonbridge.ledger.note import SIG_COSIGNATURE_V1, Ed25519Signer, open_note
@@ -88,3 +92,57 @@ def test_witness_refuses_a_forked_log(
 
     with pytest.raises(ConsistencyProofFailed, match="forked"):
         _round(client, headers, state)
+
+
+@pytest.fixture
+def live_url(client: TestClient) -> Iterator[str]:
+    """The same app served over real HTTP by uvicorn in a thread."""
+    import socket
+    import threading
+
+    import uvicorn
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(client.app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        assert time.monotonic() < deadline, "uvicorn did not start"
+        time.sleep(0.02)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=20)
+
+
+def test_witness_command_cosigns_over_http(
+    client: TestClient, live_url: str, sessions: sessionmaker[Session], tmp_path: Path
+) -> None:
+    headers = make_user(sessions, "wit", "witness")
+    _append(client, sessions, 5)
+    key_file = tmp_path / "witness.key"
+    key_file.write_text(WITNESS.signer_key() + "\n")
+    root = typer.Typer()
+    root.add_typer(COMMANDS["witness"], name="witness")
+    args = [
+        "witness",
+        "--log",
+        live_url,
+        "--key-file",
+        str(key_file),
+        "--state",
+        str(tmp_path / "state.json"),
+        "--log-key",
+        _signer(client).verifier().verifier_key(),
+        "--token",
+        headers["Authorization"].removeprefix("Bearer "),
+    ]
+
+    result = CliRunner().invoke(root, args)
+
+    assert result.exit_code == 0, result.output
+    assert "cosigned tree size 5" in result.output
+    served = client.get("/log/checkpoint").text
+    assert len(open_note(served, [_signer(client).verifier(), WITNESS.verifier()]).verified) == 2
