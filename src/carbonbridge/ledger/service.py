@@ -86,26 +86,6 @@ class PendingEntry:
         return self.receipt_text
 
 
-class SessionHashReader:
-    """A :class:`~carbonbridge.ledger.merkle.HashReader` over the store, seeing hashes this
-    append has computed but not yet written."""
-
-    def __init__(self, session: Session) -> None:
-        self._session = session
-        self.pending: dict[StoredHashIndex, bytes] = {}
-
-    def read_hashes(self, indexes: Sequence[StoredHashIndex]) -> list[bytes]:
-        missing = [i for i in indexes if i not in self.pending]
-        found = store.hashes_at(self._session, missing) if missing else {}
-        out = []
-        for i in indexes:
-            h = self.pending.get(i) or found.get(i)
-            if h is None:
-                raise HashStoreError(f"stored hash {i} is missing from the log's hash store")
-            out.append(h)
-        return out
-
-
 def _entry_bytes(item: LogEvent, at: datetime) -> tuple[bytes, tuple[bytes, bytes] | None]:
     if not item.kind or len(item.kind) > 80:
         raise InvalidInput("cannot log event", [FieldIssue(("kind",), item.kind, "1-80 characters")])
@@ -136,7 +116,7 @@ def append_events(
     signer = signer or keys.log_signer()
     size = store.lock_log_state(session)
     at = clock()
-    reader = SessionHashReader(session)
+    reader = store.SessionHashReader(session)
     first_hash = stored_hash_index(0, size)
     new_hashes: list[bytes] = []
     rows: list[store.StoredEntry] = []
@@ -230,7 +210,7 @@ def latest_checkpoint(
         size = store.lock_log_state(session)
         if store.checkpoint_note(session) is None and size == 0:
             signer = signer or keys.log_signer()
-            reader = SessionHashReader(session)
+            reader = store.SessionHashReader(session)
             note = sign_checkpoint(Checkpoint(signer.name, 0, tree_hash(0, reader)), signer)
             store.add_checkpoint(session, 0, note, clock())
         return latest_checkpoint_in(session)[1]
@@ -243,7 +223,7 @@ def receipt(sessions: sessionmaker[Session], index: int) -> str:
         found = store.entry(session, index)
         if found is None or index >= size:
             raise NotFound(f"log entry {index} does not exist (tree size {size})")
-        made = issue_receipt(index, note, SessionHashReader(session), extra=found.entry)
+        made = issue_receipt(index, note, store.SessionHashReader(session), extra=found.entry)
         return encode_receipt(made)
 
 
@@ -259,7 +239,7 @@ def inclusion_proof(sessions: sessionmaker[Session], index: int, size: int) -> l
         _check_size(session, size, "size")
         if not 0 <= index < size:
             raise InvalidInput("no such entry", [FieldIssue(("index",), index, f"0..{size - 1}")])
-        return prove_record(size, index, SessionHashReader(session))
+        return prove_record(size, index, store.SessionHashReader(session))
 
 
 def consistency_proof(sessions: sessionmaker[Session], old: int, new: int) -> list[bytes]:
@@ -270,7 +250,7 @@ def consistency_proof(sessions: sessionmaker[Session], old: int, new: int) -> li
             raise InvalidInput("no such tree", [FieldIssue(("old",), old, f"0..{new}")])
         if old in (0, new):
             return []
-        return prove_tree(new, old, SessionHashReader(session))
+        return prove_tree(new, old, store.SessionHashReader(session))
 
 
 def _tile_in(session: Session, path: str, size: int) -> bytes:
@@ -285,7 +265,7 @@ def _tile_in(session: Session, path: str, size: int) -> bytes:
         return encode_entry_bundle(entries)
     if tile.index * TILE_WIDTH + tile.width > size >> (TILE_HEIGHT * tile.level):
         raise TileNotFound(f"{path} is beyond the log's tree size {size}")
-    return tile_hashes(tile.level, tile.index, tile.width, SessionHashReader(session))
+    return tile_hashes(tile.level, tile.index, tile.width, store.SessionHashReader(session))
 
 
 def tile(sessions: sessionmaker[Session], path: str) -> bytes:

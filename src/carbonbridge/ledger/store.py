@@ -192,6 +192,26 @@ def hashes_at(session: Session, indexes: Sequence[StoredHashIndex]) -> dict[Stor
     return found
 
 
+class SessionHashReader:
+    """A :class:`~carbonbridge.ledger.merkle.HashReader` over the stored hashes, also seeing
+    ``pending`` hashes an append has computed but not yet written."""
+
+    def __init__(self, session: Session) -> None:
+        self._session = session
+        self.pending: dict[StoredHashIndex, bytes] = {}
+
+    def read_hashes(self, indexes: Sequence[StoredHashIndex]) -> list[bytes]:
+        missing = [i for i in indexes if i not in self.pending]
+        found = hashes_at(self._session, missing) if missing else {}
+        out = []
+        for i in indexes:
+            h = self.pending.get(i) or found.get(i)
+            if h is None:
+                raise HashStoreError(f"stored hash {i} is missing from the log's hash store")
+            out.append(h)
+        return out
+
+
 def entry(session: Session, index: int) -> StoredEntry | None:
     row = session.get(LogEntryRow, index)
     if row is None:
