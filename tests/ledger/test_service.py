@@ -228,3 +228,8 @@ def test_only_witnesses_cosign(sessions: sessionmaker[Session]) -> None:
         service.add_cosignature(sessions, reporter, "x\n", WITNESS.verifier().verifier_key())
     with pytest.raises(service.CarbonbridgeError):
         service.add_cosignature(sessions, PUBLIC, "x\n", WITNESS.verifier().verifier_key())
+
+
+def test_event_that_has_no_canonical_json_is_invalid_input(sessions: sessionmaker[Session]) -> None:
+    with pytest.raises(service.InvalidInput, match="not representable"), unit_of_work(sessions) as session:
+        service.append_event(session, "test.event", {"ratio": float("nan")}, signer=LOG_SIGNER)

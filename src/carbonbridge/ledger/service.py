@@ -89,10 +89,13 @@ class PendingEntry:
 def _entry_bytes(item: LogEvent, at: datetime) -> tuple[bytes, tuple[bytes, bytes] | None]:
     if not item.kind or len(item.kind) > 80:
         raise InvalidInput("cannot log event", [FieldIssue(("kind",), item.kind, "1-80 characters")])
+    try:
+        payload = canonical_json(item.event)
+    except ValueError as exc:  # rfc8785.CanonicalizationError: NaN, huge integers, other types
+        raise InvalidInput("cannot log event", [FieldIssue(("event",), item.kind, str(exc))]) from exc
     if not item.private:
         return canonical_json({"kind": item.kind, "event": item.event, "at": at}), None
     salt = os.urandom(32)
-    payload = canonical_json(item.event)
     commitment = hashlib.sha256(salt + payload).hexdigest()
     return canonical_json({"kind": item.kind, "commitment": commitment}), (salt, payload)
 
