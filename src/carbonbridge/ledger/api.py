@@ -1,0 +1,124 @@
+"""REST faces of the transparency log.
+
+``router`` (under ``/api/v1``): checkpoint, verifier key, receipts (c2sp.org/tlog-proof),
+inclusion and consistency proofs (RFC 9162 §2.1.3, §2.1.4) and witness cosignatures
+(c2sp.org/tlog-cosignature). ``log_router`` (at ``/log``): the public read path of
+c2sp.org/tlog-tiles, which a static web server or CDN can equally serve from ``ledger
+export-tiles``.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, FastAPI, Query
+from fastapi.responses import PlainTextResponse, Response
+from pydantic import BaseModel, Field
+
+from carbonbridge.ledger import keys, service
+from carbonbridge.ledger.tiles import parse_tile_path
+from carbonbridge.platform.deps import AppSettings, CurrentPrincipal, Sessions
+
+router = APIRouter(prefix="/ledger", tags=["ledger"])
+log_router = APIRouter(prefix="/log", tags=["ledger"])
+
+#: full tiles and entry bundles never change (c2sp.org/tlog-tiles, "Full tiles are immutable")
+IMMUTABLE = "public, max-age=31536000, immutable"
+#: the checkpoint and partial tiles change with every append
+SHORT = "public, max-age=1"
+
+
+class InclusionProofOut(BaseModel):
+    index: int
+    tree_size: int
+    hashes: list[str] = Field(description="base64 hashes, leaf's sibling first (RFC 9162 §2.1.3.1)")
+
+
+class ConsistencyProofOut(BaseModel):
+    old: int
+    new: int
+    hashes: list[str] = Field(description="base64 hashes (RFC 9162 §2.1.4.1)")
+
+
+class CosignatureIn(BaseModel):
+    checkpoint: str = Field(description="the log's checkpoint note carrying the witness's signature line")
+    witness_key: str = Field(description="the witness's cosignature/v1 verifier key")
+
+
+def _text(body: str, cache: str = "no-store", status: int = 200) -> PlainTextResponse:
+    return PlainTextResponse(body, status_code=status, headers={"Cache-Control": cache})
+
+
+@router.get("/checkpoint", response_class=PlainTextResponse)
+def checkpoint(sessions: Sessions, settings: AppSettings) -> PlainTextResponse:
+    """The latest signed checkpoint (c2sp.org/tlog-checkpoint) with its witness cosignatures."""
+    return _text(service.latest_checkpoint(sessions, signer=keys.log_signer(settings)))
+
+
+@router.get("/key", response_class=PlainTextResponse)
+def verifier_key(settings: AppSettings) -> PlainTextResponse:
+    """The log's verifier key (c2sp.org/signed-note); pin it to verify receipts offline."""
+    return _text(keys.verifier_key(settings) + "\n", "public, max-age=3600")
+
+
+@router.get("/entries/{index}/receipt", response_class=PlainTextResponse)
+def receipt(sessions: Sessions, index: int) -> PlainTextResponse:
+    """A receipt (c2sp.org/tlog-proof) for entry ``index`` against the latest checkpoint."""
+    return _text(service.receipt(sessions, index))
+
+
+@router.get("/proof/inclusion", response_model=InclusionProofOut)
+def inclusion(
+    sessions: Sessions,
+    index: Annotated[int, Query(ge=0)],
+    size: Annotated[int, Query(ge=1)],
+) -> InclusionProofOut:
+    proof = service.inclusion_proof(sessions, index, size)
+    return InclusionProofOut(index=index, tree_size=size, hashes=service.b64(proof))
+
+
+@router.get("/proof/consistency", response_model=ConsistencyProofOut)
+def consistency(
+    sessions: Sessions,
+    old: Annotated[int, Query(ge=0)],
+    new: Annotated[int, Query(ge=1)],
+) -> ConsistencyProofOut:
+    proof = service.consistency_proof(sessions, old, new)
+    return ConsistencyProofOut(old=old, new=new, hashes=service.b64(proof))
+
+
+@router.post("/cosignatures", response_class=PlainTextResponse, status_code=201)
+def cosign(sessions: Sessions, principal: CurrentPrincipal, body: CosignatureIn) -> PlainTextResponse:
+    """A witness submits its cosignature of a checkpoint it verified (role: witness)."""
+    served = service.add_cosignature(sessions, principal, body.checkpoint, body.witness_key)
+    return _text(served, status=201)
+
+
+@log_router.get("/checkpoint", response_class=PlainTextResponse)
+def log_checkpoint(sessions: Sessions, settings: AppSettings) -> PlainTextResponse:
+    """``<prefix>/checkpoint`` of c2sp.org/tlog-tiles."""
+    return _text(service.latest_checkpoint(sessions, signer=keys.log_signer(settings)), SHORT)
+
+
+def _tile_response(sessions: Sessions, path: str) -> Response:
+    tile = parse_tile_path(path)
+    data = service.tile(sessions, path)
+    cache = SHORT if tile.is_partial else IMMUTABLE
+    return Response(data, media_type="application/octet-stream", headers={"Cache-Control": cache})
+
+
+@log_router.get("/tile/entries/{path:path}")
+def log_entries(sessions: Sessions, path: str) -> Response:
+    """An entry bundle ``tile/entries/<N>[.p/<W>]``."""
+    return _tile_response(sessions, f"tile/entries/{path}")
+
+
+@log_router.get("/tile/{path:path}")
+def log_tile(sessions: Sessions, path: str) -> Response:
+    """A hash tile ``tile/<L>/<N>[.p/<W>]``."""
+    return _tile_response(sessions, f"tile/{path}")
+
+
+def mount_log(app: FastAPI) -> None:
+    """Serve ``log_router`` at ``/log`` on ``app`` (the platform mounts it; tests call this)."""
+    app.include_router(log_router)

@@ -1,0 +1,258 @@
+"""``carbonbridge ledger ...`` (operate the log), ``carbonbridge verify RECEIPT`` (offline receipt
+check, no database or network) and ``carbonbridge witness`` (cosign the log's checkpoints after
+checking consistency from its tiles, c2sp.org/tlog-tiles and c2sp.org/tlog-cosignature)."""
+
+from __future__ import annotations
+
+import json
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+from rich.table import Table
+from sqlalchemy.orm import Session, sessionmaker
+
+from carbonbridge.kernel.errors import CarbonbridgeError, DependencyUnavailable, InvalidInput
+from carbonbridge.ledger import keys, service
+from carbonbridge.ledger.checkpoint import checkpoint_text, open_checkpoint
+from carbonbridge.ledger.errors import TileNotFound
+from carbonbridge.ledger.note import (
+    SIG_COSIGNATURE_V1,
+    Ed25519Signer,
+    parse_signer_key,
+    parse_verifier_key,
+    sign_note,
+)
+from carbonbridge.ledger.proof import parse_receipt, verify_receipt
+from carbonbridge.ledger.tiles import FetchTile
+from carbonbridge.ledger.verify import verify_consistency, verify_consistency_from_tiles
+
+app = typer.Typer(help="Transparency log / 透明日志", no_args_is_help=True)
+verify_app = typer.Typer(help="Verify a receipt offline / 离线验证回执", no_args_is_help=True)
+witness_app = typer.Typer(help="Witness the log / 见证日志", no_args_is_help=True)
+COMMANDS = {"ledger": app, "verify": verify_app, "witness": witness_app}
+console = Console()
+err = Console(stderr=True)
+
+
+@contextmanager
+def _database() -> Iterator[sessionmaker[Session]]:
+    """The configured database, migrated; its engine is disposed when the command ends."""
+    from carbonbridge.platform.cli import database
+
+    engine, sessions = database()
+    try:
+        yield sessions
+    finally:
+        engine.dispose()
+
+
+def _fail(exc: CarbonbridgeError) -> typer.Exit:
+    err.print(f"[red]FAILED[/red] {escape(f'[{exc.code}]: {exc}')}", highlight=False, soft_wrap=True)
+    return typer.Exit(2 if exc.status == 422 else 1)
+
+
+@app.command("key")
+def key() -> None:
+    """Print the log's verifier key, alone on one line / 打印日志验证公钥."""
+    print(keys.verifier_key())
+
+
+@app.command("new-key")
+def new_key(
+    origin: Annotated[str, typer.Option(help="the new log's origin, e.g. carbonbridge.local/CN-HI/log2")],
+) -> None:
+    """Create the log key with a given origin (first start or rotation) / 创建日志密钥."""
+    from carbonbridge.platform.settings import get_settings
+
+    try:
+        print(keys.create_key(get_settings(), origin))
+    except CarbonbridgeError as exc:
+        raise _fail(exc) from exc
+
+
+@app.command("checkpoint")
+def checkpoint() -> None:
+    """Print the latest signed checkpoint with its cosignatures / 打印最新检查点."""
+    with _database() as sessions:
+        print(service.latest_checkpoint(sessions), end="")
+
+
+@app.command("proof")
+def proof(index: int) -> None:
+    """Print the receipt (c2sp.org/tlog-proof) of entry INDEX / 打印条目回执."""
+    with _database() as sessions:
+        print(service.receipt(sessions, index), end="")
+
+
+@app.command("export-tiles")
+def export_tiles(directory: Path) -> None:
+    """Write checkpoint and tiles to DIRECTORY for static serving or offline audit / 导出瓦片."""
+    columns = (TextColumn("exporting tiles"), BarColumn(), MofNCompleteColumn())
+    with _database() as sessions, Progress(*columns, console=console) as bar:
+        task = bar.add_task("tiles", total=None)
+        cp = service.export_tiles(
+            sessions, directory, progress=lambda done, total: bar.update(task, completed=done, total=total)
+        )
+    console.print(f"exported tree size {cp.tree_size} of {cp.origin} to {directory}")
+
+
+@app.command("audit")
+def audit() -> None:
+    """Recompute every hash and root from the entries, check every signature / 审计日志."""
+    with _database() as sessions:
+        report = service.audit(sessions)
+    if report.ok:
+        console.print(
+            f"[green]OK[/green]: {report.entries} entries, {report.checkpoints} checkpoints, "
+            f"tree size {report.tree_size}"
+        )
+        return
+    table = Table(title=f"{len(report.findings)} finding(s)")
+    table.add_column("record")
+    table.add_column("reason")
+    for finding in report.findings:
+        table.add_row(finding.record, finding.reason)
+    console.print(table)
+    first = report.findings[0]
+    err.print(
+        f"[red]FAILED[/red]: {escape(f'first bad record: {first.record}: {first.reason}')}",
+        highlight=False,
+        soft_wrap=True,
+    )
+    raise typer.Exit(1)
+
+
+@app.command("consistency")
+def consistency(old_checkpoint_file: Path) -> None:
+    """Prove the latest checkpoint extends the one in OLD_CHECKPOINT_FILE / 一致性证明."""
+    verifier = keys.log_signer().verifier()
+    try:
+        old = open_checkpoint(old_checkpoint_file.read_text(), verifier)
+        with _database() as sessions:
+            new = open_checkpoint(service.latest_checkpoint(sessions), verifier)
+            hashes = service.consistency_proof(sessions, old.tree_size, new.tree_size)
+        verify_consistency(old, new, hashes)
+    except CarbonbridgeError as exc:
+        raise _fail(exc) from exc
+    console.print(f"[green]OK[/green]: tree size {old.tree_size} is a prefix of tree size {new.tree_size}")
+    for h in service.b64(hashes):
+        print(h)
+
+
+@verify_app.callback(invoke_without_command=True, context_settings={"allow_interspersed_args": True})
+def verify(
+    receipt: Annotated[Path, typer.Argument(help="receipt file (c2sp.org/tlog-proof)")],
+    key: Annotated[str | None, typer.Option(help="the log's verifier key text")] = None,
+    key_file: Annotated[Path | None, typer.Option(help="file holding the log's verifier key")] = None,
+    data: Annotated[
+        Path | None, typer.Option(help="the logged entry bytes (default: the receipt's extra line)")
+    ] = None,
+) -> None:
+    """Verify a receipt offline: signature, entry, inclusion / 离线验证回执 (no database, no network)."""
+    try:
+        if (key is None) == (key_file is None):
+            raise InvalidInput("give the log's verifier key with exactly one of --key or --key-file")
+        vkey = key if key is not None else key_file.read_text().strip()  # type: ignore[union-attr]
+        text = receipt.read_text()
+        entry = data.read_bytes() if data is not None else parse_receipt(text).extra
+        if entry is None:
+            raise InvalidInput("the receipt carries no entry; give the logged entry with --data FILE")
+        verified = verify_receipt(text, vkey, entry)
+    except CarbonbridgeError as exc:
+        raise _fail(exc) from exc
+    cp = verified.checkpoint
+    console.print(
+        f"[green]OK[/green]: entry {verified.index} is in {cp.origin} at tree size {cp.tree_size} "
+        f"(root {cp.root_hash.hex()[:16]}…), signed by {', '.join(s.name for s in verified.signatures)}",
+        highlight=False,
+    )
+
+
+# --- witness ----------------------------------------------------------------------------------
+
+Post = Callable[[str, bytes], bytes]
+
+
+def _http_fetch(prefix: str) -> FetchTile:
+    def fetch(path: str) -> bytes:
+        try:
+            with urllib.request.urlopen(f"{prefix}/{path}", timeout=30) as response:  # noqa: S310
+                data: bytes = response.read()
+                return data
+        except urllib.error.HTTPError as exc:
+            if exc.code == 404:
+                raise TileNotFound(f"{prefix}/{path} not found") from exc
+            raise DependencyUnavailable(f"{prefix}/{path}: HTTP {exc.code}") from exc
+        except urllib.error.URLError as exc:
+            raise DependencyUnavailable(f"{prefix}/{path}: {exc.reason}") from exc
+
+    return fetch
+
+
+def _http_post(token: str) -> Post:
+    def post(url: str, body: bytes) -> bytes:
+        request = urllib.request.Request(  # noqa: S310
+            url,
+            data=body,
+            method="POST",
+            headers={"Content-Type": "application/json", "Authorization": f"Bearer {token}"},
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310
+                data: bytes = response.read()
+                return data
+        except urllib.error.HTTPError as exc:
+            raise DependencyUnavailable(f"{url}: HTTP {exc.code}: {exc.read()[:300]!r}") from exc
+
+    return post
+
+
+def witness_once(
+    fetch: FetchTile, post: Post, api_url: str, signer: Ed25519Signer, log_key: str, state: Path
+) -> int:
+    """One witness round: verify the log's checkpoint, check it extends the last one seen (from
+    tiles), cosign it, submit the cosignature and remember the checkpoint. Returns the size."""
+    verifier = parse_verifier_key(log_key)
+    note = fetch("checkpoint").decode()
+    new = open_checkpoint(note, verifier)
+    if state.exists():
+        seen = json.loads(state.read_text())
+        if seen.get("log_key") != log_key:
+            raise InvalidInput(f"state file {state} is for another log key: {seen.get('log_key')}")
+        old = open_checkpoint(seen["checkpoint"], verifier)
+        verify_consistency_from_tiles(old, new, fetch)
+    cosigned = sign_note(checkpoint_text(note), signer)
+    body = json.dumps({"checkpoint": cosigned, "witness_key": signer.verifier().verifier_key()})
+    post(f"{api_url}/ledger/cosignatures", body.encode())
+    state.write_text(json.dumps({"log_key": log_key, "checkpoint": note}))
+    return new.tree_size
+
+
+@witness_app.callback(invoke_without_command=True, context_settings={"allow_interspersed_args": True})
+def witness(
+    log: Annotated[str, typer.Option(help="the platform's base URL, e.g. https://carbon.example")],
+    key_file: Annotated[Path, typer.Option(help="the witness's PRIVATE+KEY file (cosignature/v1)")],
+    state: Annotated[Path, typer.Option(help="file remembering the last checkpoint cosigned")],
+    log_key: Annotated[str, typer.Option(help="the log's verifier key (pinned)")],
+    token: Annotated[str, typer.Option(envvar="CARBONBRIDGE_TOKEN", help="witness API token")],
+) -> None:
+    """Fetch, check consistency from tiles, cosign and submit / 获取、核验一致性、联署并提交."""
+    try:
+        signer = parse_signer_key(key_file.read_text().strip())
+        if signer.sig_type != SIG_COSIGNATURE_V1:
+            raise InvalidInput(f"{key_file} is not a cosignature/v1 (type 0x04) key")
+        base = log.rstrip("/")
+        size = witness_once(
+            _http_fetch(f"{base}/log"), _http_post(token), f"{base}/api/v1", signer, log_key, state
+        )
+    except CarbonbridgeError as exc:
+        raise _fail(exc) from exc
+    console.print(f"[green]cosigned[/green] tree size {size} of {log}")

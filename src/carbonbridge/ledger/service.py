@@ -1,0 +1,496 @@
+"""Ledger use cases: append events inside the caller's transaction, serve checkpoints, proofs,
+receipts and tiles, export the log for offline audit, audit it, and accept witness cosignatures.
+
+Other contexts call :func:`append_event` (or :func:`append_events`) with *their* session, before
+their commit, so that a state change and its log entry commit or roll back together; the returned
+:class:`PendingEntry` carries a c2sp.org/tlog-proof receipt against the checkpoint signed in that
+same transaction, valid once the transaction commits.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import os
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from carbonbridge.kernel.canonical import canonical_json
+from carbonbridge.kernel.clock import Clock, utc_now
+from carbonbridge.kernel.errors import CarbonbridgeError, FieldIssue, InvalidInput, NotFound
+from carbonbridge.ledger import keys, store
+from carbonbridge.ledger.checkpoint import checkpoint_text, open_checkpoint, parse_checkpoint, sign_checkpoint
+from carbonbridge.ledger.errors import HashStoreError, LedgerVerificationFailed, TileNotFound
+from carbonbridge.ledger.merkle import (
+    leaf_hash,
+    prove_record,
+    prove_tree,
+    stored_hash_index,
+    stored_hashes_for_leaf_hash,
+    tree_hash,
+)
+from carbonbridge.ledger.model import ENTRIES_LEVEL, TILE_HEIGHT, TILE_WIDTH, Checkpoint, StoredHashIndex
+from carbonbridge.ledger.note import (
+    SIG_COSIGNATURE_V1,
+    NoteSigner,
+    NoteVerifier,
+    format_signature_line,
+    open_note,
+    parse_note,
+    parse_verifier_key,
+)
+from carbonbridge.ledger.proof import encode_receipt, issue_receipt
+from carbonbridge.ledger.tiles import (
+    encode_entry_bundle,
+    entry_bundles_for_size,
+    parse_tile_path,
+    tile_hashes,
+    tile_path,
+    tiles_for_size,
+)
+from carbonbridge.platform.db import unit_of_work
+from carbonbridge.platform.identity import Principal, Role
+
+#: c2sp.org/tlog-tiles entry bundles length-prefix entries with a uint16
+MAX_ENTRY_BYTES = 0xFFFF
+
+
+@dataclass(frozen=True)
+class LogEvent:
+    """An event to log: ``kind`` (e.g. ``accounting.submission``), the event, and whether its
+    payload is private (then only a salted commitment is logged)."""
+
+    kind: str
+    event: Mapping[str, object]
+    private: bool = False
+
+
+@dataclass(frozen=True)
+class PendingEntry:
+    """An appended entry whose transaction has not necessarily committed yet."""
+
+    index: int
+    leaf_hash: bytes
+    entry: bytes
+    tree_size: int
+    receipt_text: str
+
+    def receipt(self) -> str:
+        """The c2sp.org/tlog-proof receipt (entry bytes in its ``extra`` line) against the
+        checkpoint signed in the appending transaction; valid once that transaction commits."""
+        return self.receipt_text
+
+
+def _entry_bytes(item: LogEvent, at: datetime) -> tuple[bytes, tuple[bytes, bytes] | None]:
+    if not item.kind or len(item.kind) > 80:
+        raise InvalidInput("cannot log event", [FieldIssue(("kind",), item.kind, "1-80 characters")])
+    try:
+        payload = canonical_json(item.event)
+    except ValueError as exc:  # rfc8785.CanonicalizationError: NaN, huge integers, other types
+        raise InvalidInput("cannot log event", [FieldIssue(("event",), item.kind, str(exc))]) from exc
+    if not item.private:
+        return canonical_json({"kind": item.kind, "event": item.event, "at": at}), None
+    salt = os.urandom(32)
+    commitment = hashlib.sha256(salt + payload).hexdigest()
+    return canonical_json({"kind": item.kind, "commitment": commitment}), (salt, payload)
+
+
+def append_events(
+    session: Session,
+    events: Sequence[LogEvent],
+    *,
+    signer: NoteSigner | None = None,
+    clock: Clock = utc_now,
+) -> list[PendingEntry]:
+    """Append a batch of events and sign ONE checkpoint for the new tree size (group commit).
+
+    Runs in the caller's transaction: takes the append lock (held until the caller commits or
+    rolls back), writes entries and the 1 + trailing-ones(n) stored hashes per entry (RFC 9162
+    §2.1 tree, Go tlog storage layout), bumps the tree size and stores the checkpoint note
+    (c2sp.org/tlog-checkpoint) signed by the log key. Flushes, never commits.
+    """
+    if not events:
+        return []
+    signer = signer or keys.log_signer()
+    size = store.lock_log_state(session)
+    at = clock()
+    reader = store.SessionHashReader(session)
+    first_hash = stored_hash_index(0, size)
+    new_hashes: list[bytes] = []
+    rows: list[store.StoredEntry] = []
+    logged: list[bytes] = []
+    for offset, item in enumerate(events):
+        index = size + offset
+        entry, private = _entry_bytes(item, at)
+        if len(entry) > MAX_ENTRY_BYTES:
+            raise InvalidInput(
+                "cannot log event",
+                [FieldIssue(("event",), item.kind, f"{len(entry)} bytes logged; at most {MAX_ENTRY_BYTES}")],
+            )
+        leaf = leaf_hash(entry)
+        hashes = stored_hashes_for_leaf_hash(index, leaf, reader)
+        start = stored_hash_index(0, index)
+        reader.pending.update((start + i, h) for i, h in enumerate(hashes))
+        new_hashes += hashes
+        logged.append(entry)
+        rows.append(store.StoredEntry(index, entry, leaf, item.kind, at))
+        if private is not None:
+            store.add_entries(session, rows)
+            rows = []
+            store.add_commitment(session, index, *private)
+    store.add_entries(session, rows)
+    store.add_hashes(session, first_hash, new_hashes)
+    new_size = size + len(events)
+    checkpoint = Checkpoint(signer.name, new_size, tree_hash(new_size, reader))
+    note = sign_checkpoint(checkpoint, signer)
+    store.add_checkpoint(session, new_size, note, at)
+    store.set_tree_size(session, new_size)
+    pending = []
+    for offset, entry in enumerate(logged):
+        receipt = issue_receipt(size + offset, note, reader, extra=entry)
+        pending.append(
+            PendingEntry(size + offset, leaf_hash(entry), entry, new_size, encode_receipt(receipt))
+        )
+    return pending
+
+
+def append_event(
+    session: Session,
+    kind: str,
+    event: Mapping[str, object],
+    *,
+    private: bool = False,
+    signer: NoteSigner | None = None,
+    clock: Clock = utc_now,
+) -> PendingEntry:
+    """Append one event in the caller's transaction (see :func:`append_events`).
+
+    The entry is the RFC 8785 canonical JSON of ``{"kind", "event", "at"}``, or, if ``private``,
+    of ``{"kind", "commitment"}`` where the commitment is SHA-256(salt || canonical payload) in
+    hex and the 32-byte salt and payload stay in the database (:func:`commitment_opening`).
+    """
+    return append_events(session, [LogEvent(kind, event, private)], signer=signer, clock=clock)[0]
+
+
+def commitment_opening(session: Session, index: int) -> tuple[bytes, bytes]:
+    """The salt and canonical payload behind private entry ``index`` (for authorised callers;
+    the caller's service checks the role)."""
+    found = store.commitment(session, index)
+    if found is None:
+        raise NotFound(f"log entry {index} is not a private entry of this log")
+    return found
+
+
+# --- read path ---------------------------------------------------------------------------------
+
+
+def _served_note(session: Session, size: int, note: str) -> str:
+    """The log's checkpoint note with the witness cosignatures collected for it."""
+    return note + "".join(store.cosignature_lines(session, size))
+
+
+def latest_checkpoint_in(session: Session) -> tuple[int, str]:
+    found = store.checkpoint_note(session)
+    if found is None:
+        raise NotFound("the log has no checkpoint yet")
+    size, note = found
+    return size, _served_note(session, size, note)
+
+
+def latest_checkpoint(
+    sessions: sessionmaker[Session], *, signer: NoteSigner | None = None, clock: Clock = utc_now
+) -> str:
+    """The latest signed checkpoint with its cosignatures; a new log signs its empty tree first."""
+    with unit_of_work(sessions) as session:
+        if store.checkpoint_note(session) is not None:
+            return latest_checkpoint_in(session)[1]
+    with unit_of_work(sessions) as session:
+        size = store.lock_log_state(session)
+        if store.checkpoint_note(session) is None and size == 0:
+            signer = signer or keys.log_signer()
+            reader = store.SessionHashReader(session)
+            note = sign_checkpoint(Checkpoint(signer.name, 0, tree_hash(0, reader)), signer)
+            store.add_checkpoint(session, 0, note, clock())
+        return latest_checkpoint_in(session)[1]
+
+
+def receipt(sessions: sessionmaker[Session], index: int) -> str:
+    """A c2sp.org/tlog-proof receipt for entry ``index`` against the latest checkpoint."""
+    with unit_of_work(sessions) as session:
+        size, note = latest_checkpoint_in(session)
+        found = store.entry(session, index)
+        if found is None or index >= size:
+            raise NotFound(f"log entry {index} does not exist (tree size {size})")
+        made = issue_receipt(index, note, store.SessionHashReader(session), extra=found.entry)
+        return encode_receipt(made)
+
+
+def _check_size(session: Session, size: int, what: str) -> None:
+    current = store.tree_size(session)
+    if not 0 < size <= current:
+        raise InvalidInput("no such tree", [FieldIssue((what,), size, f"a tree size in 1..{current}")])
+
+
+def inclusion_proof(sessions: sessionmaker[Session], index: int, size: int) -> list[bytes]:
+    """RFC 9162 §2.1.3.1 PATH(index, D[size]) from the stored hashes."""
+    with unit_of_work(sessions) as session:
+        _check_size(session, size, "size")
+        if not 0 <= index < size:
+            raise InvalidInput("no such entry", [FieldIssue(("index",), index, f"0..{size - 1}")])
+        return prove_record(size, index, store.SessionHashReader(session))
+
+
+def consistency_proof(sessions: sessionmaker[Session], old: int, new: int) -> list[bytes]:
+    """RFC 9162 §2.1.4.1 PROOF(old, D[new]); empty when ``old`` is 0 or equals ``new``."""
+    with unit_of_work(sessions) as session:
+        _check_size(session, new, "new")
+        if not 0 <= old <= new:
+            raise InvalidInput("no such tree", [FieldIssue(("old",), old, f"0..{new}")])
+        if old in (0, new):
+            return []
+        return prove_tree(new, old, store.SessionHashReader(session))
+
+
+def _tile_in(session: Session, path: str, size: int) -> bytes:
+    tile = parse_tile_path(path)
+    if tile.level == ENTRIES_LEVEL:
+        start = tile.index * TILE_WIDTH
+        if start + tile.width > size:
+            raise TileNotFound(f"{path} is beyond the log's tree size {size}")
+        entries = store.entries_between(session, start, start + tile.width)
+        if len(entries) != tile.width:
+            raise HashStoreError(f"{path}: {len(entries)} entries stored, {tile.width} expected")
+        return encode_entry_bundle(entries)
+    if tile.index * TILE_WIDTH + tile.width > size >> (TILE_HEIGHT * tile.level):
+        raise TileNotFound(f"{path} is beyond the log's tree size {size}")
+    return tile_hashes(tile.level, tile.index, tile.width, store.SessionHashReader(session))
+
+
+def tile(sessions: sessionmaker[Session], path: str) -> bytes:
+    """A c2sp.org/tlog-tiles hash tile or entry bundle by its path (``tile/0/x001/234.p/7``).
+
+    Full tiles never change; a partial tile of width W is served while W entries of that tile
+    exist (so that clients holding an older checkpoint can still fetch it).
+    """
+    with unit_of_work(sessions) as session:
+        return _tile_in(session, path, store.tree_size(session))
+
+
+def export_tiles(
+    sessions: sessionmaker[Session],
+    directory: Path,
+    *,
+    progress: Callable[[int, int], None] | None = None,
+) -> Checkpoint:
+    """Write ``checkpoint``, every ``tile/<L>/...`` and ``tile/entries/...`` of the latest
+    checkpoint into ``directory``, as a static web server would serve them (c2sp.org/tlog-tiles);
+    ``ledger.verify`` can check the result offline. Returns the exported checkpoint."""
+    note = latest_checkpoint(sessions)
+    checkpoint = parse_checkpoint(checkpoint_text(note))
+    size = checkpoint.tree_size
+    wanted = [*tiles_for_size(size), *entry_bundles_for_size(size)]
+    directory.mkdir(parents=True, exist_ok=True)
+    with unit_of_work(sessions) as session:
+        for done, t in enumerate(wanted, start=1):
+            path = tile_path(t)
+            target = directory / path
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(_tile_in(session, path, size))
+            if progress is not None:
+                progress(done, len(wanted))
+    (directory / "checkpoint").write_text(note)
+    return checkpoint
+
+
+# --- audit ------------------------------------------------------------------------------------
+
+#: Recomputes a logged event from a context's own state: given the session and the logged event
+#: (the ``event`` of a public entry, the opened payload of a private one), returns the event as the
+#: context's state says it should be, or ``None`` if that state no longer holds it.
+Auditor = Callable[[Session, Mapping[str, object]], Mapping[str, object] | None]
+
+_auditors: dict[str, Auditor] = {}
+
+
+def register_auditor(kind: str, auditor: Auditor) -> None:
+    """Say how entries of ``kind`` are recomputed from their context's state during :func:`audit`."""
+    _auditors[kind] = auditor
+
+
+@dataclass(frozen=True)
+class AuditFinding:
+    """One thing wrong: ``record`` names it (``entry 12``, ``stored hash 40``, ``checkpoint 7``)."""
+
+    record: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class AuditReport:
+    tree_size: int
+    entries: int
+    checkpoints: int
+    findings: tuple[AuditFinding, ...]
+
+    @property
+    def ok(self) -> bool:
+        return not self.findings
+
+
+class _ListReader:
+    def __init__(self, hashes: list[bytes]) -> None:
+        self.hashes = hashes
+
+    def read_hashes(self, indexes: Sequence[StoredHashIndex]) -> list[bytes]:
+        return [self.hashes[i] for i in indexes]
+
+
+def _audit_entry(session: Session, e: store.StoredEntry, opening: tuple[bytes, bytes] | None) -> str | None:
+    if leaf_hash(e.entry) != e.leaf_hash:
+        return "entry bytes do not hash to the stored leaf hash (RFC 9162 §2.1.1)"
+    try:
+        logged = json.loads(e.entry)
+    except ValueError:
+        return "entry is not JSON"
+    if not isinstance(logged, dict) or logged.get("kind") != e.kind:
+        return f"entry's kind is not the stored kind {e.kind!r}"
+    if "commitment" in logged:
+        if opening is None:
+            return "private entry has no stored salt and payload"
+        if hashlib.sha256(opening[0] + opening[1]).hexdigest() != logged["commitment"]:
+            return "stored salt and payload do not hash to the logged commitment"
+        event = json.loads(opening[1])
+    else:
+        event = logged.get("event")
+    auditor = _auditors.get(e.kind)
+    if auditor is not None and isinstance(event, dict):
+        recomputed = auditor(session, event)
+        if recomputed is None:
+            return f"the {e.kind} state this entry records no longer exists"
+        if canonical_json(recomputed) != canonical_json(event):
+            return f"the {e.kind} state differs from what was logged"
+    return None
+
+
+def audit(
+    sessions: sessionmaker[Session], *, verifier: NoteVerifier | None = None, limit: int = 100
+) -> AuditReport:
+    """Recompute every leaf, stored hash and checkpoint root from the entries alone, check every
+    checkpoint's signature (and stored cosignatures), the commitments of private entries and,
+    where a context registered an :data:`Auditor`, the entry against that context's state.
+
+    Findings are listed in log order (entries, then stored hashes, then checkpoints), at most
+    ``limit``; the first names the first bad record.
+    """
+    verifier = verifier or keys.log_signer().verifier()
+    findings: list[AuditFinding] = []
+
+    def found(record: str, reason: str) -> None:
+        if len(findings) < limit:
+            findings.append(AuditFinding(record, reason))
+
+    recomputed: list[bytes] = []
+    reader = _ListReader(recomputed)
+    with unit_of_work(sessions) as session:
+        state_size = store.tree_size(session)
+        openings = store.commitments(session)
+        count = 0
+        for e in (entries := store.iter_entries(session)):
+            if e.index != count:
+                found(f"entry {count}", f"missing: the next stored entry is {e.index}")
+                entries.close()
+                break
+            reason = _audit_entry(session, e, openings.get(e.index))
+            if reason:
+                found(f"entry {e.index}", reason)
+            recomputed += stored_hashes_for_leaf_hash(e.index, leaf_hash(e.entry), reader)
+            count += 1
+        if count != state_size:
+            found("log state", f"tree size is {state_size} but {count} contiguous entries are stored")
+        seen = 0
+        for index, h in store.iter_hashes(session):
+            if index >= len(recomputed):
+                found(f"stored hash {index}", "beyond the hashes of the stored entries")
+            elif h != recomputed[index]:
+                found(f"stored hash {index}", "differs from the hash recomputed from the entries")
+            seen += 1
+        if seen != len(recomputed):
+            found("stored hashes", f"{seen} stored, {len(recomputed)} expected for {count} entries")
+        checkpoints = 0
+        for size, note in store.iter_checkpoints(session):
+            checkpoints += 1
+            try:
+                cp = open_checkpoint(note, verifier)
+            except CarbonbridgeError as exc:
+                found(f"checkpoint {size}", f"signature or format: {exc}")
+                continue
+            if cp.tree_size != size or size > count:
+                found(f"checkpoint {size}", f"is for tree size {cp.tree_size} of {count} entries")
+            elif cp.root_hash != tree_hash(size, reader):
+                found(f"checkpoint {size}", "root hash differs from the root recomputed from the entries")
+            for line in store.cosignature_lines(session, size):
+                try:
+                    open_note(checkpoint_text(note) + "\n" + line, [_witness(session, size, line)])
+                except CarbonbridgeError as exc:
+                    found(f"checkpoint {size} cosignature", str(exc))
+    return AuditReport(state_size, count, checkpoints, tuple(findings))
+
+
+def _witness(session: Session, size: int, line: str) -> NoteVerifier:
+    return parse_verifier_key(store.cosignature_key(session, size, line))
+
+
+# --- witnesses --------------------------------------------------------------------------------
+
+
+def add_cosignature(
+    sessions: sessionmaker[Session],
+    principal: Principal,
+    note_text: str,
+    witness_key: str,
+    *,
+    clock: Clock = utc_now,
+) -> str:
+    """Accept a witness's cosignature (c2sp.org/tlog-cosignature, ``cosignature/v1``) on one of
+    the log's checkpoints; returns the checkpoint as now served.
+
+    ``note_text`` is the checkpoint note carrying the witness's signature line; ``witness_key``
+    the witness's verifier key (type 0x04). The checkpoint body must be byte-identical to the
+    one the log signed for that size, and the cosignature must verify.
+    """
+    principal.require(Role.WITNESS)
+    witness = parse_verifier_key(witness_key)
+    if witness.sig_type != SIG_COSIGNATURE_V1:
+        raise InvalidInput(
+            "not a witness key",
+            [FieldIssue(("witness_key",), witness_key, "a cosignature/v1 (type 0x04) verifier key")],
+        )
+    text, _ = parse_note(note_text)
+    size = parse_checkpoint(text).tree_size
+    opened = open_note(note_text, [witness])
+    with unit_of_work(sessions) as session:
+        found = store.checkpoint_note(session, size)
+        if found is None:
+            raise NotFound(f"the log signed no checkpoint of tree size {size}")
+        if checkpoint_text(found[1]) != text:
+            raise LedgerVerificationFailed(
+                f"the cosigned checkpoint of size {size} is not the one this log signed: "
+                "the witness saw a different tree (split view?)"
+            )
+        line = format_signature_line(opened.verified[0])
+        store.put_cosignature(session, size, witness.name, witness_key, line, clock())
+        return _served_note(session, size, found[1])
+
+
+def verifier_key() -> str:
+    """The log's verifier key text (c2sp.org/signed-note)."""
+    return keys.verifier_key()
+
+
+def b64(hashes: Sequence[bytes]) -> list[str]:
+    return [base64.b64encode(h).decode() for h in hashes]

@@ -1,0 +1,327 @@
+"""Storage of the transparency log: entries, stored hashes (Go tlog layout), signed checkpoints,
+witness cosignatures, private-payload commitments and the one-row log state.
+
+The log is append-only: nothing here updates or deletes a row except :class:`LogStateRow`'s tree
+size. Appends are serialised by :func:`lock_log_state`, which takes the database's write lock (row
+lock on PostgreSQL, the database write lock on SQLite) as its first statement, so two appenders
+never see the same tree size. Functions flush, never commit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Generator, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import (
+    BigInteger,
+    DateTime,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    insert,
+    select,
+)
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from carbonbridge.ledger.errors import HashStoreError
+from carbonbridge.ledger.model import StoredHashIndex
+from carbonbridge.platform.db import Base
+
+_STATE_ID = 1
+
+
+class LogEntryRow(Base):
+    """One log entry (the leaf data, RFC 9162 §2.1.1 "D[n]"), by zero-based index."""
+
+    __tablename__ = "ledger_entries"
+
+    index: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    entry: Mapped[bytes] = mapped_column(LargeBinary)
+    leaf_hash: Mapped[bytes] = mapped_column(LargeBinary(32))
+    kind: Mapped[str] = mapped_column(String(80), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class StoredHashRow(Base):
+    """One stored hash at its dense storage index (``merkle.stored_hash_index``)."""
+
+    __tablename__ = "ledger_hashes"
+
+    storage_index: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    hash: Mapped[bytes] = mapped_column(LargeBinary(32))
+
+
+class CheckpointRow(Base):
+    """The log's signed checkpoint note (c2sp.org/tlog-checkpoint) for one tree size."""
+
+    __tablename__ = "ledger_checkpoints"
+
+    tree_size: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    note: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class CosignatureRow(Base):
+    """A witness cosignature (c2sp.org/tlog-cosignature) of one checkpoint, as its signature line."""
+
+    __tablename__ = "ledger_cosignatures"
+
+    tree_size: Mapped[int] = mapped_column(
+        ForeignKey("ledger_checkpoints.tree_size", ondelete="CASCADE"), primary_key=True
+    )
+    witness: Mapped[str] = mapped_column(String(200), primary_key=True)
+    witness_key: Mapped[str] = mapped_column(Text)
+    signature_line: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class CommitmentRow(Base):
+    """The salt and private payload behind a private entry's commitment (never published)."""
+
+    __tablename__ = "ledger_commitments"
+
+    entry_index: Mapped[int] = mapped_column(
+        ForeignKey("ledger_entries.index", ondelete="CASCADE"), primary_key=True, autoincrement=False
+    )
+    salt: Mapped[bytes] = mapped_column(LargeBinary(32))
+    payload: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class LogStateRow(Base):
+    """The single row holding the current tree size; its lock serialises appends."""
+
+    __tablename__ = "ledger_state"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    tree_size: Mapped[int] = mapped_column(BigInteger)
+
+
+@dataclass(frozen=True)
+class StoredEntry:
+    index: int
+    entry: bytes
+    leaf_hash: bytes
+    kind: str
+    created_at: datetime
+
+
+def lock_log_state(session: Session) -> int:
+    """Take the append lock and return the current tree size.
+
+    The first statement is a write (an ``INSERT ... ON CONFLICT DO NOTHING`` of the state row), so
+    that SQLite takes its write lock at once (waiting under ``busy_timeout``) instead of failing
+    with "database is locked" when a read transaction upgrades; PostgreSQL then locks the row with
+    ``SELECT ... FOR UPDATE`` until the transaction ends.
+    """
+    dialect = session.get_bind().dialect.name
+    values = {"id": _STATE_ID, "tree_size": 0}
+    if dialect == "postgresql":
+        session.execute(postgresql.insert(LogStateRow).values(values).on_conflict_do_nothing())
+        size = session.scalar(
+            select(LogStateRow.tree_size).where(LogStateRow.id == _STATE_ID).with_for_update()
+        )
+    else:
+        session.execute(sqlite.insert(LogStateRow).values(values).on_conflict_do_nothing())
+        size = session.scalar(select(LogStateRow.tree_size).where(LogStateRow.id == _STATE_ID))
+    if size is None:  # pragma: no cover - the row was inserted above
+        raise HashStoreError("ledger state row is missing")
+    return size
+
+
+def tree_size(session: Session) -> int:
+    """The committed tree size (0 for a new log)."""
+    return session.scalar(select(LogStateRow.tree_size).where(LogStateRow.id == _STATE_ID)) or 0
+
+
+def set_tree_size(session: Session, size: int) -> None:
+    row = session.get(LogStateRow, _STATE_ID)
+    if row is None:  # pragma: no cover - lock_log_state inserts it
+        raise HashStoreError("ledger state row is missing")
+    row.tree_size = size
+    session.flush()
+
+
+def add_entries(session: Session, entries: Sequence[StoredEntry]) -> None:
+    if entries:
+        session.execute(
+            insert(LogEntryRow),
+            [
+                {
+                    "index": e.index,
+                    "entry": e.entry,
+                    "leaf_hash": e.leaf_hash,
+                    "kind": e.kind,
+                    "created_at": e.created_at,
+                }
+                for e in entries
+            ],
+        )
+
+
+def add_hashes(session: Session, first: StoredHashIndex, hashes: Sequence[bytes]) -> None:
+    if hashes:
+        session.execute(
+            insert(StoredHashRow),
+            [{"storage_index": first + i, "hash": h} for i, h in enumerate(hashes)],
+        )
+
+
+def add_commitment(session: Session, index: int, salt: bytes, payload: bytes) -> None:
+    session.execute(insert(CommitmentRow), [{"entry_index": index, "salt": salt, "payload": payload}])
+
+
+def add_checkpoint(session: Session, size: int, note: str, at: datetime) -> None:
+    session.execute(insert(CheckpointRow), [{"tree_size": size, "note": note, "created_at": at}])
+
+
+def hashes_at(session: Session, indexes: Sequence[StoredHashIndex]) -> dict[StoredHashIndex, bytes]:
+    """Stored hashes by storage index (missing ones are absent from the result)."""
+    found: dict[StoredHashIndex, bytes] = {}
+    wanted = sorted(set(indexes))
+    for chunk in range(0, len(wanted), 500):
+        rows = session.execute(
+            select(StoredHashRow.storage_index, StoredHashRow.hash).where(
+                StoredHashRow.storage_index.in_(wanted[chunk : chunk + 500])
+            )
+        )
+        found.update((i, bytes(h)) for i, h in rows)
+    return found
+
+
+class SessionHashReader:
+    """A :class:`~carbonbridge.ledger.merkle.HashReader` over the stored hashes, also seeing
+    ``pending`` hashes an append has computed but not yet written."""
+
+    def __init__(self, session: Session) -> None:
+        self._session = session
+        self.pending: dict[StoredHashIndex, bytes] = {}
+
+    def read_hashes(self, indexes: Sequence[StoredHashIndex]) -> list[bytes]:
+        missing = [i for i in indexes if i not in self.pending]
+        found = hashes_at(self._session, missing) if missing else {}
+        out = []
+        for i in indexes:
+            h = self.pending.get(i) or found.get(i)
+            if h is None:
+                raise HashStoreError(f"stored hash {i} is missing from the log's hash store")
+            out.append(h)
+        return out
+
+
+def entry(session: Session, index: int) -> StoredEntry | None:
+    row = session.get(LogEntryRow, index)
+    if row is None:
+        return None
+    return StoredEntry(row.index, bytes(row.entry), bytes(row.leaf_hash), row.kind, row.created_at)
+
+
+def entries_between(session: Session, start: int, stop: int) -> list[bytes]:
+    """Entry bytes of indexes ``start`` .. ``stop - 1`` that exist, in order."""
+    rows = session.scalars(
+        select(LogEntryRow.entry)
+        .where(LogEntryRow.index >= start, LogEntryRow.index < stop)
+        .order_by(LogEntryRow.index)
+    )
+    return [bytes(e) for e in rows]
+
+
+def iter_entries(session: Session) -> Generator[StoredEntry, None, None]:
+    rows = session.execute(select(LogEntryRow).order_by(LogEntryRow.index).execution_options(yield_per=1000))
+    try:
+        for (row,) in rows:
+            yield StoredEntry(row.index, bytes(row.entry), bytes(row.leaf_hash), row.kind, row.created_at)
+    finally:
+        rows.close()  # a server-side cursor on PostgreSQL, even if the caller stops early
+
+
+def iter_hashes(session: Session) -> Iterator[tuple[int, bytes]]:
+    rows = session.execute(
+        select(StoredHashRow.storage_index, StoredHashRow.hash)
+        .order_by(StoredHashRow.storage_index)
+        .execution_options(yield_per=5000)
+    )
+    try:
+        for i, h in rows:
+            yield i, bytes(h)
+    finally:
+        rows.close()
+
+
+def commitment(session: Session, index: int) -> tuple[bytes, bytes] | None:
+    row = session.get(CommitmentRow, index)
+    return None if row is None else (bytes(row.salt), bytes(row.payload))
+
+
+def commitments(session: Session) -> dict[int, tuple[bytes, bytes]]:
+    return {
+        i: (bytes(s), bytes(p))
+        for i, s, p in session.execute(
+            select(CommitmentRow.entry_index, CommitmentRow.salt, CommitmentRow.payload)
+        )
+    }
+
+
+def checkpoint_note(session: Session, size: int | None = None) -> tuple[int, str] | None:
+    """The checkpoint of ``size``, or the latest one."""
+    query = select(CheckpointRow.tree_size, CheckpointRow.note)
+    if size is None:
+        query = query.order_by(CheckpointRow.tree_size.desc()).limit(1)
+    else:
+        query = query.where(CheckpointRow.tree_size == size)
+    row = session.execute(query).first()
+    return None if row is None else (row[0], row[1])
+
+
+def iter_checkpoints(session: Session) -> Iterator[tuple[int, str]]:
+    rows = session.execute(
+        select(CheckpointRow.tree_size, CheckpointRow.note)
+        .order_by(CheckpointRow.tree_size)
+        .execution_options(yield_per=1000)
+    )
+    try:
+        for size, note in rows:
+            yield int(size), str(note)
+    finally:
+        rows.close()
+
+
+def cosignature_lines(session: Session, size: int) -> list[str]:
+    return list(
+        session.scalars(
+            select(CosignatureRow.signature_line)
+            .where(CosignatureRow.tree_size == size)
+            .order_by(CosignatureRow.witness)
+        )
+    )
+
+
+def put_cosignature(
+    session: Session, size: int, witness: str, witness_key: str, line: str, at: datetime
+) -> None:
+    """Store or replace (a newer cosignature by the same witness) a cosignature line."""
+    row = session.get(CosignatureRow, (size, witness))
+    if row is None:
+        session.add(
+            CosignatureRow(
+                tree_size=size, witness=witness, witness_key=witness_key, signature_line=line, created_at=at
+            )
+        )
+    else:
+        row.witness_key, row.signature_line, row.created_at = witness_key, line, at
+    session.flush()
+
+
+def cosignature_key(session: Session, size: int, line: str) -> str:
+    """The witness verifier key stored with a cosignature line."""
+    key = session.scalar(
+        select(CosignatureRow.witness_key).where(
+            CosignatureRow.tree_size == size, CosignatureRow.signature_line == line
+        )
+    )
+    if key is None:  # pragma: no cover - the line was just read
+        raise HashStoreError(f"cosignature of checkpoint {size} vanished")
+    return key
