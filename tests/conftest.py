@@ -44,6 +44,22 @@ def _pg_url_for(dbname: str) -> str:
     return f"{base}/{dbname}".replace("postgresql://", "postgresql+psycopg://", 1)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _data_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Keys and files the platform writes go to a temporary data directory, never ``var/``."""
+    from carbonbridge.platform.settings import get_settings
+
+    previous = os.environ.get("CARBONBRIDGE_DATA_DIR")
+    os.environ["CARBONBRIDGE_DATA_DIR"] = str(tmp_path_factory.mktemp("data"))
+    get_settings.cache_clear()
+    yield
+    if previous is None:
+        os.environ.pop("CARBONBRIDGE_DATA_DIR", None)
+    else:
+        os.environ["CARBONBRIDGE_DATA_DIR"] = previous
+    get_settings.cache_clear()
+
+
 @pytest.fixture(scope="session", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def engine(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
     """A migrated database of each backend, shared by the session's tests."""

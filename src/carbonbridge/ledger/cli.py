@@ -33,6 +33,7 @@ from carbonbridge.ledger.note import (
 from carbonbridge.ledger.proof import parse_receipt, verify_receipt
 from carbonbridge.ledger.tiles import FetchTile
 from carbonbridge.ledger.verify import verify_consistency, verify_consistency_from_tiles
+from carbonbridge.platform.settings import get_settings
 
 app = typer.Typer(help="Transparency log / 透明日志", no_args_is_help=True)
 verify_app = typer.Typer(help="Verify a receipt offline / 离线验证回执", no_args_is_help=True)
@@ -62,7 +63,7 @@ def _fail(exc: CarbonbridgeError) -> typer.Exit:
 @app.command("key")
 def key() -> None:
     """Print the log's verifier key, alone on one line / 打印日志验证公钥."""
-    print(keys.verifier_key())
+    print(keys.verifier_key(get_settings()))
 
 
 @app.command("new-key")
@@ -133,7 +134,7 @@ def audit() -> None:
 @app.command("consistency")
 def consistency(old_checkpoint_file: Path) -> None:
     """Prove the latest checkpoint extends the one in OLD_CHECKPOINT_FILE / 一致性证明."""
-    verifier = keys.log_signer().verifier()
+    verifier = keys.log_signer(get_settings()).verifier()
     try:
         old = open_checkpoint(old_checkpoint_file.read_text(), verifier)
         with _database() as sessions:

@@ -77,9 +77,19 @@ def load_signer(path: Path) -> Ed25519Signer:
     return parse_signer_key(path.read_text().strip())
 
 
+_process_settings: list[Settings] = []
+
+
+def use_settings(settings: Settings) -> None:
+    """Make ``settings`` the process's default for :func:`log_signer` (called by the app factory,
+    so that events appended by any service are signed with the key the API publishes)."""
+    with _lock:
+        _process_settings[:] = [settings]
+
+
 def log_signer(settings: Settings | None = None) -> Ed25519Signer:
     """The log's signer, created on first use (the process caches it)."""
-    settings = settings or get_settings()
+    settings = settings or (_process_settings[0] if _process_settings else get_settings())
     path = key_path(settings).resolve()
     with _lock:
         signer = _cache.get(path)

@@ -40,6 +40,9 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         docs_url="/docs",
     )
     app.state.settings = settings
+    ledger_keys = optional_module("carbonbridge.ledger.keys")
+    if ledger_keys is not None:
+        ledger_keys.use_settings(settings)
     app.state.engine = engine
     app.state.sessions = session_factory(engine)
     problems.install(app)
