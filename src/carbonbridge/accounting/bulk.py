@@ -153,13 +153,20 @@ def run_bulk(
     sources: Sources = DEFAULT_SOURCES,
     scope2_basis: Basis = Basis.LOCATION,
 ) -> BulkViews:
-    """Plan the distinct keys of ``activities`` with the row engine, then :func:`compute_bulk`.
+    """One scan of ``activities`` on their backend, then the plan and the views.
 
-    Options are those of :func:`plan.build_plan`. Raises :class:`FactorNotFound` naming the key
-    whose factor is missing before any row is computed.
+    The scan sums quantity per (organisation, key) where the rows live (DuckDB, Spark) and fetches
+    only those sums (thousands to millions of rows, never the activity rows); the keys among them
+    are planned with the row engine and :func:`compute_bulk` runs on the sums in-process. Options
+    are those of :func:`plan.build_plan`. Raises :class:`FactorNotFound` naming the key whose factor
+    is missing before any emission is computed.
     """
+    # Materialised through Arrow, not ``Table.cache()``: Ibis 12's DuckDB create_table emits
+    # "DROP VIEW IF EXISTS" without a name under sqlglot 30 (a parser error).
+    sums = ibis.memtable(_summed(activities).to_pyarrow())
+    keys = sums.select(*KEY_COLUMNS).distinct().to_pyarrow().to_pylist()
     plan = build_plan(
-        activity_keys(activities),
+        {PlanKey.of(**row) for row in keys},
         resolver,
         gwp,
         datasets=datasets,
@@ -168,7 +175,7 @@ def run_bulk(
         sources=sources,
         scope2_basis=scope2_basis,
     )
-    return compute_bulk(activities, plan_table(plan))
+    return compute_bulk(sums, plan_table(plan))
 
 
 # -- backends: the one seam ----------------------------------------------------------------------
