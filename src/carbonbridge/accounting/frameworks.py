@@ -295,3 +295,33 @@ def cn_mee(organisation: Organisation, records: Sequence[RecordEmissions]) -> Fr
         notes=("CO2 only; HFCs, travel and waste outside the boundary",),
     )
     return replace(view, totals={**view.totals, "total": view.total_co2e_kg})
+
+
+#: framework id (as :attr:`FrameworkView.framework`) → its placement rule, for :func:`placements`
+_PLACERS: dict[str, _Placer] = {
+    "ghg_protocol": _ghgp_placements,
+    "iso14064-1": _iso_placements,
+    "cn_mee": _mee_placements,
+}
+
+
+def placements(e: RecordEmissions) -> dict[str, list[Contribution]]:
+    """Every line of every framework one record lands in: framework id → its contributions.
+
+    The same placement rules the views use, including lines outside the headline (both Scope 2
+    bases, ISO ``cat2.market``, the MEE ``excluded.*`` lines). Raises :class:`FactorNotFound` as
+    :func:`cn_mee` does for electricity without an MEE reporting factor. Used by the bulk engine's
+    coefficient plan (``accounting.plan``).
+    """
+    return {framework: _contributions([e], place) for framework, place in _PLACERS.items()}
+
+
+def headline_lines(*, scope2_basis: Basis = Basis.LOCATION) -> dict[str, frozenset[str]]:
+    """Framework id → the lines its headline total sums (as :func:`ghg_protocol`,
+    :func:`iso14064` and :func:`cn_mee` count them)."""
+    scope2 = "scope2.market" if scope2_basis is Basis.MARKET else "scope2.location"
+    return {
+        "ghg_protocol": frozenset(k for k, _, _ in _GHGP_LINES if not k.startswith("scope2.")) | {scope2},
+        "iso14064-1": frozenset({"cat1", "cat2", "cat3", "cat4", "cat5", "cat6"}),
+        "cn_mee": frozenset(k for k, _, _ in _MEE_LINES),
+    }
