@@ -28,6 +28,7 @@ def cli(engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iter
     monkeypatch.setenv("CARBONBRIDGE_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setenv("CARBONBRIDGE_DATABASE_URL", engine.url.render_as_string(hide_password=False))
     get_settings.cache_clear()
+    keys.use_settings(get_settings())  # as in a CLI process: one settings object, one log key
     root = typer.Typer()
     for name, sub in COMMANDS.items():
         root.add_typer(sub, name=name)

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import ibis
-import pyarrow as pa  # type: ignore[import-untyped]  # ships no types; pyproject override is not ours to edit
+import pyarrow as pa
 
 from carbonbridge.accounting.calculation import DEFAULT_SOURCES, MEE_GRID_REPORTING, Sources
 from carbonbridge.accounting.model import Basis

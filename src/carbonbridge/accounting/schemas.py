@@ -251,6 +251,8 @@ class SubmissionOut(BaseModel):
     organisation_id: str
     rows: int
     sha256: str
+    log_index: int = Field(description="index of the submission's event in the transparency log")
+    receipt: str = Field(description="c2sp.org/tlog-proof receipt; check with `carbonbridge verify`")
 
 
 class FacilityIn(BaseModel):

@@ -334,3 +334,15 @@ def years_of_organisation(session: Session, organisation_id: str) -> list[int]:
         select(ActivityRow.year).where(ActivityRow.organisation_id == organisation_id).distinct()
     )
     return sorted(int(y) for y in rows)
+
+
+def submission(session: Session, submission_id: str) -> tuple[dict[str, str], list[ActivityRecord]] | None:
+    """A submission's header and its records."""
+    head = session.get(SubmissionRow, submission_id)
+    if head is None:
+        return None
+    rows = session.scalars(select(ActivityRow).where(ActivityRow.submission_id == submission_id))
+    return (
+        {"organisation_id": head.organisation_id, "sha256": head.sha256, "filename": head.filename},
+        [_record(r) for r in rows],
+    )

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import threading
+from collections.abc import Callable, Mapping
 from functools import lru_cache
 
 from sqlalchemy import select
@@ -16,6 +17,7 @@ from carbonbridge.factors.model import Dataset, Factor
 from carbonbridge.factors.resolution import FactorLibrary
 from carbonbridge.kernel.clock import utc_now
 from carbonbridge.kernel.errors import Conflict, FieldIssue, InvalidInput
+from carbonbridge.ledger import service as ledger
 from carbonbridge.platform.db import unit_of_work
 from carbonbridge.platform.identity import Principal, Role
 
@@ -81,7 +83,29 @@ def import_dataset(
         store.add_dataset(
             session, dataset, factors, sha256=digest, imported_by=principal.user_id or "", at=utc_now()
         )
+        ledger.append_event(
+            session, DATASET_EVENT, _dataset_event(session, dataset.id, dataset.version) or {}
+        )
     return dataset
+
+
+DATASET_EVENT = "factors.dataset_published"
+PINS_EVENT = "factors.pins"
+
+
+def _dataset_event(session: Session, dataset_id: str, version: str) -> dict[str, object] | None:
+    row = session.get(store.DatasetRow, (dataset_id, version))
+    if row is None:
+        return None
+    return {"dataset": f"{dataset_id}@{version}", "publisher": row.publisher, "sha256": row.sha256}
+
+
+#: how the ledger's audit recomputes each factor event from the database state
+LEDGER_AUDITORS: dict[str, Callable[[Session, Mapping[str, object]], Mapping[str, object] | None]] = {
+    DATASET_EVENT: lambda session, event: _dataset_event(
+        session, *str(event.get("dataset", "@")).split("@", 1)
+    ),
+}
 
 
 def pin(sessions: sessionmaker[Session], principal: Principal, datasets: tuple[str, ...]) -> tuple[str, ...]:
@@ -99,6 +123,7 @@ def pin(sessions: sessionmaker[Session], principal: Principal, datasets: tuple[s
         if issues:
             raise InvalidInput("cannot pin unknown datasets", issues)
         store.set_pins(session, datasets)
+        ledger.append_event(session, PINS_EVENT, {"datasets": list(datasets), "by": principal.user_id or ""})
         return store.pins(session)
 
 

@@ -105,9 +105,22 @@ def export_tiles(directory: Path) -> None:
     console.print(f"exported tree size {cp.tree_size} of {cp.origin} to {directory}")
 
 
+def register_context_auditors() -> None:
+    """Let each context say how its entries are recomputed from its state (``LEDGER_AUDITORS`` in
+    its service); contexts are found by name so that the ledger imports none of them."""
+    from carbonbridge.platform.migrate import STORE_CONTEXTS
+    from carbonbridge.platform.optional import optional_module
+
+    for context in STORE_CONTEXTS:
+        module = optional_module(f"carbonbridge.{context}.service")
+        for kind, auditor in getattr(module, "LEDGER_AUDITORS", {}).items():
+            service.register_auditor(kind, auditor)
+
+
 @app.command("audit")
 def audit() -> None:
     """Recompute every hash and root from the entries, check every signature / 审计日志."""
+    register_context_auditors()
     with _database() as sessions:
         report = service.audit(sessions)
     if report.ok:

@@ -78,9 +78,12 @@ def serve(
     engine = make_engine(settings.resolved_database_url())
     upgrade(engine)
     if demo:
-        from carbonbridge.demo.load import load_demo_if_empty
-
-        load_demo_if_empty(session_factory(engine), console)
+        # the platform is the composition root: contexts are reached by name, never imported
+        loader = optional_module("carbonbridge.demo.load")
+        if loader is None:
+            console.print("demo region: not installed; nothing loaded")
+        else:
+            loader.load_demo_if_empty(session_factory(engine), console)
     console.print(f"serving on http://{host}:{port}  (API docs: http://{host}:{port}/docs)")
     uvicorn.run(create_app(settings, engine), host=host, port=port, log_level="info")
 
