@@ -55,6 +55,9 @@ def test_reporter_uploads_a_file_and_sees_the_inventory(page: Any, server: str, 
     page.click("#upload-form button[type=submit]")
     page.wait_for_selector("#upload-ok")
     assert "1" in page.locator("#upload-ok").inner_text()
+    receipt = page.request.get(server + page.locator("#receipt-link").get_attribute("href"))
+    assert receipt.ok
+    assert receipt.text().startswith("c2sp.org/tlog-proof@v1")
     after = page.locator("#view-ghg_protocol [data-total]").get_attribute("data-total")
     assert before is not None
     assert after is not None

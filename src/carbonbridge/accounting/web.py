@@ -58,6 +58,7 @@ def organisation_page(
             "gwp_sets": list(GwpSet),
             "errors": None,
             "uploaded": request.query_params.get("uploaded"),
+            "entry": request.query_params.get("entry", "")[:20],
         },
     )
 
@@ -84,7 +85,8 @@ async def upload(
         )
     year = _latest_year(sessions, principal, organisation_id)
     return RedirectResponse(
-        f"/organisations/{organisation_id}?uploaded={result.rows}&year={year}", status_code=303
+        f"/organisations/{organisation_id}?uploaded={result.rows}&entry={result.log_index}&year={year}",
+        status_code=303,
     )
 
 
