@@ -35,7 +35,7 @@ format: $(VENV)/.dev-installed
 	$(BIN)/ruff check --fix src tests benchmarks
 
 bench: $(VENV)/.dev-installed  ## performance figures named in the issues (printed, not asserted)
-	for b in benchmarks/bench_*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
+	for b in benchmarks/bench_*.py; do m=$$(basename $$b .py); echo "== $$m"; $(BIN)/python -m benchmarks.$$m || exit 1; done
 
 migrate: $(VENV)/.run-installed
 	$(BIN)/carbonbridge migrate

@@ -95,14 +95,19 @@ def plan_table(plan: Iterable[Coefficient]) -> ibis.Table:
 def _normalised(activities: ibis.Table) -> ibis.Table:
     """The columns the engine reads, typed, with null text keys as ``""`` so keys join by equality."""
     t = activities
+    text = {name: t[name].cast("string").fill_null("") for name in _TEXT_KEYS}
+    activity = t.activity.cast("string")
+    # The engine reads the combustion sector only for stationary fuel (IPCC 2006 Vol.2 Ch.2 CH4/N2O
+    # by sector; road transport has its own); blanking it elsewhere merges keys that are equal.
+    text["sector"] = ibis.ifelse(activity.startswith("fuel."), text["sector"], "")
     return t.select(
         organisation_id=t.organisation_id.cast("string"),
-        activity=t.activity.cast("string"),
+        activity=activity,
         unit=t.unit.cast("string"),
         region=t.region.cast("string"),
         year=t.year.cast("int64"),
         quantity=t.quantity.cast("float64"),
-        **{name: t[name].cast("string").fill_null("") for name in _TEXT_KEYS},
+        **text,
     )
 
 

@@ -96,8 +96,10 @@ class PlanKey:
         sector: str | None,
         instrument: str | None,
     ) -> PlanKey:
-        """A key with ``None`` text fields normalised to ``""``."""
-        return cls(activity, unit, region, grid_region or "", int(year), sector or "", instrument or "")
+        """A key with ``None`` text fields normalised to ``""``, and the sector blanked where the
+        engine does not read it (everything but stationary fuel; ``bulk`` does the same)."""
+        sector = (sector or "") if activity.startswith("fuel.") else ""
+        return cls(activity, unit, region, grid_region or "", int(year), sector, instrument or "")
 
     def describe(self) -> str:
         """The key as ``field=value`` text, for error messages."""
