@@ -140,11 +140,15 @@ def compute_bulk(activities: ibis.Table, plan: ibis.Table) -> BulkViews:
         kg=(joined.quantity * joined.kg_per_unit).sum(),
         co2e_kg=(joined.quantity * joined.co2e_kg_per_unit).sum(),
     )
+    return BulkViews(lines=lines, totals=_totals(lines))
+
+
+def _totals(lines: ibis.Table) -> ibis.Table:
+    """Headline totals by gas group from the lines that count in each framework's total."""
     counted = lines.filter(lines.headline)
-    totals = counted.group_by(["organisation_id", "year", "framework", "gas_group"]).aggregate(
+    return counted.group_by(["organisation_id", "year", "framework", "gas_group"]).aggregate(
         kg=counted.kg.sum(), co2e_kg=counted.co2e_kg.sum()
     )
-    return BulkViews(lines=lines, totals=totals)
 
 
 def run_bulk(
@@ -168,8 +172,9 @@ def run_bulk(
     """
     # Materialised through Arrow, not ``Table.cache()``: Ibis 12's DuckDB create_table emits
     # "DROP VIEW IF EXISTS" without a name under sqlglot 30 (a parser error).
-    sums = ibis.memtable(_summed(activities).to_pyarrow())
-    keys = sums.select(*KEY_COLUMNS).distinct().to_pyarrow().to_pylist()
+    summed = _summed(activities).to_pyarrow()
+    sums = ibis.memtable(summed)
+    keys = summed.select(list(KEY_COLUMNS)).group_by(list(KEY_COLUMNS)).aggregate([]).to_pylist()
     plan = build_plan(
         {PlanKey.of(**row) for row in keys},
         resolver,
@@ -180,7 +185,9 @@ def run_bulk(
         sources=sources,
         scope2_basis=scope2_basis,
     )
-    return compute_bulk(sums, plan_table(plan))
+    # the lines are computed once; the totals are a small aggregation of them
+    lines = ibis.memtable(compute_bulk(sums, plan_table(plan)).lines.to_pyarrow())
+    return BulkViews(lines=lines, totals=_totals(lines))
 
 
 # -- backends: the one seam ----------------------------------------------------------------------

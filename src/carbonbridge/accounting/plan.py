@@ -161,8 +161,15 @@ def build_plan(
     mismatch) name the key through the synthetic record id.
     """
     headline = headline_lines(scope2_basis=scope2_basis)
+    options = (gwp, datasets, mee_grid_dataset, aviation_rf, sources, scope2_basis)
+    memo = _memo_for(resolver, options)
     out: list[Coefficient] = []
     for key in sorted(set(keys)):
+        cached = memo.get(key)
+        if cached is not None:
+            out.extend(cached)
+            continue
+        start = len(out)
         record = _unit_record(key)
         try:
             emissions = calculate(
@@ -195,7 +202,25 @@ def build_plan(
                         c.co2e_kg / PLAN_QUANTITY,
                     )
                 )
+        memo[key] = tuple(out[start:])
     return tuple(out)
+
+
+#: Coefficients already computed, per resolver and options. A resolver (``FactorLibrary``) is
+#: immutable once built (a new import or pin builds a new one), so its coefficients never go stale;
+#: the strong reference keeps ``id`` from being reused. At most a few libraries are kept.
+_MEMO: list[tuple[object, tuple[object, ...], dict[PlanKey, tuple[Coefficient, ...]]]] = []
+_MEMO_LIBRARIES = 4
+
+
+def _memo_for(resolver: object, options: tuple[object, ...]) -> dict[PlanKey, tuple[Coefficient, ...]]:
+    for held, held_options, found in _MEMO:
+        if held is resolver and held_options == options:
+            return found
+    fresh: dict[PlanKey, tuple[Coefficient, ...]] = {}
+    _MEMO.append((resolver, options, fresh))
+    del _MEMO[:-_MEMO_LIBRARIES]
+    return fresh
 
 
 def plan_columns(plan: Iterable[Coefficient]) -> dict[str, list[object]]:
