@@ -96,3 +96,21 @@ def test_reporter_cannot_open_another_organisation(page: Any, server: str) -> No
     login(page, server, "hotel1")
     response = page.goto(f"{server}/organisations/demo-org-002")
     assert response.status == 403
+
+
+def test_reporter_finalises_and_anyone_can_verify_the_receipt(page: Any, server: str) -> None:
+    login(page, server, "hotel1")
+    page.goto(f"{server}/organisations/demo-org-001?lang=en&year=2024")
+    page.click("#finalise-form button")
+    page.wait_for_selector("#statements .statement-finalised")
+    page.click("#statements .statement-finalised a.verify-link")
+    page.wait_for_selector("#verify-ok")
+    assert page.locator("#receipt").inner_text().startswith("c2sp.org/tlog-proof@v1")
+    page.goto(f"{server}/organisations/demo-org-001?lang=en&year=2024")
+    assert page.locator("#finalise-form").count() == 0  # finalised once
+
+
+def test_transparency_log_page_shows_key_and_checkpoint(page: Any, server: str) -> None:
+    page.goto(f"{server}/transparency-log?lang=en")
+    assert "carbonbridge.local/" in page.locator("#vkey").inner_text()
+    assert page.locator("#checkpoint").inner_text().startswith("carbonbridge.local/")

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Query, UploadFile
 from fastapi.responses import Response
 
-from carbonbridge.accounting import service
+from carbonbridge.accounting import service, statements
 from carbonbridge.accounting.model import Facility, Organisation, OrganisationKind
 from carbonbridge.accounting.schemas import (
     ComputeIn,
     ExplainOut,
+    FinaliseIn,
     InventoryOut,
     OrganisationIn,
     OrganisationOut,
@@ -19,7 +20,9 @@ from carbonbridge.accounting.schemas import (
     RegionalOut,
     RegionalYearOut,
     RowsIn,
+    StatementOut,
     SubmissionOut,
+    VerificationIn,
     ViewOut,
 )
 from carbonbridge.accounting.template import template_csv, template_xlsx
@@ -165,3 +168,60 @@ def template_as_csv() -> Response:
 @router.get("/activity-template.xlsx", response_class=Response)
 def template_as_xlsx() -> Response:
     return Response(template_xlsx(), media_type=XLSX)
+
+
+def _statement_out(st: statements.Statement, receipt: str | None = None) -> StatementOut:
+    return StatementOut(
+        id=st.id,
+        organisation_id=st.organisation_id,
+        year=st.year,
+        kind=st.kind,
+        gwp=st.gwp,
+        figures=dict(st.figures),
+        opinion=st.opinion,
+        by=st.by_name,
+        log_index=st.log_index,
+        receipt=receipt,
+    )
+
+
+def _enum(kind: type[GwpSet] | type[statements.Opinion], value: str, field: str) -> Any:
+    try:
+        return kind(value)
+    except ValueError:
+        choices = ", ".join(x.value for x in kind)
+        raise InvalidInput(
+            f"invalid {field}", [FieldIssue(("body", field), value, f"one of {choices}")]
+        ) from None
+
+
+@router.post(
+    "/organisations/{organisation_id}/inventory/{year}/finalise", response_model=StatementOut, status_code=201
+)
+def finalise(
+    sessions: Sessions, principal: CurrentPrincipal, organisation_id: str, year: int, body: FinaliseIn
+) -> StatementOut:
+    """Fix the year's inventory; afterwards no activity data can be added to that year."""
+    result = statements.finalise(sessions, principal, organisation_id, year, _enum(GwpSet, body.gwp, "gwp"))
+    return _statement_out(result.statement, result.receipt)
+
+
+@router.post(
+    "/organisations/{organisation_id}/inventory/{year}/verification",
+    response_model=StatementOut,
+    status_code=201,
+)
+def verification(
+    sessions: Sessions, principal: CurrentPrincipal, organisation_id: str, year: int, body: VerificationIn
+) -> StatementOut:
+    """A verifier's statement on a finalised inventory (ISO 14064-3 opinion)."""
+    opinion = _enum(statements.Opinion, body.opinion, "opinion")
+    result = statements.verify(sessions, principal, organisation_id, year, opinion, body.statement)
+    return _statement_out(result.statement, result.receipt)
+
+
+@router.get("/organisations/{organisation_id}/statements", response_model=list[StatementOut])
+def list_statements(
+    sessions: Sessions, principal: CurrentPrincipal, organisation_id: str
+) -> list[StatementOut]:
+    return [_statement_out(st) for st in statements.statements(sessions, principal, organisation_id)]

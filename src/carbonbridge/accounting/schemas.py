@@ -290,3 +290,25 @@ class ComputeIn(BaseModel):
     organisation_kind: str = "other"
     facilities: list[FacilityIn] = Field(min_length=1, max_length=1000)
     rows: list[dict[str, object]] = Field(min_length=1, max_length=100_000)
+
+
+class FinaliseIn(BaseModel):
+    gwp: str = "AR6"
+
+
+class VerificationIn(BaseModel):
+    opinion: str = Field(description="reasonable_assurance, limited_assurance, qualified or adverse")
+    statement: str = Field(min_length=1, max_length=20_000)
+
+
+class StatementOut(BaseModel):
+    id: str
+    organisation_id: str
+    year: int
+    kind: str
+    gwp: str
+    figures: dict[str, object]
+    opinion: str
+    by: str
+    log_index: int
+    receipt: str | None = None

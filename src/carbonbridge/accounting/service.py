@@ -209,6 +209,14 @@ def _store(
     digest: str,
     records: Sequence[ActivityRecord],
 ) -> SubmissionResult:
+    closed = store.finalised_years(session, sorted({r.facility_id for r in records}))
+    late = [
+        FieldIssue(("rows", n, "period_end"), str(r.period_end), f"the {r.year} inventory is finalised")
+        for n, r in enumerate(records, start=2)
+        if (r.organisation_id, r.year) in closed
+    ]
+    if late:
+        raise Conflict(f"{len(late)} row(s) fall in a finalised year; nothing was stored", late)
     stored = store.existing_keys(session, records)
     if stored:
         issues = [

@@ -102,6 +102,30 @@ class ActivityRow(Base):
     note: Mapped[str] = mapped_column(Text, default="")
 
 
+class StatementRow(Base):
+    """A finalised inventory or a verification statement on it, with the log entry recording it."""
+
+    __tablename__ = "inventory_statements"
+    __table_args__ = (
+        UniqueConstraint("organisation_id", "year", "kind", name="uq_inventory_statements_once"),
+    )
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    organisation_id: Mapped[str] = mapped_column(ForeignKey("organisations.id"), index=True)
+    year: Mapped[int] = mapped_column(Integer)
+    #: ``finalised`` or ``verified``
+    kind: Mapped[str] = mapped_column(String(20))
+    gwp: Mapped[str] = mapped_column(String(8))
+    #: canonical JSON of the figures the statement fixes (framework totals, records digest)
+    figures: Mapped[str] = mapped_column(Text)
+    opinion: Mapped[str] = mapped_column(String(40), default="")
+    statement: Mapped[str] = mapped_column(Text, default="")
+    by_user: Mapped[str] = mapped_column(String(40))
+    by_name: Mapped[str] = mapped_column(String(200))
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    log_index: Mapped[int] = mapped_column(Integer)
+
+
 class RegionStatisticsRow(Base):
     """Population and GDP of the territory by year, for per-capita and per-GDP indicators."""
 
@@ -346,3 +370,30 @@ def submission(session: Session, submission_id: str) -> tuple[dict[str, str], li
         {"organisation_id": head.organisation_id, "sha256": head.sha256, "filename": head.filename},
         [_record(r) for r in rows],
     )
+
+
+def add_statement(session: Session, row: StatementRow) -> None:
+    session.add(row)
+    session.flush()
+
+
+def statements_of(session: Session, organisation_id: str, year: int | None = None) -> list[StatementRow]:
+    query = select(StatementRow).where(StatementRow.organisation_id == organisation_id)
+    if year is not None:
+        query = query.where(StatementRow.year == year)
+    return list(session.scalars(query.order_by(StatementRow.year, StatementRow.at)))
+
+
+def statement(session: Session, statement_id: str) -> StatementRow | None:
+    return session.get(StatementRow, statement_id)
+
+
+def finalised_years(session: Session, facility_ids: Sequence[str]) -> set[tuple[str, int]]:
+    """(organisation id, year) pairs finalised for the organisations owning ``facility_ids``."""
+    owners = select(FacilityRow.organisation_id).where(FacilityRow.id.in_(facility_ids))
+    rows = session.execute(
+        select(StatementRow.organisation_id, StatementRow.year).where(
+            StatementRow.kind == "finalised", StatementRow.organisation_id.in_(owners)
+        )
+    )
+    return {(r[0], int(r[1])) for r in rows}

@@ -8,10 +8,11 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from carbonbridge.accounting import service
+from carbonbridge.accounting import service, statements
 from carbonbridge.factors.model import GwpSet
-from carbonbridge.kernel.errors import CarbonbridgeError, Unauthenticated
+from carbonbridge.kernel.errors import CarbonbridgeError, FieldIssue, InvalidInput, Unauthenticated
 from carbonbridge.platform.deps import AppSettings, CurrentPrincipal, Sessions
+from carbonbridge.platform.identity import Role
 from carbonbridge.platform.web import render
 
 router = APIRouter(include_in_schema=False)
@@ -45,8 +46,14 @@ def organisation_page(
         years = service.years_of(sessions, principal, organisation_id)
         chosen = year or (years[-1] if years else 2024)
         inventory = service.organisation_inventory(sessions, principal, organisation_id, chosen, gwp)
+        done = statements.statements(sessions, principal, organisation_id, chosen)
     except Unauthenticated:
         return _login_redirect(request)
+    kinds = {s.kind for s in done}
+    own = principal.role is Role.REPORTER and principal.organisation_id == organisation_id
+    can_finalise = (
+        "finalised" not in kinds and bool(inventory.records) and (own or principal.role is Role.REGULATOR)
+    )
     return render(
         request,
         "inventory.html",
@@ -54,6 +61,12 @@ def organisation_page(
             "principal": principal,
             "inv": inventory,
             "co_pollutants": service.co_pollutant_totals(inventory.records),
+            "statements": done,
+            "can_finalise": can_finalise,
+            "can_verify": "finalised" in kinds
+            and "verified" not in kinds
+            and principal.role is Role.VERIFIER,
+            "opinions": list(statements.Opinion),
             "years": years,
             "gwp_sets": list(GwpSet),
             "errors": None,
@@ -155,3 +168,49 @@ def region_page(
         "region.html",
         {"principal": principal, "r": result, "chart": chart, "gwp_sets": list(GwpSet), "label": label},
     )
+
+
+async def _form(request: Request) -> dict[str, str]:
+    async with request.form() as form:
+        return {k: v for k, v in form.items() if isinstance(v, str)}
+
+
+@router.post("/organisations/{organisation_id}/finalise", response_class=HTMLResponse)
+async def finalise(
+    request: Request, sessions: Sessions, principal: CurrentPrincipal, organisation_id: str
+) -> Response:
+    form = await _form(request)
+    year, gwp = form.get("year", ""), form.get("gwp", "AR6")
+    try:
+        if not year.isdigit() or gwp not in {g.value for g in GwpSet}:
+            raise InvalidInput(
+                "invalid form", [FieldIssue(("year",), year, "a year"), FieldIssue(("gwp",), gwp, "AR4/5/6")]
+            )
+        statements.finalise(sessions, principal, organisation_id, int(year), GwpSet(gwp))
+    except CarbonbridgeError as exc:
+        context = {"principal": principal, "error": exc, "missing": False, "organisation_id": organisation_id}
+        return render(request, "upload_result.html", context, exc.status)
+    return RedirectResponse(f"/organisations/{organisation_id}?year={year}&gwp={gwp}", status_code=303)
+
+
+@router.post("/organisations/{organisation_id}/verification", response_class=HTMLResponse)
+async def verification(
+    request: Request, sessions: Sessions, principal: CurrentPrincipal, organisation_id: str
+) -> Response:
+    form = await _form(request)
+    year, opinion = form.get("year", ""), form.get("opinion", "")
+    try:
+        if not year.isdigit() or opinion not in {o.value for o in statements.Opinion}:
+            raise InvalidInput("invalid form", [FieldIssue(("opinion",), opinion, "a listed opinion")])
+        statements.verify(
+            sessions,
+            principal,
+            organisation_id,
+            int(year),
+            statements.Opinion(opinion),
+            form.get("statement", ""),
+        )
+    except CarbonbridgeError as exc:
+        context = {"principal": principal, "error": exc, "missing": False, "organisation_id": organisation_id}
+        return render(request, "upload_result.html", context, exc.status)
+    return RedirectResponse(f"/organisations/{organisation_id}?year={year}", status_code=303)

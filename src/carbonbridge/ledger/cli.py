@@ -112,9 +112,10 @@ def register_context_auditors() -> None:
     from carbonbridge.platform.optional import optional_module
 
     for context in STORE_CONTEXTS:
-        module = optional_module(f"carbonbridge.{context}.service")
-        for kind, auditor in getattr(module, "LEDGER_AUDITORS", {}).items():
-            service.register_auditor(kind, auditor)
+        for name in ("service", "statements"):
+            module = optional_module(f"carbonbridge.{context}.{name}")
+            for kind, auditor in getattr(module, "LEDGER_AUDITORS", {}).items():
+                service.register_auditor(kind, auditor)
 
 
 @app.command("audit")

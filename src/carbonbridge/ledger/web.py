@@ -1,0 +1,52 @@
+"""Web: the public transparency-log page and one entry's receipt with its verification."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, Response
+
+from carbonbridge.kernel.errors import CarbonbridgeError
+from carbonbridge.ledger import keys, service
+from carbonbridge.ledger.proof import parse_receipt, verify_receipt
+from carbonbridge.platform.deps import AppSettings, CurrentPrincipal, Sessions
+from carbonbridge.platform.web import render
+
+router = APIRouter(include_in_schema=False)
+
+
+@router.get("/transparency-log", response_class=HTMLResponse)
+def log_page(
+    request: Request, sessions: Sessions, principal: CurrentPrincipal, settings: AppSettings
+) -> Response:
+    signer = keys.log_signer(settings)
+    checkpoint = service.latest_checkpoint(sessions, signer=signer)
+    return render(
+        request,
+        "log.html",
+        {"principal": principal, "checkpoint": checkpoint, "vkey": keys.verifier_key(settings)},
+    )
+
+
+@router.get("/transparency-log/entries/{index}", response_class=HTMLResponse)
+def entry_page(
+    request: Request, sessions: Sessions, principal: CurrentPrincipal, settings: AppSettings, index: int
+) -> Response:
+    vkey = keys.verifier_key(settings)
+    receipt = service.receipt(sessions, index)
+    try:
+        verified = verify_receipt(receipt, vkey, entry=parse_receipt(receipt).extra)
+        outcome, error = (
+            f"OK: entry {verified.index} is in the log of size {verified.checkpoint.tree_size}",
+            None,
+        )
+    except CarbonbridgeError as exc:
+        outcome, error = None, f"{exc.code}: {exc}"
+    context = {
+        "principal": principal,
+        "index": index,
+        "receipt": receipt,
+        "vkey": vkey,
+        "ok": outcome,
+        "error": error,
+    }
+    return render(request, "log_entry.html", context)
