@@ -58,3 +58,27 @@ def test_regional_api_is_public(app_client: Any, demo: sessionmaker[Session]) ->
     assert body["synthetic"] is True
     assert body["gwp"] == "AR5"
     assert len(body["years"]) == 3
+
+
+def test_demo_region_log_verifies_from_tiles_alone(demo: sessionmaker[Session], tmp_path: Any) -> None:
+    """Issue 3 acceptance: export the demo region's log as static tiles, then, with nothing but the
+    tiles and the log's public key, check the signed checkpoint, recompute the tree root from the
+    hash tiles and every leaf from the entry bundles."""
+    from carbonbridge.ledger import keys
+    from carbonbridge.ledger import service as ledger
+    from carbonbridge.ledger.verify import (
+        directory_fetcher,
+        open_published_checkpoint,
+        verify_checkpoint_tiles,
+        verify_entries,
+    )
+
+    ledger.export_tiles(demo, tmp_path)
+    vkey = keys.verifier_key()
+    from carbonbridge.ledger.note import parse_verifier_key
+
+    fetch = directory_fetcher(tmp_path)
+    checkpoint = open_published_checkpoint(fetch, [parse_verifier_key(vkey)])
+    assert checkpoint.tree_size >= 100  # 50 registrations, 50 submissions, 3 statistics years
+    verify_checkpoint_tiles(checkpoint, fetch)
+    assert verify_entries(checkpoint, fetch) == checkpoint.tree_size
