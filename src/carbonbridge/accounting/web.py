@@ -11,9 +11,10 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from carbonbridge.accounting import service, statements
 from carbonbridge.factors.model import GwpSet
 from carbonbridge.kernel.errors import CarbonbridgeError, FieldIssue, InvalidInput, Unauthenticated
+from carbonbridge.platform import i18n
 from carbonbridge.platform.deps import AppSettings, CurrentPrincipal, Sessions
 from carbonbridge.platform.identity import Role
-from carbonbridge.platform.web import render
+from carbonbridge.platform.web import page_language, render
 
 router = APIRouter(include_in_schema=False)
 
@@ -188,7 +189,13 @@ async def finalise(
             )
         statements.finalise(sessions, principal, organisation_id, int(year), GwpSet(gwp))
     except CarbonbridgeError as exc:
-        context = {"principal": principal, "error": exc, "missing": False, "organisation_id": organisation_id}
+        context = {
+            "principal": principal,
+            "error": exc,
+            "missing": False,
+            "organisation_id": organisation_id,
+            "heading": i18n.gettext(page_language(request), "Request rejected"),
+        }
         return render(request, "upload_result.html", context, exc.status)
     return RedirectResponse(f"/organisations/{organisation_id}?year={year}&gwp={gwp}", status_code=303)
 
@@ -211,6 +218,12 @@ async def verification(
             form.get("statement", ""),
         )
     except CarbonbridgeError as exc:
-        context = {"principal": principal, "error": exc, "missing": False, "organisation_id": organisation_id}
+        context = {
+            "principal": principal,
+            "error": exc,
+            "missing": False,
+            "organisation_id": organisation_id,
+            "heading": i18n.gettext(page_language(request), "Request rejected"),
+        }
         return render(request, "upload_result.html", context, exc.status)
     return RedirectResponse(f"/organisations/{organisation_id}?year={year}", status_code=303)
