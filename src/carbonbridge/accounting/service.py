@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import threading
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from decimal import Decimal
 
@@ -18,6 +18,14 @@ from sqlalchemy.orm import Session, sessionmaker
 from carbonbridge.accounting import store
 from carbonbridge.accounting.calculation import DEFAULT_SOURCES, Sources
 from carbonbridge.accounting.engine import SECTOR_BY_KIND, calculate, calculate_all
+from carbonbridge.accounting.events import (
+    ORGANISATION_EVENT,
+    STATISTICS_EVENT,
+    SUBMISSION_EVENT,
+    organisation_event,
+    statistics_event,
+    submission_event,
+)
 from carbonbridge.accounting.frameworks import cn_mee, ghg_protocol, iso14064
 from carbonbridge.accounting.intake import parse_rows, parse_upload
 from carbonbridge.accounting.model import (
@@ -161,7 +169,7 @@ def register_organisation(
         store.add_organisation(session, organisation, synthetic=synthetic)
         for facility in facilities:
             store.add_facility(session, facility)
-        ledger.append_event(session, ORGANISATION_EVENT, _organisation_event(session, organisation.id) or {})
+        ledger.append_event(session, ORGANISATION_EVENT, organisation_event(session, organisation.id) or {})
 
 
 def submit_upload(
@@ -240,7 +248,7 @@ def _store(
         submitted_by=principal.user_id or "",
         at=utc_now(),
     )
-    event = _submission_event(session, submission_id)
+    event = submission_event(session, submission_id)
     if event is None:  # pragma: no cover - just written in this transaction
         raise NotFound(f"submission {submission_id} vanished")
     # enterprise activity data is private: the log holds a salted commitment (DESIGN.md, Trust)
@@ -249,86 +257,6 @@ def _store(
     return SubmissionResult(
         submission_id, organisation_id, len(records), digest, pending.index, pending.receipt()
     )
-
-
-SUBMISSION_EVENT = "accounting.submission"
-ORGANISATION_EVENT = "accounting.organisation"
-STATISTICS_EVENT = "accounting.region_statistics"
-
-
-def _submission_event(session: Session, submission_id: str) -> dict[str, object] | None:
-    """What the log commits to for a submission, recomputable from the stored rows (audit)."""
-    found = store.submission(session, submission_id)
-    if found is None:
-        return None
-    head, records = found
-    lines = [
-        [
-            r.id,
-            r.facility_id,
-            str(r.period_start),
-            str(r.period_end),
-            r.category.value,
-            r.activity,
-            format(r.quantity, "f"),
-            r.unit,
-            r.instrument or "",
-        ]
-        for r in sorted(records, key=lambda r: r.id)
-    ]
-    from carbonbridge.kernel.canonical import canonical_json
-
-    return {
-        "submission_id": submission_id,
-        "organisation_id": head["organisation_id"],
-        "file_sha256": head["sha256"],
-        "rows": len(records),
-        "records_sha256": hashlib.sha256(canonical_json(lines)).hexdigest(),
-    }
-
-
-def _organisation_event(session: Session, organisation_id: str) -> dict[str, object] | None:
-    org = store.get_organisation(session, organisation_id)
-    if org is None:
-        return None
-    facilities = store.facilities_of(session, organisation_id)
-    return {
-        "organisation_id": org.id,
-        "name_en": org.name_en,
-        "name_zh": org.name_zh,
-        "kind": org.kind.value,
-        "region": org.region,
-        "facilities": [
-            [f.id, f.region, f.grid_region] for f in sorted(facilities.values(), key=lambda f: f.id)
-        ],
-    }
-
-
-def _statistics_event(session: Session, region: str, year: int) -> dict[str, object] | None:
-    stats = store.region_statistics(session, region).get(year)
-    if stats is None:
-        return None
-    population, gdp, synthetic, source = stats
-    return {
-        "region": region,
-        "year": year,
-        "population": population,
-        "gdp_10k_cny": format(gdp, "f"),
-        "synthetic": synthetic,
-        "source": source,
-    }
-
-
-#: how the ledger's audit recomputes each accounting event from the database state
-LEDGER_AUDITORS: Mapping[str, Callable[[Session, Mapping[str, object]], Mapping[str, object] | None]] = {
-    SUBMISSION_EVENT: lambda session, event: _submission_event(session, str(event.get("submission_id"))),
-    ORGANISATION_EVENT: lambda session, event: _organisation_event(
-        session, str(event.get("organisation_id"))
-    ),
-    STATISTICS_EVENT: lambda session, event: _statistics_event(
-        session, str(event.get("region")), int(str(event.get("year", 0)))
-    ),
-}
 
 
 # --- reads --------------------------------------------------------------------------------------
@@ -498,7 +426,7 @@ def set_region_statistics(
         store.set_region_statistics(
             session, region, year, population, gdp_10k_cny, synthetic=synthetic, source=source
         )
-        ledger.append_event(session, STATISTICS_EVENT, _statistics_event(session, region, year) or {})
+        ledger.append_event(session, STATISTICS_EVENT, statistics_event(session, region, year) or {})
     _invalidate()
 
 
