@@ -147,8 +147,9 @@ def set_tree_size(session: Session, size: int) -> None:
 
 def add_entries(session: Session, entries: Sequence[StoredEntry]) -> None:
     if entries:
-        session.execute(
-            insert(LogEntryRow),
+        # Core executemany on the table: the ORM's bulk path costs more than SQLite's insert
+        session.connection().execute(
+            insert(Base.metadata.tables[LogEntryRow.__tablename__]),
             [
                 {
                     "index": e.index,
@@ -164,8 +165,8 @@ def add_entries(session: Session, entries: Sequence[StoredEntry]) -> None:
 
 def add_hashes(session: Session, first: StoredHashIndex, hashes: Sequence[bytes]) -> None:
     if hashes:
-        session.execute(
-            insert(StoredHashRow),
+        session.connection().execute(
+            insert(Base.metadata.tables[StoredHashRow.__tablename__]),
             [{"storage_index": first + i, "hash": h} for i, h in enumerate(hashes)],
         )
 
@@ -194,18 +195,25 @@ def hashes_at(session: Session, indexes: Sequence[StoredHashIndex]) -> dict[Stor
 
 class SessionHashReader:
     """A :class:`~carbonbridge.ledger.merkle.HashReader` over the stored hashes, also seeing
-    ``pending`` hashes an append has computed but not yet written."""
+    ``pending`` hashes an append has computed but not yet written.
+
+    Stored hashes never change, so those read once are kept for the reader's life (one
+    transaction): the receipts of a batch share most of their proof hashes.
+    """
 
     def __init__(self, session: Session) -> None:
         self._session = session
         self.pending: dict[StoredHashIndex, bytes] = {}
+        self._read: dict[StoredHashIndex, bytes] = {}
 
     def read_hashes(self, indexes: Sequence[StoredHashIndex]) -> list[bytes]:
-        missing = [i for i in indexes if i not in self.pending]
-        found = hashes_at(self._session, missing) if missing else {}
+        pending, read = self.pending, self._read
+        missing = [i for i in indexes if i not in pending and i not in read]
+        if missing:
+            read.update(hashes_at(self._session, missing))
         out = []
         for i in indexes:
-            h = self.pending.get(i) or found.get(i)
+            h = pending.get(i) or read.get(i)
             if h is None:
                 raise HashStoreError(f"stored hash {i} is missing from the log's hash store")
             out.append(h)
