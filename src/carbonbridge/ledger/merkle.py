@@ -320,6 +320,47 @@ def prove_record(t: int, n: int, reader: HashReader) -> list[bytes]:
     return proof
 
 
+def prove_records(t: int, indexes: Sequence[int], reader: HashReader) -> list[list[bytes]]:
+    """:func:`prove_record` for many records of one tree, with one read: the proofs of
+    neighbouring records share most sibling hashes (a batch's receipts, for instance)."""
+    levels = (t - 1).bit_length()
+    siblings: dict[tuple[int, int], StoredHashIndex | list[StoredHashIndex]] = {}
+    for n in indexes:
+        if not 0 <= n < t:
+            raise ValueError(f"record {n} is outside a tree of size {t}")
+        for level in range(levels):
+            sibling = (n >> level) ^ 1
+            if (level, sibling) in siblings:
+                continue
+            if sibling < n >> level or (sibling + 1) << level <= t:
+                siblings[level, sibling] = stored_hash_index(level, sibling)
+            elif sibling << level < t:
+                edge: list[StoredHashIndex] = []
+                _subtree_indexes(sibling << level, t, edge)
+                siblings[level, sibling] = edge
+    need = sorted({i for step in siblings.values() for i in ([step] if isinstance(step, int) else step)})
+    found = dict(zip(need, _read(reader, need), strict=True))
+    hashes: dict[tuple[int, int], bytes] = {}
+    for key, step in siblings.items():
+        if isinstance(step, int):
+            hashes[key] = found[step]
+            continue
+        h = found[step[-1]]
+        for i in reversed(step[:-1]):
+            h = node_hash(found[i], h)
+        hashes[key] = h
+    get = hashes.get
+    proofs = []
+    for n in indexes:
+        proof = []
+        for level in range(levels):
+            h = get((level, (n >> level) ^ 1))
+            if h is not None:
+                proof.append(h)
+        proofs.append(proof)
+    return proofs
+
+
 def check_record(proof: Sequence[bytes], t: int, root: bytes, n: int, leaf: bytes) -> None:
     """Check that ``proof`` shows leaf hash ``leaf`` at index ``n`` of the tree (t, root).
 

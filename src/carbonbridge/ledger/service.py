@@ -30,6 +30,7 @@ from carbonbridge.ledger.errors import HashStoreError, LedgerVerificationFailed,
 from carbonbridge.ledger.merkle import (
     leaf_hash,
     prove_record,
+    prove_records,
     prove_tree,
     stored_hash_index,
     stored_hashes_for_leaf_hash,
@@ -206,8 +207,8 @@ def append_events(
     store.add_checkpoint(session, new_size, note, at)
     store.set_tree_size(session, new_size)
     pending = []
-    for offset, entry in enumerate(logged):
-        proof = prove_record(new_size, size + offset, reader)
+    proofs = prove_records(new_size, range(size, new_size), reader)
+    for offset, (entry, proof) in enumerate(zip(logged, proofs, strict=True)):
         receipt = Receipt(size + offset, tuple(proof), note, entry)
         pending.append(
             PendingEntry(size + offset, leaf_hash(entry), entry, new_size, encode_receipt(receipt))
