@@ -266,3 +266,18 @@ def test_fast_canonical_json_equals_rfc8785_serialiser(value: object) -> None:
         got = type(exc)
 
     assert got == expected
+
+
+def test_full_tiles_are_cached_and_partial_tiles_are_not(sessions: sessionmaker[Session]) -> None:
+    with unit_of_work(sessions) as session:
+        service.append_events(
+            session, [service.LogEvent("test.event", {"n": i}) for i in range(300)], signer=LOG_SIGNER
+        )
+
+    full = service.tile(sessions, "tile/0/000")
+    partial = service.tile(sessions, "tile/0/001.p/44")
+
+    cache = service._cache_for(sessions)
+    assert cache.get("tile/0/000") == full
+    assert cache.get("tile/0/001.p/44") is None
+    assert len(partial) == 44 * 32

@@ -354,9 +354,9 @@ def prove_records(t: int, indexes: Sequence[int], reader: HashReader) -> list[li
     for n in indexes:
         proof = []
         for level in range(levels):
-            h = get((level, (n >> level) ^ 1))
-            if h is not None:
-                proof.append(h)
+            sibling_hash = get((level, (n >> level) ^ 1))
+            if sibling_hash is not None:
+                proof.append(sibling_hash)
         proofs.append(proof)
     return proofs
 

@@ -13,6 +13,9 @@ import base64
 import hashlib
 import json
 import os
+import threading
+import weakref
+from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -328,14 +331,65 @@ def _tile_in(session: Session, path: str, size: int) -> bytes:
     return tile_hashes(tile.level, tile.index, tile.width, store.SessionHashReader(session))
 
 
+class _FullTileCache:
+    """Recently served full tiles and entry bundles of one log, least recently used dropped first
+    past ``budget`` bytes. Full tiles never change (c2sp.org/tlog-tiles, "Full tiles are
+    immutable"), so a cached one is never stale while the log is append-only."""
+
+    def __init__(self, budget: int) -> None:
+        self.budget = budget
+        self._tiles: OrderedDict[str, bytes] = OrderedDict()
+        self._bytes = 0
+        self._lock = threading.Lock()
+
+    def get(self, path: str) -> bytes | None:
+        with self._lock:
+            data = self._tiles.get(path)
+            if data is not None:
+                self._tiles.move_to_end(path)
+            return data
+
+    def put(self, path: str, data: bytes) -> None:
+        with self._lock:
+            if path in self._tiles or len(data) > self.budget:
+                return
+            self._tiles[path] = data
+            self._bytes += len(data)
+            while self._bytes > self.budget:
+                _, dropped = self._tiles.popitem(last=False)
+                self._bytes -= len(dropped)
+
+
+#: bytes of full tiles kept per log (per session factory: one per process in production)
+FULL_TILE_CACHE_BYTES = 64 << 20
+_full_tiles: weakref.WeakKeyDictionary[sessionmaker[Session], _FullTileCache] = weakref.WeakKeyDictionary()
+_full_tiles_lock = threading.Lock()
+
+
+def _cache_for(sessions: sessionmaker[Session]) -> _FullTileCache:
+    with _full_tiles_lock:
+        cache = _full_tiles.get(sessions)
+        if cache is None:
+            cache = _full_tiles[sessions] = _FullTileCache(FULL_TILE_CACHE_BYTES)
+        return cache
+
+
 def tile(sessions: sessionmaker[Session], path: str) -> bytes:
     """A c2sp.org/tlog-tiles hash tile or entry bundle by its path (``tile/0/x001/234.p/7``).
 
-    Full tiles never change; a partial tile of width W is served while W entries of that tile
-    exist (so that clients holding an older checkpoint can still fetch it).
+    Full tiles never change, and are served from an in-process cache once read; a partial tile of
+    width W is served while W entries of that tile exist (so that clients holding an older
+    checkpoint can still fetch it).
     """
+    cache = _cache_for(sessions)
+    cached = cache.get(path)
+    if cached is not None:
+        return cached
     with unit_of_work(sessions) as session:
-        return _tile_in(session, path, store.tree_size(session))
+        data = _tile_in(session, path, store.tree_size(session))
+    if not parse_tile_path(path).is_partial:
+        cache.put(path, data)
+    return data
 
 
 def export_tiles(

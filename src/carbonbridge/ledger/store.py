@@ -21,6 +21,7 @@ from sqlalchemy import (
     LargeBinary,
     String,
     Text,
+    bindparam,
     insert,
     select,
 )
@@ -134,7 +135,7 @@ def lock_log_state(session: Session) -> int:
 
 def tree_size(session: Session) -> int:
     """The committed tree size (0 for a new log)."""
-    return session.scalar(select(LogStateRow.tree_size).where(LogStateRow.id == _STATE_ID)) or 0
+    return session.connection().execute(_TREE_SIZE).scalar() or 0
 
 
 def set_tree_size(session: Session, size: int) -> None:
@@ -179,16 +180,21 @@ def add_checkpoint(session: Session, size: int, note: str, at: datetime) -> None
     session.execute(insert(CheckpointRow), [{"tree_size": size, "note": note, "created_at": at}])
 
 
+#: one statement for every read (an expanding parameter, so that SQLAlchemy neither coerces each
+#: index nor builds a cache key per call); run on the session's connection, not the ORM
+_HASHES_AT = select(StoredHashRow.storage_index, StoredHashRow.hash).where(
+    StoredHashRow.storage_index.in_(bindparam("indexes", expanding=True))
+)
+_TREE_SIZE = select(LogStateRow.tree_size).where(LogStateRow.id == _STATE_ID)
+
+
 def hashes_at(session: Session, indexes: Sequence[StoredHashIndex]) -> dict[StoredHashIndex, bytes]:
     """Stored hashes by storage index (missing ones are absent from the result)."""
     found: dict[StoredHashIndex, bytes] = {}
     wanted = sorted(set(indexes))
+    connection = session.connection()
     for chunk in range(0, len(wanted), 500):
-        rows = session.execute(
-            select(StoredHashRow.storage_index, StoredHashRow.hash).where(
-                StoredHashRow.storage_index.in_(wanted[chunk : chunk + 500])
-            )
-        )
+        rows = connection.execute(_HASHES_AT, {"indexes": wanted[chunk : chunk + 500]})
         found.update((i, bytes(h)) for i, h in rows)
     return found
 
