@@ -374,6 +374,12 @@ def _cache_for(sessions: sessionmaker[Session]) -> _FullTileCache:
         return cache
 
 
+def cached_tile(sessions: sessionmaker[Session], path: str) -> bytes | None:
+    """The full tile at ``path`` if this process has served it before (no database access, so
+    an async endpoint may call it on the event loop); else ``None``."""
+    return _cache_for(sessions).get(path)
+
+
 def tile(sessions: sessionmaker[Session], path: str) -> bytes:
     """A c2sp.org/tlog-tiles hash tile or entry bundle by its path (``tile/0/x001/234.p/7``).
 
