@@ -72,7 +72,7 @@ def run_pymerkle(directory: Path, events: list[service.LogEvent], batch: int, si
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--entries", type=int, default=200_000)
+    parser.add_argument("--entries", type=int, default=100_000)
     parser.add_argument("--batch", type=int, nargs="+", default=[1_000, 10_000])
     args = parser.parse_args()
     rng = random.Random(1)

@@ -360,8 +360,9 @@ class _FullTileCache:
                 self._bytes -= len(dropped)
 
 
-#: bytes of full tiles kept per log (per session factory: one per process in production)
-FULL_TILE_CACHE_BYTES = 64 << 20
+#: bytes of full tiles kept per log (per session factory: one per process in production); all
+#: full tiles of a 1M-entry log of ~225-byte entries take ~260 MB
+FULL_TILE_CACHE_BYTES = 256 << 20
 _full_tiles: weakref.WeakKeyDictionary[sessionmaker[Session], _FullTileCache] = weakref.WeakKeyDictionary()
 _full_tiles_lock = threading.Lock()
 
