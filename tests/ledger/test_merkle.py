@@ -28,6 +28,7 @@ from carbonbridge.ledger.merkle import (
     inclusion_proof_length,
     leaf_hash,
     prove_record,
+    prove_records,
     prove_tree,
     root_hash,
     split_stored_hash_index,
@@ -325,3 +326,14 @@ def test_reads_are_in_increasing_order_and_logarithmic() -> None:
             assert len(prove_record(size, index, reader)) <= size.bit_length()
         for old in (1, size // 2 or 1, size):
             prove_tree(size, old, reader)
+
+
+@given(size_and_index(), st.integers(1, 40))
+def test_batch_proofs_equal_single_proofs(si: tuple[int, int], count: int) -> None:
+    size, first = si
+    store = _store(size)
+    indexes = range(first, min(size, first + count))
+
+    proofs = prove_records(size, indexes, store)
+
+    assert proofs == [prove_record(size, n, store) for n in indexes]

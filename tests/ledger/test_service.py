@@ -5,11 +5,15 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from datetime import UTC
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from sqlalchemy.orm import Session, sessionmaker
 
+from carbonbridge.kernel.canonical import canonical_json
 from carbonbridge.kernel.errors import Forbidden, NotFound
 from carbonbridge.ledger import service
 from carbonbridge.ledger.checkpoint import checkpoint_text, open_checkpoint, parse_checkpoint
@@ -233,3 +237,47 @@ def test_only_witnesses_cosign(sessions: sessionmaker[Session]) -> None:
 def test_event_that_has_no_canonical_json_is_invalid_input(sessions: sessionmaker[Session]) -> None:
     with pytest.raises(service.InvalidInput, match="not representable"), unit_of_work(sessions) as session:
         service.append_event(session, "test.event", {"ratio": float("nan")}, signer=LOG_SIGNER)
+
+
+_json_values = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(min_value=-(2**60), max_value=2**60)
+    | st.text()
+    | st.decimals(allow_nan=False, places=3)
+    | st.datetimes(timezones=st.just(UTC))
+    | st.floats(allow_nan=False, allow_infinity=False),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=6), inner, max_size=4),
+    max_leaves=12,
+)
+
+
+@given(_json_values)
+def test_fast_canonical_json_equals_rfc8785_serialiser(value: object) -> None:
+    """The append path's fast serialiser emits the kernel's RFC 8785 bytes (or its error)."""
+    try:
+        expected: bytes | type[Exception] = canonical_json(value)
+    except ValueError as exc:
+        expected = type(exc)
+
+    try:
+        got: bytes | type[Exception] = service._canonical(value)
+    except ValueError as exc:
+        got = type(exc)
+
+    assert got == expected
+
+
+def test_full_tiles_are_cached_and_partial_tiles_are_not(sessions: sessionmaker[Session]) -> None:
+    with unit_of_work(sessions) as session:
+        service.append_events(
+            session, [service.LogEvent("test.event", {"n": i}) for i in range(300)], signer=LOG_SIGNER
+        )
+
+    full = service.tile(sessions, "tile/0/000")
+    partial = service.tile(sessions, "tile/0/001.p/44")
+
+    cache = service._cache_for(sessions)
+    assert cache.get("tile/0/000") == full
+    assert cache.get("tile/0/001.p/44") is None
+    assert len(partial) == 44 * 32

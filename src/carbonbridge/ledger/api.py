@@ -11,13 +11,15 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, FastAPI, Query
+from fastapi import APIRouter, FastAPI, Query, Request
 from fastapi.responses import PlainTextResponse, Response
 from pydantic import BaseModel, Field
+from sqlalchemy.orm import Session, sessionmaker
+from starlette.concurrency import run_in_threadpool
 
 from carbonbridge.ledger import keys, service
 from carbonbridge.ledger.tiles import parse_tile_path
-from carbonbridge.platform.deps import AppSettings, CurrentPrincipal, Sessions
+from carbonbridge.platform.deps import AppSettings, CurrentPrincipal, Sessions, get_sessions
 
 router = APIRouter(prefix="/ledger", tags=["ledger"])
 log_router = APIRouter(prefix="/log", tags=["ledger"])
@@ -100,23 +102,30 @@ def log_checkpoint(sessions: Sessions, settings: AppSettings) -> PlainTextRespon
     return _text(service.latest_checkpoint(sessions, signer=keys.log_signer(settings)), SHORT)
 
 
-def _tile_response(sessions: Sessions, path: str) -> Response:
-    tile = parse_tile_path(path)
-    data = service.tile(sessions, path)
-    cache = SHORT if tile.is_partial else IMMUTABLE
+async def _tile_response(sessions: sessionmaker[Session], path: str) -> Response:
+    # A full tile this process served before comes from memory on the event loop; anything
+    # else reads the database in the thread pool, as a sync endpoint would.
+    data = service.cached_tile(sessions, path)
+    if data is None:
+        data = await run_in_threadpool(service.tile, sessions, path)
+        cache = SHORT if parse_tile_path(path).is_partial else IMMUTABLE
+    else:
+        cache = IMMUTABLE
     return Response(data, media_type="application/octet-stream", headers={"Cache-Control": cache})
 
 
+# The session factory is taken from the app state directly rather than through the (sync)
+# ``Sessions`` dependency, which FastAPI would resolve in the thread pool on every request.
 @log_router.get("/tile/entries/{path:path}")
-def log_entries(sessions: Sessions, path: str) -> Response:
+async def log_entries(request: Request, path: str) -> Response:
     """An entry bundle ``tile/entries/<N>[.p/<W>]``."""
-    return _tile_response(sessions, f"tile/entries/{path}")
+    return await _tile_response(get_sessions(request), f"tile/entries/{path}")
 
 
 @log_router.get("/tile/{path:path}")
-def log_tile(sessions: Sessions, path: str) -> Response:
+async def log_tile(request: Request, path: str) -> Response:
     """A hash tile ``tile/<L>/<N>[.p/<W>]``."""
-    return _tile_response(sessions, f"tile/{path}")
+    return await _tile_response(get_sessions(request), f"tile/{path}")
 
 
 def mount_log(app: FastAPI) -> None:

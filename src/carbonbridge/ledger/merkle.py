@@ -177,13 +177,9 @@ def stored_hash_index(level: int, n: int) -> StoredHashIndex:
     Level L's n-th hash is stored right after level L+1's (2n+1)-th; level 0's n-th hash is at
     n + n/2 + n/4 + ... (Crosby-Wallach §3.3, as Go's ``StoredHashIndex``).
     """
-    for _ in range(level):
-        n = 2 * n + 1
-    i = 0
-    while n > 0:
-        i += n
-        n >>= 1
-    return i + level
+    # After ``level`` steps of n -> 2n + 1, sum_k floor(n / 2**k) = 2n - popcount(n).
+    n = ((n + 1) << level) - 1
+    return 2 * n - n.bit_count() + level
 
 
 def split_stored_hash_index(index: StoredHashIndex) -> tuple[int, int]:
@@ -280,31 +276,6 @@ def tree_hash(n: int, reader: HashReader) -> bytes:
     return _subtree_hash(0, n, _read(reader, need), 0)[0]
 
 
-def _leaf_proof_indexes(lo: int, hi: int, n: int, need: list[StoredHashIndex]) -> None:
-    if lo + 1 == hi:
-        return
-    k = _split(hi - lo)
-    if n < lo + k:
-        _leaf_proof_indexes(lo, lo + k, n, need)
-        _subtree_indexes(lo + k, hi, need)
-    else:
-        _subtree_indexes(lo, lo + k, need)
-        _leaf_proof_indexes(lo + k, hi, n, need)
-
-
-def _leaf_proof(lo: int, hi: int, n: int, hashes: list[bytes], at: int) -> tuple[list[bytes], int]:
-    if lo + 1 == hi:
-        return [], at
-    k = _split(hi - lo)
-    if n < lo + k:
-        p, at = _leaf_proof(lo, lo + k, n, hashes, at)
-        th, at = _subtree_hash(lo + k, hi, hashes, at)
-    else:
-        th, at = _subtree_hash(lo, lo + k, hashes, at)
-        p, at = _leaf_proof(lo + k, hi, n, hashes, at)
-    return [*p, th], at
-
-
 def inclusion_proof_length(index: int, tree_size: int) -> int:
     """Number of hashes in the inclusion proof of ``index`` in a tree of ``tree_size``."""
     length, lo, hi = 0, 0, tree_size
@@ -316,12 +287,78 @@ def inclusion_proof_length(index: int, tree_size: int) -> int:
 
 
 def prove_record(t: int, n: int, reader: HashReader) -> list[bytes]:
-    """Inclusion proof (RFC 9162 PATH) that the tree of size ``t`` contains record ``n``."""
+    """Inclusion proof (RFC 9162 PATH) that the tree of size ``t`` contains record ``n``.
+
+    Walks up the levels instead of down the RFC's recursion (as Trillian's ``proof.Inclusion``
+    does; same hashes): at level L the node holding n has a sibling whose subtree is either
+    complete, hence stored, or the partial right edge of the tree, hashed from the complete
+    subtrees that make it up, or beyond the tree (no hash at that level). One read, in increasing
+    index order, of at most log2 t + 1 hashes.
+    """
     if not 0 <= n < t:
         raise ValueError(f"record {n} is outside a tree of size {t}")
-    need: list[StoredHashIndex] = []
-    _leaf_proof_indexes(0, t, n, need)
-    return _leaf_proof(0, t, n, _read(reader, need), 0)[0]
+    steps: list[StoredHashIndex | list[StoredHashIndex]] = []
+    for level in range((t - 1).bit_length()):
+        sibling = (n >> level) ^ 1
+        if sibling < n >> level or (sibling + 1) << level <= t:
+            steps.append(stored_hash_index(level, sibling))
+        elif sibling << level < t:
+            edge: list[StoredHashIndex] = []
+            _subtree_indexes(sibling << level, t, edge)
+            steps.append(edge)
+    need = sorted(i for step in steps for i in ([step] if isinstance(step, int) else step))
+    found = dict(zip(need, _read(reader, need), strict=True))
+    proof = []
+    for step in steps:
+        if isinstance(step, int):
+            proof.append(found[step])
+            continue
+        h = found[step[-1]]
+        for i in reversed(step[:-1]):
+            h = node_hash(found[i], h)
+        proof.append(h)
+    return proof
+
+
+def prove_records(t: int, indexes: Sequence[int], reader: HashReader) -> list[list[bytes]]:
+    """:func:`prove_record` for many records of one tree, with one read: the proofs of
+    neighbouring records share most sibling hashes (a batch's receipts, for instance)."""
+    levels = (t - 1).bit_length()
+    siblings: dict[tuple[int, int], StoredHashIndex | list[StoredHashIndex]] = {}
+    for n in indexes:
+        if not 0 <= n < t:
+            raise ValueError(f"record {n} is outside a tree of size {t}")
+        for level in range(levels):
+            sibling = (n >> level) ^ 1
+            if (level, sibling) in siblings:
+                continue
+            if sibling < n >> level or (sibling + 1) << level <= t:
+                siblings[level, sibling] = stored_hash_index(level, sibling)
+            elif sibling << level < t:
+                edge: list[StoredHashIndex] = []
+                _subtree_indexes(sibling << level, t, edge)
+                siblings[level, sibling] = edge
+    need = sorted({i for step in siblings.values() for i in ([step] if isinstance(step, int) else step)})
+    found = dict(zip(need, _read(reader, need), strict=True))
+    hashes: dict[tuple[int, int], bytes] = {}
+    for key, step in siblings.items():
+        if isinstance(step, int):
+            hashes[key] = found[step]
+            continue
+        h = found[step[-1]]
+        for i in reversed(step[:-1]):
+            h = node_hash(found[i], h)
+        hashes[key] = h
+    get = hashes.get
+    proofs = []
+    for n in indexes:
+        proof = []
+        for level in range(levels):
+            sibling_hash = get((level, (n >> level) ^ 1))
+            if sibling_hash is not None:
+                proof.append(sibling_hash)
+        proofs.append(proof)
+    return proofs
 
 
 def check_record(proof: Sequence[bytes], t: int, root: bytes, n: int, leaf: bytes) -> None:

@@ -21,6 +21,7 @@ from sqlalchemy import (
     LargeBinary,
     String,
     Text,
+    bindparam,
     insert,
     select,
 )
@@ -134,7 +135,7 @@ def lock_log_state(session: Session) -> int:
 
 def tree_size(session: Session) -> int:
     """The committed tree size (0 for a new log)."""
-    return session.scalar(select(LogStateRow.tree_size).where(LogStateRow.id == _STATE_ID)) or 0
+    return session.connection().execute(_TREE_SIZE).scalar() or 0
 
 
 def set_tree_size(session: Session, size: int) -> None:
@@ -147,8 +148,9 @@ def set_tree_size(session: Session, size: int) -> None:
 
 def add_entries(session: Session, entries: Sequence[StoredEntry]) -> None:
     if entries:
-        session.execute(
-            insert(LogEntryRow),
+        # Core executemany on the table: the ORM's bulk path costs more than SQLite's insert
+        session.connection().execute(
+            insert(Base.metadata.tables[LogEntryRow.__tablename__]),
             [
                 {
                     "index": e.index,
@@ -164,8 +166,8 @@ def add_entries(session: Session, entries: Sequence[StoredEntry]) -> None:
 
 def add_hashes(session: Session, first: StoredHashIndex, hashes: Sequence[bytes]) -> None:
     if hashes:
-        session.execute(
-            insert(StoredHashRow),
+        session.connection().execute(
+            insert(Base.metadata.tables[StoredHashRow.__tablename__]),
             [{"storage_index": first + i, "hash": h} for i, h in enumerate(hashes)],
         )
 
@@ -178,34 +180,46 @@ def add_checkpoint(session: Session, size: int, note: str, at: datetime) -> None
     session.execute(insert(CheckpointRow), [{"tree_size": size, "note": note, "created_at": at}])
 
 
+#: one statement for every read (an expanding parameter, so that SQLAlchemy neither coerces each
+#: index nor builds a cache key per call); run on the session's connection, not the ORM
+_HASHES_AT = select(StoredHashRow.storage_index, StoredHashRow.hash).where(
+    StoredHashRow.storage_index.in_(bindparam("indexes", expanding=True))
+)
+_TREE_SIZE = select(LogStateRow.tree_size).where(LogStateRow.id == _STATE_ID)
+
+
 def hashes_at(session: Session, indexes: Sequence[StoredHashIndex]) -> dict[StoredHashIndex, bytes]:
     """Stored hashes by storage index (missing ones are absent from the result)."""
     found: dict[StoredHashIndex, bytes] = {}
     wanted = sorted(set(indexes))
+    connection = session.connection()
     for chunk in range(0, len(wanted), 500):
-        rows = session.execute(
-            select(StoredHashRow.storage_index, StoredHashRow.hash).where(
-                StoredHashRow.storage_index.in_(wanted[chunk : chunk + 500])
-            )
-        )
+        rows = connection.execute(_HASHES_AT, {"indexes": wanted[chunk : chunk + 500]})
         found.update((i, bytes(h)) for i, h in rows)
     return found
 
 
 class SessionHashReader:
     """A :class:`~carbonbridge.ledger.merkle.HashReader` over the stored hashes, also seeing
-    ``pending`` hashes an append has computed but not yet written."""
+    ``pending`` hashes an append has computed but not yet written.
+
+    Stored hashes never change, so those read once are kept for the reader's life (one
+    transaction): the receipts of a batch share most of their proof hashes.
+    """
 
     def __init__(self, session: Session) -> None:
         self._session = session
         self.pending: dict[StoredHashIndex, bytes] = {}
+        self._read: dict[StoredHashIndex, bytes] = {}
 
     def read_hashes(self, indexes: Sequence[StoredHashIndex]) -> list[bytes]:
-        missing = [i for i in indexes if i not in self.pending]
-        found = hashes_at(self._session, missing) if missing else {}
+        pending, read = self.pending, self._read
+        missing = [i for i in indexes if i not in pending and i not in read]
+        if missing:
+            read.update(hashes_at(self._session, missing))
         out = []
         for i in indexes:
-            h = self.pending.get(i) or found.get(i)
+            h = pending.get(i) or read.get(i)
             if h is None:
                 raise HashStoreError(f"stored hash {i} is missing from the log's hash store")
             out.append(h)
