@@ -59,6 +59,8 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         extra = getattr(mod, "log_router", None) if mod is not None else None
         if isinstance(extra, APIRouter):
             app.include_router(extra)
+        # hot read paths a context wants answered before the rest of the routing table
+        app.router.routes[0:0] = list(getattr(mod, "fast_routes", []) if mod is not None else [])
     app.include_router(shell.router)
     for context in CONTEXTS:
         router = _optional_router(f"carbonbridge.{context}.web")
