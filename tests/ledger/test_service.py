@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from sqlalchemy.orm import Session, sessionmaker
 
 from carbonbridge.kernel.canonical import canonical_json
-from carbonbridge.kernel.errors import Forbidden, NotFound
+from carbonbridge.kernel.errors import CarbonbridgeError, Forbidden, NotFound
 from carbonbridge.ledger import service
 from carbonbridge.ledger.checkpoint import checkpoint_text, open_checkpoint, parse_checkpoint
 from carbonbridge.ledger.errors import LedgerVerificationFailed, UnknownSigner
@@ -230,7 +230,7 @@ def test_only_witnesses_cosign(sessions: sessionmaker[Session]) -> None:
     reporter = Principal("usr_r", "r", Role.REPORTER, "org_1")
     with pytest.raises(Forbidden):
         service.add_cosignature(sessions, reporter, "x\n", WITNESS.verifier().verifier_key())
-    with pytest.raises(service.CarbonbridgeError):
+    with pytest.raises(CarbonbridgeError):
         service.add_cosignature(sessions, PUBLIC, "x\n", WITNESS.verifier().verifier_key())
 
 
