@@ -7,6 +7,7 @@ from decimal import Decimal
 from pydantic import BaseModel, Field
 
 from carbonbridge.accounting.model import (
+    FrameworkLine,
     FrameworkView,
     Reconciliation,
     RecordEmissions,
@@ -25,6 +26,18 @@ class LineOut(BaseModel):
     records: int
     reported: bool
 
+    @classmethod
+    def of(cls, x: FrameworkLine) -> LineOut:
+        return cls(
+            key=x.key,
+            label_en=x.label_en,
+            label_zh=x.label_zh,
+            co2e_kg=x.co2e_kg,
+            by_gas=dict(x.by_gas),
+            records=len(x.record_ids),
+            reported=x.reported,
+        )
+
 
 class ViewOut(BaseModel):
     framework: str
@@ -37,28 +50,13 @@ class ViewOut(BaseModel):
 
     @classmethod
     def of(cls, v: FrameworkView) -> ViewOut:
-        def line(x: object) -> LineOut:
-            from carbonbridge.accounting.model import FrameworkLine
-
-            if not isinstance(x, FrameworkLine):  # pragma: no cover - typed input
-                raise TypeError(type(x).__name__)
-            return LineOut(
-                key=x.key,
-                label_en=x.label_en,
-                label_zh=x.label_zh,
-                co2e_kg=x.co2e_kg,
-                by_gas=dict(x.by_gas),
-                records=len(x.record_ids),
-                reported=x.reported,
-            )
-
         return cls(
             framework=v.framework,
             total_co2e_kg=v.total_co2e_kg,
             totals=dict(v.totals),
             by_gas_group={k: g.co2e_kg for k, g in v.by_gas_group.items()},
-            lines=[line(x) for x in v.lines],
-            out_of_boundary=[line(x) for x in v.out_of_boundary],
+            lines=[LineOut.of(x) for x in v.lines],
+            out_of_boundary=[LineOut.of(x) for x in v.out_of_boundary],
             notes=list(v.notes),
         )
 

@@ -356,9 +356,7 @@ def regional(sessions: sessionmaker[Session], region: str, gwp: GwpSet) -> Regio
             cached = _regional_cache.get(key)
         if cached is not None:
             return cached
-        synthetic = any(store.is_synthetic(session, o.id) for o in organisations) or any(
-            s[2] for s in stats.values()
-        )
+        synthetic = store.any_synthetic(session) or any(s[2] for s in stats.values())
     emissions = compute(records, organisations, resolver, gwp)
     inventory = regional_inventory(
         region,

@@ -216,6 +216,14 @@ def is_synthetic(session: Session, organisation_id: str) -> bool:
     return bool(row and row.synthetic)
 
 
+def any_synthetic(session: Session) -> bool:
+    """Whether any organisation is synthetic demo data (one query, for the regional label)."""
+    return (
+        session.scalar(select(OrganisationRow.id).where(OrganisationRow.synthetic.is_(True)).limit(1))
+        is not None
+    )
+
+
 def list_organisations(session: Session, ids: Sequence[str] | None = None) -> list[Organisation]:
     query = select(OrganisationRow).order_by(OrganisationRow.name_en)
     if ids is not None:

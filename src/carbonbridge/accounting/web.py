@@ -13,7 +13,7 @@ from carbonbridge.factors.model import GwpSet
 from carbonbridge.kernel.errors import CarbonbridgeError, FieldIssue, InvalidInput, Unauthenticated
 from carbonbridge.platform import i18n
 from carbonbridge.platform.deps import AppSettings, CurrentPrincipal, Sessions
-from carbonbridge.platform.identity import Role
+from carbonbridge.platform.identity import Principal, Role
 from carbonbridge.platform.web import page_language, render
 
 router = APIRouter(include_in_schema=False)
@@ -99,18 +99,15 @@ async def upload(
         )
     year = _latest_year(sessions, principal, organisation_id)
     return RedirectResponse(
-        f"/organisations/{organisation_id}?uploaded={result.rows}&entry={result.log_index}&year={year}",
+        f"/organisations/{organisation_id}?uploaded={result.rows}&entry={result.log_index}{year}",
         status_code=303,
     )
 
 
-def _latest_year(sessions: service.SessionFactory, principal: object, organisation_id: str) -> int:
-    from carbonbridge.platform.identity import Principal
-
-    if not isinstance(principal, Principal):  # pragma: no cover - typed input
-        raise TypeError("principal")
+def _latest_year(sessions: service.SessionFactory, principal: Principal, organisation_id: str) -> str:
+    """``&year=`` for the organisation's latest year with data (empty when it has none)."""
     years = service.years_of(sessions, principal, organisation_id)
-    return years[-1] if years else 2024
+    return f"&year={years[-1]}" if years else ""
 
 
 @router.get("/records/{record_id}", response_class=HTMLResponse)
@@ -137,11 +134,7 @@ def region_page(
     gwp: GwpSet = GwpSet.AR6,
 ) -> Response:
     result = service.regional(sessions, settings.region, gwp)
-    lang = (
-        "zh"
-        if (request.query_params.get("lang") or request.cookies.get("lang") or "zh").startswith("zh")
-        else "en"
-    )
+    lang = page_language(request)
 
     def label(s: object) -> str:
         return str(getattr(s, "label_zh" if lang == "zh" else "label_en"))
@@ -171,6 +164,29 @@ def region_page(
     )
 
 
+def _check_form(year: str, choice: tuple[str, str, set[str]]) -> None:
+    """The year and one enumerated field of a statement form; every bad field is named."""
+    field, value, allowed = choice
+    issues = [] if year.isdigit() else [FieldIssue(("year",), year, "a year such as 2024")]
+    if value not in allowed:
+        issues.append(FieldIssue((field,), value, "one of " + ", ".join(sorted(allowed))))
+    if issues:
+        raise InvalidInput("invalid form", issues)
+
+
+def _rejected(
+    request: Request, principal: Principal, organisation_id: str, exc: CarbonbridgeError
+) -> Response:
+    context = {
+        "principal": principal,
+        "error": exc,
+        "missing": False,
+        "organisation_id": organisation_id,
+        "heading": i18n.gettext(page_language(request), "Request rejected"),
+    }
+    return render(request, "upload_result.html", context, exc.status)
+
+
 async def _form(request: Request) -> dict[str, str]:
     async with request.form() as form:
         return {k: v for k, v in form.items() if isinstance(v, str)}
@@ -183,20 +199,10 @@ async def finalise(
     form = await _form(request)
     year, gwp = form.get("year", ""), form.get("gwp", "AR6")
     try:
-        if not year.isdigit() or gwp not in {g.value for g in GwpSet}:
-            raise InvalidInput(
-                "invalid form", [FieldIssue(("year",), year, "a year"), FieldIssue(("gwp",), gwp, "AR4/5/6")]
-            )
+        _check_form(year, ("gwp", gwp, {g.value for g in GwpSet}))
         statements.finalise(sessions, principal, organisation_id, int(year), GwpSet(gwp))
     except CarbonbridgeError as exc:
-        context = {
-            "principal": principal,
-            "error": exc,
-            "missing": False,
-            "organisation_id": organisation_id,
-            "heading": i18n.gettext(page_language(request), "Request rejected"),
-        }
-        return render(request, "upload_result.html", context, exc.status)
+        return _rejected(request, principal, organisation_id, exc)
     return RedirectResponse(f"/organisations/{organisation_id}?year={year}&gwp={gwp}", status_code=303)
 
 
@@ -207,23 +213,9 @@ async def verification(
     form = await _form(request)
     year, opinion = form.get("year", ""), form.get("opinion", "")
     try:
-        if not year.isdigit() or opinion not in {o.value for o in statements.Opinion}:
-            raise InvalidInput("invalid form", [FieldIssue(("opinion",), opinion, "a listed opinion")])
-        statements.verify(
-            sessions,
-            principal,
-            organisation_id,
-            int(year),
-            statements.Opinion(opinion),
-            form.get("statement", ""),
-        )
+        _check_form(year, ("opinion", opinion, {o.value for o in statements.Opinion}))
+        chosen = statements.Opinion(opinion)
+        statements.verify(sessions, principal, organisation_id, int(year), chosen, form.get("statement", ""))
     except CarbonbridgeError as exc:
-        context = {
-            "principal": principal,
-            "error": exc,
-            "missing": False,
-            "organisation_id": organisation_id,
-            "heading": i18n.gettext(page_language(request), "Request rejected"),
-        }
-        return render(request, "upload_result.html", context, exc.status)
+        return _rejected(request, principal, organisation_id, exc)
     return RedirectResponse(f"/organisations/{organisation_id}?year={year}", status_code=303)

@@ -112,9 +112,8 @@ def pin(sessions: sessionmaker[Session], principal: Principal, datasets: tuple[s
     """Set the region's pinned datasets (priority order); each must be loaded."""
     principal.require(Role.REGULATOR)
     with unit_of_work(sessions) as session:
-        known = {d.ref for d in library_in(session).datasets()} | {
-            d.id for d in library_in(session).datasets()
-        }
+        loaded = library_in(session).datasets()
+        known = {d.ref for d in loaded} | {d.id for d in loaded}
         issues = [
             FieldIssue(("datasets", i), ref, "no such dataset (id or id@version)")
             for i, ref in enumerate(datasets)
