@@ -1,0 +1,25 @@
+"""Use cases of the methodologies context. Calculators are pure and stateless, so these are thin:
+the registry calls :func:`calculate` when a monitoring report is submitted."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from carbonbridge.methodologies import catalogue
+from carbonbridge.methodologies.model import Calculation, Methodology
+
+
+def available() -> list[Methodology]:
+    """Every installed methodology, by id."""
+    return [catalogue.installed()[k] for k in sorted(catalogue.installed())]
+
+
+def get(ref: str) -> Methodology:
+    """The methodology ``id`` or ``id@version`` (NotFound otherwise)."""
+    return catalogue.get(ref)
+
+
+def calculate(ref: str, parameters: Mapping[str, Any]) -> Calculation:
+    """Run methodology ``ref`` on a monitoring report's ``parameters``."""
+    return catalogue.calculate(ref, parameters)
