@@ -33,7 +33,7 @@ console = Console()
 err = Console(stderr=True)
 
 #: contexts contributing a Typer sub-app ``cli.app`` named ``cli.NAME``
-CLI_CONTEXTS = ("factors", "accounting", "ledger", "demo")
+CLI_CONTEXTS = ("factors", "accounting", "ledger", "methodologies", "registry", "demo")
 
 
 def _mount_contexts() -> None:

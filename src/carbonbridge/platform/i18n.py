@@ -1,27 +1,53 @@
 """User-facing text in zh and en through gettext catalogs (Babel ``.po`` files).
 
 The catalogs are read from ``locale/<lang>/LC_MESSAGES/messages.po`` at start-up with Babel, so no
-compiled ``.mo`` files need to be committed or built. English is the source language.
+compiled ``.mo`` files need to be committed or built. English is the source language. The platform's
+catalogue comes first; each context that ships pages may add its own ``locale/`` next to its
+``templates/`` (so contexts never edit one shared file); a message defined twice is an error in the
+tests, not a silent override.
 """
 
 from __future__ import annotations
 
 from functools import lru_cache
 from importlib import resources
+from importlib.resources.abc import Traversable
 
 from babel.messages.pofile import read_po
 
 LOCALES = ("zh", "en")
 
 
+#: packages whose ``locale/`` catalogues are merged, platform first
+CATALOG_PACKAGES = ("platform", "accounting", "factors", "ledger", "methodologies", "registry")
+
+
+def catalog_files(lang: str) -> list[Traversable]:
+    """The ``messages.po`` files for ``lang`` that exist, in :data:`CATALOG_PACKAGES` order."""
+    files: list[Traversable] = []
+    for package in CATALOG_PACKAGES:
+        try:
+            root = resources.files(f"carbonbridge.{package}")
+        except ModuleNotFoundError:
+            continue
+        path = root / "locale" / lang / "LC_MESSAGES" / "messages.po"
+        if path.is_file():
+            files.append(path)
+    return files
+
+
 @lru_cache(maxsize=4)
 def _catalog(lang: str) -> dict[str, str]:
     if lang == "en":
         return {}
-    path = resources.files("carbonbridge.platform") / "locale" / lang / "LC_MESSAGES" / "messages.po"
-    with path.open("rb") as handle:
-        catalog = read_po(handle, locale=lang)
-    return {str(m.id): str(m.string) for m in catalog if m.id and isinstance(m.string, str) and m.string}
+    merged: dict[str, str] = {}
+    for path in catalog_files(lang):
+        with path.open("rb") as handle:
+            catalog = read_po(handle, locale=lang)
+        for m in catalog:
+            if m.id and isinstance(m.string, str) and m.string:
+                merged.setdefault(str(m.id), str(m.string))
+    return merged
 
 
 def gettext(lang: str, message: str) -> str:

@@ -17,7 +17,7 @@ from carbonbridge.platform.deps import SESSION_COOKIE, CurrentPrincipal, Session
 from carbonbridge.platform.optional import optional_module
 
 #: contexts whose ``templates/`` directory the shell loads (platform first)
-TEMPLATE_PACKAGES = ("platform", "accounting", "factors", "ledger")
+TEMPLATE_PACKAGES = ("platform", "accounting", "factors", "ledger", "methodologies", "registry")
 
 
 def _template_dirs() -> list[str]:
