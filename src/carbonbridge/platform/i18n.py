@@ -1,10 +1,10 @@
 """User-facing text in zh and en through gettext catalogs (Babel ``.po`` files).
 
-The catalogs are read from ``locale/<lang>/LC_MESSAGES/messages.po`` at start-up with Babel, so no
+The catalogs are read from ``locale/<lang>/LC_MESSAGES/*.po`` at start-up with Babel, so no
 compiled ``.mo`` files need to be committed or built. English is the source language. The platform's
-catalogue comes first; each context that ships pages may add its own ``locale/`` next to its
-``templates/`` (so contexts never edit one shared file); a message defined twice is an error in the
-tests, not a silent override.
+catalogue comes first; each context that ships pages may add its own ``locale/`` (one or more ``.po``
+files) next to its ``templates/``, so contexts never edit one shared file; a message defined twice
+is an error in the tests, not a silent override.
 """
 
 from __future__ import annotations
@@ -23,16 +23,19 @@ CATALOG_PACKAGES = ("platform", "accounting", "factors", "ledger", "methodologie
 
 
 def catalog_files(lang: str) -> list[Traversable]:
-    """The ``messages.po`` files for ``lang`` that exist, in :data:`CATALOG_PACKAGES` order."""
+    """The ``.po`` files for ``lang`` that exist, in :data:`CATALOG_PACKAGES` order (within a package
+    ``messages.po`` first, then the others by name, so that parts of a context can keep their own)."""
     files: list[Traversable] = []
     for package in CATALOG_PACKAGES:
         try:
             root = resources.files(f"carbonbridge.{package}")
         except ModuleNotFoundError:
             continue
-        path = root / "locale" / lang / "LC_MESSAGES" / "messages.po"
-        if path.is_file():
-            files.append(path)
+        folder = root / "locale" / lang / "LC_MESSAGES"
+        if not folder.is_dir():
+            continue
+        found = sorted((p for p in folder.iterdir() if p.name.endswith(".po")), key=lambda p: p.name)
+        files.extend(sorted(found, key=lambda p: p.name != "messages.po"))
     return files
 
 
