@@ -321,3 +321,15 @@ def test_json_row_naming_a_column_in_both_languages_is_rejected() -> None:
     with pytest.raises(InvalidInput) as caught:
         parse_rows([good], organisation_id=ORG, facilities=FACILITIES, clock=fixed_clock)
     assert [i.reason for i in caught.value.issues] == ["column given twice"]
+
+
+def test_split_keeps_every_public_name_importable_from_intake() -> None:
+    """The row rules moved to ``accounting.validation``; ``intake`` still exports every public name
+    its users import (service, cli, template, demo), and they are the same objects."""
+    from carbonbridge.accounting import intake, validation
+
+    for name in intake.__all__:
+        assert hasattr(intake, name), name
+    for name in ("COLUMNS", "COLUMN_ZH", "PREFIX_CATEGORY", "PREFIX_UNITS", "UNIT_ALIASES"):
+        assert getattr(intake, name) is getattr(validation, name)
+    assert intake.COLUMNS[:7] == intake.REQUIRED_COLUMNS

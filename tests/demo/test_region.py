@@ -106,3 +106,45 @@ def test_every_demo_record_computes_with_the_shipped_factors(region: DemoRegion)
             region.records, library, gwp, sectors=combustion_sectors(region.organisations)
         )
         assert len(results) == len(region.records)
+
+
+def test_scope3_waste_and_travel_start_in_2025(region: DemoRegion) -> None:
+    """Waste (DESNZ 2025 "Waste disposal") and business travel are collected from 2025 only: the
+    library never applies a factor published for a later year than the activity."""
+    years: dict[str, set[int]] = {}
+    for r in region.records:
+        family = r.activity.split(".", 1)[0]
+        years.setdefault(family, set()).add(r.year)
+    assert years["waste"] == {2025}
+    assert years["travel"] == {2025}
+    waste_orgs = {r.organisation_id for r in region.records if r.activity.startswith("waste.")}
+    kinds = Counter(o.kind for o in region.organisations if o.id in waste_orgs)
+    assert kinds == Counter(
+        {OrganisationKind.HOTEL: 20, OrganisationKind.GOVERNMENT: 10, OrganisationKind.HOSPITAL: 1}
+    )
+
+
+def test_demo_waste_is_quantity_times_the_desnz_2025_factor(region: DemoRegion) -> None:
+    """Every 2025 waste record computes to tonnes x the DESNZ 2025 kg CO2e/t of its route, e.g.
+    commercial and industrial waste to landfill 520.5327, to combustion 4.68568."""
+    from carbonbridge.accounting.engine import calculate
+    from carbonbridge.accounting.model import Basis
+    from carbonbridge.factors.model import GwpSet
+    from carbonbridge.factors.service import shipped_library
+    from carbonbridge.kernel.exact import quantize
+
+    printed = {
+        "waste.commercial_industrial.landfill": Decimal("520.5327"),
+        "waste.commercial_industrial.combustion": Decimal("4.68568"),
+        "waste.food_drink.anaerobic_digestion": Decimal("8.98311"),
+        "waste.food_drink.composting": Decimal("8.98311"),
+        "waste.paper_board_mixed.recycling_closed_loop": Decimal("4.68568"),
+    }
+    library = shipped_library()
+    waste = [r for r in region.records if r.activity.startswith("waste.")]
+    assert {r.activity for r in waste} == set(printed)
+    for r in waste:
+        e = calculate(r, library, GwpSet.AR6)
+        assert r.unit == "t"
+        # the engine keeps kg CO2e to 6 decimal places (mg)
+        assert e.co2e_kg(Basis.DEFAULT) == quantize(r.quantity * printed[r.activity], 6), r.id

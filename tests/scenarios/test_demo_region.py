@@ -51,6 +51,13 @@ def test_regional_inventory_by_sector_and_intensity(demo: sessionmaker[Session])
         assert year.ipcc_total_kg >= energy
         assert year.per_capita_kg == (year.ipcc_total_kg / year.population).quantize(Decimal("0.001"))  # type: ignore[operator]
         assert year.gpc_basic_plus_kg >= year.gpc_basic_kg > 0
+    # Waste (IPCC 4, GPC III) is collected from 2025, the first year a cited factor set covers.
+    by_year = {y.year: y for y in result.inventory.years}
+    for early in (2023, 2024):
+        assert by_year[early].ipcc_sector("4").co2e_kg == 0
+    waste_2025 = by_year[2025].ipcc_sector("4").co2e_kg
+    assert waste_2025 > 0
+    assert by_year[2025].gpc_sector("III").co2e_kg == waste_2025
 
 
 def test_regional_api_is_public(app_client: Any, demo: sessionmaker[Session]) -> None:

@@ -24,8 +24,10 @@ RECOVERY = {2023: 0.93, 2024: 1.0, 2025: 1.04}
 STEADY = {2023: 0.98, 2024: 1.0, 2025: 1.01}
 ELECTRIFYING = {2023: 0.86, 2024: 1.0, 2025: 1.12}
 PHASING_OUT = {2023: 1.2, 2024: 1.0, 2025: 0.82}
-#: Business travel (Scope 3 category 6) is collected from 2025: the first year for which a shipped,
-#: cited factor set (UK DESNZ 2025) exists; earlier years would need factors the platform lacks.
+#: Business travel (Scope 3 category 6) and waste generated in operations (category 5) are collected
+#: from 2025: the first year for which a shipped, cited factor set (UK DESNZ 2025: travel, hotel stays,
+#: waste disposal) exists. The factor library never applies a factor published for a later year, so
+#: earlier years would need factors the platform lacks.
 SCOPE3_FROM = 2025
 #: Liquid fuels are reported by mass, as the China MEE guidelines ask (t); a litre figure would need a
 #: density no shipped dataset publishes. Typical densities convert the synthetic litres to tonnes.
@@ -151,8 +153,9 @@ def _refrigerant(facility: int, gas: str, kg: float, chance: float = 0.6) -> Lin
     return Line(facility, f"refrigerant.{gas}", Cat.REFRIGERANT, "kg", kg, "A", 1, chance=chance)
 
 
-def _waste(facility: int, tonnes: float, trend: dict[int, float] | None = None) -> Line:
-    return Line(facility, "waste.municipal.landfill", Cat.WASTE, "t", tonnes, "Q", 2, trend=trend)
+def _waste(facility: int, stream: str, route: str, tonnes: float) -> Line:
+    """Waste sent for treatment (DESNZ 2025 "Waste disposal" stream and route), reported quarterly."""
+    return Line(facility, f"waste.{stream}.{route}", Cat.WASTE, "t", tonnes, "Q", 2, from_year=SCOPE3_FROM)
 
 
 def _travel(facility: int, rng: random.Random, scale: float) -> list[Line]:
@@ -200,6 +203,12 @@ def hotel(n: int, rng: random.Random) -> OrganisationSpec:
     lines += [
         _fuel(0, "diesel", "L", rooms * rng.uniform(5, 12)),
         _refrigerant(0, "R-410A", rooms * rng.uniform(0.05, 0.15)),
+        # about 0.3-0.6 t of waste per room a year: residual waste part landfilled, part burnt;
+        # kitchen waste to anaerobic digestion; cardboard recycled (a synthetic split)
+        _waste(0, "commercial_industrial", "landfill", rooms * rng.uniform(0.1, 0.2)),
+        _waste(0, "commercial_industrial", "combustion", rooms * rng.uniform(0.1, 0.2)),
+        _waste(0, "food_drink", "anaerobic_digestion", rooms * rng.uniform(0.08, 0.16)),
+        _waste(0, "paper_board_mixed", "recycling_closed_loop", rooms * rng.uniform(0.02, 0.05)),
     ]
     return OrganisationSpec(
         Kind.HOTEL, f"Demo Bay Hotel {n:02d}", f"示范湾酒店{n:02d}", tuple(facilities), tuple(lines)
@@ -217,6 +226,8 @@ def government(n: int, rng: random.Random) -> OrganisationSpec:
         _fuel(0, "lpg", "kg", rng.uniform(2e3, 8e3)),
         _refrigerant(0, "R-410A", rng.uniform(5, 30), 0.5),
         *_travel(0, rng, 1.0),
+        _waste(0, "commercial_industrial", "landfill", rng.uniform(15, 60)),
+        _waste(0, "paper_board_mixed", "recycling_closed_loop", rng.uniform(3, 10)),
     ]
     return OrganisationSpec(
         Kind.GOVERNMENT,
@@ -255,6 +266,10 @@ def hospital(rng: random.Random) -> OrganisationSpec:
         _refrigerant(0, "HFC-134a", rng.uniform(25, 50), 0.8),
         _refrigerant(0, "R-404A", rng.uniform(8, 20), 0.5),
         *_travel(0, rng, 0.6),
+        # general (non-clinical) waste and canteen waste; clinical waste has no DESNZ factor
+        _waste(0, "commercial_industrial", "combustion", rng.uniform(120, 180)),
+        _waste(0, "commercial_industrial", "landfill", rng.uniform(40, 80)),
+        _waste(0, "food_drink", "composting", rng.uniform(30, 60)),
     ]
     return OrganisationSpec(
         Kind.HOSPITAL,
