@@ -48,7 +48,7 @@ CODE_FAMILIES = (
     ("travel", "travel.flight.long_haul.business, travel.rail.national",
      "business travel", "差旅交通"),
     ("hotel", "hotel.CN, hotel.GB", "hotel stay (ISO country)", "差旅住宿（国家代码）"),
-    ("waste", "waste.municipal.landfill", "waste generated in operations", "运营产生的废弃物"),
+    ("waste", "waste.commercial_industrial.landfill", "waste generated in operations", "运营产生的废弃物"),
 )  # fmt: skip
 
 _UNIT_EXAMPLES = {
