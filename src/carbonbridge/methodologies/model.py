@@ -74,6 +74,9 @@ class Calculation:
     flags: tuple[Flag, ...] = ()
     #: the parameters as the calculator understood them (defaults filled in), for the record
     parameters: Mapping[str, Any] = field(default_factory=dict)
+    #: for removals: the share of ``net_t`` the registry puts in the non-permanence buffer pool
+    #: (e.g. Gold Standard's flat 0.20); ``None`` when the methodology sets none (reductions)
+    buffer_share: Decimal | None = None
 
     @property
     def blocked(self) -> bool:
@@ -114,6 +117,7 @@ class Calculation:
                 for f in self.flags
             ],
             "parameters": dict(self.parameters),
+            "buffer_share": None if self.buffer_share is None else format(self.buffer_share, "f"),
         }
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from carbonbridge.factors.model import FactorResolver
 from carbonbridge.methodologies import catalogue
 from carbonbridge.methodologies.model import Calculation, Methodology
 
@@ -20,6 +21,9 @@ def get(ref: str) -> Methodology:
     return catalogue.get(ref)
 
 
-def calculate(ref: str, parameters: Mapping[str, Any]) -> Calculation:
-    """Run methodology ``ref`` on a monitoring report's ``parameters``."""
-    return catalogue.calculate(ref, parameters)
+def calculate(
+    ref: str, parameters: Mapping[str, Any], *, factors: FactorResolver | None = None
+) -> Calculation:
+    """Run methodology ``ref`` on a monitoring report's ``parameters``. ``factors`` overrides the
+    shipped factor library (e.g. ``factors.service.library(sessions)`` with the region's pins)."""
+    return catalogue.calculate(ref, parameters, factors=factors)
