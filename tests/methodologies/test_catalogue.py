@@ -92,7 +92,7 @@ def test_every_example_calculates(ref: str) -> None:
 
 
 def test_wrong_version_is_not_found() -> None:
-    with pytest.raises(NotFound, match="installed at version 13.0"):
+    with pytest.raises(NotFound, match=r"installed at version 13\.0"):
         service.get("AMS-I.B@12.0")
 
 

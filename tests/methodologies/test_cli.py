@@ -24,7 +24,8 @@ def cli() -> typer.Typer:
 def test_list() -> None:
     result = runner.invoke(cli(), ["methodologies", "list"])
     assert result.exit_code == 0
-    assert "CCER-14-002-V01" in result.output and "DR-AVOIDED" in result.output
+    assert "CCER-14-002-V01" in result.output
+    assert "DR-AVOIDED" in result.output
 
 
 def test_example_then_calculate_json(tmp_path: Path) -> None:
