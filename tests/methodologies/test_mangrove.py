@@ -174,3 +174,17 @@ def test_one_plot_cannot_estimate_uncertainty() -> None:
     }
     with pytest.raises(InvalidInput):
         CALC.calculate(params)
+
+
+def test_implausible_removal_rate_is_flagged() -> None:
+    """1 ha claiming 60 t C/ha/yr of tree growth = 220 t CO2e/ha/yr, far beyond the 50 t bound."""
+    params = {
+        "mode": "ex_ante",
+        "period": {"start": "2023", "end": "2024"},
+        "strata": [
+            {"area_ha": "1", "planting_year": "2020", "baseline": "abandoned_pond", "growth_t_c_per_ha_yr": "60"}
+        ],
+    }
+    calc = CALC.calculate(params)
+    assert calc.blocked
+    assert [f.check for f in calc.flags] == ["removals_per_area"]

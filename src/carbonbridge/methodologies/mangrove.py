@@ -32,7 +32,7 @@ from typing import Any
 
 from carbonbridge.factors.model import FactorResolver
 from carbonbridge.kernel.exact import decimal_context
-from carbonbridge.methodologies import allometry, emission_factors, sampling
+from carbonbridge.methodologies import allometry, emission_factors, plausibility, sampling
 from carbonbridge.methodologies.model import Calculation, Kind, Line
 from carbonbridge.methodologies.params import Path, Reader, plain
 
@@ -166,6 +166,9 @@ class MangroveAfforestation:
         buffer = r.number(p, "buffer_share", (), default=BUFFER_SHARE, minimum=Decimal(0), maximum=Decimal(1))
         leakage = r.number(p, "leakage_t_co2", (), default=Decimal(0), minimum=Decimal(0))
         gwp_set = r.text(p, "gwp_set", (), choices=("AR4", "AR5", "AR6"), default="AR6")
+        bounds = plausibility.read_bounds(
+            r, p.get("plausibility"), ("plausibility",), plausibility.MANGROVE_BOUNDS
+        )
         densities = {name: s.wood_density for name, s in allometry.SPECIES.items()}
         for name, raw in r.mapping(p.get("wood_density", {}), ("wood_density",)).items():
             densities[name] = r.value(
@@ -223,7 +226,20 @@ class MangroveAfforestation:
             )
         r.finish()
         return self._compute(
-            mode, t1, t2, cf, soc_rate, soc_years, buffer, leakage, gwp_set, strata, burning, factors, p
+            mode,
+            t1,
+            t2,
+            cf,
+            soc_rate,
+            soc_years,
+            buffer,
+            leakage,
+            gwp_set,
+            strata,
+            burning,
+            factors,
+            p,
+            bounds,
         )
 
     # -- equations -----------------------------------------------------------------------------
@@ -243,6 +259,7 @@ class MangroveAfforestation:
         burning: list[tuple[Decimal, Decimal, Decimal, Decimal, Decimal]],
         factors: FactorResolver,
         raw: Mapping[str, Any],
+        bounds: Mapping[str, plausibility.Bound],
     ) -> Calculation:
         years = t2 - t1
         area = sum((s.area_ha for s in strata), Decimal(0))
@@ -372,6 +389,7 @@ class MangroveAfforestation:
             project_t=actual,
             leakage_t=leakage,
             lines=tuple(lines),
+            flags=plausibility.removal_flags(net_t=net, area_ha=area, years=years, bounds=bounds),
             parameters={
                 **raw,
                 "mode": mode,

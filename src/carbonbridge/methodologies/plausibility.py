@@ -117,6 +117,21 @@ EV_BOUNDS: dict[str, Bound] = {
 }
 
 
+MANGROVE_BOUNDS: dict[str, Bound] = {
+    b.check: b
+    for b in (
+        Bound(
+            "removals_per_area",
+            "t CO2e/ha/yr",
+            Decimal(25),
+            Decimal(50),
+            "carbonbridge screening default: Alongi (2020) puts mean mangrove sequestration near "
+            "1.8 t C (6.6 t CO2)/ha/yr; 25 and 50 t CO2e/ha/yr are about 4× and 8× that",
+        ),
+    )
+}
+
+
 def read_bounds(reader: Reader, data: object, path: Path, defaults: Mapping[str, Bound]) -> dict[str, Bound]:
     """``defaults`` with the overrides in ``data`` (``{"check": {"warning": .., "implausible": ..}}``);
     ``null`` switches a level off."""
@@ -236,6 +251,21 @@ def irrigation_flags(fig: IrrigationFigures, bounds: Mapping[str, Bound]) -> tup
         if flag is not None:
             flags.append(flag)
     return tuple(flags)
+
+
+def removal_flags(
+    *, net_t: Decimal, area_ha: Decimal, years: Decimal, bounds: Mapping[str, Bound]
+) -> tuple[Flag, ...]:
+    """Net removals per hectare-year against ``bounds`` (mangrove)."""
+    if area_ha <= 0 or years <= 0:
+        return ()
+    flag = evaluate(
+        bounds["removals_per_area"],
+        net_t / area_ha / years,
+        "net removals per hectare-year",
+        "单位面积年净碳汇量",
+    )
+    return () if flag is None else (flag,)
 
 
 def vehicle_flags(
