@@ -26,23 +26,28 @@ planting year, with no sampling uncertainty. The non-permanence buffer share (Go
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from decimal import Decimal, localcontext
 from typing import Any
 
 from carbonbridge.factors.model import FactorResolver
 from carbonbridge.kernel.exact import decimal_context
-from carbonbridge.methodologies import allometry, emission_factors, plausibility, sampling
+from carbonbridge.methodologies import allometry, emission_factors, plausibility
+from carbonbridge.methodologies.mangrove_trees import (
+    AR_AM,
+    C_TO_CO2,
+    TOOL14,
+    Stratum,
+    overlap,
+    trees_ex_ante,
+    trees_ex_post,
+)
 from carbonbridge.methodologies.model import Calculation, Kind, Line
 from carbonbridge.methodologies.params import Path, Reader, plain
 
 CCER = "CCER-14-002-V01 (confirmed)"
-AR_AM = "AR-AM0014 v3.0 (analogue)"
-TOOL14 = "AR-TOOL14 (analogue)"
 TOOL08 = "AR-TOOL08 (analogue)"
 GOLD = "Gold Standard flat land-use buffer (parameter)"
 
-C_TO_CO2 = Decimal(44) / Decimal(12)
 CF_TREE = Decimal("0.47")
 SOC_RATE = Decimal("0.50")
 SOC_YEARS = 20
@@ -55,22 +60,6 @@ EF_CH4 = Decimal("6.8")
 EF_N2O = Decimal("0.20")
 BASELINES = ("unvegetated_flat", "abandoned_pond", "pre_existing_trees")
 M2_PER_HA = Decimal(10_000)
-
-
-@dataclass(frozen=True)
-class _Stratum:
-    id: str
-    area_ha: Decimal
-    planting_year: Decimal
-    baseline: str
-    growth: Decimal
-    plots_t1: tuple[Decimal, ...]
-    plots_t2: tuple[Decimal, ...]
-    baseline_agb: tuple[Decimal, Decimal]
-
-
-def _overlap(start: Decimal, end: Decimal, lo: Decimal, hi: Decimal) -> Decimal:
-    return max(Decimal(0), min(end, hi) - max(start, lo))
 
 
 class MangroveAfforestation:
@@ -174,7 +163,7 @@ class MangroveAfforestation:
             densities[name] = r.value(
                 raw, ("wood_density", name), minimum=Decimal("0.1"), maximum=Decimal("1.5")
             )
-        strata: list[_Stratum] = []
+        strata: list[Stratum] = []
         for i, raw in enumerate(r.items(p, "strata", ())):
             s = r.mapping(raw, ("strata", i))
             where = ("strata", i)
@@ -194,7 +183,7 @@ class MangroveAfforestation:
                 )
                 plots_t2 = self._plots(r, r.items(s, "plots_t2", where), (*where, "plots_t2"), densities)
             strata.append(
-                _Stratum(
+                Stratum(
                     id=r.text(s, "id", where, default=f"S{i + 1}"),
                     area_ha=r.number(s, "area_ha", where, minimum=Decimal(0)),
                     planting_year=r.number(
@@ -255,7 +244,7 @@ class MangroveAfforestation:
         buffer: Decimal,
         leakage: Decimal,
         gwp_set: str,
-        strata: list[_Stratum],
+        strata: list[Stratum],
         burning: list[tuple[Decimal, Decimal, Decimal, Decimal, Decimal]],
         factors: FactorResolver,
         raw: Mapping[str, Any],
@@ -277,13 +266,13 @@ class MangroveAfforestation:
             ),
         ]
         if mode == "ex_post":
-            tree_change, tree_lines = self._trees_ex_post(t1, t2, cf, strata)
+            tree_change, tree_lines = trees_ex_post(t1, t2, cf, strata)
         else:
-            tree_change, tree_lines = self._trees_ex_ante(t1, t2, strata)
+            tree_change, tree_lines = trees_ex_ante(t1, t2, strata)
         lines += tree_lines
         soc = C_TO_CO2 * sum(
             (
-                s.area_ha * soc_rate * _overlap(t1, t2, s.planting_year, s.planting_year + soc_years)
+                s.area_ha * soc_rate * overlap(t1, t2, s.planting_year, s.planting_year + soc_years)
                 for s in strata
             ),
             Decimal(0),
@@ -401,123 +390,3 @@ class MangroveAfforestation:
             },
             buffer_share=buffer,
         )
-
-    def _trees_ex_post(
-        self, t1: Decimal, t2: Decimal, cf: Decimal, strata: list[_Stratum]
-    ) -> tuple[Decimal, list[Line]]:
-        lines: list[Line] = []
-        stocks = []
-        for label in ("t1", "t2"):
-
-            def plots_of(s: _Stratum, label: str = label) -> tuple[Decimal, ...]:
-                return s.plots_t1 if label == "t1" else s.plots_t2
-
-            est = sampling.stratified([(s.area_ha, plots_of(s)) for s in strata])
-            measured_area = sum((s.area_ha for s in strata if plots_of(s)), Decimal(0))
-            stock = C_TO_CO2 * cf * measured_area * est.mean
-            stocks.append((stock, est.relative_u))
-            for s in strata:
-                if plots_of(s):
-                    mean, sd = sampling.mean_and_sd(plots_of(s))
-                    lines.append(
-                        Line(
-                            f"b_{s.id},{label}",
-                            mean,
-                            "t d.m./ha",
-                            f"mean of {len(plots_of(s))} plots (s = {sd:.3f}); "
-                            f"AGB {allometry.KOMIYAMA}; BGB {allometry.ROOT_SHOOT}",
-                            f"Tree biomass, stratum {s.id}, {label}",
-                            f"林木生物量，碳层 {s.id}，{label}",
-                            TOOL14,
-                        )
-                    )
-            lines += [
-                Line(
-                    f"C_TREE,{label}",
-                    stock,
-                    "t CO2e",
-                    "44/12 × CF × Σ A_i × Σ w_i b_i",
-                    f"Tree carbon stock at {label}",
-                    f"{label} 林木碳储量",
-                    TOOL14,
-                ),
-                Line(
-                    f"u_C,{label}",
-                    est.relative_u,
-                    "1",
-                    f"t_VAL × sqrt(Σ w_i² s_i² / n_i) / b, t_VAL = {est.t} (df = {est.df}, 90 %)",
-                    f"Sampling uncertainty at {label}",
-                    f"{label} 抽样不确定性",
-                    TOOL14,
-                ),
-            ]
-        (c1, u1), (c2, u2) = stocks
-        change = c2 - c1
-        u = sampling.change_uncertainty(c1, u1, c2, u2)
-        share = sampling.discount_share(u)
-        adjusted = change * (1 - share * u) if change > 0 else change
-        lines += [
-            Line(
-                "ΔC_TREE",
-                change,
-                "t CO2e",
-                "C_TREE,t2 − C_TREE,t1",
-                "Tree carbon stock change",
-                "林木碳储量变化",
-                TOOL14,
-            ),
-            Line(
-                "U",
-                u,
-                "1",
-                "sqrt((u1 C1)² + (u2 C2)²) / |C2 − C1|",
-                "Uncertainty of the change",
-                "变化量不确定性",
-                TOOL14,
-            ),
-            Line(
-                "DF",
-                share,
-                "1",
-                "≤10 %: 0; ≤15 %: 25 %; ≤20 %: 50 %; ≤30 %: 75 %; else 100 %",
-                "Uncertainty discount share",
-                "不确定性扣减比例",
-                AR_AM,
-            ),
-            Line(
-                "ΔC_TREE_PROJ",
-                adjusted,
-                "t CO2e",
-                "ΔC_TREE × (1 − DF × U)",
-                "Tree removals after the discount",
-                "扣减后林木碳汇量",
-                AR_AM,
-            ),
-        ]
-        return adjusted, lines
-
-    def _trees_ex_ante(self, t1: Decimal, t2: Decimal, strata: list[_Stratum]) -> tuple[Decimal, list[Line]]:
-        lines: list[Line] = []
-        total = Decimal(0)
-        for s in strata:
-            growing = _overlap(t1, t2, s.planting_year, Decimal(10_000))
-            change = C_TO_CO2 * s.area_ha * s.growth * growing
-            total += change
-            lines.append(
-                Line(
-                    f"ΔC_TREE,{s.id}",
-                    change,
-                    "t CO2e",
-                    f"44/12 × {plain(s.area_ha)} ha × {plain(s.growth)} t C/ha/yr × "
-                    f"{plain(growing)} yr since planting",
-                    f"Ex-ante tree removals, cohort {s.id}",
-                    f"事前林木碳汇量，造林批次 {s.id}",
-                    "Alongi 2020 mean sequestration (default growth; parameter)",
-                )
-            )
-        lines.append(
-            Line(
-                "ΔC_TREE_PROJ", total, "t CO2e", "Σ cohorts", "Ex-ante tree removals", "事前林木碳汇量", AR_AM
-            )
-        )
-        return total, lines
