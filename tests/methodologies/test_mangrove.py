@@ -182,7 +182,12 @@ def test_implausible_removal_rate_is_flagged() -> None:
         "mode": "ex_ante",
         "period": {"start": "2023", "end": "2024"},
         "strata": [
-            {"area_ha": "1", "planting_year": "2020", "baseline": "abandoned_pond", "growth_t_c_per_ha_yr": "60"}
+            {
+                "area_ha": "1",
+                "planting_year": "2020",
+                "baseline": "abandoned_pond",
+                "growth_t_c_per_ha_yr": "60",
+            }
         ],
     }
     calc = CALC.calculate(params)
