@@ -130,3 +130,11 @@ def test_bad_parameters_name_every_path() -> None:
         "diesel.engine_efficiency",
         "plausibility.nonsense",
     }
+
+
+def test_area_unit_is_required() -> None:
+    """No default unit: a per-mu figure read per hectare is off by a factor of 15."""
+    params = {**_claim("mu"), "irrigated_area": {"value": "1"}}
+    with pytest.raises(InvalidInput) as caught:
+        CALC.calculate(params)
+    assert [i.location for i in caught.value.issues] == [("irrigated_area", "unit")]

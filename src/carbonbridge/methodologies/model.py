@@ -62,7 +62,11 @@ class Flag:
 
 @dataclass(frozen=True)
 class Calculation:
-    """The result of one calculator run. ``methodology`` is ``id@version``."""
+    """The result of one calculator run. ``methodology`` is ``id@version``.
+
+    Reductions: ``net_t = baseline_t − project_t − leakage_t`` (baseline and project *emissions*).
+    Removals: ``net_t = project_t − baseline_t − leakage_t`` (project and baseline *removals*, the
+    project's already net of its own emissions)."""
 
     methodology: str
     kind: Kind

@@ -91,7 +91,8 @@ class SolarIrrigation:
         p = r.mapping(parameters, ())
         area = r.mapping(p.get("irrigated_area"), ("irrigated_area",))
         area_value = r.number(area, "value", ("irrigated_area",), minimum=Decimal(0), exclusive_minimum=True)
-        area_unit = r.text(area, "unit", ("irrigated_area",), choices=tuple(AREA_UNITS), default="ha")
+        # no default unit: reading a per-mu figure per hectare is a factor of 15 (the Ghana claim)
+        area_unit = r.text(area, "unit", ("irrigated_area",), choices=tuple(AREA_UNITS))
         years = r.number(
             p, "period_years", (), default=Decimal(1), minimum=Decimal(0), exclusive_minimum=True
         )
@@ -148,7 +149,7 @@ class SolarIrrigation:
         r.finish()
 
         fuel = emission_factors.fuel_factor(factors, "diesel")
-        area_ha = area_value * AREA_UNITS[area_unit]
+        area_ha = area_value * AREA_UNITS[area_unit]  # unit checked by the reader
         ef_litre = fuel.kg_co2_per_kg * density
         mj_litre = fuel.mj_per_kg * density
         lines: list[Line] = [
