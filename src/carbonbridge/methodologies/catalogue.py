@@ -4,11 +4,13 @@ list of :class:`~carbonbridge.methodologies.model.Methodology`)."""
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable, Iterable, Mapping
 from functools import cache
 from importlib import metadata
 from typing import Any
 
+from carbonbridge.factors.model import FactorResolver
 from carbonbridge.kernel.errors import FieldIssue, InvalidInput, NotFound
 from carbonbridge.methodologies.model import Calculation, Methodology
 
@@ -17,7 +19,12 @@ ENTRY_POINT_GROUP = "carbonbridge.methodologies"
 
 def builtin_methodologies() -> list[Methodology]:
     """The calculators shipped with carbonbridge (the ``builtin`` entry point)."""
-    return []
+    from carbonbridge.methodologies.demand_response import DemandResponse
+    from carbonbridge.methodologies.ev_fleet import ElectricFleet
+    from carbonbridge.methodologies.mangrove import MangroveAfforestation
+    from carbonbridge.methodologies.solar_irrigation import SolarIrrigation
+
+    return [MangroveAfforestation(), SolarIrrigation(), ElectricFleet(), DemandResponse()]
 
 
 def load(entry_points: Iterable[metadata.EntryPoint] | None = None) -> dict[str, Methodology]:
@@ -74,6 +81,13 @@ def get(ref: str) -> Methodology:
     return methodology
 
 
-def calculate(ref: str, parameters: Mapping[str, Any]) -> Calculation:
-    """Run the named calculator on ``parameters``."""
-    return get(ref).calculate(parameters)
+def calculate(
+    ref: str, parameters: Mapping[str, Any], *, factors: FactorResolver | None = None
+) -> Calculation:
+    """Run the named calculator on ``parameters``; ``factors`` (e.g. the region's pinned library)
+    is passed to calculators that take one (a ``factors`` keyword) and ignored by the others."""
+    methodology = get(ref)
+    if factors is not None and "factors" in inspect.signature(methodology.calculate).parameters:
+        calculation: Calculation = methodology.calculate(parameters, factors=factors)  # type: ignore[call-arg]
+        return calculation
+    return methodology.calculate(parameters)

@@ -62,7 +62,11 @@ class Flag:
 
 @dataclass(frozen=True)
 class Calculation:
-    """The result of one calculator run. ``methodology`` is ``id@version``."""
+    """The result of one calculator run. ``methodology`` is ``id@version``.
+
+    Reductions: ``net_t = baseline_t − project_t − leakage_t`` (baseline and project *emissions*).
+    Removals: ``net_t = project_t − baseline_t − leakage_t`` (project and baseline *removals*, the
+    project's already net of its own emissions)."""
 
     methodology: str
     kind: Kind
@@ -74,6 +78,9 @@ class Calculation:
     flags: tuple[Flag, ...] = ()
     #: the parameters as the calculator understood them (defaults filled in), for the record
     parameters: Mapping[str, Any] = field(default_factory=dict)
+    #: for removals: the share of ``net_t`` the registry puts in the non-permanence buffer pool
+    #: (e.g. Gold Standard's flat 0.20); ``None`` when the methodology sets none (reductions)
+    buffer_share: Decimal | None = None
 
     @property
     def blocked(self) -> bool:
@@ -114,6 +121,7 @@ class Calculation:
                 for f in self.flags
             ],
             "parameters": dict(self.parameters),
+            "buffer_share": None if self.buffer_share is None else format(self.buffer_share, "f"),
         }
 
 

@@ -6,6 +6,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from sqlalchemy.orm import Session, sessionmaker
+
+from carbonbridge.factors import service as factor_service
+from carbonbridge.factors.model import FactorResolver
 from carbonbridge.methodologies import catalogue
 from carbonbridge.methodologies.model import Calculation, Methodology
 
@@ -20,6 +24,16 @@ def get(ref: str) -> Methodology:
     return catalogue.get(ref)
 
 
-def calculate(ref: str, parameters: Mapping[str, Any]) -> Calculation:
-    """Run methodology ``ref`` on a monitoring report's ``parameters``."""
-    return catalogue.calculate(ref, parameters)
+def calculate(
+    ref: str, parameters: Mapping[str, Any], *, factors: FactorResolver | None = None
+) -> Calculation:
+    """Run methodology ``ref`` on a monitoring report's ``parameters``. ``factors`` overrides the
+    shipped factor library (e.g. ``factors.service.library(sessions)`` with the region's pins)."""
+    return catalogue.calculate(ref, parameters, factors=factors)
+
+
+def calculate_in_region(
+    sessions: sessionmaker[Session], ref: str, parameters: Mapping[str, Any]
+) -> Calculation:
+    """:func:`calculate` with the region's factor library (shipped + imported datasets, pins)."""
+    return calculate(ref, parameters, factors=factor_service.library(sessions))
