@@ -14,10 +14,10 @@ from hypothesis import strategies as st
 from sqlalchemy.orm import Session, sessionmaker
 
 from carbonbridge.kernel.canonical import canonical_json
-from carbonbridge.kernel.errors import CarbonbridgeError, Forbidden, NotFound
-from carbonbridge.ledger import service
+from carbonbridge.kernel.errors import CarbonbridgeError, Forbidden, InvalidInput, NotFound
+from carbonbridge.ledger import appends, service, tileserving
 from carbonbridge.ledger.checkpoint import checkpoint_text, open_checkpoint, parse_checkpoint
-from carbonbridge.ledger.errors import LedgerVerificationFailed, UnknownSigner
+from carbonbridge.ledger.errors import LedgerVerificationFailed, TileNotFound, UnknownSigner
 from carbonbridge.ledger.merkle import check_record, check_tree, leaf_hash
 from carbonbridge.ledger.note import (
     SIG_COSIGNATURE_V1,
@@ -140,7 +140,7 @@ def test_inclusion_and_consistency_proofs_check_against_signed_checkpoints(
 
 def test_proof_of_a_tree_larger_than_the_log_is_refused(sessions: sessionmaker[Session]) -> None:
     append(sessions, 2)
-    with pytest.raises(service.InvalidInput, match="tree size"):
+    with pytest.raises(InvalidInput, match="tree size"):
         service.inclusion_proof(sessions, 0, 3)
 
 
@@ -181,7 +181,7 @@ def test_tile_of_an_older_partial_width_is_still_served(sessions: sessionmaker[S
 
     assert bundle[2:].startswith(entries[0].entry)
     assert hashes[:32] == leaf_hash(entries[0].entry)
-    with pytest.raises(service.TileNotFound):
+    with pytest.raises(TileNotFound):
         service.tile(sessions, "tile/0/000.p/6")
 
 
@@ -235,7 +235,7 @@ def test_only_witnesses_cosign(sessions: sessionmaker[Session]) -> None:
 
 
 def test_event_that_has_no_canonical_json_is_invalid_input(sessions: sessionmaker[Session]) -> None:
-    with pytest.raises(service.InvalidInput, match="not representable"), unit_of_work(sessions) as session:
+    with pytest.raises(InvalidInput, match="not representable"), unit_of_work(sessions) as session:
         service.append_event(session, "test.event", {"ratio": float("nan")}, signer=LOG_SIGNER)
 
 
@@ -261,7 +261,7 @@ def test_fast_canonical_json_equals_rfc8785_serialiser(value: object) -> None:
         expected = type(exc)
 
     try:
-        got: bytes | type[Exception] = service._canonical(value)
+        got: bytes | type[Exception] = appends._canonical(value)
     except ValueError as exc:
         got = type(exc)
 
@@ -277,7 +277,7 @@ def test_full_tiles_are_cached_and_partial_tiles_are_not(sessions: sessionmaker[
     full = service.tile(sessions, "tile/0/000")
     partial = service.tile(sessions, "tile/0/001.p/44")
 
-    cache = service._cache_for(sessions)
+    cache = tileserving._cache_for(sessions)
     assert cache.get("tile/0/000") == full
     assert cache.get("tile/0/001.p/44") is None
     assert len(partial) == 44 * 32
