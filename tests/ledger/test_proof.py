@@ -20,7 +20,13 @@ from carbonbridge.ledger.errors import (
 from carbonbridge.ledger.merkle import MemoryHashStore, leaf_hash, prove_record
 from carbonbridge.ledger.model import Checkpoint, Receipt
 from carbonbridge.ledger.note import Ed25519Signer, generate_signer
-from carbonbridge.ledger.proof import encode_receipt, issue_receipt, parse_receipt, verify_receipt
+from carbonbridge.ledger.proof import (
+    encode_receipt,
+    encode_receipts,
+    issue_receipt,
+    parse_receipt,
+    verify_receipt,
+)
 
 ORIGIN = "carbonbridge.example/log"
 LOG = Ed25519Signer(ORIGIN, bytes(range(32)))
@@ -142,3 +148,18 @@ def test_malformed_receipts_name_the_line(mutate: object, reason: str) -> None:
 def test_neither_entry_nor_leaf_is_an_error() -> None:
     with pytest.raises(MalformedReceipt, match="needs the entry"):
         verify_receipt(_receipt(), VKEY)
+
+
+def test_batch_encoding_is_byte_identical_to_one_receipt_at_a_time() -> None:
+    """``encode_receipts`` (each distinct hash encoded once per batch) is the reference format."""
+    store = _log(300)
+    note = _note(store, 300)
+    indexes = range(250, 300)
+    proofs = [prove_record(300, i, store) for i in indexes]
+    extras = [b"event %d" % i for i in indexes]
+
+    batch = encode_receipts(250, proofs, note, extras)
+
+    assert batch == [
+        encode_receipt(Receipt(i, tuple(p), note, e)) for i, p, e in zip(indexes, proofs, extras, strict=True)
+    ]

@@ -3,9 +3,10 @@ offline with only the verifier key, group commit, proofs, tiles, export and cosi
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Iterator
-from datetime import UTC
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -266,6 +267,43 @@ def test_fast_canonical_json_equals_rfc8785_serialiser(value: object) -> None:
         got = type(exc)
 
     assert got == expected
+
+
+T0 = datetime(2026, 11, 25, 8, 0, tzinfo=UTC)
+_kinds = st.text(min_size=1, max_size=80)
+
+
+@given(
+    _kinds,
+    st.dictionaries(st.text(max_size=6), _json_values, max_size=4),
+    st.datetimes(timezones=st.just(UTC)),
+)
+def test_entry_assembled_per_batch_equals_rfc8785_of_the_whole_entry(
+    kind: str, event: dict[str, object], at: datetime
+) -> None:
+    """The append path builds ``{"at","event","kind"}`` from parts encoded once per batch; the
+    bytes are those of the kernel's RFC 8785 serialiser on the whole entry (or its error)."""
+    try:
+        expected: bytes | type[Exception] = canonical_json({"kind": kind, "event": event, "at": at})
+    except ValueError:
+        expected = InvalidInput
+
+    try:
+        got: bytes | type[Exception] = appends._entry_bytes(service.LogEvent(kind, event), at)[0]
+    except InvalidInput:
+        got = InvalidInput
+
+    assert got == expected
+
+
+def test_private_entry_assembled_per_batch_equals_rfc8785_of_the_commitment() -> None:
+    entry, opening = appends._entry_bytes(service.LogEvent("test.private", {"b": 1, "a": "x"}, True), T0)
+    assert opening is not None
+    salt, payload = opening
+    commitment = hashlib.sha256(salt + payload).hexdigest()
+
+    assert payload == b'{"a":"x","b":1}'
+    assert entry == canonical_json({"kind": "test.private", "commitment": commitment})
 
 
 def test_full_tiles_are_cached_and_partial_tiles_are_not(sessions: sessionmaker[Session]) -> None:

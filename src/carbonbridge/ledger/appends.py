@@ -32,12 +32,11 @@ from carbonbridge.ledger.merkle import (
 )
 from carbonbridge.ledger.model import (
     Checkpoint,
-    Receipt,
 )
 from carbonbridge.ledger.note import (
     NoteSigner,
 )
-from carbonbridge.ledger.proof import encode_receipt
+from carbonbridge.ledger.proof import encode_receipts
 
 #: c2sp.org/tlog-tiles entry bundles length-prefix entries with a uint16
 MAX_ENTRY_BYTES = 0xFFFF
@@ -95,7 +94,12 @@ def _simple_plain(value: object) -> object:
         for k, v in value.items():  # type: ignore[attr-defined]
             if type(k) is not str or not k.isascii():
                 raise _NotSimple
-            out[k] = _simple_plain(v)
+            tv = type(v)
+            # the usual flat event: scalars inline, without a call per value
+            if tv is str or tv is bool or v is None or (tv is int and -_MAX_EXACT_INT <= v <= _MAX_EXACT_INT):
+                out[k] = v
+            else:
+                out[k] = _simple_plain(v)
         return out
     if t is list or t is tuple:
         return [_simple_plain(v) for v in value]  # type: ignore[attr-defined]
@@ -116,18 +120,45 @@ def _canonical(value: object) -> bytes:
         return canonical_json(value)
 
 
-def _entry_bytes(item: LogEvent, at: datetime) -> tuple[bytes, tuple[bytes, bytes] | None]:
-    if not item.kind or len(item.kind) > 80:
-        raise InvalidInput("cannot log event", [FieldIssue(("kind",), item.kind, "1-80 characters")])
-    try:
+class _EntryEncoder:
+    """The entries of one batch: RFC 8785 is compositional (an object is ``{`` + its members
+    sorted by key, each ``"key":`` + the canonical value, + ``}``), so the public entry
+    ``{"at","event","kind"}`` is assembled from the canonical event and the batch's canonical
+    time and kinds, each encoded once per batch."""
+
+    def __init__(self, at: datetime) -> None:
+        self.at = at
+        self._prefix = b'{"at":' + _canonical(at) + b',"event":'
+        self._kinds: dict[str, bytes] = {}
+
+    def _kind(self, kind: str) -> bytes:
+        found = self._kinds.get(kind)
+        if found is None:
+            if not kind or len(kind) > 80:
+                raise InvalidInput("cannot log event", [FieldIssue(("kind",), kind, "1-80 characters")])
+            try:
+                found = self._kinds[kind] = _canonical(kind)
+            except ValueError as exc:  # a lone surrogate has no UTF-8 form
+                raise InvalidInput("cannot log event", [FieldIssue(("kind",), kind, str(exc))]) from exc
+        return found
+
+    def entry(self, item: LogEvent) -> tuple[bytes, tuple[bytes, bytes] | None]:
+        """The entry bytes, and for a private event its (salt, canonical payload)."""
+        kind = self._kind(item.kind)
+        try:
+            payload = _canonical(item.event)
+        except ValueError as exc:  # rfc8785.CanonicalizationError: NaN, huge integers, other types
+            raise InvalidInput("cannot log event", [FieldIssue(("event",), item.kind, str(exc))]) from exc
         if not item.private:
-            return _canonical({"kind": item.kind, "event": item.event, "at": at}), None
-        payload = _canonical(item.event)
-    except ValueError as exc:  # rfc8785.CanonicalizationError: NaN, huge integers, other types
-        raise InvalidInput("cannot log event", [FieldIssue(("event",), item.kind, str(exc))]) from exc
-    salt = os.urandom(32)
-    commitment = hashlib.sha256(salt + payload).hexdigest()
-    return canonical_json({"kind": item.kind, "commitment": commitment}), (salt, payload)
+            return b"".join((self._prefix, payload, b',"kind":', kind, b"}")), None
+        salt = os.urandom(32)
+        commitment = hashlib.sha256(salt + payload).hexdigest().encode()
+        return b'{"commitment":"' + commitment + b'","kind":' + kind + b"}", (salt, payload)
+
+
+def _entry_bytes(item: LogEvent, at: datetime) -> tuple[bytes, tuple[bytes, bytes] | None]:
+    """The entry of one event (see :class:`_EntryEncoder`)."""
+    return _EntryEncoder(at).entry(item)
 
 
 def append_events(
@@ -148,15 +179,17 @@ def append_events(
         return []
     signer = signer or keys.log_signer()
     size = store.lock_log_state(session)
-    at = clock()
+    encoder = _EntryEncoder(clock())
     reader = store.SessionHashReader(session)
+    pending_hashes = reader.pending
     first_hash = stored_hash_index(0, size)
     new_hashes: list[bytes] = []
-    rows: list[store.StoredEntry] = []
+    rows: list[tuple[int, bytes, bytes, str]] = []
+    commitments: list[tuple[int, bytes, bytes]] = []
     logged: list[bytes] = []
-    for offset, item in enumerate(events):
-        index = size + offset
-        entry, private = _entry_bytes(item, at)
+    leaves: list[bytes] = []
+    for index, item in enumerate(events, start=size):
+        entry, private = encoder.entry(item)
         if len(entry) > MAX_ENTRY_BYTES:
             raise InvalidInput(
                 "cannot log event",
@@ -164,30 +197,30 @@ def append_events(
             )
         leaf = leaf_hash(entry)
         hashes = stored_hashes_for_leaf_hash(index, leaf, reader)
-        start = stored_hash_index(0, index)
-        reader.pending.update((start + i, h) for i, h in enumerate(hashes))
+        start = first_hash + len(new_hashes)
+        for i, h in enumerate(hashes, start=start):
+            pending_hashes[i] = h
         new_hashes += hashes
         logged.append(entry)
-        rows.append(store.StoredEntry(index, entry, leaf, item.kind, at))
+        leaves.append(leaf)
+        rows.append((index, entry, leaf, item.kind))
         if private is not None:
-            store.add_entries(session, rows)
-            rows = []
-            store.add_commitment(session, index, *private)
-    store.add_entries(session, rows)
+            commitments.append((index, *private))
+    store.add_entry_rows(session, rows, encoder.at)
+    for index, salt, payload in commitments:  # after the entries they reference
+        store.add_commitment(session, index, salt, payload)
     store.add_hashes(session, first_hash, new_hashes)
     new_size = size + len(events)
     checkpoint = Checkpoint(signer.name, new_size, tree_hash(new_size, reader))
     note = sign_checkpoint(checkpoint, signer)
-    store.add_checkpoint(session, new_size, note, at)
+    store.add_checkpoint(session, new_size, note, encoder.at)
     store.set_tree_size(session, new_size)
-    pending = []
     proofs = prove_records(new_size, range(size, new_size), reader)
-    for offset, (entry, proof) in enumerate(zip(logged, proofs, strict=True)):
-        receipt = Receipt(size + offset, tuple(proof), note, entry)
-        pending.append(
-            PendingEntry(size + offset, leaf_hash(entry), entry, new_size, encode_receipt(receipt))
-        )
-    return pending
+    receipts = encode_receipts(size, proofs, note, logged)
+    return [
+        PendingEntry(index, leaf, entry, new_size, text)
+        for index, leaf, entry, text in zip(range(size, new_size), leaves, logged, receipts, strict=True)
+    ]
 
 
 def append_event(

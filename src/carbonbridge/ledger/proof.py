@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import base64
 import binascii
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from carbonbridge.ledger.checkpoint import checkpoint_text, open_signed_checkpoint, parse_checkpoint
 from carbonbridge.ledger.errors import EntryMismatch, InclusionProofFailed, MalformedReceipt
@@ -38,6 +38,31 @@ def encode_receipt(receipt: Receipt) -> str:
     lines.append(f"index {receipt.index}")
     lines += [base64.b64encode(h).decode() for h in receipt.proof]
     return "".join(line + "\n" for line in lines) + "\n" + receipt.checkpoint_note
+
+
+def encode_receipts(
+    first_index: int, proofs: Iterable[Sequence[bytes]], checkpoint_note: str, extras: Sequence[bytes]
+) -> list[str]:
+    """:func:`encode_receipt` for consecutive entries ``first_index``, ``first_index + 1``, ...
+    under one checkpoint, byte-identical, faster for a batch: the proofs of neighbouring entries
+    share most hashes, so each distinct hash is base64-encoded once (RFC 4648 §4)."""
+    encoded: dict[bytes, str] = {}
+    b2a = binascii.b2a_base64
+    tail = "\n" + checkpoint_note
+    out = []
+    for offset, (proof, extra) in enumerate(zip(proofs, extras, strict=True)):
+        lines = []
+        for h in proof:
+            line = encoded.get(h)
+            if line is None:
+                line = encoded[h] = b2a(h).decode()  # with its "\n"
+            lines.append(line)
+        out.append(
+            f"{HEADER}\nextra {b2a(extra, newline=False).decode()}\nindex {first_index + offset}\n"
+            + "".join(lines)
+            + tail
+        )
+    return out
 
 
 def _b64(text: str, line: int) -> bytes:
