@@ -8,7 +8,8 @@ Each group lives in its own module and is re-exported here unchanged:
   :class:`LogEvent`, :class:`PendingEntry`, :func:`commitment_opening`;
 * :mod:`~carbonbridge.ledger.reading`: checkpoints, receipts, inclusion and consistency proofs;
 * :mod:`~carbonbridge.ledger.tileserving`: c2sp.org/tlog-tiles tiles, their cache, the export;
-* :mod:`~carbonbridge.ledger.witnessing`: witness cosignatures (c2sp.org/tlog-cosignature);
+* :mod:`~carbonbridge.ledger.witnessing`: witness cosignatures (c2sp.org/tlog-cosignature), the
+  registry of witnesses and the push to them (c2sp.org/tlog-witness);
 * :mod:`~carbonbridge.ledger.audit`: the audit and the contexts' auditors.
 """
 
@@ -34,7 +35,17 @@ from carbonbridge.ledger.reading import (
     verifier_key,
 )
 from carbonbridge.ledger.tileserving import FULL_TILE_CACHE_BYTES, cached_tile, export_tiles, tile
-from carbonbridge.ledger.witnessing import add_cosignature
+from carbonbridge.ledger.witnessing import (
+    PushResult,
+    RegisteredWitness,
+    WitnessPost,
+    add_cosignature,
+    add_witness,
+    http_post,
+    list_witnesses,
+    push_checkpoint,
+    remove_witness,
+)
 
 __all__ = [
     "FULL_TILE_CACHE_BYTES",
@@ -44,7 +55,11 @@ __all__ = [
     "Auditor",
     "LogEvent",
     "PendingEntry",
+    "PushResult",
+    "RegisteredWitness",
+    "WitnessPost",
     "add_cosignature",
+    "add_witness",
     "append_event",
     "append_events",
     "audit",
@@ -53,11 +68,15 @@ __all__ = [
     "commitment_opening",
     "consistency_proof",
     "export_tiles",
+    "http_post",
     "inclusion_proof",
     "latest_checkpoint",
     "latest_checkpoint_in",
+    "list_witnesses",
+    "push_checkpoint",
     "receipt",
     "register_auditor",
+    "remove_witness",
     "served_note",
     "tile",
     "verifier_key",

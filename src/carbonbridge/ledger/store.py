@@ -102,6 +102,19 @@ class LogStateRow(Base):
     tree_size: Mapped[int] = mapped_column(BigInteger)
 
 
+class WitnessRow(Base):
+    """A witness the log pushes its checkpoints to (c2sp.org/tlog-witness): its key name, its
+    cosignature/v1 verifier key, its submission prefix and the tree size it last cosigned."""
+
+    __tablename__ = "ledger_witnesses"
+
+    name: Mapped[str] = mapped_column(String(200), primary_key=True)
+    verifier_key: Mapped[str] = mapped_column(Text)
+    url: Mapped[str] = mapped_column(Text)
+    cosigned_size: Mapped[int] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
 @dataclass(frozen=True)
 class StoredEntry:
     index: int
@@ -378,3 +391,21 @@ def cosignature_key(session: Session, size: int, line: str) -> str:
     if key is None:  # pragma: no cover - the line was just read
         raise HashStoreError(f"cosignature of checkpoint {size} vanished")
     return key
+
+
+def witnesses(session: Session) -> list[WitnessRow]:
+    return list(session.scalars(select(WitnessRow).order_by(WitnessRow.name)))
+
+
+def witness(session: Session, name: str) -> WitnessRow | None:
+    return session.get(WitnessRow, name)
+
+
+def add_witness(session: Session, name: str, verifier_key: str, url: str, at: datetime) -> None:
+    session.add(WitnessRow(name=name, verifier_key=verifier_key, url=url, cosigned_size=0, created_at=at))
+    session.flush()
+
+
+def remove_witness(session: Session, row: WitnessRow) -> None:
+    session.delete(row)
+    session.flush()
