@@ -6,6 +6,8 @@ from __future__ import annotations
 import base64
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from carbonbridge.ledger.checkpoint import sign_checkpoint
 from carbonbridge.ledger.errors import (
@@ -17,12 +19,12 @@ from carbonbridge.ledger.errors import (
     TruncatedProof,
     UnknownSigner,
 )
-from carbonbridge.ledger.merkle import MemoryHashStore, leaf_hash, prove_record
+from carbonbridge.ledger.merkle import MemoryHashStore, leaf_hash, prove_record, range_siblings
 from carbonbridge.ledger.model import Checkpoint, Receipt
 from carbonbridge.ledger.note import Ed25519Signer, generate_signer
 from carbonbridge.ledger.proof import (
+    encode_range_receipts,
     encode_receipt,
-    encode_receipts,
     issue_receipt,
     parse_receipt,
     verify_receipt,
@@ -150,16 +152,20 @@ def test_neither_entry_nor_leaf_is_an_error() -> None:
         verify_receipt(_receipt(), VKEY)
 
 
-def test_batch_encoding_is_byte_identical_to_one_receipt_at_a_time() -> None:
-    """``encode_receipts`` (each distinct hash encoded once per batch) is the reference format."""
-    store = _log(300)
-    note = _note(store, 300)
-    indexes = range(250, 300)
-    proofs = [prove_record(300, i, store) for i in indexes]
-    extras = [b"event %d" % i for i in indexes]
+@settings(max_examples=60, deadline=None)
+@given(st.integers(min_value=1, max_value=600), st.data())
+def test_range_encoding_is_byte_identical_to_one_receipt_at_a_time(size: int, data: st.DataObject) -> None:
+    """``encode_range_receipts`` over ``range_siblings`` (proof lines shared per tree node, the
+    append path's form) gives the reference receipt of every entry of any range of any tree."""
+    store = _log(size)
+    note = _note(store, size)
+    lo = data.draw(st.integers(min_value=0, max_value=size - 1))
+    hi = data.draw(st.integers(min_value=lo + 1, max_value=size))
+    extras = [b"event %d" % i for i in range(lo, hi)]
 
-    batch = encode_receipts(250, proofs, note, extras)
+    batch = encode_range_receipts(lo, range_siblings(size, lo, hi, store), note, extras)
 
     assert batch == [
-        encode_receipt(Receipt(i, tuple(p), note, e)) for i, p, e in zip(indexes, proofs, extras, strict=True)
+        encode_receipt(Receipt(i, tuple(prove_record(size, i, store)), note, e))
+        for i, e in zip(range(lo, hi), extras, strict=True)
     ]

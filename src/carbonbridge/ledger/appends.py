@@ -25,7 +25,7 @@ from carbonbridge.ledger import keys, store
 from carbonbridge.ledger.checkpoint import sign_checkpoint
 from carbonbridge.ledger.merkle import (
     leaf_hash,
-    prove_records,
+    range_siblings,
     stored_hash_index,
     stored_hashes_for_leaf_hash,
     tree_hash,
@@ -36,7 +36,7 @@ from carbonbridge.ledger.model import (
 from carbonbridge.ledger.note import (
     NoteSigner,
 )
-from carbonbridge.ledger.proof import encode_receipts
+from carbonbridge.ledger.proof import encode_range_receipts
 
 #: c2sp.org/tlog-tiles entry bundles length-prefix entries with a uint16
 MAX_ENTRY_BYTES = 0xFFFF
@@ -215,8 +215,7 @@ def append_events(
     note = sign_checkpoint(checkpoint, signer)
     store.add_checkpoint(session, new_size, note, encoder.at)
     store.set_tree_size(session, new_size)
-    proofs = prove_records(new_size, range(size, new_size), reader)
-    receipts = encode_receipts(size, proofs, note, logged)
+    receipts = encode_range_receipts(size, range_siblings(new_size, size, new_size, reader), note, logged)
     return [
         PendingEntry(index, leaf, entry, new_size, text)
         for index, leaf, entry, text in zip(range(size, new_size), leaves, logged, receipts, strict=True)

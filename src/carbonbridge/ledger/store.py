@@ -160,17 +160,10 @@ def set_tree_size(session: Session, size: int) -> None:
     session.flush()
 
 
-def add_entries(session: Session, entries: Sequence[StoredEntry]) -> None:
-    """Insert entries (all with their own ``created_at``)."""
-    for e in entries:
-        add_entry_rows(session, [(e.index, e.entry, e.leaf_hash, e.kind)], e.created_at)
-
-
 def add_entry_rows(
     session: Session, rows: Sequence[tuple[int, bytes, bytes, str]], created_at: datetime
 ) -> None:
-    """Insert entries ``(index, entry, leaf hash, kind)`` appended at ``created_at``, in the
-    session's transaction, through the raw DB-API cursor of its connection (see :func:`_executemany`)."""
+    """Insert entries ``(index, entry, leaf hash, kind)`` made at ``created_at`` (:func:`_executemany`)."""
     if not rows:
         return
     connection = session.connection()
@@ -186,13 +179,9 @@ def add_entry_rows(
 
 def add_hashes(session: Session, first: StoredHashIndex, hashes: Sequence[bytes]) -> None:
     """Insert stored hashes at storage indexes ``first``, ``first + 1``, ..."""
-    if hashes:
-        _executemany(
-            session,
-            StoredHashRow.__tablename__,
-            ("storage_index", "hash"),
-            list(zip(range(first, first + len(hashes)), hashes, strict=True)),
-        )
+    rows = list(zip(range(first, first + len(hashes)), hashes, strict=True))
+    if rows:
+        _executemany(session, StoredHashRow.__tablename__, ("storage_index", "hash"), rows)
 
 
 _ENTRY_CREATED_AT = LogEntryRow.__table__.c.created_at

@@ -212,6 +212,47 @@ def prove_records(t: int, indexes: Sequence[int], reader: HashReader) -> list[li
     return proofs
 
 
+def range_siblings(t: int, lo: int, hi: int, reader: HashReader) -> list[dict[int, bytes]]:
+    """The inclusion proofs of records ``lo`` .. ``hi - 1`` of the tree of size ``t``, by level,
+    with one read: ``levels[L][n >> L]`` is the hash of the sibling of record n's ancestor at
+    level L, absent where that ancestor has none (the right edge). Record n's RFC 9162 PATH is
+    ``[levels[L][n >> L] for L in 0, 1, ... if present]`` (:func:`prove_record`'s hashes): the
+    records of a batch share every level above the leaves, so each sibling is found once."""
+    if not 0 <= lo < hi <= t:
+        raise ValueError(f"records {lo}..{hi - 1} are not inside a tree of size {t}")
+    steps: list[dict[int, StoredHashIndex | list[StoredHashIndex]]] = []
+    need: set[StoredHashIndex] = set()
+    for level in range((t - 1).bit_length()):
+        at_level: dict[int, StoredHashIndex | list[StoredHashIndex]] = {}
+        for node in range(lo >> level, ((hi - 1) >> level) + 1):
+            sibling = node ^ 1
+            if sibling < node or (sibling + 1) << level <= t:  # complete subtree: stored
+                index = stored_hash_index(level, sibling)
+                at_level[node] = index
+                need.add(index)
+            elif sibling << level < t:  # the partial right edge, hashed from its subtrees
+                edge: list[StoredHashIndex] = []
+                _subtree_indexes(sibling << level, t, edge)
+                at_level[node] = edge
+                need.update(edge)
+        steps.append(at_level)
+    wanted = sorted(need)
+    found = dict(zip(wanted, _read(reader, wanted), strict=True))
+    levels = []
+    for at_level in steps:
+        hashes = {}
+        for node, step in at_level.items():
+            if isinstance(step, int):
+                hashes[node] = found[step]
+                continue
+            h = found[step[-1]]
+            for i in reversed(step[:-1]):
+                h = node_hash(found[i], h)
+            hashes[node] = h
+        levels.append(hashes)
+    return levels
+
+
 def _tree_proof_indexes(lo: int, hi: int, n: int, need: list[StoredHashIndex]) -> None:
     if n == hi:
         if lo != 0:
