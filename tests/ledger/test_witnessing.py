@@ -98,6 +98,7 @@ def test_push_round_trip_stores_and_serves_a_verifying_cosignature(
     cosignature = next(s for s in opened.verified if s.name == "witness.test/w1")
     assert cosignature_timestamp(cosignature) == 1764000000
     assert service.list_witnesses(sessions)[0].cosigned_size == 5
+    assert service.audit(sessions, verifier=LOG.verifier()).ok  # the stored cosignature verifies
     latest = witness.latest(LOG.name)
     assert latest is not None
     assert latest.tree_size == 5
