@@ -6,6 +6,8 @@ from __future__ import annotations
 import base64
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from carbonbridge.ledger.checkpoint import sign_checkpoint
 from carbonbridge.ledger.errors import (
@@ -17,10 +19,16 @@ from carbonbridge.ledger.errors import (
     TruncatedProof,
     UnknownSigner,
 )
-from carbonbridge.ledger.merkle import MemoryHashStore, leaf_hash, prove_record
+from carbonbridge.ledger.merkle import MemoryHashStore, leaf_hash, prove_record, range_siblings
 from carbonbridge.ledger.model import Checkpoint, Receipt
 from carbonbridge.ledger.note import Ed25519Signer, generate_signer
-from carbonbridge.ledger.proof import encode_receipt, issue_receipt, parse_receipt, verify_receipt
+from carbonbridge.ledger.proof import (
+    encode_range_receipts,
+    encode_receipt,
+    issue_receipt,
+    parse_receipt,
+    verify_receipt,
+)
 
 ORIGIN = "carbonbridge.example/log"
 LOG = Ed25519Signer(ORIGIN, bytes(range(32)))
@@ -142,3 +150,22 @@ def test_malformed_receipts_name_the_line(mutate: object, reason: str) -> None:
 def test_neither_entry_nor_leaf_is_an_error() -> None:
     with pytest.raises(MalformedReceipt, match="needs the entry"):
         verify_receipt(_receipt(), VKEY)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(min_value=1, max_value=600), st.data())
+def test_range_encoding_is_byte_identical_to_one_receipt_at_a_time(size: int, data: st.DataObject) -> None:
+    """``encode_range_receipts`` over ``range_siblings`` (proof lines shared per tree node, the
+    append path's form) gives the reference receipt of every entry of any range of any tree."""
+    store = _log(size)
+    note = _note(store, size)
+    lo = data.draw(st.integers(min_value=0, max_value=size - 1))
+    hi = data.draw(st.integers(min_value=lo + 1, max_value=size))
+    extras = [b"event %d" % i for i in range(lo, hi)]
+
+    batch = encode_range_receipts(lo, range_siblings(size, lo, hi, store), note, extras)
+
+    assert batch == [
+        encode_receipt(Receipt(i, tuple(prove_record(size, i, store)), note, e))
+        for i, e in zip(range(lo, hi), extras, strict=True)
+    ]

@@ -3,9 +3,10 @@ offline with only the verifier key, group commit, proofs, tiles, export and cosi
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Iterator
-from datetime import UTC
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -14,10 +15,10 @@ from hypothesis import strategies as st
 from sqlalchemy.orm import Session, sessionmaker
 
 from carbonbridge.kernel.canonical import canonical_json
-from carbonbridge.kernel.errors import CarbonbridgeError, Forbidden, NotFound
-from carbonbridge.ledger import service
+from carbonbridge.kernel.errors import CarbonbridgeError, Forbidden, InvalidInput, NotFound
+from carbonbridge.ledger import appends, service, tileserving
 from carbonbridge.ledger.checkpoint import checkpoint_text, open_checkpoint, parse_checkpoint
-from carbonbridge.ledger.errors import LedgerVerificationFailed, UnknownSigner
+from carbonbridge.ledger.errors import LedgerVerificationFailed, TileNotFound, UnknownSigner
 from carbonbridge.ledger.merkle import check_record, check_tree, leaf_hash
 from carbonbridge.ledger.note import (
     SIG_COSIGNATURE_V1,
@@ -140,7 +141,7 @@ def test_inclusion_and_consistency_proofs_check_against_signed_checkpoints(
 
 def test_proof_of_a_tree_larger_than_the_log_is_refused(sessions: sessionmaker[Session]) -> None:
     append(sessions, 2)
-    with pytest.raises(service.InvalidInput, match="tree size"):
+    with pytest.raises(InvalidInput, match="tree size"):
         service.inclusion_proof(sessions, 0, 3)
 
 
@@ -181,7 +182,7 @@ def test_tile_of_an_older_partial_width_is_still_served(sessions: sessionmaker[S
 
     assert bundle[2:].startswith(entries[0].entry)
     assert hashes[:32] == leaf_hash(entries[0].entry)
-    with pytest.raises(service.TileNotFound):
+    with pytest.raises(TileNotFound):
         service.tile(sessions, "tile/0/000.p/6")
 
 
@@ -235,7 +236,7 @@ def test_only_witnesses_cosign(sessions: sessionmaker[Session]) -> None:
 
 
 def test_event_that_has_no_canonical_json_is_invalid_input(sessions: sessionmaker[Session]) -> None:
-    with pytest.raises(service.InvalidInput, match="not representable"), unit_of_work(sessions) as session:
+    with pytest.raises(InvalidInput, match="not representable"), unit_of_work(sessions) as session:
         service.append_event(session, "test.event", {"ratio": float("nan")}, signer=LOG_SIGNER)
 
 
@@ -261,11 +262,48 @@ def test_fast_canonical_json_equals_rfc8785_serialiser(value: object) -> None:
         expected = type(exc)
 
     try:
-        got: bytes | type[Exception] = service._canonical(value)
+        got: bytes | type[Exception] = appends._canonical(value)
     except ValueError as exc:
         got = type(exc)
 
     assert got == expected
+
+
+T0 = datetime(2026, 11, 25, 8, 0, tzinfo=UTC)
+_kinds = st.text(min_size=1, max_size=80)
+
+
+@given(
+    _kinds,
+    st.dictionaries(st.text(max_size=6), _json_values, max_size=4),
+    st.datetimes(timezones=st.just(UTC)),
+)
+def test_entry_assembled_per_batch_equals_rfc8785_of_the_whole_entry(
+    kind: str, event: dict[str, object], at: datetime
+) -> None:
+    """The append path builds ``{"at","event","kind"}`` from parts encoded once per batch; the
+    bytes are those of the kernel's RFC 8785 serialiser on the whole entry (or its error)."""
+    try:
+        expected: bytes | type[Exception] = canonical_json({"kind": kind, "event": event, "at": at})
+    except ValueError:
+        expected = InvalidInput
+
+    try:
+        got: bytes | type[Exception] = appends._entry_bytes(service.LogEvent(kind, event), at)[0]
+    except InvalidInput:
+        got = InvalidInput
+
+    assert got == expected
+
+
+def test_private_entry_assembled_per_batch_equals_rfc8785_of_the_commitment() -> None:
+    entry, opening = appends._entry_bytes(service.LogEvent("test.private", {"b": 1, "a": "x"}, True), T0)
+    assert opening is not None
+    salt, payload = opening
+    commitment = hashlib.sha256(salt + payload).hexdigest()
+
+    assert payload == b'{"a":"x","b":1}'
+    assert entry == canonical_json({"kind": "test.private", "commitment": commitment})
 
 
 def test_full_tiles_are_cached_and_partial_tiles_are_not(sessions: sessionmaker[Session]) -> None:
@@ -277,7 +315,7 @@ def test_full_tiles_are_cached_and_partial_tiles_are_not(sessions: sessionmaker[
     full = service.tile(sessions, "tile/0/000")
     partial = service.tile(sessions, "tile/0/001.p/44")
 
-    cache = service._cache_for(sessions)
+    cache = tileserving._cache_for(sessions)
     assert cache.get("tile/0/000") == full
     assert cache.get("tile/0/001.p/44") is None
     assert len(partial) == 44 * 32

@@ -4,7 +4,8 @@
 inclusion and consistency proofs (RFC 9162 §2.1.3, §2.1.4) and witness cosignatures
 (c2sp.org/tlog-cosignature). ``log_router`` (at ``/log``): the public read path of
 c2sp.org/tlog-tiles, which a static web server or CDN can equally serve from ``ledger
-export-tiles``.
+export-tiles``. :func:`witness_app`: a witness's own HTTP service (c2sp.org/tlog-witness
+``add-checkpoint``), served by ``carbonbridge witness serve`` or mounted by the platform.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from starlette.routing import BaseRoute, Route
 
 from carbonbridge.ledger import keys, service
 from carbonbridge.ledger.tiles import parse_tile_path
+from carbonbridge.ledger.witness import ADD_CHECKPOINT, Witness
 from carbonbridge.platform.deps import AppSettings, CurrentPrincipal, Sessions, get_sessions
 
 router = APIRouter(prefix="/ledger", tags=["ledger"])
@@ -142,3 +144,18 @@ fast_routes: list[BaseRoute] = [Route("/log/tile/{path:path}", _fast_tile, metho
 def mount_log(app: FastAPI) -> None:
     """Serve ``log_router`` at ``/log`` on ``app`` (the platform mounts it; tests call this)."""
     app.include_router(log_router)
+
+
+def witness_app(witness: Witness) -> FastAPI:
+    """The witness's HTTP service: ``POST /add-checkpoint`` (c2sp.org/tlog-witness) answered by
+    :meth:`Witness.add_checkpoint` (which holds its lock across check and update, so the thread
+    pool may run requests concurrently). Mount it under the witness's submission prefix."""
+    app = FastAPI(title="carbonbridge witness", docs_url=None, redoc_url=None, openapi_url=None)
+
+    @app.post(f"/{ADD_CHECKPOINT}")
+    async def add_checkpoint(request: Request) -> Response:
+        answer = await run_in_threadpool(witness.add_checkpoint, await request.body())
+        # exactly the Content-Type the protocol names (text/x.tlog.size), no charset appended
+        return Response(answer.body, status_code=answer.status, headers={"Content-Type": answer.content_type})
+
+    return app

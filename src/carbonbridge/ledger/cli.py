@@ -33,6 +33,7 @@ from carbonbridge.ledger.note import (
 from carbonbridge.ledger.proof import parse_receipt, verify_receipt
 from carbonbridge.ledger.tiles import FetchTile
 from carbonbridge.ledger.verify import verify_consistency, verify_consistency_from_tiles
+from carbonbridge.ledger.witness import Witness, load_or_create_key
 from carbonbridge.platform.settings import get_settings
 
 app = typer.Typer(help="Transparency log / 透明日志", no_args_is_help=True)
@@ -251,16 +252,28 @@ def witness_once(
     return new.tree_size
 
 
-@witness_app.callback(invoke_without_command=True, context_settings={"allow_interspersed_args": True})
+@witness_app.callback(invoke_without_command=True)
 def witness(
-    log: Annotated[str, typer.Option(help="the platform's base URL, e.g. https://carbon.example")],
-    key_file: Annotated[Path, typer.Option(help="the witness's PRIVATE+KEY file (cosignature/v1)")],
-    state: Annotated[Path, typer.Option(help="file remembering the last checkpoint cosigned")],
-    log_key: Annotated[str, typer.Option(help="the log's verifier key (pinned)")],
-    token: Annotated[str, typer.Option(envvar="CARBONBRIDGE_TOKEN", help="witness API token")],
+    ctx: typer.Context,
+    log: Annotated[
+        str | None, typer.Option(help="the platform's base URL, e.g. https://carbon.example")
+    ] = None,
+    key_file: Annotated[
+        Path | None, typer.Option(help="the witness's PRIVATE+KEY file (cosignature/v1)")
+    ] = None,
+    state: Annotated[Path | None, typer.Option(help="file remembering the last checkpoint cosigned")] = None,
+    log_key: Annotated[str | None, typer.Option(help="the log's verifier key (pinned)")] = None,
+    token: Annotated[str | None, typer.Option(envvar="CARBONBRIDGE_TOKEN", help="witness API token")] = None,
 ) -> None:
-    """Fetch, check consistency from tiles, cosign and submit / 获取、核验一致性、联署并提交."""
+    """Pull mode: fetch, check consistency from tiles, cosign and submit / 获取、核验一致性、联署并提交.
+
+    ``carbonbridge witness serve`` runs a witness that logs push to instead (c2sp.org/tlog-witness).
+    """
+    if ctx.invoked_subcommand is not None:
+        return
     try:
+        if log is None or key_file is None or state is None or log_key is None or token is None:
+            raise InvalidInput("pull mode needs --log, --key-file, --state, --log-key and --token")
         signer = parse_signer_key(key_file.read_text().strip())
         if signer.sig_type != SIG_COSIGNATURE_V1:
             raise InvalidInput(f"{key_file} is not a cosignature/v1 (type 0x04) key")
@@ -271,3 +284,115 @@ def witness(
     except CarbonbridgeError as exc:
         raise _fail(exc) from exc
     console.print(f"[green]cosigned[/green] tree size {size} of {log}")
+
+
+def _witness_dir(directory: Path | None) -> Path:
+    return directory if directory is not None else get_settings().data_dir / "witness"
+
+
+def _open_witness(directory: Path | None, name: str | None, log_keys: list[str]) -> Witness:
+    folder = _witness_dir(directory)
+    signer = load_or_create_key(
+        folder / "witness.key", name or f"carbonbridge.local/{get_settings().region}/witness"
+    )
+    return Witness(signer, log_keys, folder / "state.json")
+
+
+WitnessDir = Annotated[
+    Path | None, typer.Option("--dir", help="key and state directory (default <data dir>/witness)")
+]
+
+
+@witness_app.command("key")
+def witness_key(
+    directory: WitnessDir = None,
+    name: Annotated[str | None, typer.Option(help="key name when creating the key")] = None,
+) -> None:
+    """Print the witness's verifier key (created on first use) / 打印见证者验证公钥."""
+    try:
+        print(_open_witness(directory, name, []).verifier_key())
+    except CarbonbridgeError as exc:
+        raise _fail(exc) from exc
+
+
+@witness_app.command("serve")
+def witness_serve(
+    log_key: Annotated[list[str], typer.Option(help="verifier key of a log to witness (repeatable)")],
+    directory: WitnessDir = None,
+    name: Annotated[str | None, typer.Option(help="key name when creating the key")] = None,
+    host: Annotated[str, typer.Option(help="address to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="port to listen on")] = 8181,
+) -> None:
+    """Serve c2sp.org/tlog-witness add-checkpoint for the given logs / 运行见证服务."""
+    import uvicorn
+
+    from carbonbridge.ledger.api import witness_app as make_witness_app
+
+    try:
+        witness = _open_witness(directory, name, log_key)
+    except CarbonbridgeError as exc:
+        raise _fail(exc) from exc
+    console.print(f"witness key: {witness.verifier_key()}", highlight=False, soft_wrap=True)
+    console.print(f"logs: {', '.join(sorted(witness.logs))}; POST http://{host}:{port}/add-checkpoint")
+    uvicorn.run(make_witness_app(witness), host=host, port=port, log_level="warning")
+
+
+# --- the log's witnesses (push mode) ---------------------------------------------------------------
+
+witnesses_app = typer.Typer(help="Witnesses the log pushes to / 日志见证者", no_args_is_help=True)
+app.add_typer(witnesses_app, name="witnesses")
+
+
+@witnesses_app.command("add")
+def witnesses_add(
+    verifier_key: Annotated[str, typer.Argument(help="the witness's cosignature/v1 verifier key")],
+    url: Annotated[str, typer.Argument(help="its submission prefix, e.g. https://w.example/witness")],
+) -> None:
+    """Register a witness / 登记见证者."""
+    try:
+        with _database() as sessions:
+            added = service.add_witness(sessions, verifier_key, url)
+    except CarbonbridgeError as exc:
+        raise _fail(exc) from exc
+    console.print(f"added witness {added.name} at {added.url}", highlight=False)
+
+
+@witnesses_app.command("list")
+def witnesses_list() -> None:
+    """List the registered witnesses / 列出见证者."""
+    with _database() as sessions:
+        listed = service.list_witnesses(sessions)
+    table = Table(title=f"{len(listed)} witness(es) / 见证者")
+    for column in ("name", "url", "cosigned size", "verifier key"):
+        table.add_column(column)
+    for w in listed:
+        table.add_row(w.name, w.url, str(w.cosigned_size), w.verifier_key)
+    console.print(table)
+
+
+@witnesses_app.command("remove")
+def witnesses_remove(name: str) -> None:
+    """Forget a witness (its stored cosignatures stay) / 移除见证者."""
+    try:
+        with _database() as sessions:
+            service.remove_witness(sessions, name)
+    except CarbonbridgeError as exc:
+        raise _fail(exc) from exc
+    console.print(f"removed witness {name}", highlight=False)
+
+
+@witnesses_app.command("push")
+def witnesses_push() -> None:
+    """Push the latest checkpoint to every witness; exit 1 if any failed / 推送检查点给见证者."""
+    try:
+        with _database() as sessions:
+            results = service.push_checkpoint(sessions)
+    except CarbonbridgeError as exc:
+        raise _fail(exc) from exc
+    for r in results:
+        mark = "[green]cosigned[/green]" if r.cosigned else "[red]FAILED[/red]"
+        console.print(
+            f"{mark} {escape(r.witness)} tree size {r.tree_size}: {escape(r.detail)}", highlight=False
+        )
+    if any(not r.cosigned for r in results):
+        raise typer.Exit(1)

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import base64
 import binascii
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from carbonbridge.ledger.checkpoint import checkpoint_text, open_signed_checkpoint, parse_checkpoint
 from carbonbridge.ledger.errors import EntryMismatch, InclusionProofFailed, MalformedReceipt
@@ -38,6 +38,29 @@ def encode_receipt(receipt: Receipt) -> str:
     lines.append(f"index {receipt.index}")
     lines += [base64.b64encode(h).decode() for h in receipt.proof]
     return "".join(line + "\n" for line in lines) + "\n" + receipt.checkpoint_note
+
+
+def encode_range_receipts(
+    first_index: int, siblings: Sequence[Mapping[int, bytes]], checkpoint_note: str, extras: Sequence[bytes]
+) -> list[str]:
+    """:func:`encode_receipt` for the consecutive entries ``first_index`` .. ``first_index +
+    len(extras) - 1`` under one checkpoint, byte-identical, from their proofs by level
+    (``tlog.range_siblings``). Entries under one node at level L share their proof lines from L
+    up, so those lines are base64-encoded (RFC 4648 §4) and joined once per node, not per entry."""
+    last = first_index + len(extras) - 1
+    b2a = binascii.b2a_base64
+    upper: dict[int, str] = {0: ""}  # above the root: nothing
+    for level in range(len(siblings) - 1, -1, -1):
+        at_level, lines = siblings[level], {}
+        for node in range(first_index >> level, (last >> level) + 1):
+            h = at_level.get(node)
+            lines[node] = (b2a(h).decode() if h is not None else "") + upper[node >> 1]
+        upper = lines
+    tail = "\n" + checkpoint_note
+    return [
+        f"{HEADER}\nextra {b2a(extra, newline=False).decode()}\nindex {index}\n{upper[index]}{tail}"
+        for index, extra in enumerate(extras, start=first_index)
+    ]
 
 
 def _b64(text: str, line: int) -> bytes:

@@ -9,6 +9,7 @@ never see the same tree size. Functions flush, never commit.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Generator, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -101,6 +102,19 @@ class LogStateRow(Base):
     tree_size: Mapped[int] = mapped_column(BigInteger)
 
 
+class WitnessRow(Base):
+    """A witness the log pushes its checkpoints to (c2sp.org/tlog-witness): its key name, its
+    cosignature/v1 verifier key, its submission prefix and the tree size it last cosigned."""
+
+    __tablename__ = "ledger_witnesses"
+
+    name: Mapped[str] = mapped_column(String(200), primary_key=True)
+    verifier_key: Mapped[str] = mapped_column(Text)
+    url: Mapped[str] = mapped_column(Text)
+    cosigned_size: Mapped[int] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
 @dataclass(frozen=True)
 class StoredEntry:
     index: int
@@ -146,30 +160,57 @@ def set_tree_size(session: Session, size: int) -> None:
     session.flush()
 
 
-def add_entries(session: Session, entries: Sequence[StoredEntry]) -> None:
-    if entries:
-        # Core executemany on the table: the ORM's bulk path costs more than SQLite's insert
-        session.connection().execute(
-            insert(Base.metadata.tables[LogEntryRow.__tablename__]),
-            [
-                {
-                    "index": e.index,
-                    "entry": e.entry,
-                    "leaf_hash": e.leaf_hash,
-                    "kind": e.kind,
-                    "created_at": e.created_at,
-                }
-                for e in entries
-            ],
-        )
+def add_entry_rows(
+    session: Session, rows: Sequence[tuple[int, bytes, bytes, str]], created_at: datetime
+) -> None:
+    """Insert entries ``(index, entry, leaf hash, kind)`` made at ``created_at`` (:func:`_executemany`)."""
+    if not rows:
+        return
+    connection = session.connection()
+    process = _ENTRY_CREATED_AT.type.dialect_impl(connection.dialect).bind_processor(connection.dialect)
+    at = process(created_at) if process is not None else created_at
+    _executemany(
+        session,
+        LogEntryRow.__tablename__,
+        ("index", "entry", "leaf_hash", "kind", "created_at"),
+        [(*row, at) for row in rows],
+    )
 
 
 def add_hashes(session: Session, first: StoredHashIndex, hashes: Sequence[bytes]) -> None:
-    if hashes:
-        session.connection().execute(
-            insert(Base.metadata.tables[StoredHashRow.__tablename__]),
-            [{"storage_index": first + i, "hash": h} for i, h in enumerate(hashes)],
-        )
+    """Insert stored hashes at storage indexes ``first``, ``first + 1``, ..."""
+    rows = list(zip(range(first, first + len(hashes)), hashes, strict=True))
+    if rows:
+        _executemany(session, StoredHashRow.__tablename__, ("storage_index", "hash"), rows)
+
+
+_ENTRY_CREATED_AT = LogEntryRow.__table__.c.created_at
+
+#: DB-API placeholders by paramstyle (PEP 249); psycopg and sqlite3 take the positional ones
+_PLACEHOLDERS = {"qmark": "?", "format": "%s", "pyformat": "%s"}
+
+
+@functools.cache
+def _insert_sql(paramstyle: str, table: str, columns: tuple[str, ...]) -> str:
+    """``INSERT`` with ANSI-quoted names (``index`` is a keyword), for SQLite and PostgreSQL."""
+    mark = _PLACEHOLDERS[paramstyle]
+    names = ", ".join(f'"{c}"' for c in columns)
+    return f'INSERT INTO "{table}" ({names}) VALUES ({", ".join(mark for _ in columns)})'
+
+
+def _executemany(
+    session: Session, table: str, columns: tuple[str, ...], rows: Sequence[tuple[object, ...]]
+) -> None:
+    """``executemany`` on the raw DB-API cursor of the session's connection: the same
+    transaction as everything else the caller does in ``session``, without SQLAlchemy's per-row
+    parameter processing (a quarter of an append's time). Values must already be in the
+    driver's form (bytes, int, str; ``created_at`` through the column type's bind processor)."""
+    connection = session.connection()
+    cursor = connection.connection.cursor()
+    try:
+        cursor.executemany(_insert_sql(connection.dialect.paramstyle, table, columns), rows)
+    finally:
+        cursor.close()
 
 
 def add_commitment(session: Session, index: int, salt: bytes, payload: bytes) -> None:
@@ -339,3 +380,21 @@ def cosignature_key(session: Session, size: int, line: str) -> str:
     if key is None:  # pragma: no cover - the line was just read
         raise HashStoreError(f"cosignature of checkpoint {size} vanished")
     return key
+
+
+def witnesses(session: Session) -> list[WitnessRow]:
+    return list(session.scalars(select(WitnessRow).order_by(WitnessRow.name)))
+
+
+def witness(session: Session, name: str) -> WitnessRow | None:
+    return session.get(WitnessRow, name)
+
+
+def add_witness(session: Session, name: str, verifier_key: str, url: str, at: datetime) -> None:
+    session.add(WitnessRow(name=name, verifier_key=verifier_key, url=url, cosigned_size=0, created_at=at))
+    session.flush()
+
+
+def remove_witness(session: Session, row: WitnessRow) -> None:
+    session.delete(row)
+    session.flush()

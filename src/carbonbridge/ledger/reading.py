@@ -1,0 +1,103 @@
+"""Reading the log: the latest signed checkpoint (c2sp.org/tlog-checkpoint) with its witness
+cosignatures, receipts (c2sp.org/tlog-proof) and RFC 9162 inclusion and consistency proofs."""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Sequence
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from carbonbridge.kernel.clock import Clock, utc_now
+from carbonbridge.kernel.errors import FieldIssue, InvalidInput, NotFound
+from carbonbridge.ledger import keys, store
+from carbonbridge.ledger.checkpoint import sign_checkpoint
+from carbonbridge.ledger.merkle import (
+    prove_record,
+    prove_tree,
+    tree_hash,
+)
+from carbonbridge.ledger.model import (
+    Checkpoint,
+)
+from carbonbridge.ledger.note import (
+    NoteSigner,
+)
+from carbonbridge.ledger.proof import encode_receipt, issue_receipt
+from carbonbridge.platform.db import unit_of_work
+
+
+def served_note(session: Session, size: int, note: str) -> str:
+    """The log's checkpoint note with the witness cosignatures collected for it."""
+    return note + "".join(store.cosignature_lines(session, size))
+
+
+def latest_checkpoint_in(session: Session) -> tuple[int, str]:
+    found = store.checkpoint_note(session)
+    if found is None:
+        raise NotFound("the log has no checkpoint yet")
+    size, note = found
+    return size, served_note(session, size, note)
+
+
+def latest_checkpoint(
+    sessions: sessionmaker[Session], *, signer: NoteSigner | None = None, clock: Clock = utc_now
+) -> str:
+    """The latest signed checkpoint with its cosignatures; a new log signs its empty tree first."""
+    with unit_of_work(sessions) as session:
+        if store.checkpoint_note(session) is not None:
+            return latest_checkpoint_in(session)[1]
+    with unit_of_work(sessions) as session:
+        size = store.lock_log_state(session)
+        if store.checkpoint_note(session) is None and size == 0:
+            signer = signer or keys.log_signer()
+            reader = store.SessionHashReader(session)
+            note = sign_checkpoint(Checkpoint(signer.name, 0, tree_hash(0, reader)), signer)
+            store.add_checkpoint(session, 0, note, clock())
+        return latest_checkpoint_in(session)[1]
+
+
+def receipt(sessions: sessionmaker[Session], index: int) -> str:
+    """A c2sp.org/tlog-proof receipt for entry ``index`` against the latest checkpoint."""
+    with unit_of_work(sessions) as session:
+        size, note = latest_checkpoint_in(session)
+        found = store.entry(session, index)
+        if found is None or index >= size:
+            raise NotFound(f"log entry {index} does not exist (tree size {size})")
+        made = issue_receipt(index, note, store.SessionHashReader(session), extra=found.entry)
+        return encode_receipt(made)
+
+
+def _check_size(session: Session, size: int, what: str) -> None:
+    current = store.tree_size(session)
+    if not 0 < size <= current:
+        raise InvalidInput("no such tree", [FieldIssue((what,), size, f"a tree size in 1..{current}")])
+
+
+def inclusion_proof(sessions: sessionmaker[Session], index: int, size: int) -> list[bytes]:
+    """RFC 9162 §2.1.3.1 PATH(index, D[size]) from the stored hashes."""
+    with unit_of_work(sessions) as session:
+        _check_size(session, size, "size")
+        if not 0 <= index < size:
+            raise InvalidInput("no such entry", [FieldIssue(("index",), index, f"0..{size - 1}")])
+        return prove_record(size, index, store.SessionHashReader(session))
+
+
+def consistency_proof(sessions: sessionmaker[Session], old: int, new: int) -> list[bytes]:
+    """RFC 9162 §2.1.4.1 PROOF(old, D[new]); empty when ``old`` is 0 or equals ``new``."""
+    with unit_of_work(sessions) as session:
+        _check_size(session, new, "new")
+        if not 0 <= old <= new:
+            raise InvalidInput("no such tree", [FieldIssue(("old",), old, f"0..{new}")])
+        if old in (0, new):
+            return []
+        return prove_tree(new, old, store.SessionHashReader(session))
+
+
+def verifier_key() -> str:
+    """The log's verifier key text (c2sp.org/signed-note)."""
+    return keys.verifier_key()
+
+
+def b64(hashes: Sequence[bytes]) -> list[str]:
+    return [base64.b64encode(h).decode() for h in hashes]
