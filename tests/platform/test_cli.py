@@ -57,6 +57,13 @@ def test_a_bad_file_prints_one_line_and_exits_non_zero(tmp_path: Path) -> None:
     assert len(result.stderr.strip().splitlines()) == 1
 
 
+def test_a_missing_argument_is_a_usage_message_not_a_traceback() -> None:
+    result = run("ledger", "proof")
+    assert result.returncode == 2
+    assert "Missing argument 'INDEX'" in result.stderr or "Missing argument 'index'" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
 def test_factors_search_lists_cited_rows() -> None:
     result = run("factors", "search", "HFC-134a")
     assert result.returncode == 0, result.stderr

@@ -119,13 +119,20 @@ def main() -> None:
         sys.exit(2 if exc.status == 422 else 1)
     except typer.Abort:
         sys.exit(130)
-    except Exception as exc:  # click usage errors are ClickException
-        import click
-
-        if isinstance(exc, click.ClickException):
-            exc.show()
-            sys.exit(exc.exit_code)
+    except Exception as exc:
+        if isinstance(exc, _usage_errors()):
+            exc.show()  # type: ignore[attr-defined]
+            sys.exit(exc.exit_code)  # type: ignore[attr-defined]
         raise
+
+
+def _usage_errors() -> tuple[type[Exception], ...]:
+    """Click's usage errors: typer vendors its own click (``typer._click``), found here through a
+    public typer class rather than a private import; plain click's too, when installed."""
+    import click
+
+    vendored = next(c for c in typer.BadParameter.__mro__ if c.__name__ == "ClickException")
+    return (click.ClickException, vendored)
 
 
 if __name__ == "__main__":
