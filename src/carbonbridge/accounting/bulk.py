@@ -6,10 +6,19 @@ default (:func:`connect_duckdb`), Apache Spark when a region outgrows one machin
 :func:`read_activities`; :func:`compute_bulk` knows no backend.
 
 How: every calculation path is linear in quantity, so the rows are first summed per organisation
-and key (``plan.KEY_COLUMNS``), the few thousand sums are joined to the coefficient plan that the
-row engine built for those keys (``accounting.plan``), multiplied, and summed per organisation, year,
+and key (``plan.KEY_COLUMNS``), the sums are joined to the coefficient plan that the row engine
+built for those keys (``accounting.plan``), multiplied, and summed per organisation, year,
 framework, line and gas. Scanning and summing stream, so memory is bounded by the number of
 (organisation, key) groups, not by the number of rows.
+
+The key id. Grouping millions of rows on seven text columns is the costly step, so the rows are
+grouped on one integer instead: the backend's own hash of the key columns as stored
+(:func:`_key_id`). A hash may collide, so it is used only after an exact check: the distinct keys
+of the table (a few thousand, computed on the text columns themselves) are counted against their
+distinct ids (:func:`_ids_distinct`). Grouping by id equals grouping by key exactly when the id is
+injective on the keys present; when it is not (never seen, but possible), the engine groups on the
+key columns as before. The plan is joined to the distinct keys on the key columns, so each id
+takes exactly its key's coefficients, and the line sums run on small integer line ids.
 
 Activity table columns: ``organisation_id``, ``activity``, ``unit``, ``region``, ``grid_region``,
 ``year`` (reporting year), ``sector`` (IPCC combustion sector, see ``engine.combustion_sectors``),
@@ -268,8 +277,10 @@ def connect_duckdb(
     *, memory_limit: str | None = None, threads: int | None = None, temp_directory: str | None = None
 ) -> ibis.BaseBackend:
     """An in-process DuckDB connection; ``memory_limit`` (e.g. ``"2GB"``) bounds its buffers, and
-    ``temp_directory`` is where it spills when an operator outgrows them."""
-    config: dict[str, object] = {}
+    ``temp_directory`` is where it spills when an operator outgrows them. Insertion order is not
+    preserved (``preserve_insertion_order=false``): no view has a row order, and DuckDB then
+    needs no order-keeping buffers."""
+    config: dict[str, object] = {"preserve_insertion_order": False}
     if memory_limit is not None:
         config["memory_limit"] = memory_limit
     if threads is not None:
