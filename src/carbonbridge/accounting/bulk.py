@@ -196,7 +196,11 @@ def _lines_by_id(activities: ibis.Table, plan: ibis.Table, key_ids: ibis.Table) 
     planned = keys.join(plan, list(KEY_COLUMNS)).select(
         "key_id", *line_columns, "kg_per_unit", "co2e_kg_per_unit"
     )
-    line_ids = planned.select(*line_columns).distinct().mutate(line_id=ibis.row_number())
+    # numbered in the order of all their columns: a backend that evaluates this table twice (once
+    # per join below; Spark does) numbers it the same way both times
+    line_ids = (
+        planned.select(*line_columns).distinct().mutate(line_id=ibis.row_number().over(order_by=line_columns))
+    )
     coefficients = planned.join(line_ids, line_columns).select(
         "key_id", "line_id", "kg_per_unit", "co2e_kg_per_unit"
     )
