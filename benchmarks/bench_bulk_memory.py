@@ -2,7 +2,7 @@
 
 Writes the synthetic rows in chunks with pyarrow (``benchmarks/_data.py``; reuses the file when it
 exists with the right row count), then runs the computation in a child process with a DuckDB
-``memory_limit`` and prints the child's peak resident set size (``ru_maxrss``) against the 4 GiB
+``memory_limit``; the child prints its peak resident set size (``VmHWM``) against the 4 GiB
 budget. Usage: ``python benchmarks/bench_bulk_memory.py [--rows N] [--path FILE] [--memory-limit 2GB]``.
 """
 
@@ -34,6 +34,23 @@ def compute(path: Path, memory_limit: str) -> None:
     totals = views.totals.to_pyarrow()
     seconds = time.perf_counter() - start
     print(f"child: {lines.num_rows:,} line rows, {totals.num_rows:,} total rows in {seconds:.1f} s")
+    peak = _peak_rss()
+    print(
+        f"peak RSS of the computing process: {peak / 1024**3:.2f} GiB "
+        f"({'within' if peak <= BUDGET_BYTES else 'OVER'} the 4 GiB budget)"
+    )
+
+
+def _peak_rss() -> int:
+    """This process's peak resident set size in bytes: Linux ``VmHWM``, which starts afresh at
+    ``exec`` (``ru_maxrss`` keeps the peak of the process forked before it, i.e. of the parent that
+    may just have generated the file), else ``ru_maxrss``."""
+    status = Path("/proc/self/status")
+    if status.exists():
+        for line in status.read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) * 1024  # kB
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # Linux reports KiB
 
 
 def main() -> None:
@@ -69,12 +86,7 @@ def main() -> None:
     start = time.perf_counter()
     subprocess.run(command, check=True)
     seconds = time.perf_counter() - start
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024  # Linux reports KiB
     print(f"wall {seconds:.1f} s, {args.rows / seconds:,.0f} rows/s")
-    print(
-        f"peak RSS of the computing process: {peak / 1024**3:.2f} GiB "
-        f"({'within' if peak <= BUDGET_BYTES else 'OVER'} the 4 GiB budget)"
-    )
 
 
 if __name__ == "__main__":

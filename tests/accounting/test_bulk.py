@@ -27,7 +27,7 @@ from carbonbridge.accounting import bulk
 from carbonbridge.accounting.engine import calculate, calculate_all, combustion_sectors
 from carbonbridge.accounting.frameworks import cn_mee, ghg_protocol, iso14064, placements
 from carbonbridge.accounting.model import ActivityRecord, FrameworkView, Organisation
-from carbonbridge.accounting.plan import PLAN_QUANTITY, PlanKey, build_plan
+from carbonbridge.accounting.plan import KEY_COLUMNS, PLAN_QUANTITY, PlanKey, build_plan
 from carbonbridge.demo.region import generate_region
 from carbonbridge.factors.model import GwpSet
 from carbonbridge.factors.service import shipped_library
@@ -230,3 +230,66 @@ def test_duckdb_reads_activity_files(fmt: str, tmp_path: Path, demo_records: lis
 def test_read_activities_rejects_other_formats(tmp_path: Path) -> None:
     with pytest.raises(InvalidInput, match=r"expected \.parquet or \.csv"):
         bulk.read_activities(bulk.connect_duckdb(), tmp_path / "activities.xlsx")
+
+
+def _colliding_key_id(t: ibis.Table) -> ibis.IntegerValue:
+    """A key id that collides on purpose: every key of a year shares it."""
+    return t.year.cast("int64")
+
+
+@PROFILE
+@given(records=activity_rows())
+def test_colliding_key_ids_fall_back_to_the_key_columns(records: list[ActivityRecord]) -> None:
+    """When two distinct keys share a key id, the engine groups on the key columns instead: the
+    views still equal the row engine's (a collision never merges two keys)."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(bulk, "_key_id", _colliding_key_id)
+        views = bulk.run_bulk(ibis.memtable(_arrow(records)), LIBRARY, GWP)
+
+    _assert_views_match(records, views)
+
+
+def test_key_ids_of_the_demo_region_are_distinct() -> None:
+    """The integer key path is the one taken on real data: the backend's hash of every distinct
+    demo key (as stored, nulls kept) is distinct."""
+    table = _arrow(REGION.records)
+    ids = bulk._key_ids(ibis.memtable(table)).to_pyarrow().column("key_id").to_pylist()
+    stored = {tuple(row[name] for name in KEY_COLUMNS) for row in table.to_pylist()}
+
+    assert len(ids) == len(stored) > 50
+    assert bulk._ids_distinct(ids)
+    assert not bulk._ids_distinct([*ids, ids[0]])
+
+
+@pytest.mark.parametrize("colliding", [False, True])
+def test_compute_bulk_with_a_given_plan_equals_the_row_engine(
+    colliding: bool, demo_records: list[ActivityRecord]
+) -> None:
+    """``compute_bulk`` (the expression Spark runs) on DuckDB, by key id or, when ids collide, by
+    key columns, equals the row engine on the whole demo region."""
+    table = ibis.memtable(_arrow(demo_records))
+    plan = bulk.plan_table(build_plan(bulk.activity_keys(table), LIBRARY, GWP))
+    with pytest.MonkeyPatch.context() as patch:
+        if colliding:
+            patch.setattr(bulk, "_key_id", _colliding_key_id)
+        views = bulk.compute_bulk(table, plan)
+        lines, totals = views.lines.to_pyarrow(), views.totals.to_pyarrow()
+
+    _assert_views_match(demo_records, bulk.BulkViews(ibis.memtable(lines), ibis.memtable(totals)))
+
+
+def test_null_and_empty_text_keys_are_the_same_key() -> None:
+    """A key stored with ``""`` instead of null (and a sector on a non-fuel row, which the engine
+    does not read) has its own key id but the same coefficients: the lines are those of the nulls."""
+    template = next(r for r in TEMPLATES if r.activity == "electricity.grid" and r.instrument is None)
+    records = [
+        dataclasses.replace(template, id=f"r{i}", organisation_id=ORG_IDS[0], quantity=Decimal(1000 + i))
+        for i in range(2)
+    ]
+    rows = _rows(records)
+    rows[1]["instrument"] = ""
+    rows[1]["sector"] = None
+    views = bulk.run_bulk(ibis.memtable(pa.Table.from_pylist(rows, schema=_SCHEMA)), LIBRARY, GWP)
+
+    assert len(bulk._key_ids(ibis.memtable(pa.Table.from_pylist(rows, schema=_SCHEMA))).to_pyarrow()) == 2
+    _assert_views_match(records, views)

@@ -6,10 +6,19 @@ default (:func:`connect_duckdb`), Apache Spark when a region outgrows one machin
 :func:`read_activities`; :func:`compute_bulk` knows no backend.
 
 How: every calculation path is linear in quantity, so the rows are first summed per organisation
-and key (``plan.KEY_COLUMNS``), the few thousand sums are joined to the coefficient plan that the
-row engine built for those keys (``accounting.plan``), multiplied, and summed per organisation, year,
+and key (``plan.KEY_COLUMNS``), the sums are joined to the coefficient plan that the row engine
+built for those keys (``accounting.plan``), multiplied, and summed per organisation, year,
 framework, line and gas. Scanning and summing stream, so memory is bounded by the number of
 (organisation, key) groups, not by the number of rows.
+
+The key id. Grouping millions of rows on seven text columns is the costly step, so the rows are
+grouped on one integer instead: the backend's own hash of the key columns as stored
+(:func:`_key_id`). A hash may collide, so it is used only after an exact check: the distinct keys
+of the table (a few thousand, computed on the text columns themselves) are counted against their
+distinct ids (:func:`_ids_distinct`). Grouping by id equals grouping by key exactly when the id is
+injective on the keys present; when it is not (never seen, but possible), the engine groups on the
+key columns as before. The plan is joined to the distinct keys on the key columns, so each id
+takes exactly its key's coefficients, and the line sums run on small integer line ids.
 
 Activity table columns: ``organisation_id``, ``activity``, ``unit``, ``region``, ``grid_region``,
 ``year`` (reporting year), ``sector`` (IPCC combustion sector, see ``engine.combustion_sectors``),
@@ -19,11 +28,12 @@ null. Other columns are ignored.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import ibis
+import ibis.expr.datatypes as dt
 import pyarrow as pa
 
 from carbonbridge.accounting.calculation import DEFAULT_SOURCES, MEE_GRID_REPORTING, Sources
@@ -92,39 +102,64 @@ def plan_table(plan: Iterable[Coefficient]) -> ibis.Table:
     return ibis.memtable(pa.table(plan_columns(plan), schema=_PLAN_SCHEMA))
 
 
-def _normalised(activities: ibis.Table) -> ibis.Table:
-    """The columns the engine reads, typed, with null text keys as ``""`` so keys join by equality."""
+def _typed(activities: ibis.Table) -> ibis.Table:
+    """The columns the engine reads, typed, key columns as stored (nulls kept)."""
     t = activities
-    text = {name: t[name].cast("string").fill_null("") for name in _TEXT_KEYS}
-    activity = t.activity.cast("string")
-    # The engine reads the combustion sector only for stationary fuel (IPCC 2006 Vol.2 Ch.2 CH4/N2O
-    # by sector; road transport has its own); blanking it elsewhere merges keys that are equal.
-    text["sector"] = ibis.ifelse(activity.startswith("fuel."), text["sector"], "")
     return t.select(
         organisation_id=t.organisation_id.cast("string"),
-        activity=activity,
-        unit=t.unit.cast("string"),
-        region=t.region.cast("string"),
-        year=t.year.cast("int64"),
+        **{name: t[name].cast("int64" if name == "year" else "string") for name in KEY_COLUMNS},
         quantity=t.quantity.cast("float64"),
-        **text,
     )
+
+
+def _normalised(keyed: ibis.Table) -> ibis.Table:
+    """``keyed`` (typed key columns and any others) with null text keys as ``""``, so that keys
+    join by equality, and the sector blanked where the engine does not read it (as ``PlanKey.of``)."""
+    text = {name: keyed[name].fill_null("") for name in _TEXT_KEYS}
+    # The engine reads the combustion sector only for stationary fuel (IPCC 2006 Vol.2 Ch.2 CH4/N2O
+    # by sector; road transport has its own); blanking it elsewhere merges keys that are equal.
+    text["sector"] = ibis.ifelse(keyed.activity.startswith("fuel."), text["sector"], "")
+    return keyed.mutate(**text)
+
+
+@ibis.udf.scalar.builtin(name="hash")  # type: ignore[untyped-decorator]
+def _backend_hash(
+    activity: str, unit: str, region: str, grid_region: str, year: int, sector: str, instrument: str
+) -> dt.int64:
+    """The backend's own hash of its arguments: DuckDB ``hash`` (64-bit, unsigned), Spark ``hash``
+    (32-bit Murmur3, signed). Used as a key id only once :func:`_ids_distinct` has checked it."""
+
+
+def _key_id(t: ibis.Table) -> ibis.IntegerValue:
+    """The key id of each row of ``t`` (typed key columns, as stored): the backend's hash of the
+    key, shifted right one bit so that DuckDB's unsigned 64-bit value fits a signed ``int64``."""
+    hashed = _backend_hash(*(t[name] for name in KEY_COLUMNS))
+    return (hashed >> 1).cast("int64")
+
+
+def _key_ids(activities: ibis.Table) -> ibis.Table:
+    """The distinct keys of ``activities`` as stored (before normalisation) with their key id."""
+    keys = _typed(activities).select(*KEY_COLUMNS).distinct()
+    return keys.mutate(key_id=_key_id(keys))
+
+
+def _ids_distinct(ids: Sequence[object]) -> bool:
+    """True when the key ids ``ids`` of the distinct keys of a table are themselves distinct.
+
+    The exactness check of the integer key: grouping rows by key id is grouping them by key
+    exactly when the id is injective on the keys present, which counting decides."""
+    return len(set(ids)) == len(ids)
 
 
 def activity_keys(activities: ibis.Table) -> set[PlanKey]:
     """The distinct keys of ``activities`` (executes one small query on their backend)."""
-    keys = _normalised(activities).select(*KEY_COLUMNS).distinct().to_pyarrow()
+    keys = _typed(activities).select(*KEY_COLUMNS).distinct().to_pyarrow()
     return {PlanKey.of(**row) for row in keys.to_pylist()}
-
-
-def _summed(activities: ibis.Table) -> ibis.Table:
-    t = _normalised(activities)
-    return t.group_by(["organisation_id", *KEY_COLUMNS]).aggregate(quantity=t.quantity.sum())
 
 
 def missing_keys(activities: ibis.Table, plan: ibis.Table) -> ibis.Table:
     """Keys of ``activities`` that ``plan`` does not cover (empty when the plan fits the data)."""
-    keys = _normalised(activities).select(*KEY_COLUMNS).distinct()
+    keys = _normalised(_typed(activities).select(*KEY_COLUMNS).distinct()).distinct()
     return keys.anti_join(plan.select(*KEY_COLUMNS).distinct(), list(KEY_COLUMNS))
 
 
@@ -133,14 +168,59 @@ def compute_bulk(activities: ibis.Table, plan: ibis.Table) -> BulkViews:
 
     ``plan`` must cover every key of ``activities`` (:func:`run_bulk` builds it so; check others
     with :func:`missing_keys`): rows of an unplanned key would be left out of every line.
+
+    Executes one small query first: are the key ids of the distinct keys of ``activities``
+    distinct? Then (always, but for a hash collision among those few thousand keys) the rows are
+    grouped on the integer key id; otherwise on the key columns. Both give the same sums
+    (module docstring); the check keeps a collision from ever merging two keys.
     """
-    summed = _summed(activities)
-    joined = summed.join(plan, list(KEY_COLUMNS))
-    lines = joined.group_by(list(_LINE_GROUP)).aggregate(
+    key_ids = _key_ids(activities)
+    ids = key_ids.select("key_id").to_pyarrow().column("key_id").to_pylist()
+    lines = _lines_by_id(activities, plan, key_ids) if _ids_distinct(ids) else _lines_by_key(activities, plan)
+    return BulkViews(lines=lines, totals=_totals(lines))
+
+
+def _lines_by_id(activities: ibis.Table, plan: ibis.Table, key_ids: ibis.Table) -> ibis.Table:
+    """Lines from rows summed per (organisation, key id).
+
+    ``key_ids`` (:func:`_key_ids`) gives each distinct key its id; normalised, it takes the plan's
+    coefficients of its key, and a small integer ``line_id`` numbers the lines (year, framework,
+    line, headline, gas, gas group). The sums are joined to the coefficients on the key id and the
+    products summed per (organisation, line id); the line's text columns are joined back last.
+    Exact only when the key id is injective on the keys of ``activities`` (:func:`_ids_distinct`).
+    """
+    t = _typed(activities)
+    sums = t.group_by(["organisation_id", _key_id(t).name("key_id")]).aggregate(quantity=t.quantity.sum())
+    line_columns = [name for name in _LINE_GROUP if name != "organisation_id"]
+    keys = _normalised(key_ids.select(*KEY_COLUMNS, "key_id"))
+    planned = keys.join(plan, list(KEY_COLUMNS)).select(
+        "key_id", *line_columns, "kg_per_unit", "co2e_kg_per_unit"
+    )
+    # numbered in the order of all their columns: a backend that evaluates this table twice (once
+    # per join below; Spark does) numbers it the same way both times
+    line_ids = (
+        planned.select(*line_columns).distinct().mutate(line_id=ibis.row_number().over(order_by=line_columns))
+    )
+    coefficients = planned.join(line_ids, line_columns).select(
+        "key_id", "line_id", "kg_per_unit", "co2e_kg_per_unit"
+    )
+    joined = sums.join(coefficients, "key_id")
+    by_line = joined.group_by(["organisation_id", "line_id"]).aggregate(
         kg=(joined.quantity * joined.kg_per_unit).sum(),
         co2e_kg=(joined.quantity * joined.co2e_kg_per_unit).sum(),
     )
-    return BulkViews(lines=lines, totals=_totals(lines))
+    return by_line.join(line_ids, "line_id").select(*_LINE_GROUP, "kg", "co2e_kg")
+
+
+def _lines_by_key(activities: ibis.Table, plan: ibis.Table) -> ibis.Table:
+    """Lines from rows summed per (organisation, key) and the plan joined on the key columns."""
+    t = _normalised(_typed(activities))
+    sums = t.group_by(["organisation_id", *KEY_COLUMNS]).aggregate(quantity=t.quantity.sum())
+    joined = sums.join(plan, list(KEY_COLUMNS))
+    return joined.group_by(list(_LINE_GROUP)).aggregate(
+        kg=(joined.quantity * joined.kg_per_unit).sum(),
+        co2e_kg=(joined.quantity * joined.co2e_kg_per_unit).sum(),
+    )
 
 
 def _totals(lines: ibis.Table) -> ibis.Table:
@@ -162,21 +242,17 @@ def run_bulk(
     sources: Sources = DEFAULT_SOURCES,
     scope2_basis: Basis = Basis.LOCATION,
 ) -> BulkViews:
-    """One scan of ``activities`` on their backend, then the plan and the views.
+    """Two queries on the activities' backend: their distinct keys, then the lines.
 
-    The scan sums quantity per (organisation, key) where the rows live (DuckDB, Spark) and fetches
-    only those sums (thousands to millions of rows, never the activity rows); the keys among them
-    are planned with the row engine and :func:`compute_bulk` runs on the sums in-process. Options
-    are those of :func:`plan.build_plan`. Raises :class:`FactorNotFound` naming the key whose factor
-    is missing before any emission is computed.
+    The first query fetches the few thousand distinct keys with their key ids; the keys are planned
+    with the row engine; the second sums quantity per (organisation, key id) where the rows live
+    (DuckDB, Spark), joins the plan on the id and sums the lines, which are fetched through Arrow
+    (never the activity rows). Options are those of :func:`plan.build_plan`. Raises
+    :class:`FactorNotFound` naming the key whose factor is missing before any emission is computed.
     """
-    # Materialised through Arrow, not ``Table.cache()``: Ibis 12's DuckDB create_table emits
-    # "DROP VIEW IF EXISTS" without a name under sqlglot 30 (a parser error).
-    summed = _summed(activities).to_pyarrow()
-    sums = ibis.memtable(summed)
-    keys = summed.select(list(KEY_COLUMNS)).group_by(list(KEY_COLUMNS)).aggregate([]).to_pylist()
+    key_ids = _key_ids(activities).to_pyarrow()
     plan = build_plan(
-        {PlanKey.of(**row) for row in keys},
+        {PlanKey.of(**row) for row in key_ids.select(list(KEY_COLUMNS)).to_pylist()},
         resolver,
         gwp,
         datasets=datasets,
@@ -185,8 +261,16 @@ def run_bulk(
         sources=sources,
         scope2_basis=scope2_basis,
     )
-    # the lines are computed once; the totals are a small aggregation of them
-    lines = ibis.memtable(compute_bulk(sums, plan_table(plan)).lines.to_pyarrow())
+    table = plan_table(plan)
+    if _ids_distinct(key_ids.column("key_id").to_pylist()):
+        # the fetched keys go back as a small table: the lines query scans the rows only once
+        lines_expr = _lines_by_id(activities, table, ibis.memtable(key_ids))
+    else:
+        lines_expr = _lines_by_key(activities, table)
+    # Materialised through Arrow, not ``Table.cache()``: Ibis 12's DuckDB create_table emits
+    # "DROP VIEW IF EXISTS" without a name under sqlglot 30 (a parser error). The lines are
+    # computed once; the totals are a small aggregation of them.
+    lines = ibis.memtable(lines_expr.to_pyarrow())
     return BulkViews(lines=lines, totals=_totals(lines))
 
 
@@ -197,8 +281,10 @@ def connect_duckdb(
     *, memory_limit: str | None = None, threads: int | None = None, temp_directory: str | None = None
 ) -> ibis.BaseBackend:
     """An in-process DuckDB connection; ``memory_limit`` (e.g. ``"2GB"``) bounds its buffers, and
-    ``temp_directory`` is where it spills when an operator outgrows them."""
-    config: dict[str, object] = {}
+    ``temp_directory`` is where it spills when an operator outgrows them. Insertion order is not
+    preserved (``preserve_insertion_order=false``): no view has a row order, and DuckDB then
+    needs no order-keeping buffers."""
+    config: dict[str, object] = {"preserve_insertion_order": False}
     if memory_limit is not None:
         config["memory_limit"] = memory_limit
     if threads is not None:
