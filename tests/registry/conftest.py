@@ -42,10 +42,25 @@ class StubMethodology:
         flags: tuple[Flag, ...] = ()
         if parameters.get("implausible"):
             flags = (
-                Flag("fuel_per_area", Severity.IMPLAUSIBLE, Decimal(600), Decimal(100), "L/mu", "too much", "过多"),
+                Flag(
+                    "fuel_per_area",
+                    Severity.IMPLAUSIBLE,
+                    Decimal(600),
+                    Decimal(100),
+                    "L/mu",
+                    "too much",
+                    "过多",
+                ),
             )
         return Calculation(
-            f"{self.id}@{self.version}", self.kind, net, net, Decimal(0), Decimal(0), tuple(lines), flags,
+            f"{self.id}@{self.version}",
+            self.kind,
+            net,
+            net,
+            Decimal(0),
+            Decimal(0),
+            tuple(lines),
+            flags,
             dict(parameters),
         )
 

@@ -16,8 +16,14 @@ def registered_project(
     sessions: sessionmaker[Session], code: str = "MG001", methodology: str = "TEST-REMOVAL@1.0"
 ) -> Project:
     draft = ProjectDraft(
-        code, "mangrove-dev", "Dongzhai Harbour mangrove afforestation", "东寨港红树林营造", methodology,
-        "CN-HI", "CCER", {"strata": [{"area_ha": "15"}]},
+        code,
+        "mangrove-dev",
+        "Dongzhai Harbour mangrove afforestation",
+        "东寨港红树林营造",
+        methodology,
+        "CN-HI",
+        "CCER",
+        {"strata": [{"area_ha": "15"}]},
     )
     project, _ = service.draft_project(sessions, DEVELOPER, draft)
     service.validate_project(sessions, VERIFIER, project.id, "Design conforms to the methodology.")

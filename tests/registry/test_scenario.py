@@ -30,14 +30,15 @@ from tests.registry.helpers import registered_project
 
 def _ranges(sessions: sessionmaker[Session], account_id: str) -> list[tuple[int, int, int, str]]:
     return [
-        (b.vintage, b.start, b.end, b.state.value)
-        for b in service.holdings(sessions, REGULATOR, account_id)
+        (b.vintage, b.start, b.end, b.state.value) for b in service.holdings(sessions, REGULATOR, account_id)
     ]
 
 
 def _verifies(receipt: Receipt) -> None:
     entry = parse_receipt(receipt.receipt).extra
-    assert verify_receipt(receipt.receipt, keys.verifier_key(), entry=entry).index == receipt.operation.log_index
+    assert (
+        verify_receipt(receipt.receipt, keys.verifier_key(), entry=entry).index == receipt.operation.log_index
+    )
 
 
 def test_removal_project_from_draft_to_reversal(world: World) -> None:
@@ -47,10 +48,17 @@ def test_removal_project_from_draft_to_reversal(world: World) -> None:
     project = registered_project(s)
     receipts: list[Receipt] = []
 
-    first, r = service.submit_report(s, DEVELOPER, project.id, date(2024, 1, 1), date(2024, 12, 31), {"net_t": "1000.7"})
+    first, r = service.submit_report(
+        s, DEVELOPER, project.id, date(2024, 1, 1), date(2024, 12, 31), {"net_t": "1000.7"}
+    )
     receipts.append(r)
     second, r = service.submit_report(
-        s, DEVELOPER, project.id, date(2025, 1, 1), date(2025, 12, 31), {"net_t": "500.2", "buffer_share": "0.15"}
+        s,
+        DEVELOPER,
+        project.id,
+        date(2025, 1, 1),
+        date(2025, 12, 31),
+        {"net_t": "500.2", "buffer_share": "0.15"},
     )
     receipts.append(r)
     for report in (first, second):
@@ -69,10 +77,16 @@ def test_removal_project_from_draft_to_reversal(world: World) -> None:
     units = Units(dev, project.id, 2024, quantity=300)
     receipts.append(service.transfer(s, DEVELOPER, Transfer(units, buyer)))
     retired = service.retire(
-        s, BUYER, Retirement(Units(buyer, project.id, 2024, quantity=120), "Hainan Airlines passengers", "2025 flights")
+        s,
+        BUYER,
+        Retirement(
+            Units(buyer, project.id, 2024, quantity=120), "Hainan Airlines passengers", "2025 flights"
+        ),
     )
     receipts.append(retired)
-    cancelled = service.cancel(s, BUYER, Cancellation(Units(buyer, project.id, 2024, start=281, end=300), "sold abroad"))
+    cancelled = service.cancel(
+        s, BUYER, Cancellation(Units(buyer, project.id, 2024, start=281, end=300), "sold abroad")
+    )
     receipts.append(cancelled)
     reversal = service.reverse(s, REGULATOR, project.id, 250, "typhoon die-back, stratum 2")
     receipts.append(reversal)
@@ -81,7 +95,10 @@ def test_removal_project_from_draft_to_reversal(world: World) -> None:
     assert _ranges(s, buyer) == [(2024, 121, 280, "held")]
     assert _ranges(s, world.buyer[AccountKind.RETIREMENT].id) == [(2024, 1, 120, "retired")]
     assert _ranges(s, world.buyer[AccountKind.CANCELLATION].id) == [(2024, 281, 300, "cancelled")]
-    assert _ranges(s, REGISTRY_CANCELLATION_ACCOUNT) == [(2024, 801, 1000, "cancelled"), (2025, 426, 475, "cancelled")]
+    assert _ranges(s, REGISTRY_CANCELLATION_ACCOUNT) == [
+        (2024, 801, 1000, "cancelled"),
+        (2025, 426, 475, "cancelled"),
+    ]
     assert _ranges(s, BUFFER_POOL_ACCOUNT) == [(2025, 476, 500, "buffer")]
     assert reversal.operation.details["from_project_buffer"] == 250
 
@@ -94,7 +111,11 @@ def test_removal_project_from_draft_to_reversal(world: World) -> None:
     assert service.overlapping_blocks(s) == []
 
     [record] = service.retirement_records(s, project.id)
-    assert (record.beneficiary, record.purpose, record.quantity) == ("Hainan Airlines passengers", "2025 flights", 120)
+    assert (record.beneficiary, record.purpose, record.quantity) == (
+        "Hainan Airlines passengers",
+        "2025 flights",
+        120,
+    )
     assert record.serials == ("CB-CN-HI-MG001-2024-1-120",)
     public = parse_receipt(retired.receipt).extra or b""
     assert b"CB-CN-HI-MG001-2024-1-120" in public and b"Hainan Airlines passengers" in public
