@@ -75,6 +75,7 @@ REGULATOR = Principal("u-reg", "Carbon office", Role.REGULATOR)
 VERIFIER = Principal("u-ver", "Verifier Ltd", Role.VERIFIER)
 DEVELOPER = Principal("u-dev", "Mangrove developer", Role.DEVELOPER, "mangrove-dev")
 BUYER = Principal("u-buy", "Buyer hotel", Role.REPORTER, "buyer-co")
+ADMIN = Principal("u-admin", "Administrator", Role.ADMIN)
 OUTSIDER = Principal("u-out", "Other developer", Role.DEVELOPER, "other-dev")
 
 

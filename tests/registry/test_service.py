@@ -1,0 +1,256 @@
+"""Registry use cases: roles and organisation scoping, typed errors that change nothing, the
+implausible-flag override, issuance once, and batch mode."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from carbonbridge.kernel.errors import Conflict, Forbidden, InvalidInput, NotFound, Unauthenticated
+from carbonbridge.ledger import service as ledger
+from carbonbridge.ledger.cli import register_context_auditors
+from carbonbridge.ledger.proof import parse_receipt
+from carbonbridge.platform.identity import PUBLIC
+from carbonbridge.registry import service, store
+from carbonbridge.registry.errors import (
+    ImplausibleCalculation,
+    InsufficientBuffer,
+    InsufficientUnits,
+    InvalidTransition,
+)
+from carbonbridge.registry.model import (
+    BUFFER_POOL_ACCOUNT,
+    AccountKind,
+    Cancellation,
+    Project,
+    ProjectDraft,
+    Retirement,
+    Transfer,
+    Units,
+    UnitState,
+)
+from tests.registry.conftest import ADMIN, BUYER, DEVELOPER, OUTSIDER, REGULATOR, VERIFIER, World
+from tests.registry.helpers import issued_report, registered_project
+
+
+def _snapshot(sessions: sessionmaker[Session]) -> tuple[int, ...]:
+    """Row counts of every registry table and the log size: a failed call must change none."""
+    with sessions() as session:
+        counts = [
+            session.scalar(select(func.count()).select_from(t)) or 0
+            for t in (
+                store.BlockRow,
+                store.OperationRow,
+                store.IssuanceRow,
+                store.ReportRow,
+                store.ProjectRow,
+            )
+        ]
+        closed = session.scalar(select(func.count()).where(store.BlockRow.closed_by.is_not(None))) or 0
+    with sessions() as session:
+        size = ledger.latest_checkpoint_in(session)[0]
+    return (*counts, closed, size)
+
+
+@pytest.fixture
+def issued(world: World) -> Project:
+    """MG001 registered, 2024 report of 100 t issued: 80 held by the developer, 20 in the buffer."""
+    project = registered_project(world.sessions)
+    issued_report(world.sessions, project, 2024, {"net_t": "100"})
+    return project
+
+
+def test_each_step_needs_its_role(world: World) -> None:
+    draft = ProjectDraft("MG002", "mangrove-dev", "A", "甲", "TEST-REMOVAL", "CN-HI", "CCER")
+    with pytest.raises(Forbidden, match="needs one of: developer"):
+        service.draft_project(world.sessions, VERIFIER, draft)
+    with pytest.raises(Forbidden, match="may not access organisation 'mangrove-dev'"):
+        service.draft_project(world.sessions, OUTSIDER, draft)
+    project, _ = service.draft_project(world.sessions, DEVELOPER, draft)
+    assert project.methodology == "TEST-REMOVAL@1.0" and project.kind == "removal"
+    before = _snapshot(world.sessions)
+    with pytest.raises(Forbidden):
+        service.validate_project(world.sessions, DEVELOPER, project.id, "self-validated")
+    with pytest.raises(Forbidden):
+        service.register_project(world.sessions, VERIFIER, project.id, "ok")
+    with pytest.raises(Unauthenticated):
+        service.register_project(world.sessions, PUBLIC, project.id, "ok")
+    with pytest.raises(InvalidTransition, match="must be validated"):
+        service.register_project(world.sessions, REGULATOR, project.id, "ok")
+    assert _snapshot(world.sessions) == before
+    assert service.get_project(world.sessions, project.id).status.value == "draft"
+
+
+def test_bad_draft_names_every_field(world: World) -> None:
+    draft = ProjectDraft("mg-1", "mangrove-dev", "", "甲", "TEST-REMOVAL", "Hainan", "")
+    with pytest.raises(InvalidInput) as caught:
+        service.draft_project(world.sessions, DEVELOPER, draft)
+    assert [i.location for i in caught.value.issues] == [("code",), ("region",), ("name_en",), ("standard",)]
+    with pytest.raises(NotFound, match="no methodology 'NOPE'"):
+        service.draft_project(
+            world.sessions,
+            DEVELOPER,
+            ProjectDraft("MG9", "mangrove-dev", "A", "甲", "NOPE@1", "CN-HI", "CCER"),
+        )
+
+
+def test_project_code_is_unique(world: World) -> None:
+    registered_project(world.sessions, "MG001")
+    with pytest.raises(Conflict, match="MG001 is taken"):
+        registered_project(world.sessions, "MG001")
+
+
+def test_implausible_calculation_needs_a_recorded_override(world: World) -> None:
+    project = registered_project(world.sessions)
+    report, _ = service.submit_report(
+        world.sessions,
+        DEVELOPER,
+        project.id,
+        date(2024, 1, 1),
+        date(2024, 12, 31),
+        {"net_t": "50", "implausible": True},
+    )
+    with pytest.raises(ImplausibleCalculation) as caught:
+        service.verify_report(world.sessions, VERIFIER, report.id, "Looks fine.")
+    assert caught.value.issues[0].location == ("flags", "fuel_per_area")
+    verified, receipt = service.verify_report(
+        world.sessions,
+        VERIFIER,
+        report.id,
+        "Qualified.",
+        override_reason="Meter data confirmed on site visit.",
+    )
+    assert verified.override_reason == "Meter data confirmed on site visit."
+    assert b"Meter data confirmed on site visit." in (parse_receipt(receipt.receipt).extra or b"")
+
+
+def test_a_report_is_issued_once(world: World) -> None:
+    project = registered_project(world.sessions)
+    report, _ = issued_report(world.sessions, project, 2024, {"net_t": "10.9"})
+    before = _snapshot(world.sessions)
+    with pytest.raises(InvalidTransition, match="issued"):
+        service.issue(world.sessions, REGULATOR, report.id)
+    assert _snapshot(world.sessions) == before
+    with pytest.raises(Conflict, match="overlaps monitoring report"):
+        service.submit_report(
+            world.sessions, DEVELOPER, project.id, date(2024, 6, 1), date(2025, 5, 31), {"net_t": "1"}
+        )
+
+
+def test_reduction_projects_have_no_buffer_and_floor_the_quantity(world: World) -> None:
+    project = registered_project(world.sessions, "SOLAR1", "TEST-REDUCTION@2.0")
+    _, receipt = issued_report(world.sessions, project, 2025, {"net_t": "41.99"})
+    assert [(b.start, b.end, b.state) for b in receipt.produced] == [(1, 41, UnitState.HELD)]
+
+
+def test_holders_act_only_on_their_own_accounts(world: World, issued: Project) -> None:
+    dev = world.dev[AccountKind.HOLDING].id
+    request = Transfer(Units(dev, issued.id, 2024, quantity=5), world.buyer[AccountKind.HOLDING].id)
+    before = _snapshot(world.sessions)
+    with pytest.raises(Forbidden, match="may not access organisation 'mangrove-dev'"):
+        service.transfer(world.sessions, BUYER, request)
+    with pytest.raises(Forbidden):
+        service.transfer(world.sessions, VERIFIER, request)
+    with pytest.raises(Forbidden):
+        service.retire(world.sessions, REGULATOR, Retirement(request.units, "x", "y"))
+    with pytest.raises(Forbidden):
+        service.balances(world.sessions, BUYER, dev)
+    assert _snapshot(world.sessions) == before
+    service.cancel(world.sessions, REGULATOR, Cancellation(request.units, "administrative correction"))
+
+
+def test_failed_moves_change_nothing_and_say_why(world: World, issued: Project) -> None:
+    dev = world.dev[AccountKind.HOLDING].id
+    buyer = world.buyer[AccountKind.HOLDING].id
+    before = _snapshot(world.sessions)
+    with pytest.raises(InsufficientUnits, match="81 t asked for, 80 t available"):
+        service.transfer(world.sessions, DEVELOPER, Transfer(Units(dev, issued.id, 2024, quantity=81), buyer))
+    with pytest.raises(InsufficientUnits, match="first missing serial: 81"):
+        service.retire(
+            world.sessions, DEVELOPER, Retirement(Units(dev, issued.id, 2024, start=70, end=90), "b", "p")
+        )
+    with pytest.raises(InvalidInput, match="holding account"):
+        service.transfer(
+            world.sessions,
+            DEVELOPER,
+            Transfer(Units(dev, issued.id, 2024, quantity=1), world.buyer[AccountKind.RETIREMENT].id),
+        )
+    with pytest.raises(InvalidInput) as caught:
+        service.retire(
+            world.sessions, DEVELOPER, Retirement(Units(dev, issued.id, 2024, quantity=1), " ", "p")
+        )
+    assert caught.value.issues[0].location == ("beneficiary",)
+    with pytest.raises(NotFound):
+        service.transfer(
+            world.sessions, DEVELOPER, Transfer(Units("acc_nope", issued.id, 2024, quantity=1), buyer)
+        )
+    with pytest.raises(InsufficientBuffer, match="exceeds the buffer pool's 20 t by 5 t"):
+        service.reverse(world.sessions, REGULATOR, issued.id, 25, "fire")
+    assert _snapshot(world.sessions) == before
+    assert [(b.state, b.tonnes) for b in service.balances(world.sessions, DEVELOPER, dev)] == [
+        (UnitState.HELD, 80)
+    ]
+
+
+def test_batch_applies_in_order_in_one_transaction(world: World, issued: Project) -> None:
+    dev, buyer = world.dev[AccountKind.HOLDING].id, world.buyer[AccountKind.HOLDING].id
+    requests = [
+        *(Transfer(Units(dev, issued.id, 2024, quantity=2), buyer) for _ in range(30)),
+        *(
+            Retirement(Units(buyer, issued.id, 2024, quantity=1), f"guest {n}", "hotel night")
+            for n in range(40)
+        ),
+        Cancellation(Units(dev, issued.id, 2024, start=61, end=70), "correction"),
+    ]
+    size = _snapshot(world.sessions)[-1]
+    receipts = service.apply_batch(world.sessions, ADMIN, requests)  # moves for two organisations
+    assert len(receipts) == 71
+    # 40 public retirements in one entry, 31 private operations in another
+    assert _snapshot(world.sessions)[-1] == size + 2
+    assert len({r.operation.log_index for r in receipts}) == 2
+    retire_serials = [r.operation.details["serials"] for r in receipts[30:70]]
+    assert retire_serials[0] == ["CB-CN-HI-MG001-2024-1-1"] and retire_serials[-1] == [
+        "CB-CN-HI-MG001-2024-40-40"
+    ]
+    # each transfer arrived as its own block; the retirements took the lowest serials first
+    assert [(b.start, b.end) for b in service.holdings(world.sessions, REGULATOR, buyer)] == [
+        (n, n + 1) for n in range(41, 60, 2)
+    ]
+    assert [(b.start, b.end) for b in service.holdings(world.sessions, REGULATOR, dev)] == [(71, 80)]
+    [tally] = service.conservation(world.sessions, issued.id)
+    assert tally.by_state == {
+        UnitState.HELD: 30,
+        UnitState.RETIRED: 40,
+        UnitState.CANCELLED: 10,
+        UnitState.BUFFER: 20,
+    }
+    register_context_auditors()
+    assert ledger.audit(world.sessions).ok
+
+
+def test_a_failing_request_fails_the_whole_batch_and_is_named(world: World, issued: Project) -> None:
+    dev, buyer = world.dev[AccountKind.HOLDING].id, world.buyer[AccountKind.HOLDING].id
+    requests = [
+        Transfer(Units(dev, issued.id, 2024, quantity=50), buyer),
+        Transfer(Units(dev, issued.id, 2024, quantity=50), buyer),
+    ]
+    before = _snapshot(world.sessions)
+    with pytest.raises(InsufficientUnits) as caught:
+        service.apply_batch(world.sessions, DEVELOPER, requests)
+    assert caught.value.detail.startswith("request 1: 50 t asked for, 30 t available")
+    assert caught.value.issues[0].location == ("requests", 1, "quantity")
+    assert _snapshot(world.sessions) == before
+
+
+def test_buffer_pool_is_public_and_reversal_spares_retired_credits(world: World, issued: Project) -> None:
+    dev = world.dev[AccountKind.HOLDING].id
+    service.retire(
+        world.sessions, DEVELOPER, Retirement(Units(dev, issued.id, 2024, quantity=80), "county", "2024")
+    )
+    service.reverse(world.sessions, REGULATOR, issued.id, 20, "storm")
+    assert service.balances(world.sessions, PUBLIC, BUFFER_POOL_ACCOUNT) == []
+    [tally] = service.conservation(world.sessions, issued.id)
+    assert tally.by_state == {UnitState.RETIRED: 80, UnitState.CANCELLED: 20}
