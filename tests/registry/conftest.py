@@ -105,7 +105,7 @@ def world(sessions: sessionmaker[Session], stub_methodologies: None) -> Iterator
         ("other-dev", OrganisationKind.OTHER),
     ):
         accounting.register_organisation(sessions, REGULATOR, _organisation(ident, kind), [])
-    yield World(
+    return World(
         sessions,
         service.open_accounts(sessions, REGULATOR, "mangrove-dev"),
         service.open_accounts(sessions, REGULATOR, "buyer-co"),

@@ -237,7 +237,8 @@ class RegistryAlgebra(RuleBasedStateMachine):
             spans = sorted((b.start, b.end) for b in self.open.values() if (b.project_id, b.vintage) == key)
             expected = 1
             for start, end in spans:
-                assert start == expected and end >= start
+                assert start == expected
+                assert end >= start
                 expected = end + 1
             assert expected == self.next_serial[key]
 

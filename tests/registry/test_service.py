@@ -70,7 +70,8 @@ def test_each_step_needs_its_role(world: World) -> None:
     with pytest.raises(Forbidden, match="may not access organisation 'mangrove-dev'"):
         service.draft_project(world.sessions, OUTSIDER, draft)
     project, _ = service.draft_project(world.sessions, DEVELOPER, draft)
-    assert project.methodology == "TEST-REMOVAL@1.0" and project.kind == "removal"
+    assert project.methodology == "TEST-REMOVAL@1.0"
+    assert project.kind == "removal"
     before = _snapshot(world.sessions)
     with pytest.raises(Forbidden):
         service.validate_project(world.sessions, DEVELOPER, project.id, "self-validated")
@@ -212,9 +213,8 @@ def test_batch_applies_in_order_in_one_transaction(world: World, issued: Project
     assert _snapshot(world.sessions)[-1] == size + 2
     assert len({r.operation.log_index for r in receipts}) == 2
     retire_serials = [r.operation.details["serials"] for r in receipts[30:70]]
-    assert retire_serials[0] == ["CB-CN-HI-MG001-2024-1-1"] and retire_serials[-1] == [
-        "CB-CN-HI-MG001-2024-40-40"
-    ]
+    assert retire_serials[0] == ["CB-CN-HI-MG001-2024-1-1"]
+    assert retire_serials[-1] == ["CB-CN-HI-MG001-2024-40-40"]
     # each transfer arrived as its own block; the retirements took the lowest serials first
     assert [(b.start, b.end) for b in service.holdings(world.sessions, REGULATOR, buyer)] == [
         (n, n + 1) for n in range(41, 60, 2)
