@@ -14,10 +14,11 @@ name them. The invariants, property-tested in ``tests/registry/test_blocks.py``:
 
 from __future__ import annotations
 
+import bisect
 import itertools
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from carbonbridge.kernel.errors import FieldIssue, InvalidInput
 from carbonbridge.registry.errors import InsufficientUnits
@@ -82,6 +83,14 @@ def issue_range(
     return tuple(blocks)
 
 
+def _start(block: SerialBlock) -> int:
+    return block.start
+
+
+def _end(block: SerialBlock) -> int:
+    return block.end
+
+
 def _describe(allowed: Iterable[UnitState]) -> str:
     return "/".join(sorted(s.value for s in allowed))
 
@@ -93,9 +102,23 @@ def _cut(
     moved = SerialBlock(new_id(), block.project_id, block.vintage, first, last, to_account, state)
     rest = []
     if first > block.start:
-        rest.append(replace(block, id=new_id(), end=first - 1))
+        rest.append(
+            SerialBlock(
+                new_id(),
+                block.project_id,
+                block.vintage,
+                block.start,
+                first - 1,
+                block.account_id,
+                block.state,
+            )
+        )
     if last < block.end:
-        rest.append(replace(block, id=new_id(), start=last + 1))
+        rest.append(
+            SerialBlock(
+                new_id(), block.project_id, block.vintage, last + 1, block.end, block.account_id, block.state
+            )
+        )
     return moved, rest
 
 
@@ -109,13 +132,15 @@ def take(
     quantity: int | None = None,
     start: int | None = None,
     end: int | None = None,
+    presorted: bool = False,
 ) -> Move:
     """Take units from ``blocks`` (the open blocks of one account, project and vintage) into
     ``to_account`` / ``to_state`` (``None``: each unit keeps its state, as in a transfer): the
     serial range ``start..end`` if given (it may span adjacent blocks, each in an ``allowed``
     state), else ``quantity`` tonnes, lowest serials first, from blocks in an ``allowed`` state.
-    :class:`InsufficientUnits` if they are not there."""
-    ordered = sorted(blocks, key=lambda b: b.start)
+    :class:`InsufficientUnits` if they are not there. ``presorted``: ``blocks`` are already in
+    serial order (the service keeps its working set sorted), so no sort is needed."""
+    ordered = blocks if presorted else sorted(blocks, key=_start)
     if start is not None or end is not None:
         first = _positive_int(start, "start")
         last = _positive_int(end, "end")
@@ -128,7 +153,12 @@ def take(
                 "quantity and range disagree",
                 [FieldIssue(("quantity",), quantity, f"the range {first}-{last} holds {last - first + 1} t")],
             )
-        hit = [b for b in ordered if b.end >= first and b.start <= last]
+        # open blocks do not overlap, so their ends ascend with their starts
+        hit = []
+        for b in itertools.islice(ordered, bisect.bisect_left(ordered, first, key=_end), None):
+            if b.start > last:
+                break
+            hit.append(b)
         covered = first
         for b in hit:
             if b.start > covered or b.state not in allowed:
@@ -142,21 +172,22 @@ def take(
             )
         picks = [(b, max(b.start, first), min(b.end, last)) for b in hit]
     else:
-        wanted = _positive_int(quantity, "quantity")
-        usable = [b for b in ordered if b.state in allowed]
-        available = sum(b.count for b in usable)
-        if available < wanted:
+        wanted = need = _positive_int(quantity, "quantity")
+        picks = []
+        for b in ordered:
+            if b.state not in allowed:
+                continue
+            n = min(b.end - b.start + 1, need)
+            picks.append((b, b.start, b.start + n - 1))
+            need -= n
+            if not need:
+                break
+        if need:
+            available = sum(b.count for b in ordered if b.state in allowed)
             raise InsufficientUnits(
                 f"{wanted} t asked for, {available} t available in state {_describe(allowed)}",
                 [FieldIssue(("quantity",), wanted, f"at most {available}")],
             )
-        picks = []
-        for b in usable:
-            n = min(b.count, wanted)
-            picks.append((b, b.start, b.start + n - 1))
-            wanted -= n
-            if not wanted:
-                break
     moved: list[SerialBlock] = []
     rest: list[SerialBlock] = []
     for b, first, last in picks:

@@ -12,6 +12,7 @@ retire and cancel from their own organisation's holding account; admins may do e
 
 from __future__ import annotations
 
+import bisect
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -136,7 +137,8 @@ def _write(
     for entry, chunk in zip(pending, owners, strict=True):
         text = entry.receipt()
         for n in chunk:
-            op = replace(steps[n].operation, log_index=entry.index)
+            o = steps[n].operation
+            op = Operation(o.id, o.kind, o.project_id, o.at, o.actor, o.details, entry.index)
             operations[n] = op
             receipts[n] = Receipt(op, tuple(steps[n].produced), text)
     store.add_operations(session, [o for o in operations if o is not None], principal.user_id or "")
@@ -540,7 +542,18 @@ def issue(
 
 
 def _serials(project: Project, moved: Sequence[SerialBlock]) -> list[str]:
-    return [format_serial(Serial(project.region, project.code, b.vintage, b.start, b.end)) for b in moved]
+    """Serial numbers of blocks of a stored project (its region and code were validated when it
+    was drafted, so :func:`format_serial`'s checks are not repeated per block)."""
+    prefix = format_serial(Serial(project.region, project.code, 2000, 1, 1)).rsplit("-", 3)[0]
+    return [f"{prefix}-{b.vintage}-{b.start}-{b.end}" for b in moved]
+
+
+def _block_id() -> str:
+    return new_id("blk")
+
+
+def _serial_start(block: SerialBlock) -> int:
+    return block.start
 
 
 def _in_request(exc: CarbonbridgeError, n: int | None) -> CarbonbridgeError:
@@ -665,21 +678,26 @@ def _move_one(
         )
         details = {"from": source.id, "reason": request.reason.strip()}
     key = (source.id, units.project_id, units.vintage)
-    available = working.get(key, [])
+    available = working.setdefault(key, [])
     move = blocks.take(
         available,
         allowed=allowed,
         to_account=to_account,
         to_state=to_state,  # None for a transfer: held stays held, planned stays planned
-        new_id=lambda: new_id("blk"),
+        new_id=_block_id,
         quantity=units.quantity,
         start=units.start,
         end=units.end,
+        presorted=True,
     )
-    gone = {b.id for b in move.consumed}
-    working[key] = [b for b in available if b.id not in gone] + list(move.remainders)
+    for b in move.consumed:
+        del available[bisect.bisect_left(available, b.start, key=_serial_start)]
+    for b in move.remainders:
+        bisect.insort(available, b, key=_serial_start)
     if to_account in locked:
-        working.setdefault((to_account, units.project_id, units.vintage), []).extend(move.moved)
+        arriving = working.setdefault((to_account, units.project_id, units.vintage), [])
+        for b in move.moved:
+            bisect.insort(arriving, b, key=_serial_start)
     details["quantity"] = move.quantity
     details["serials"] = _serials(project, move.moved)
     op = _operation(principal, kind, project.id, details, clock)

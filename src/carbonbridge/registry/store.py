@@ -40,7 +40,6 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
-    bindparam,
     insert,
     select,
     text,
@@ -436,26 +435,57 @@ def open_blocks(
     return [_block(r) for r in session.execute(query)]
 
 
+def _executemany(
+    session: Session, table: Table, columns: Sequence[str], rows: Sequence[Sequence[Any]]
+) -> None:
+    """``INSERT INTO table (columns) VALUES (...)`` for many rows through the driver's
+    ``executemany``, the columns' bind processors applied once per value: the batch path's hot
+    loop, without building a parameter dict per row."""
+    if not rows:
+        return
+    dialect = session.get_bind().dialect
+    processors = [table.c[name].type.bind_processor(dialect) for name in columns]
+    if any(processors):
+        rows = [tuple(v if p is None else p(v) for p, v in zip(processors, row, strict=True)) for row in rows]
+    mark = "?" if dialect.paramstyle == "qmark" else "%s"
+    sql = f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({', '.join([mark] * len(columns))})"
+    session.connection().exec_driver_sql(sql, list(rows))
+
+
+_BLOCK_INSERT = (
+    "id",
+    "project_id",
+    "vintage",
+    "serial_start",
+    "serial_end",
+    "serial_count",
+    "account_id",
+    "state",
+    "opened_by",
+    "closed_by",
+)
+
+
 def add_blocks(session: Session, blocks: Sequence[tuple[SerialBlock, str, str | None]]) -> None:
     """Insert ``(block, opened_by, closed_by)`` rows in one executemany."""
-    if not blocks:
-        return
-    session.execute(
-        insert(_B),
+    _executemany(
+        session,
+        _B,
+        _BLOCK_INSERT,
         [
-            {
-                "id": b.id,
-                "project_id": b.project_id,
-                "vintage": b.vintage,
-                "serial_start": b.start,
-                "serial_end": b.end,
-                "serial_count": b.count,
-                "account_id": b.account_id,
-                "state": b.state.value,
-                "opened_by": opened,
-                "closed_by": closed,
-            }
-            for b, opened, closed in blocks
+            (
+                b.id,
+                b.project_id,
+                b.vintage,
+                b.start,
+                b.end,
+                b.end - b.start + 1,
+                b.account_id,
+                b.state.value,
+                o,
+                c,
+            )
+            for b, o, c in blocks
         ],
     )
 
@@ -465,14 +495,12 @@ def close_blocks(session: Session, closing: Sequence[tuple[str, str]]) -> None:
     closed is a bug in the caller's locking and raises."""
     if not closing:
         return
-    result = session.execute(
-        update(_B)
-        .where(_B.c.id == bindparam("b_id"), _B.c.closed_by.is_(None))
-        .values(closed_by=bindparam("b_op")),
-        [{"b_id": b, "b_op": op} for b, op in closing],
-        execution_options={"synchronize_session": False},
+    mark = "?" if session.get_bind().dialect.paramstyle == "qmark" else "%s"
+    result = session.connection().exec_driver_sql(
+        f"UPDATE registry_blocks SET closed_by = {mark} WHERE id = {mark} AND closed_by IS NULL",
+        [(op, b) for b, op in closing],
     )
-    if result.rowcount != len(closing):  # type: ignore[attr-defined]
+    if result.rowcount != len(closing):
         raise RuntimeError("a consumed block was already closed: the caller did not hold the lock")
 
 
@@ -497,22 +525,25 @@ def blocks_of_operations(
 _O = _table(OperationRow)
 
 
+_OPERATION_INSERT = ("id", "kind", "project_id", "at", "actor_user", "actor_name", "details", "log_index")
+
+
 def add_operations(session: Session, operations: Sequence[Operation], actor_user: str) -> None:
-    if not operations:
-        return
-    session.execute(
-        insert(_O),
+    _executemany(
+        session,
+        _O,
+        _OPERATION_INSERT,
         [
-            {
-                "id": o.id,
-                "kind": o.kind.value,
-                "project_id": o.project_id,
-                "at": o.at,
-                "actor_user": actor_user,
-                "actor_name": o.actor,
-                "details": json.dumps(o.details, sort_keys=True, ensure_ascii=False),
-                "log_index": o.log_index,
-            }
+            (
+                o.id,
+                o.kind.value,
+                o.project_id,
+                o.at,
+                actor_user,
+                o.actor,
+                json.dumps(o.details, sort_keys=True, ensure_ascii=False),
+                o.log_index,
+            )
             for o in operations
         ],
     )
