@@ -14,10 +14,12 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from carbonbridge.kernel.errors import CarbonbridgeError
+from carbonbridge.ledger import keys
 from carbonbridge.ledger import service as ledger
 from carbonbridge.ledger.cli import register_context_auditors
 from carbonbridge.platform.db import make_engine, session_factory
 from carbonbridge.platform.identity import Principal
+from carbonbridge.platform.settings import get_settings
 from carbonbridge.registry import service
 from carbonbridge.registry.errors import InsufficientUnits
 from carbonbridge.registry.model import AccountKind, Retirement, Transfer, Units, UnitState
@@ -26,6 +28,13 @@ from tests.registry.helpers import issued_report, registered_project
 
 REQUESTS = 200
 PROCESSES = 8
+
+
+@pytest.fixture(autouse=True)
+def _one_log_key() -> None:
+    """Parent and worker processes sign with the key of the environment's data directory (as in a
+    CLI process), whatever app an earlier test in this process created."""
+    keys.use_settings(get_settings())
 
 
 def _request(kind: str, dev: str, buyer: str, project_id: str) -> Retirement | Transfer:
