@@ -254,3 +254,49 @@ def test_buffer_pool_is_public_and_reversal_spares_retired_credits(world: World,
     assert service.balances(world.sessions, PUBLIC, BUFFER_POOL_ACCOUNT) == []
     [tally] = service.conservation(world.sessions, issued.id)
     assert tally.by_state == {UnitState.RETIRED: 80, UnitState.CANCELLED: 20}
+
+
+def test_batches_read_fragmented_accounts_page_by_page(
+    world: World, issued: Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With pages of 2 blocks the batch reads only what each request needs, and the result is the
+    one a full read gives: lowest serials first, ranges across page boundaries."""
+    monkeypatch.setattr(service._Holding, "PAGE", 2)
+    dev, buyer = world.dev[AccountKind.HOLDING].id, world.buyer[AccountKind.HOLDING].id
+    service.apply_batch(
+        world.sessions,
+        DEVELOPER,
+        [Transfer(Units(dev, issued.id, 2024, quantity=1), buyer) for _ in range(10)],
+    )
+    receipts = service.apply_batch(
+        world.sessions,
+        ADMIN,
+        [
+            Retirement(Units(buyer, issued.id, 2024, quantity=3), "a", "p"),
+            Transfer(Units(buyer, issued.id, 2024, start=6, end=8), dev),
+            Transfer(Units(dev, issued.id, 2024, quantity=4), buyer),
+            Retirement(Units(buyer, issued.id, 2024, quantity=5), "b", "p"),
+        ],
+    )
+    assert [r.operation.details["serials"] for r in receipts] == [
+        ["CB-CN-HI-MG001-2024-1-1", "CB-CN-HI-MG001-2024-2-2", "CB-CN-HI-MG001-2024-3-3"],
+        ["CB-CN-HI-MG001-2024-6-6", "CB-CN-HI-MG001-2024-7-7", "CB-CN-HI-MG001-2024-8-8"],
+        [
+            "CB-CN-HI-MG001-2024-6-6",
+            "CB-CN-HI-MG001-2024-7-7",
+            "CB-CN-HI-MG001-2024-8-8",
+            "CB-CN-HI-MG001-2024-11-11",
+        ],
+        [
+            "CB-CN-HI-MG001-2024-4-4",
+            "CB-CN-HI-MG001-2024-5-5",
+            "CB-CN-HI-MG001-2024-6-6",
+            "CB-CN-HI-MG001-2024-7-7",
+            "CB-CN-HI-MG001-2024-8-8",
+        ],
+    ]
+    assert [(b.start, b.end) for b in service.holdings(world.sessions, REGULATOR, buyer)] == [
+        (9, 9),
+        (10, 10),
+        (11, 11),
+    ]

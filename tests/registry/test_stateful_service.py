@@ -8,6 +8,7 @@ import itertools
 from collections import Counter
 from datetime import date
 
+import pytest
 from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_state_machine_as_test
@@ -31,7 +32,8 @@ HOLDERS = ("dev", "buyer", "other")
 _codes = itertools.count(1)
 
 
-def test_random_sequences_through_the_service(world: World) -> None:
+def test_random_sequences_through_the_service(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(service._Holding, "PAGE", 2)  # blocks are read a page at a time: exercise it
     principals: dict[str, Principal] = {"dev": DEVELOPER, "buyer": BUYER, "other": OUTSIDER}
     holding = {
         "dev": world.dev[AccountKind.HOLDING].id,

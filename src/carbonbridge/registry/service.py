@@ -577,6 +577,62 @@ def _check_request(request: UnitRequest) -> None:
         raise InvalidInput("invalid request", issues)
 
 
+class _Holding:
+    """The open blocks of one account, project and vintage that a batch has read so far, in serial
+    order, plus the blocks that arrived during the batch. Read lazily in serial order
+    (:data:`PAGE` blocks at a time), so a batch taking a few tonnes from a fragmented account reads
+    only the lowest blocks: every stored open block with a serial ``<= known_upto`` is loaded."""
+
+    PAGE = 512
+
+    def __init__(self, key: tuple[str, str, int]) -> None:
+        self.key = key
+        self.blocks: list[SerialBlock] = []
+        self.known_upto = 0
+        self.complete = False
+
+    def _enough(self, allowed: frozenset[UnitState], quantity: int) -> bool:
+        found = 0
+        for b in self.blocks:
+            if b.start > self.known_upto:
+                return False
+            if b.state in allowed:
+                found += b.end - b.start + 1
+                if found >= quantity:
+                    return True
+        return False
+
+    def load_for(
+        self, session: Session, allowed: frozenset[UnitState], quantity: int | None, end: int | None
+    ) -> None:
+        """Read until the request can be decided exactly as if every block had been read: a range
+        needs every block starting at or below its ``end``; a quantity needs that many allowed
+        tonnes among the lowest blocks (or the whole account, to say how many there are)."""
+        account, project, vintage = self.key
+        while not self.complete:
+            if end is not None and isinstance(end, int):
+                if self.known_upto >= end:
+                    return
+                page = store.open_blocks_after(session, account, project, vintage, self.known_upto, upto=end)
+                self._merge(page)
+                self.known_upto = max([end, *(b.end for b in page)])
+                continue
+            if isinstance(quantity, int) and self._enough(allowed, quantity):
+                return
+            page = store.open_blocks_after(
+                session, account, project, vintage, self.known_upto, limit=self.PAGE
+            )
+            self._merge(page)
+            if len(page) < self.PAGE:
+                self.complete = True
+            else:
+                self.known_upto = page[-1].end
+
+    def _merge(self, page: Sequence[SerialBlock]) -> None:
+        for b in page:
+            bisect.insort(self.blocks, b, key=_serial_start)
+
+
 def _move_units(
     session: Session, principal: Principal, requests: Sequence[UnitRequest], clock: Clock, numbered: bool
 ) -> list[_Step]:
@@ -587,9 +643,7 @@ def _move_units(
     )
     projects = store.projects_by_id(session, {r.units.project_id for r in requests})
     org_accounts: dict[str | None, dict[AccountKind, Account]] = {}
-    working: dict[tuple[str, str, int], list[SerialBlock]] = {}
-    for b in store.open_blocks(session, account_ids=locked):
-        working.setdefault((b.account_id, b.project_id, b.vintage), []).append(b)
+    working: dict[tuple[str, str, int], _Holding] = {}
     steps = []
     for n, request in enumerate(requests):
         try:
@@ -608,7 +662,7 @@ def _move_one(
     known: dict[str, Account],
     projects: dict[str, Project],
     org_accounts: dict[str | None, dict[AccountKind, Account]],
-    working: dict[tuple[str, str, int], list[SerialBlock]],
+    working: dict[tuple[str, str, int], _Holding],
     session: Session,
     clock: Clock,
 ) -> _Step:
@@ -678,7 +732,9 @@ def _move_one(
         )
         details = {"from": source.id, "reason": request.reason.strip()}
     key = (source.id, units.project_id, units.vintage)
-    available = working.setdefault(key, [])
+    holding = working.setdefault(key, _Holding(key))
+    holding.load_for(session, allowed, units.quantity, units.end)
+    available = holding.blocks
     move = blocks.take(
         available,
         allowed=allowed,
@@ -695,9 +751,10 @@ def _move_one(
     for b in move.remainders:
         bisect.insort(available, b, key=_serial_start)
     if to_account in locked:
-        arriving = working.setdefault((to_account, units.project_id, units.vintage), [])
+        to_key = (to_account, units.project_id, units.vintage)
+        arriving = working.setdefault(to_key, _Holding(to_key))
         for b in move.moved:
-            bisect.insort(arriving, b, key=_serial_start)
+            bisect.insort(arriving.blocks, b, key=_serial_start)
     details["quantity"] = move.quantity
     details["serials"] = _serials(project, move.moved)
     op = _operation(principal, kind, project.id, details, clock)

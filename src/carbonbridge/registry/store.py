@@ -162,6 +162,7 @@ class BlockRow(Base):
             postgresql_where=text("closed_by IS NULL"),
         ),
         Index("ix_registry_blocks_account_open", "account_id", "closed_by"),
+        Index("ix_registry_blocks_holding", "account_id", "project_id", "vintage", "serial_start"),
     )
 
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
@@ -432,6 +433,36 @@ def open_blocks(
     if vintage is not None:
         query = query.where(_B.c.vintage == vintage)
     query = query.order_by(_B.c.project_id, _B.c.vintage, _B.c.serial_start)
+    return [_block(r) for r in session.execute(query)]
+
+
+def open_blocks_after(
+    session: Session,
+    account_id: str,
+    project_id: str,
+    vintage: int,
+    after: int,
+    *,
+    limit: int | None = None,
+    upto: int | None = None,
+) -> list[SerialBlock]:
+    """Open blocks of one account, project and vintage starting above serial ``after`` (and at
+    or below ``upto``), in serial order, at most ``limit``."""
+    query = (
+        select(*_BLOCK_COLUMNS)
+        .where(
+            _B.c.closed_by.is_(None),
+            _B.c.account_id == account_id,
+            _B.c.project_id == project_id,
+            _B.c.vintage == vintage,
+            _B.c.serial_start > after,
+        )
+        .order_by(_B.c.serial_start)
+    )
+    if upto is not None:
+        query = query.where(_B.c.serial_start <= upto)
+    if limit is not None:
+        query = query.limit(limit)
     return [_block(r) for r in session.execute(query)]
 
 

@@ -105,6 +105,11 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("registry_blocks", schema=None) as batch_op:
         batch_op.create_index("ix_registry_blocks_account_open", ["account_id", "closed_by"], unique=False)
+        batch_op.create_index(
+            "ix_registry_blocks_holding",
+            ["account_id", "project_id", "vintage", "serial_start"],
+            unique=False,
+        )
         batch_op.create_index(batch_op.f("ix_registry_blocks_closed_by"), ["closed_by"], unique=False)
         batch_op.create_index(batch_op.f("ix_registry_blocks_opened_by"), ["opened_by"], unique=False)
         batch_op.create_index(
@@ -220,6 +225,7 @@ def downgrade() -> None:
         )
         batch_op.drop_index(batch_op.f("ix_registry_blocks_opened_by"))
         batch_op.drop_index(batch_op.f("ix_registry_blocks_closed_by"))
+        batch_op.drop_index("ix_registry_blocks_holding")
         batch_op.drop_index("ix_registry_blocks_account_open")
 
     op.drop_table("registry_blocks")
