@@ -300,3 +300,43 @@ def test_batches_read_fragmented_accounts_page_by_page(
         (10, 10),
         (11, 11),
     ]
+
+
+def test_ex_ante_units_trade_but_never_retire(world: World) -> None:
+    project = registered_project(world.sessions)
+    receipt = service.issue_planned(
+        world.sessions, REGULATOR, project.id, 2030, 50, "validated design, ex-ante estimate"
+    )
+    assert [(b.start, b.end, b.state) for b in receipt.produced] == [(1, 50, UnitState.PLANNED)]
+    dev, buyer = world.dev[AccountKind.HOLDING].id, world.buyer[AccountKind.HOLDING].id
+    service.transfer(world.sessions, DEVELOPER, Transfer(Units(dev, project.id, 2030, quantity=20), buyer))
+    with pytest.raises(InsufficientUnits, match="0 t available in state held"):
+        service.retire(
+            world.sessions, BUYER, Retirement(Units(buyer, project.id, 2030, quantity=1), "b", "p")
+        )
+    [tally] = service.conservation(world.sessions, project.id)
+    assert (tally.issued, tally.by_state) == (50, {UnitState.PLANNED: 50})
+    _, verified = issued_report(world.sessions, project, 2030, {"net_t": "10"})
+    assert [(b.start, b.end) for b in verified.produced] == [(51, 58), (59, 60)]  # after the planned serials
+    register_context_auditors()
+    assert ledger.audit(world.sessions).ok
+
+
+def test_public_credit_search_by_serial(world: World, issued: Project) -> None:
+    dev = world.dev[AccountKind.HOLDING].id
+    service.retire(
+        world.sessions, DEVELOPER, Retirement(Units(dev, issued.id, 2024, start=11, end=30), "b", "p")
+    )
+    found = service.find_serial(world.sessions, "CB-CN-HI-MG001-2024-5-85")
+    assert [(f.serial, f.state.value) for f in found] == [
+        ("CB-CN-HI-MG001-2024-5-10", "held"),
+        ("CB-CN-HI-MG001-2024-11-30", "retired"),
+        ("CB-CN-HI-MG001-2024-31-80", "held"),
+        ("CB-CN-HI-MG001-2024-81-85", "buffer"),
+    ]
+    assert found[0].methodology == "TEST-REMOVAL@1.0"
+    assert found[0].standard == "CCER"
+    with pytest.raises(NotFound):
+        service.find_serial(world.sessions, "CB-CN-GD-MG001-2024-5-85")
+    with pytest.raises(InvalidInput):
+        service.find_serial(world.sessions, "VCS-1-2")

@@ -42,7 +42,7 @@ from carbonbridge.methodologies.model import Kind
 from carbonbridge.platform.db import unit_of_work
 from carbonbridge.platform.identity import ORGANISATION_ROLES, Principal, Role
 from carbonbridge.registry import blocks, lifecycle, store
-from carbonbridge.registry.errors import ImplausibleCalculation, InsufficientBuffer
+from carbonbridge.registry.errors import ImplausibleCalculation, InsufficientBuffer, InvalidTransition
 from carbonbridge.registry.events import (
     BATCH_CHUNK,
     BATCH_EVENT,
@@ -79,7 +79,7 @@ from carbonbridge.registry.model import (
     UnitState,
     VintageTally,
 )
-from carbonbridge.registry.serials import PROJECT_CODE, REGION, Serial, format_serial
+from carbonbridge.registry.serials import PROJECT_CODE, REGION, Serial, format_serial, parse_serial
 
 #: where units cancelled by a reversal go (the registry's own cancellation account)
 REGISTRY_CANCELLATION_ACCOUNT = "acc_registry_cancellation"
@@ -538,6 +538,71 @@ def issue(
         return _write(session, principal, [_Step(op, [], list(produced), issuance_facts(row))])[0]
 
 
+def issue_planned(
+    sessions: sessionmaker[Session],
+    principal: Principal,
+    project_id: str,
+    vintage: int,
+    quantity: int,
+    basis: str,
+    *,
+    clock: Clock = utc_now,
+) -> Receipt:
+    """Issue ex-ante units (regulator) to the developer's holding account in state ``planned``:
+    tradable, never retirable, no buffer (nothing is stored yet). ``basis`` names the ex-ante
+    estimate (e.g. the validated design's expected removals). Serials come from the same
+    project-vintage counter, so they never overlap verified units."""
+    principal.require(Role.REGULATOR)
+    issues: list[FieldIssue] = []
+    if isinstance(quantity, bool) or not isinstance(quantity, int) or quantity < 1:
+        issues.append(FieldIssue(("quantity",), quantity, "a whole number of tonnes ≥ 1"))
+    if isinstance(vintage, bool) or not isinstance(vintage, int) or not 1000 <= vintage <= 9999:
+        issues.append(FieldIssue(("vintage",), vintage, "a four-digit year"))
+    _text(basis, "basis", 500, issues)
+    if issues:
+        raise InvalidInput("invalid ex-ante issuance", issues)
+    with unit_of_work(sessions) as session:
+        if not store.lock(session, "project", [project_id]):
+            raise NotFound(f"project {project_id} does not exist")
+        project = store.get_project(session, project_id)
+        if project is None:  # pragma: no cover - locked above
+            raise NotFound(f"project {project_id} does not exist")
+        if project.status is ProjectStatus.DRAFT:
+            raise InvalidTransition("ex-ante units need a validated project; this one is a draft")
+        holding = store.accounts_of(session, project.organisation_id).get(AccountKind.HOLDING)
+        if holding is None:
+            raise Conflict(
+                f"organisation {project.organisation_id} has no registry accounts; open them first"
+            )
+        start = store.allocate_serials(session, project.id, vintage, quantity)
+        op = _operation(
+            principal, OperationKind.ISSUANCE, project.id, {"planned": True, "basis": basis.strip()}, clock
+        )
+        produced = blocks.issue_range(
+            project.id,
+            vintage,
+            start,
+            quantity,
+            0,
+            holding.id,
+            BUFFER_POOL_ACCOUNT,
+            _block_id,
+            state=UnitState.PLANNED,
+        )
+        row = store.IssuanceRow(
+            id=op.id,
+            report_id=None,
+            project_id=project.id,
+            vintage=vintage,
+            serial_start=start,
+            serial_end=start + quantity - 1,
+            quantity=quantity,
+            buffer=0,
+        )
+        store.add_issuance(session, row)
+        return _write(session, principal, [_Step(op, [], list(produced), issuance_facts(row))])[0]
+
+
 # --- moving units -------------------------------------------------------------------------------
 
 
@@ -922,6 +987,38 @@ def conservation(sessions: sessionmaker[Session], project_id: str | None = None)
         states = blocks.tally(store.open_blocks(session, project_id=project_id))
     keys = sorted(set(issued) | set(states))
     return [VintageTally(p, v, issued.get((p, v), 0), dict(states.get((p, v), {}))) for p, v in keys]
+
+
+@dataclass(frozen=True)
+class SerialStatus:
+    """Where part of a searched serial range stands now (public: no account is shown)."""
+
+    serial: str
+    state: UnitState
+    project_id: str
+    standard: str
+    methodology: str
+
+
+def find_serial(sessions: sessionmaker[Session], serial: str) -> list[SerialStatus]:
+    """Public credit search: the current state of every part of the serial range ``serial``
+    (``CB-CN-HI-MG001-2025-1-850``), in serial order; an empty list if none was issued."""
+    wanted = parse_serial(serial)
+    with unit_of_work(sessions) as session:
+        project = store.project_by_code(session, wanted.project)
+        if project is None or project.region != wanted.region:
+            raise NotFound(
+                f"no project {wanted.project} in {wanted.region}",
+                [FieldIssue(("serial",), serial, "unknown project")],
+            )
+        found = store.open_blocks(
+            session, project_id=project.id, vintage=wanted.vintage, serials=(wanted.start, wanted.end)
+        )
+    clipped = [replace(b, start=max(b.start, wanted.start), end=min(b.end, wanted.end)) for b in found]
+    return [
+        SerialStatus(text, b.state, project.id, project.standard, project.methodology)
+        for b, text in zip(clipped, _serials(project, clipped), strict=True)
+    ]
 
 
 def overlapping_blocks(sessions: sessionmaker[Session]) -> list[tuple[SerialBlock, SerialBlock]]:

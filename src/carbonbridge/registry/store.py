@@ -129,7 +129,10 @@ class IssuanceRow(Base):
     )
 
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
-    report_id: Mapped[str] = mapped_column(ForeignKey("registry_reports.id"), unique=True)
+    #: the verified report issued; ``None`` for an ex-ante issuance of planned units
+    report_id: Mapped[str | None] = mapped_column(
+        ForeignKey("registry_reports.id"), unique=True, nullable=True
+    )
     project_id: Mapped[str] = mapped_column(ForeignKey("registry_projects.id"), index=True)
     vintage: Mapped[int] = mapped_column(Integer)
     serial_start: Mapped[int] = mapped_column(BigInteger)
@@ -423,8 +426,10 @@ def open_blocks(
     account_ids: Iterable[str] | None = None,
     project_id: str | None = None,
     vintage: int | None = None,
+    serials: tuple[int, int] | None = None,
 ) -> list[SerialBlock]:
-    """Open (current) blocks, filtered by account, project and vintage, by serial."""
+    """Open (current) blocks, filtered by account, project, vintage and overlap with a serial
+    range, by serial."""
     query = select(*_BLOCK_COLUMNS).where(_B.c.closed_by.is_(None))
     if account_ids is not None:
         query = query.where(_B.c.account_id.in_(list(set(account_ids))))
@@ -432,6 +437,8 @@ def open_blocks(
         query = query.where(_B.c.project_id == project_id)
     if vintage is not None:
         query = query.where(_B.c.vintage == vintage)
+    if serials is not None:
+        query = query.where(_B.c.serial_end >= serials[0], _B.c.serial_start <= serials[1])
     query = query.order_by(_B.c.project_id, _B.c.vintage, _B.c.serial_start)
     return [_block(r) for r in session.execute(query)]
 

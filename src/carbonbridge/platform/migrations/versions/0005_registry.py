@@ -167,7 +167,7 @@ def upgrade() -> None:
     op.create_table(
         "registry_issuances",
         sa.Column("id", sa.String(length=40), nullable=False),
-        sa.Column("report_id", sa.String(length=40), nullable=False),
+        sa.Column("report_id", sa.String(length=40), nullable=True),
         sa.Column("project_id", sa.String(length=40), nullable=False),
         sa.Column("vintage", sa.Integer(), nullable=False),
         sa.Column("serial_start", sa.BigInteger(), nullable=False),
