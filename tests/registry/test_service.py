@@ -14,7 +14,7 @@ from carbonbridge.ledger import service as ledger
 from carbonbridge.ledger.cli import register_context_auditors
 from carbonbridge.ledger.proof import parse_receipt
 from carbonbridge.platform.identity import PUBLIC
-from carbonbridge.registry import service, store
+from carbonbridge.registry import movements, service, store
 from carbonbridge.registry.errors import (
     ImplausibleCalculation,
     InsufficientBuffer,
@@ -261,7 +261,7 @@ def test_batches_read_fragmented_accounts_page_by_page(
 ) -> None:
     """With pages of 2 blocks the batch reads only what each request needs, and the result is the
     one a full read gives: lowest serials first, ranges across page boundaries."""
-    monkeypatch.setattr(service._Holding, "PAGE", 2)
+    monkeypatch.setattr(movements._Holding, "PAGE", 2)
     dev, buyer = world.dev[AccountKind.HOLDING].id, world.buyer[AccountKind.HOLDING].id
     service.apply_batch(
         world.sessions,

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_state_machine_as_test
 
 from carbonbridge.platform.identity import Principal
-from carbonbridge.registry import service
+from carbonbridge.registry import movements, service
 from carbonbridge.registry.errors import InsufficientUnits
 from carbonbridge.registry.model import (
     BUFFER_POOL_ACCOUNT,
@@ -33,7 +33,7 @@ _codes = itertools.count(1)
 
 
 def test_random_sequences_through_the_service(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(service._Holding, "PAGE", 2)  # blocks are read a page at a time: exercise it
+    monkeypatch.setattr(movements._Holding, "PAGE", 2)  # blocks are read a page at a time: exercise it
     principals: dict[str, Principal] = {"dev": DEVELOPER, "buyer": BUYER, "other": OUTSIDER}
     holding = {
         "dev": world.dev[AccountKind.HOLDING].id,

@@ -1,0 +1,148 @@
+"""How every registry use case records what it did: an operation with the blocks it consumed and
+produced is logged (one entry, or ``registry.batch`` chunks) and stored in the caller's
+transaction; plus the checks and helpers the use-case modules share."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from carbonbridge.kernel.clock import Clock
+from carbonbridge.kernel.errors import (
+    FieldIssue,
+    Forbidden,
+)
+from carbonbridge.kernel.ids import new_id
+from carbonbridge.ledger import service as ledger
+from carbonbridge.platform.identity import ORGANISATION_ROLES, Principal, Role
+from carbonbridge.registry import store
+from carbonbridge.registry.events import (
+    BATCH_CHUNK,
+    BATCH_EVENT,
+    EVENT_PREFIX,
+    operation_event,
+)
+from carbonbridge.registry.model import (
+    BUFFER_POOL_ACCOUNT,
+    PUBLIC_OPERATIONS,
+    Account,
+    AccountKind,
+    Cancellation,
+    Operation,
+    OperationKind,
+    Project,
+    Receipt,
+    Retirement,
+    SerialBlock,
+    Transfer,
+)
+from carbonbridge.registry.serials import Serial, format_serial
+
+#: where units cancelled by a reversal go (the registry's own cancellation account)
+#: where units cancelled by a reversal go (the registry's own cancellation account)
+REGISTRY_CANCELLATION_ACCOUNT = "acc_registry_cancellation"
+
+UnitRequest = Transfer | Retirement | Cancellation
+
+
+@dataclass
+class PendingOperation:
+    """An operation being written: the blocks it consumes and produces, and its facts."""
+
+    operation: Operation
+    consumed: list[str]
+    produced: list[SerialBlock]
+    facts: Mapping[str, object]
+
+
+def new_operation(
+    principal: Principal,
+    kind: OperationKind,
+    project_id: str | None,
+    details: Mapping[str, Any],
+    clock: Clock,
+) -> Operation:
+    return Operation(new_id("op"), kind, project_id, clock(), principal.name, details, -1)
+
+
+def record(
+    session: Session, principal: Principal, steps: Sequence[PendingOperation], *, batch: bool = False
+) -> list[Receipt]:
+    """Log the steps (one entry each, or ``registry.batch`` chunks), then store the operations and
+    blocks. Blocks produced and consumed within the same call are inserted already closed."""
+    events = [operation_event(s.operation, s.consumed, s.produced, s.facts) for s in steps]
+    if not batch:
+        logged = [
+            ledger.LogEvent(
+                EVENT_PREFIX + s.operation.kind.value, e, s.operation.kind not in PUBLIC_OPERATIONS
+            )
+            for s, e in zip(steps, events, strict=True)
+        ]
+        owners = [[n] for n in range(len(steps))]
+    else:
+        logged, owners = [], []
+        for public in (True, False):
+            picked = [n for n, s in enumerate(steps) if (s.operation.kind in PUBLIC_OPERATIONS) is public]
+            for start in range(0, len(picked), BATCH_CHUNK):
+                chunk = picked[start : start + BATCH_CHUNK]
+                logged.append(
+                    ledger.LogEvent(BATCH_EVENT, {"operations": [events[n] for n in chunk]}, not public)
+                )
+                owners.append(chunk)
+    pending = ledger.append_events(session, logged)
+    receipts: list[Receipt | None] = [None] * len(steps)
+    operations: list[Operation | None] = [None] * len(steps)
+    for entry, chunk in zip(pending, owners, strict=True):
+        text = entry.receipt()
+        for n in chunk:
+            o = steps[n].operation
+            op = Operation(o.id, o.kind, o.project_id, o.at, o.actor, o.details, entry.index)
+            operations[n] = op
+            receipts[n] = Receipt(op, tuple(steps[n].produced), text)
+    store.add_operations(session, [o for o in operations if o is not None], principal.user_id or "")
+    closed_by = {b: s.operation.id for s in steps for b in s.consumed}
+    fresh = {b.id for s in steps for b in s.produced}
+    # close before inserting: the open-block unique indexes see one owner per serial at any time
+    store.close_blocks(session, [(b, op) for b, op in closed_by.items() if b not in fresh])
+    store.add_blocks(session, [(b, s.operation.id, closed_by.get(b.id)) for s in steps for b in s.produced])
+    return [r for r in receipts if r is not None]
+
+
+def require_holder(principal: Principal, organisation_id: str | None, *roles: Role) -> None:
+    principal.require(*roles)
+    if organisation_id is None:
+        if principal.role in ORGANISATION_ROLES:
+            raise Forbidden("only the registry administers its own accounts")
+        return
+    principal.require_organisation(organisation_id)
+
+
+def check_text(value: str, name: str, limit: int, issues: list[FieldIssue]) -> None:
+    if not isinstance(value, str) or not value.strip() or len(value) > limit:
+        issues.append(FieldIssue((name,), value, f"1-{limit} characters"))
+
+
+def ensure_registry_accounts(session: Session) -> None:
+    have = store.get_accounts(session, [BUFFER_POOL_ACCOUNT, REGISTRY_CANCELLATION_ACCOUNT])
+    if BUFFER_POOL_ACCOUNT not in have:
+        store.add_account(session, Account(BUFFER_POOL_ACCOUNT, None, AccountKind.BUFFER))
+    if REGISTRY_CANCELLATION_ACCOUNT not in have:
+        store.add_account(session, Account(REGISTRY_CANCELLATION_ACCOUNT, None, AccountKind.CANCELLATION))
+
+
+def serial_texts(project: Project, moved: Sequence[SerialBlock]) -> list[str]:
+    """Serial numbers of blocks of a stored project (its region and code were validated when it
+    was drafted, so :func:`format_serial`'s checks are not repeated per block)."""
+    prefix = format_serial(Serial(project.region, project.code, 2000, 1, 1)).rsplit("-", 3)[0]
+    return [f"{prefix}-{b.vintage}-{b.start}-{b.end}" for b in moved]
+
+
+def block_id() -> str:
+    return new_id("blk")
+
+
+def serial_start(block: SerialBlock) -> int:
+    return block.start
