@@ -129,6 +129,12 @@ class _Holding:
             bisect.insort(self.blocks, b, key=serial_start)
 
 
+#: who moves units out of an organisation's holding account (its own users; admins pass every
+#: check); the regulator may also cancel (administrative cancellation)
+_HOLDERS = (Role.DEVELOPER, Role.REPORTER)
+_CANCELLERS = (Role.DEVELOPER, Role.REPORTER, Role.REGULATOR)
+
+
 def _move_units(
     session: Session, principal: Principal, requests: Sequence[UnitRequest], clock: Clock, numbered: bool
 ) -> list[PendingOperation]:
@@ -170,14 +176,7 @@ def _move_one(
             f"account {units.account_id} does not exist",
             [FieldIssue(("units", "account_id"), units.account_id, "unknown account")],
         )
-    roles = (
-        (Role.DEVELOPER, Role.REPORTER, Role.REGULATOR)
-        if isinstance(request, Cancellation)
-        else (
-            Role.DEVELOPER,
-            Role.REPORTER,
-        )
-    )
+    roles = _CANCELLERS if isinstance(request, Cancellation) else _HOLDERS
     require_holder(principal, source.organisation_id, *roles)
     if source.kind is not AccountKind.HOLDING:
         raise InvalidInput(
