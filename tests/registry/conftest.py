@@ -25,7 +25,7 @@ from carbonbridge.registry.model import Account, AccountKind
 @dataclass(frozen=True)
 class StubMethodology:
     """A calculator returning the ``net_t`` it is given; ``implausible: true`` raises an
-    implausible flag, ``buffer_share`` adds a ``buffer_share`` line."""
+    implausible flag, ``buffer_share`` sets the calculation's buffer share."""
 
     id: str
     version: str
@@ -36,9 +36,9 @@ class StubMethodology:
     def calculate(self, parameters: Mapping[str, Any]) -> Calculation:
         net = to_decimal(parameters.get("net_t"), field="net_t")
         lines = [Line("NET_y", net, "t CO2e", "test eq. 1", "Net removals", "净清除量")]
+        share = None
         if "buffer_share" in parameters:
             share = to_decimal(parameters["buffer_share"], field="buffer_share")
-            lines.append(Line("buffer_share", share, "1", "test eq. 2", "Buffer share", "缓冲比例"))
         flags: tuple[Flag, ...] = ()
         if parameters.get("implausible"):
             flags = (
@@ -62,6 +62,7 @@ class StubMethodology:
             tuple(lines),
             flags,
             dict(parameters),
+            buffer_share=share,
         )
 
     def example(self) -> Mapping[str, Any]:

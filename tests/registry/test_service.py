@@ -4,6 +4,7 @@ implausible-flag override, issuance once, and batch mode."""
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 
 import pytest
 from sqlalchemy import func, select
@@ -340,3 +341,17 @@ def test_public_credit_search_by_serial(world: World, issued: Project) -> None:
         service.find_serial(world.sessions, "CB-CN-GD-MG001-2024-5-85")
     with pytest.raises(InvalidInput):
         service.find_serial(world.sessions, "VCS-1-2")
+
+
+def test_buffer_share_from_the_calculation_else_the_default() -> None:
+    removal = {"kind": "removal", "lines": []}
+    assert service.buffer_share_of(removal) == Decimal("0.20")  # Gold Standard's flat rate
+    assert service.buffer_share_of({**removal, "buffer_share": "0.15"}) == Decimal("0.15")
+    legacy = {"kind": "removal", "lines": [{"name": "buffer_share", "value": "0.1"}]}
+    assert service.buffer_share_of(legacy) == Decimal("0.1")
+    assert service.buffer_share_of({"kind": "reduction", "buffer_share": None}) == 0
+    with pytest.raises(InvalidInput):
+        service.buffer_share_of({**removal, "buffer_share": "1.5"})
+    assert service.issuance_quantities(Decimal("1000.7"), Decimal("0.20")) == (1000, 200)
+    assert service.issuance_quantities(Decimal("500.2"), Decimal("0.15")) == (500, 75)
+    assert service.issuance_quantities(Decimal("7.99"), Decimal("0.15")) == (7, 2)  # ceil(1.05)

@@ -23,6 +23,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from carbonbridge.accounting import service as accounting
+from carbonbridge.factors import service as factor_service
 from carbonbridge.kernel.canonical import canonical_json
 from carbonbridge.kernel.clock import Clock, utc_now
 from carbonbridge.kernel.errors import (
@@ -286,7 +287,9 @@ def submit_report(
                     f"({other.period_start}..{other.period_end})",
                     [FieldIssue(("period_start",), period_start.isoformat(), "overlaps an earlier report")],
                 )
-        calculation = methodologies.calculate(project.methodology, parameters)
+        # the region's factor library (shipped + imported datasets, pins) as of this transaction
+        factors = factor_service.library_in(session)
+        calculation = methodologies.calculate(project.methodology, parameters, factors=factors)
         calc = calculation.as_dict()
         calc_json = canonical_json(calc).decode()
         report = MonitoringReport(
@@ -362,19 +365,22 @@ def reports(sessions: sessionmaker[Session], project_id: str) -> list[Monitoring
 
 
 def buffer_share_of(calculation: Mapping[str, Any], default: Decimal = DEFAULT_BUFFER_SHARE) -> Decimal:
-    """The non-permanence buffer share for a removal calculation: a line named ``buffer_share``
-    (a fraction) if the methodology gives one, else ``default``; zero for reductions."""
+    """The non-permanence buffer share for a removal calculation: the calculation's
+    ``buffer_share`` if the methodology sets one (or, from plug-ins written before that field, a
+    line named ``buffer_share``), else ``default``; zero for reductions."""
     if calculation.get("kind") != Kind.REMOVAL.value:
         return Decimal(0)
-    for line in calculation.get("lines", []):
-        if line.get("name") == "buffer_share":
-            share = to_decimal(line.get("value"), field="buffer_share")
-            if not 0 <= share <= 1:
-                raise InvalidInput(
-                    "invalid buffer share", [FieldIssue(("buffer_share",), str(share), "0..1")]
-                )
-            return share
-    return default
+    stated = calculation.get("buffer_share")
+    if stated is None:
+        stated = next(
+            (ln.get("value") for ln in calculation.get("lines", []) if ln.get("name") == "buffer_share"), None
+        )
+    if stated is None:
+        return default
+    share = to_decimal(stated, field="buffer_share")
+    if not 0 <= share <= 1:
+        raise InvalidInput("invalid buffer share", [FieldIssue(("buffer_share",), str(share), "0..1")])
+    return share
 
 
 def issuance_quantities(net_t: Decimal, share: Decimal) -> tuple[int, int]:
