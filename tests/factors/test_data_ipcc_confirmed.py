@@ -45,6 +45,10 @@ GHGPY_CARBONTRACE_SECTOR = (
     GHGPY + " and ava-jahlee/carbontrace@e1ae697 scripts/check_ch2_sector.py (coal CH4 1/10/10/300 and "
     "N2O 1.5 in Tables 2.2-2.5; wood CH4 30/30/300/300)"
 )
+ECAM_CH3 = (
+    'icra/ecam@c8dd751 dataModel/lookuptables.js: "IPCC table 3.2.1: road transport default co2 '
+    'emission factor" (kg/TJ), rows Liquefied Petroleum Gases and Compressed Natural Gas'
+)
 THEMISIQ_CH3 = (
     "themisiqco/themisiq@84ba8a1 docs/review/mobile-factors.md: Vol.2 Ch.3 Table 3.2.1 (p.3.16) and "
     "Table 3.2.2 (p.3.21), transcribed from V2_3_Ch3_Mobile_Combustion.pdf"
@@ -293,6 +297,8 @@ CONFIRMED: tuple[tuple[str, str, str], ...] = (
     ("T2.5-landfill_gas-n2o", "0.1", CARBONTRACE_T25_GHGPY),
     ("T3.2.1-motor_gasoline-co2", "69300", THEMISIQ_CH3),
     ("T3.2.1-diesel-co2", "74100", THEMISIQ_CH3),
+    ("T3.2.1-lpg-co2", "63100", ECAM_CH3),
+    ("T3.2.1-natural_gas-co2", "56100", ECAM_CH3),
     ("T3.2.2-motor_gasoline-uncontrolled-ch4", "33", THEMISIQ_CH3),
     ("T3.2.2-motor_gasoline-uncontrolled-n2o", "3.2", THEMISIQ_CH3),
     ("T3.2.2-motor_gasoline-oxidation_catalyst-ch4", "25", THEMISIQ_CH3),
@@ -303,15 +309,17 @@ CONFIRMED: tuple[tuple[str, str, str], ...] = (
     ("T3.2.2-diesel-n2o", "3.9", THEMISIQ_CH3),
 )
 
-# Rows left at ``verify`` (value, why): no independent source, or the only one disagrees.
+# Rows left at ``verify`` (value, why): no identifiable independent source, or the only one disagrees.
 UNCONFIRMED: tuple[tuple[str, str, str], ...] = (
-    ("T2.3-natural_gas-n2o", "0.1", "only iClimate/ghgpy prints Table 2.3, and it says 1.5 (a copy error)"),
-    ("T3.2.1-lpg-co2", "63100", "no independent transcription of the LPG road row found"),
-    ("T3.2.1-natural_gas-co2", "56100", "no independent transcription of the CNG road row found"),
-    ("T3.2.2-natural_gas-ch4", "92", "no independent transcription found"),
-    ("T3.2.2-natural_gas-n2o", "3", "no independent transcription found"),
-    ("T3.2.2-lpg-ch4", "62", "no independent transcription found"),
-    ("T3.2.2-lpg-n2o", "0.2", "no independent transcription found"),
+    (
+        "T2.3-natural_gas-n2o",
+        "0.1",
+        "ghgpy prints 1.5 (a copy error); the one copy printing 0.1 is in an unidentified repository",
+    ),
+    ("T3.2.2-natural_gas-ch4", "92", "only copy found is in an unidentified repository"),
+    ("T3.2.2-natural_gas-n2o", "3", "only copy found is in an unidentified repository"),
+    ("T3.2.2-lpg-ch4", "62", "only copy found is in an unidentified repository"),
+    ("T3.2.2-lpg-n2o", "0.2", "only copy found is in an unidentified repository"),
 )
 
 
@@ -340,7 +348,7 @@ def test_every_confirmed_row_is_in_the_source_table() -> None:
     """A row upgraded to ``confirmed`` without a named source here fails; so does a stale entry."""
     confirmed = {rid for rid, row in _rows().items() if row.confidence == "confirmed"}
     assert confirmed == {c[0] for c in CONFIRMED}
-    assert len(CONFIRMED) == len({c[0] for c in CONFIRMED}) == 249
+    assert len(CONFIRMED) == len({c[0] for c in CONFIRMED}) == 251
     assert len(_rows()) == len(CONFIRMED) + len(UNCONFIRMED) == 256
 
 
