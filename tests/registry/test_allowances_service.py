@@ -1,0 +1,161 @@
+"""ETS use cases on both databases: allocation, surrender against verified emissions, offsets
+retired for compliance under the cap, status; failed operations change nothing."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from carbonbridge.kernel.errors import Conflict, Forbidden, InvalidInput
+from carbonbridge.ledger import service as ledger
+from carbonbridge.ledger.cli import register_context_auditors
+from carbonbridge.ledger.store import LogEntryRow
+from carbonbridge.registry import compliance, service
+from carbonbridge.registry.allowances import ComplianceState
+from carbonbridge.registry.errors import InsufficientUnits
+from carbonbridge.registry.model import AccountKind, Transfer, Units, UnitState
+from tests.registry.compliance_world import PLANT, PLANT_REPORTER, covered_entity
+from tests.registry.conftest import DEVELOPER, REGULATOR, World
+from tests.registry.helpers import issued_report, registered_project
+
+OBLIGATION = 787  # ceil(786,518.8809 kg / 1000), the plant's verified 2024 MEE total
+
+
+def _log_size(sessions: sessionmaker[Session]) -> int:
+    with sessions() as session:
+        return int(session.scalar(select(func.count()).select_from(LogEntryRow)) or 0)
+
+
+def _credits_for_plant(world: World, tonnes: int) -> tuple[str, str]:
+    """A reduction project's 2024 credits, ``tonnes`` of them transferred to the plant."""
+    project = registered_project(world.sessions, "EV001", "TEST-REDUCTION@2.0")
+    issued_report(world.sessions, project, 2024, {"net_t": "500"})
+    plant = service.accounts(world.sessions, REGULATOR, PLANT)[AccountKind.HOLDING]
+    service.transfer(
+        world.sessions,
+        DEVELOPER,
+        Transfer(Units(world.dev[AccountKind.HOLDING].id, project.id, 2024, quantity=tonnes), plant.id),
+    )
+    return project.id, plant.id
+
+
+@pytest.fixture
+def plant(world: World) -> World:
+    assert covered_entity(world.sessions) == Decimal("786518.880900")
+    return world
+
+
+def test_worked_example_allocation_surrender_offsets_status(plant: World) -> None:
+    """787 t verified; 700 allowances allocated and surrendered with 39 t of offsets (5 % cap:
+    floor(787 × 0.05) = 39) leaves 48 t short; 48 more allowances make the plant compliant."""
+    sessions = plant.sessions
+    project_id, holding = _credits_for_plant(plant, 60)
+    compliance.allocate(sessions, REGULATOR, PLANT, 2024, 700, "2024 free allocation, benchmark method")
+    assert compliance.status(sessions, REGULATOR, PLANT, 2024).held_t == 700
+
+    done = compliance.surrender(
+        sessions, PLANT_REPORTER, PLANT, 2024, 700, [Units(holding, project_id, 2024, quantity=39)]
+    )
+    status = compliance.status(sessions, PLANT_REPORTER, PLANT, 2024)
+    assert (status.state, status.obligation_t, status.shortfall_t, status.offset_cap_t) == (
+        ComplianceState.SHORTFALL,
+        OBLIGATION,
+        48,
+        39,
+    )
+    assert (status.surrendered_allowances_t, status.surrendered_offsets_t, status.held_t) == (700, 39, 0)
+    assert len(done.offset_receipts) == 1
+    retired = [b for b in service.balances(sessions, REGULATOR, holding) if b.project_id == project_id]
+    assert [(b.state, b.tonnes) for b in retired] == [(UnitState.HELD, 21)]
+    record = service.retirement_records(sessions, project_id)[0]
+    assert (record.beneficiary, record.purpose, record.quantity) == (PLANT, "ETS compliance 2024", 39)
+
+    compliance.allocate(sessions, REGULATOR, PLANT, 2024, 48, "2024 adjustment")
+    compliance.surrender(sessions, PLANT_REPORTER, PLANT, 2024, 48)
+    final = compliance.status(sessions, REGULATOR, PLANT, 2024)
+    assert (final.state, final.shortfall_t, final.surrendered_t) == (ComplianceState.COMPLIANT, 0, OBLIGATION)
+    assert all(t.balanced for t in service.conservation(sessions, project_id))
+    register_context_auditors()
+    for kind, auditor in compliance.LEDGER_AUDITORS.items():
+        ledger.register_auditor(kind, auditor)
+    assert ledger.audit(sessions).ok
+
+
+def test_not_verified_inventory_gives_status_and_refuses_surrender(world: World) -> None:
+    covered_entity(world.sessions, verify=False)
+    compliance.allocate(world.sessions, REGULATOR, PLANT, 2024, 10, "allocation")
+    status = compliance.status(world.sessions, REGULATOR, PLANT, 2024)
+    assert (status.state, status.obligation_t, status.held_t) == (ComplianceState.NOT_VERIFIED, None, 10)
+    with pytest.raises(Conflict, match="not finalised and verified"):
+        compliance.surrender(world.sessions, PLANT_REPORTER, PLANT, 2024, 5)
+
+
+def _snapshot(world: World, holding: str) -> tuple[object, ...]:
+    status = compliance.status(world.sessions, REGULATOR, PLANT, 2024)
+    return (
+        status,
+        tuple(service.balances(world.sessions, REGULATOR, holding)),
+        _log_size(world.sessions),
+    )
+
+
+def test_failed_surrenders_change_nothing(plant: World) -> None:
+    project_id, holding = _credits_for_plant(plant, 60)
+    compliance.allocate(plant.sessions, REGULATOR, PLANT, 2024, 100, "allocation")
+    before = _snapshot(plant, holding)
+    with pytest.raises(InsufficientUnits):
+        compliance.surrender(plant.sessions, PLANT_REPORTER, PLANT, 2024, 101)
+    with pytest.raises(InvalidInput, match="cap of 39 t"):
+        compliance.surrender(
+            plant.sessions, PLANT_REPORTER, PLANT, 2024, 10, [Units(holding, project_id, 2024, quantity=40)]
+        )
+    with pytest.raises(InsufficientUnits):  # more credits than held: allowances not taken either
+        compliance.surrender(
+            plant.sessions,
+            PLANT_REPORTER,
+            PLANT,
+            2024,
+            10,
+            [Units(holding, project_id, 2024, quantity=30), Units(holding, project_id, 2024, quantity=31)],
+            offset_share=Decimal("0.5"),
+        )
+    with pytest.raises(InvalidInput, match="not eligible"):
+        compliance.surrender(
+            plant.sessions,
+            PLANT_REPORTER,
+            PLANT,
+            2024,
+            1,
+            [Units(holding, project_id, 2024, quantity=1)],
+            eligible_standards={"GS"},
+        )
+    with pytest.raises(Forbidden):
+        compliance.surrender(plant.sessions, DEVELOPER, PLANT, 2024, 1)
+    assert _snapshot(plant, holding) == before
+
+
+def test_offset_share_is_configurable_by_environment(plant: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    project_id, holding = _credits_for_plant(plant, 100)
+    monkeypatch.setenv(compliance.OFFSET_SHARE_ENV, "0.10")
+    compliance.surrender(
+        plant.sessions, PLANT_REPORTER, PLANT, 2024, 0, [Units(holding, project_id, 2024, quantity=78)]
+    )
+    status = compliance.status(plant.sessions, REGULATOR, PLANT, 2024)
+    assert (status.offset_cap_t, status.surrendered_offsets_t, status.shortfall_t) == (
+        78,
+        78,
+        OBLIGATION - 78,
+    )
+
+
+def test_overview_lists_each_entity_and_period(plant: World) -> None:
+    compliance.allocate(plant.sessions, REGULATOR, PLANT, 2024, 5, "allocation")
+    compliance.allocate(plant.sessions, REGULATOR, PLANT, 2025, 7, "allocation")
+    rows = compliance.overview(plant.sessions, REGULATOR)
+    assert [(s.period, s.state, s.held_t) for s in rows] == [
+        (2024, ComplianceState.SHORTFALL, 5),
+        (2025, ComplianceState.NOT_VERIFIED, 7),
+    ]
