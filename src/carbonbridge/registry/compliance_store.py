@@ -30,7 +30,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from carbonbridge.platform.db import Base
-from carbonbridge.registry.store import AccountRow
+from carbonbridge.registry.store import AccountRow, ProjectRow, SerialCounterRow
 
 
 class AllocationRow(Base):
@@ -194,3 +194,19 @@ def imported_project(
 
 def origins(session: Session) -> dict[str, ImportedProjectRow]:
     return {r.project_id: r for r in session.scalars(select(ImportedProjectRow))}
+
+
+def project_ids(session: Session) -> list[str]:
+    """Every project of the registry (for a CAD Trust export), in code order."""
+    return list(session.scalars(select(ProjectRow.id).order_by(ProjectRow.code)))
+
+
+def raise_serial_counter(session: Session, project_id: str, vintage: int, next_serial: int) -> None:
+    """Make the project-vintage counter at least ``next_serial`` (after importing serials up to
+    ``next_serial - 1``), so that a later issuance never reuses an imported serial."""
+    row = session.get(SerialCounterRow, (project_id, vintage))
+    if row is None:
+        session.add(SerialCounterRow(project_id=project_id, vintage=vintage, next_serial=next_serial))
+    elif row.next_serial < next_serial:
+        row.next_serial = next_serial
+    session.flush()
