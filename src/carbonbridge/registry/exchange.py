@@ -77,6 +77,24 @@ def export_cadt(
 ) -> dict[str, int]:
     """Write the registry as CADT v2.0.2 records, one JSON file per table (regulator); returns
     the record count per table."""
+    tables = cadt_tables(sessions, principal, registry_name=registry_name, base_url=base_url, clock=clock)
+    directory.mkdir(parents=True, exist_ok=True)
+    for n, table in enumerate(cadt.INSERT_ORDER, start=1):
+        (directory / file_name(n, table)).write_text(
+            json.dumps(tables[table], ensure_ascii=False, indent=1) + "\n", "utf-8"
+        )
+    return {t: len(tables[t]) for t in cadt.INSERT_ORDER}
+
+
+def cadt_tables(
+    sessions: sessionmaker[Session],
+    principal: Principal,
+    *,
+    registry_name: str = REGISTRY_NAME,
+    base_url: str = "https://registry.example.org",
+    clock: Clock = utc_now,
+) -> dict[str, list[dict[str, Any]]]:
+    """The registry as CADT v2.0.2 records per table, in insert order (regulator)."""
     principal.require(Role.REGULATOR)
     with unit_of_work(sessions) as session:
         projects = list(store.projects_by_id(session, compliance_store.project_ids(session)).values())
@@ -102,15 +120,9 @@ def export_cadt(
             blocks += store.open_blocks(session, project_id=project.id)
         accounts = store.get_accounts(session, {b.account_id for b in blocks})
     owners = {a.id: a.organisation_id or "registry" for a in accounts.values()}
-    tables = cadt.export_tables(
+    return cadt.export_tables(
         registry_name, base_url, projects, issuances, blocks, owners, {}, clock().date()
     )
-    directory.mkdir(parents=True, exist_ok=True)
-    for n, table in enumerate(cadt.INSERT_ORDER, start=1):
-        (directory / file_name(n, table)).write_text(
-            json.dumps(tables[table], ensure_ascii=False, indent=1) + "\n", "utf-8"
-        )
-    return {t: len(tables[t]) for t in cadt.INSERT_ORDER}
 
 
 def read_tables(directory: Path) -> dict[str, list[dict[str, Any]]]:
@@ -147,8 +159,28 @@ def import_cadt(
     """Import CADT records (regulator): all or nothing. Units whose ``unitCurrentOwner`` is an
     organisation with registry accounts go to its accounts, the others to
     ``holder_organisation_id``'s; buffer units to the buffer pool."""
+    return import_tables(
+        sessions,
+        principal,
+        read_tables(directory),
+        holder_organisation_id,
+        registry_name=registry_name,
+        clock=clock,
+    )
+
+
+def import_tables(
+    sessions: sessionmaker[Session],
+    principal: Principal,
+    tables: Mapping[str, Sequence[Mapping[str, Any]]],
+    holder_organisation_id: str,
+    *,
+    registry_name: str = REGISTRY_NAME,
+    clock: Clock = utc_now,
+) -> list[Receipt]:
+    """:func:`import_cadt` of records already read (the API's JSON body)."""
     principal.require(Role.REGULATOR)
-    plan = cadt.parse_tables(read_tables(directory))
+    plan = cadt.parse_tables(tables)
     with unit_of_work(sessions) as session:
         if not compliance_store.lock_holding(session, holder_organisation_id):
             raise NotFound(
