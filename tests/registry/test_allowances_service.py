@@ -159,3 +159,23 @@ def test_overview_lists_each_entity_and_period(plant: World) -> None:
         (2024, ComplianceState.SHORTFALL, 5),
         (2025, ComplianceState.NOT_VERIFIED, 7),
     ]
+
+
+def test_concurrent_surrenders_never_take_more_than_held(plant: World) -> None:
+    """20 threads each surrender 50 allowances of the 700 held: exactly 14 succeed (700 t), the
+    others are refused, on both databases (the entity's holding-account row serialises them)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    compliance.allocate(plant.sessions, REGULATOR, PLANT, 2024, 700, "allocation")
+
+    def attempt(_: int) -> bool:
+        try:
+            compliance.surrender(plant.sessions, PLANT_REPORTER, PLANT, 2024, 50)
+        except InsufficientUnits:
+            return False
+        return True
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        results = list(pool.map(attempt, range(20)))
+    status = compliance.status(plant.sessions, REGULATOR, PLANT, 2024)
+    assert (results.count(True), status.surrendered_allowances_t, status.held_t) == (14, 700, 0)
