@@ -39,17 +39,19 @@ ROWS = [
 ]
 
 
-def covered_entity(sessions: sessionmaker[Session], *, verify: bool = True) -> Decimal:
-    """Register the plant, admit it to the registry, submit and finalise its 2024 inventory and
-    (if ``verify``) record a reasonable-assurance statement; returns the MEE total in kg."""
-    organisation = Organisation(PLANT, "Cement Co", "水泥公司", OrganisationKind.OTHER, "CN-HI")
-    facility = Facility("kiln", PLANT, "Kiln line", "CN-HI", "CN-GRID-SOUTH")
+def covered_entity(sessions: sessionmaker[Session], *, verify: bool = True, ident: str = PLANT) -> Decimal:
+    """Register the plant (or another entity ``ident`` with the same data), admit it to the
+    registry, submit and finalise its 2024 inventory and (if ``verify``) record a
+    reasonable-assurance statement; returns the MEE total in kg."""
+    organisation = Organisation(ident, "Cement Co", "水泥公司", OrganisationKind.OTHER, "CN-HI")
+    facility = Facility(f"kiln-{ident}", ident, "Kiln line", "CN-HI", "CN-GRID-SOUTH")
+    reporter = Principal(f"u-{ident}", "Cement plant", Role.REPORTER, ident)
     accounting.register_organisation(sessions, REGULATOR, organisation, [facility])
-    service.open_accounts(sessions, REGULATOR, PLANT)
-    accounting.submit_rows(sessions, PLANT_REPORTER, PLANT, ROWS)
-    final = statements.finalise(sessions, PLANT_REPORTER, PLANT, 2024, GwpSet.AR6)
+    service.open_accounts(sessions, REGULATOR, ident)
+    accounting.submit_rows(sessions, reporter, ident, [dict(r, facility_id=f"kiln-{ident}") for r in ROWS])
+    final = statements.finalise(sessions, reporter, ident, 2024, GwpSet.AR6)
     if verify:
         statements.verify(
-            sessions, VERIFIER, PLANT, 2024, statements.Opinion.REASONABLE, "Verified per ISO 14064-3:2019."
+            sessions, VERIFIER, ident, 2024, statements.Opinion.REASONABLE, "Verified per ISO 14064-3:2019."
         )
     return Decimal(str(final.statement.figures["cn_mee_total_kg"]))

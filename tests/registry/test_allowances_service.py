@@ -6,6 +6,8 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -13,7 +15,8 @@ from carbonbridge.kernel.errors import Conflict, Forbidden, InvalidInput
 from carbonbridge.ledger import service as ledger
 from carbonbridge.ledger.cli import register_context_auditors
 from carbonbridge.ledger.store import LogEntryRow
-from carbonbridge.registry import compliance, service
+from carbonbridge.platform.identity import Principal, Role
+from carbonbridge.registry import compliance, service, store
 from carbonbridge.registry.allowances import ComplianceState
 from carbonbridge.registry.errors import InsufficientUnits
 from carbonbridge.registry.model import AccountKind, Transfer, Units, UnitState
@@ -179,3 +182,62 @@ def test_concurrent_surrenders_never_take_more_than_held(plant: World) -> None:
         results = list(pool.map(attempt, range(20)))
     status = compliance.status(plant.sessions, REGULATOR, PLANT, 2024)
     assert (results.count(True), status.surrendered_allowances_t, status.held_t) == (14, 700, 0)
+
+
+_ENTITIES = iter(range(10**6))
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    steps=st.lists(
+        st.one_of(
+            st.tuples(st.just("allocate"), st.integers(1, 600), st.just(0)),
+            st.tuples(st.just("surrender"), st.integers(0, 500), st.integers(0, 30)),
+        ),
+        min_size=1,
+        max_size=8,
+    )
+)
+def test_service_never_surrenders_beyond_holdings_or_cap(
+    world: World, steps: list[tuple[str, int, int]]
+) -> None:
+    """Random allocations and surrenders (allowances and offsets) through the service for a fresh
+    entity (787 t verified, cap 39 t): the stored surrenders never exceed what was allocated, the
+    offsets never exceed the cap, and a refused step changes nothing."""
+    ident = f"entity-{next(_ENTITIES)}"
+    covered_entity(world.sessions, ident=ident)
+    reporter = Principal(f"u-{ident}", "Entity", Role.REPORTER, ident)
+    project = _project(world)
+    holding = service.accounts(world.sessions, REGULATOR, ident)[AccountKind.HOLDING].id
+    service.transfer(
+        world.sessions,
+        DEVELOPER,
+        Transfer(Units(world.dev[AccountKind.HOLDING].id, project, 2024, quantity=60), holding),
+    )
+    allocated = 0
+    for kind, a, o in steps:
+        if kind == "allocate":
+            compliance.allocate(world.sessions, REGULATOR, ident, 2024, a, "allocation")
+            allocated += a
+            continue
+        before = compliance.status(world.sessions, REGULATOR, ident, 2024)
+        offsets = [Units(holding, project, 2024, quantity=o)] if o else []
+        try:
+            compliance.surrender(world.sessions, reporter, ident, 2024, a, offsets)
+        except (InvalidInput, InsufficientUnits):
+            assert compliance.status(world.sessions, REGULATOR, ident, 2024) == before
+        status = compliance.status(world.sessions, REGULATOR, ident, 2024)
+        assert status.surrendered_allowances_t <= allocated
+        assert status.held_t == allocated - status.surrendered_allowances_t
+        assert status.surrendered_offsets_t <= 39
+        assert status.surrendered_t <= OBLIGATION
+
+
+def _project(world: World) -> str:
+    with world.sessions() as session:
+        found = store.project_by_code(session, "EV001")
+    if found is not None:
+        return found.id
+    project = registered_project(world.sessions, "EV001", "TEST-REDUCTION@2.0")
+    issued_report(world.sessions, project, 2024, {"net_t": "5000"})
+    return project.id
