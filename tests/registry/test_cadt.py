@@ -11,7 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from carbonbridge.kernel.errors import InvalidInput
-from carbonbridge.registry import cadt
+from carbonbridge.registry import cadt, cadt_parse
 from carbonbridge.registry.model import Project, ProjectStatus, SerialBlock, UnitState
 
 PROJECT = Project(
@@ -81,18 +81,18 @@ def test_lossy_states_carry_our_marker_and_come_back() -> None:
     blocks = _blocks([(10, UnitState.PLANNED), (20, UnitState.PENDING_EXPORT), (30, UnitState.EXPORTED)])
     units = _export(blocks)["unit"]
     assert [u["unitStatus"] for u in units] == ["Inactive", "Held", "Cancelled"]
-    assert [cadt.import_state(u["unitStatus"], u["unitStatusReason"]) for u in units] == [
+    assert [cadt_parse.import_state(u["unitStatus"], u["unitStatusReason"]) for u in units] == [
         UnitState.PLANNED,
         UnitState.PENDING_EXPORT,
         UnitState.EXPORTED,
     ]
-    assert cadt.import_state("Issued", "") is UnitState.HELD
-    assert cadt.import_state("Inactive", "suspended") is None
+    assert cadt_parse.import_state("Issued", "") is UnitState.HELD
+    assert cadt_parse.import_state("Inactive", "suspended") is None
 
 
 def _issue_of(tables: dict[str, list[dict[str, Any]]], n: int) -> tuple[str | int, ...]:
     with pytest.raises(InvalidInput) as err:
-        cadt.parse_tables(tables)
+        cadt_parse.parse_tables(tables)
     return err.value.issues[n].location
 
 
@@ -107,7 +107,7 @@ def test_import_refuses_float_bounds_wrong_counts_gaps_and_missing_reasons() -> 
     tables["unit"][1]["unitStartBlock"] = "702"
     tables["unit"][1]["unitCount"] = 99
     with pytest.raises(InvalidInput, match="nothing was imported") as err:
-        cadt.parse_tables(tables)
+        cadt_parse.parse_tables(tables)
     assert err.value.issues[0].reason == "a gap between units"
     tables = _export(WORKED)
     tables["unit"][1]["unitStatusReason"] = ""
@@ -131,7 +131,7 @@ def test_import_of_export_preserves_blocks_and_states(parts: list[tuple[int, Uni
     tables = cadt.export_tables(
         "carbonbridge", "https://r.example", [PROJECT], [issuance], blocks, OWNERS, {}, date(2026, 1, 1)
     )
-    (project,) = cadt.parse_tables(tables)
+    (project,) = cadt_parse.parse_tables(tables)
     (imported,) = project.issuances
     assert (project.code, project.region, project.methodology, project.kind, project.status) == (
         "MG001",

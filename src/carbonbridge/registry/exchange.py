@@ -28,7 +28,7 @@ from carbonbridge.kernel.errors import Conflict, FieldIssue, InvalidInput, NotFo
 from carbonbridge.kernel.ids import new_id
 from carbonbridge.platform.db import unit_of_work
 from carbonbridge.platform.identity import Principal, Role
-from carbonbridge.registry import cadt, compliance_store, store
+from carbonbridge.registry import cadt, cadt_parse, compliance_store, store
 from carbonbridge.registry.events import issuance_facts, project_facts
 from carbonbridge.registry.model import (
     BUFFER_POOL_ACCOUNT,
@@ -180,7 +180,7 @@ def import_tables(
 ) -> list[Receipt]:
     """:func:`import_cadt` of records already read (the API's JSON body)."""
     principal.require(Role.REGULATOR)
-    plan = cadt.parse_tables(tables)
+    plan = cadt_parse.parse_tables(tables)
     with unit_of_work(sessions) as session:
         if not compliance_store.lock_holding(session, holder_organisation_id):
             raise NotFound(
@@ -205,7 +205,7 @@ def import_tables(
 def _project_for(
     session: Session,
     principal: Principal,
-    imported: cadt.ImportedProject,
+    imported: cadt_parse.ImportedProject,
     holder_organisation_id: str,
     registry_name: str,
     steps: list[PendingOperation],
@@ -285,7 +285,7 @@ def _issuance(
     session: Session,
     principal: Principal,
     project: Project,
-    issuance: cadt.ImportedIssuance,
+    issuance: cadt_parse.ImportedIssuance,
     holder: Mapping[AccountKind, Account],
     claimed: dict[tuple[str, int], list[tuple[int, int]]],
     where: tuple[str | int, ...],
