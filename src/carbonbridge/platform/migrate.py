@@ -29,3 +29,4 @@ def all_models() -> None:
 
     for context in STORE_CONTEXTS:
         optional_module(f"carbonbridge.{context}.store")
+    optional_module("carbonbridge.registry.compliance_store")  # the registry's ETS and CAD Trust tables

@@ -1,0 +1,179 @@
+"""REST: ETS allowances and compliance, CAD Trust export/import, mutual recognition.
+
+Mounted under ``/api/v1`` like every context's ``api.router``. Thin: parse, call a service,
+render; errors are rendered as problem+json by the platform.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query  # noqa: TID251 - a face (api_*.py)
+from pydantic import BaseModel, Field
+
+from carbonbridge.platform.deps import CurrentPrincipal, Sessions
+from carbonbridge.registry import compliance, exchange, recognition
+from carbonbridge.registry.allowances import ComplianceStatus
+from carbonbridge.registry.model import Units
+
+router = APIRouter(tags=["registry-compliance"])
+
+
+class AllocationIn(BaseModel):
+    quantity: int = Field(ge=1, strict=True)
+    basis: str = Field(min_length=1, max_length=500)
+
+
+class OffsetIn(BaseModel):
+    account_id: str
+    project_id: str
+    vintage: int = Field(strict=True)
+    quantity: int | None = Field(default=None, ge=1, strict=True)
+    start: int | None = Field(default=None, ge=1, strict=True)
+    end: int | None = Field(default=None, ge=1, strict=True)
+
+
+class SurrenderIn(BaseModel):
+    allowances_t: int = Field(ge=0, strict=True)
+    offsets: list[OffsetIn] = Field(default_factory=list, max_length=100)
+
+
+class ComplianceReceiptOut(BaseModel):
+    id: str
+    log_index: int
+    receipt: str
+    offset_receipts: list[str]
+
+
+class StatusOut(BaseModel):
+    organisation_id: str
+    period: int
+    state: str
+    allocated_t: int
+    held_t: int
+    obligation_t: int | None
+    surrendered_allowances_t: int
+    surrendered_offsets_t: int
+    offset_cap_t: int | None
+    shortfall_t: int | None
+
+
+class ImportIn(BaseModel):
+    holder_organisation_id: str
+    tables: dict[str, list[dict[str, Any]]]
+
+
+class ImportOut(BaseModel):
+    operations: list[str]
+    log_indexes: list[int]
+
+
+class AssessmentOut(BaseModel):
+    criterion: str
+    status: str
+    condition_en: str
+    condition_zh: str
+    citation: str
+
+
+def _receipt(r: compliance.ComplianceReceipt) -> ComplianceReceiptOut:
+    return ComplianceReceiptOut(
+        id=r.id, log_index=r.log_index, receipt=r.receipt, offset_receipts=list(r.offset_receipts)
+    )
+
+
+def status_out(s: ComplianceStatus) -> StatusOut:
+    return StatusOut(
+        organisation_id=s.organisation_id,
+        period=s.period,
+        state=s.state.value,
+        allocated_t=s.allocated_t,
+        held_t=s.held_t,
+        obligation_t=s.obligation_t,
+        surrendered_allowances_t=s.surrendered_allowances_t,
+        surrendered_offsets_t=s.surrendered_offsets_t,
+        offset_cap_t=s.offset_cap_t,
+        shortfall_t=s.shortfall_t,
+    )
+
+
+@router.post(
+    "/registry/allowances/{organisation_id}/{period}/allocations",
+    response_model=ComplianceReceiptOut,
+    status_code=201,
+)
+def allocate(
+    sessions: Sessions, principal: CurrentPrincipal, organisation_id: str, period: int, body: AllocationIn
+) -> ComplianceReceiptOut:
+    """Allocate allowances of a compliance period to a covered entity (regulator) / 分配配额."""
+    return _receipt(
+        compliance.allocate(sessions, principal, organisation_id, period, body.quantity, body.basis)
+    )
+
+
+@router.post(
+    "/registry/allowances/{organisation_id}/{period}/surrenders",
+    response_model=ComplianceReceiptOut,
+    status_code=201,
+)
+def surrender(
+    sessions: Sessions, principal: CurrentPrincipal, organisation_id: str, period: int, body: SurrenderIn
+) -> ComplianceReceiptOut:
+    """Surrender allowances and offset credits against verified emissions / 清缴配额与抵销."""
+    offsets = [Units(o.account_id, o.project_id, o.vintage, o.quantity, o.start, o.end) for o in body.offsets]
+    return _receipt(
+        compliance.surrender(sessions, principal, organisation_id, period, body.allowances_t, offsets)
+    )
+
+
+@router.get("/registry/compliance/{organisation_id}/{period}", response_model=StatusOut)
+def status(sessions: Sessions, principal: CurrentPrincipal, organisation_id: str, period: int) -> StatusOut:
+    """An entity's compliance status for a period / 履约状态."""
+    return status_out(compliance.status(sessions, principal, organisation_id, period))
+
+
+@router.get("/registry/compliance", response_model=list[StatusOut])
+def overview(
+    sessions: Sessions,
+    principal: CurrentPrincipal,
+    period: Annotated[int | None, Query(ge=1000, le=9999)] = None,
+) -> list[StatusOut]:
+    """Every covered entity's status (regulator, verifiers) / 全部重点排放单位履约状态."""
+    return [status_out(s) for s in compliance.overview(sessions, principal, period)]
+
+
+@router.get("/registry/cadt")
+def cadt_export(sessions: Sessions, principal: CurrentPrincipal) -> dict[str, list[dict[str, Any]]]:
+    """The registry as CAD Trust v2.0.2 records per table, in insert order (regulator)."""
+    return exchange.cadt_tables(sessions, principal)
+
+
+@router.post("/registry/cadt", response_model=ImportOut, status_code=201)
+def cadt_import(sessions: Sessions, principal: CurrentPrincipal, body: ImportIn) -> ImportOut:
+    """Import CAD Trust records, all or nothing (regulator)."""
+    receipts = exchange.import_tables(sessions, principal, body.tables, body.holder_organisation_id)
+    return ImportOut(
+        operations=[r.operation.id for r in receipts], log_indexes=[r.operation.log_index for r in receipts]
+    )
+
+
+@router.get("/registry/recognition", response_model=list[AssessmentOut])
+def recognise(
+    standard: Annotated[str, Query(min_length=1, max_length=40)],
+    methodology: Annotated[str, Query(min_length=1, max_length=80)],
+    unit_type: Annotated[str, Query(pattern="^(removal|reduction)$")],
+) -> list[AssessmentOut]:
+    """Which other standards' criteria a credit type meets (public; cited table) / 互认情况."""
+    found = recognition.recognise(
+        recognition.CreditType(standard, methodology, unit_type), recognition.load_table()
+    )
+    return [
+        AssessmentOut(
+            criterion=a.criterion,
+            status=a.status.value,
+            condition_en=a.condition_en,
+            condition_zh=a.condition_zh,
+            citation=a.citation,
+        )
+        for a in found.values()
+    ]

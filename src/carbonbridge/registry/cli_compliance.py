@@ -1,0 +1,136 @@
+"""``carbonbridge registry allowances|cadt|recognition ...``: the regional ETS, CAD Trust files
+and the mutual-recognition table from the command line (as the CLI administrator).
+
+``COMMANDS`` maps each sub-command name to its Typer app; the registry's CLI mounts them under
+``carbonbridge registry``.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer  # noqa: TID251 - a face (cli_*.py)
+from rich.console import Console
+from rich.table import Table
+from sqlalchemy.orm import Session, sessionmaker
+
+from carbonbridge.platform.identity import Principal, Role
+from carbonbridge.registry import compliance, exchange, recognition
+
+allowances_app = typer.Typer(help="ETS allowances and compliance / 碳排放配额与履约", no_args_is_help=True)
+cadt_app = typer.Typer(help="CAD Trust export and import / CAD Trust 数据交换", no_args_is_help=True)
+recognition_app = typer.Typer(help="Mutual recognition / 碳标准互认", no_args_is_help=True)
+COMMANDS = {"allowances": allowances_app, "cadt": cadt_app, "recognition": recognition_app}
+console = Console()
+ADMIN = Principal("cli", "cli administrator", Role.ADMIN)
+
+
+def _sessions() -> sessionmaker[Session]:
+    from carbonbridge.platform.cli import database
+
+    return database()[1]
+
+
+@allowances_app.command("allocate")
+def allocate(
+    organisation: str,
+    period: int,
+    quantity: int,
+    basis: Annotated[str, typer.Option(help="allocation basis, e.g. the regional plan")] = "allocation plan",
+) -> None:
+    """Allocate allowances to a covered entity / 分配配额."""
+    done = compliance.allocate(_sessions(), ADMIN, organisation, period, quantity, basis)
+    console.print(
+        f"allocated {quantity} t to {organisation} for {period}: {done.id} (log entry {done.log_index})"
+    )
+
+
+@allowances_app.command("surrender")
+def surrender(organisation: str, period: int, allowances: int) -> None:
+    """Surrender allowances against the verified emissions / 清缴配额 (offsets: use the API)."""
+    done = compliance.surrender(_sessions(), ADMIN, organisation, period, allowances)
+    console.print(
+        f"surrendered {allowances} t for {organisation} {period}: {done.id} (log entry {done.log_index})"
+    )
+
+
+@allowances_app.command("status")
+def status(
+    period: int,
+    organisation: Annotated[str | None, typer.Option(help="one entity (default: all)")] = None,
+) -> None:
+    """Compliance status per entity / 履约状态."""
+    sessions = _sessions()
+    rows = (
+        [compliance.status(sessions, ADMIN, organisation, period)]
+        if organisation
+        else compliance.overview(sessions, ADMIN, period)
+    )
+    table = Table(title=f"ETS compliance {period} (t CO2)")
+    for name in (
+        "entity",
+        "state",
+        "allocated",
+        "held",
+        "obligation",
+        "allowances",
+        "offsets",
+        "cap",
+        "shortfall",
+    ):
+        table.add_column(name, justify="left" if name in ("entity", "state") else "right")
+    for s in rows:
+        table.add_row(
+            s.organisation_id,
+            s.state.value,
+            str(s.allocated_t),
+            str(s.held_t),
+            "—" if s.obligation_t is None else str(s.obligation_t),
+            str(s.surrendered_allowances_t),
+            str(s.surrendered_offsets_t),
+            "—" if s.offset_cap_t is None else str(s.offset_cap_t),
+            "—" if s.shortfall_t is None else str(s.shortfall_t),
+        )
+    console.print(table)
+
+
+@cadt_app.command("export")
+def cadt_export(directory: Path) -> None:
+    """Write the registry as CAD Trust v2.0.2 JSON files, one per table / 导出."""
+    counts = exchange.export_cadt(_sessions(), ADMIN, directory)
+    console.print(", ".join(f"{t}: {n}" for t, n in counts.items()))
+
+
+@cadt_app.command("import")
+def cadt_import(
+    directory: Annotated[Path, typer.Argument(exists=True, file_okay=False)],
+    holder: Annotated[str, typer.Option(help="organisation receiving units of unknown owners")],
+) -> None:
+    """Import CAD Trust JSON files, all or nothing / 导入."""
+    receipts = exchange.import_cadt(_sessions(), ADMIN, directory, holder)
+    console.print(f"imported {len(receipts)} operations")
+
+
+@recognition_app.command("show")
+def show(
+    standard: str,
+    methodology: str,
+    unit_type: str,
+    table_path: Annotated[Path | None, typer.Option("--table", help="a region's own recognition CSV")] = None,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Which other standards' criteria a credit type meets / 互认情况."""
+    found = recognition.recognise(
+        recognition.CreditType(standard, methodology, unit_type), recognition.load_table(table_path)
+    )
+    if as_json:
+        console.print_json(json.dumps({c: a.status.value for c, a in found.items()}))
+        return
+    table = Table(title=f"{standard} {methodology} ({unit_type})")
+    for name in ("criterion", "status", "condition", "source"):
+        table.add_column(name)
+    for a in found.values():
+        table.add_row(a.criterion, a.status.value, a.condition_en, a.citation)
+    console.print(table)

@@ -1,0 +1,212 @@
+"""Tables and repository functions for the regional ETS (allowance allocations, compliance
+surrenders) and for CAD Trust imports (where an imported project came from). Flushes, never
+commits (the service does). Kept apart from ``store.py`` (the credit registry's core tables).
+
+Allowances are integer tonnes per entity and compliance period, not serial blocks: an entity's
+holding of a period is ``Σ allocations − Σ allowances surrendered`` (``docs/registry-compliance.md``
+says why). Rows are only ever inserted, so every figure can be recomputed from them and the
+logged events (``compliance.LEDGER_AUDITORS``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+    select,
+    update,
+)
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from carbonbridge.platform.db import Base
+from carbonbridge.registry.store import AccountRow, ProjectRow, SerialCounterRow
+
+
+class AllocationRow(Base):
+    """Allowances allocated to a covered entity for a compliance period (free allocation)."""
+
+    __tablename__ = "registry_allowance_allocations"
+    __table_args__ = (
+        CheckConstraint("quantity > 0", name="quantity_positive"),
+        Index("ix_registry_allowance_allocations_org_period", "organisation_id", "period"),
+    )
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    organisation_id: Mapped[str] = mapped_column(ForeignKey("organisations.id"))
+    period: Mapped[int] = mapped_column(Integer)
+    quantity: Mapped[int] = mapped_column(BigInteger)
+    basis: Mapped[str] = mapped_column(Text)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    actor_name: Mapped[str] = mapped_column(String(200))
+    log_index: Mapped[int] = mapped_column(BigInteger)
+
+
+class SurrenderRow(Base):
+    """One compliance surrender: allowances and offsets (credits retired for compliance by the
+    registry operations ``retirement_operations``) against the verified emissions of
+    ``statement_id``."""
+
+    __tablename__ = "registry_compliance_surrenders"
+    __table_args__ = (
+        CheckConstraint("allowances >= 0 AND offsets >= 0", name="quantities_non_negative"),
+        CheckConstraint("allowances + offsets > 0", name="something_surrendered"),
+        CheckConstraint("allowances + offsets <= obligation", name="within_obligation"),
+        Index("ix_registry_compliance_surrenders_org_period", "organisation_id", "period"),
+    )
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    organisation_id: Mapped[str] = mapped_column(ForeignKey("organisations.id"))
+    period: Mapped[int] = mapped_column(Integer)
+    allowances: Mapped[int] = mapped_column(BigInteger)
+    offsets: Mapped[int] = mapped_column(BigInteger)
+    obligation: Mapped[int] = mapped_column(BigInteger)
+    offset_share: Mapped[str] = mapped_column(String(20))
+    statement_id: Mapped[str] = mapped_column(String(40))
+    #: JSON list of the registry retirement operations that retired the offset credits
+    retirement_operations: Mapped[str] = mapped_column(Text)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    actor_name: Mapped[str] = mapped_column(String(200))
+    log_index: Mapped[int] = mapped_column(BigInteger)
+
+
+class ImportedProjectRow(Base):
+    """A project imported from another registry through CAD Trust records: its origin."""
+
+    __tablename__ = "registry_imported_projects"
+    __table_args__ = (
+        UniqueConstraint("origin_registry", "origin_project_id", name="uq_registry_imported_origin"),
+    )
+
+    project_id: Mapped[str] = mapped_column(ForeignKey("registry_projects.id"), primary_key=True)
+    origin_registry: Mapped[str] = mapped_column(String(100))
+    origin_project_id: Mapped[str] = mapped_column(String(100))
+    operation_id: Mapped[str] = mapped_column(String(40))
+
+
+def lock_holding(session: Session, organisation_id: str) -> bool:
+    """Bump the version of the entity's registry holding account row, the first statement of
+    every allowance write (``store.py``'s lock-before-read rule: it serialises the entity's
+    surrenders, which read holdings afterwards). False if the entity has no registry accounts."""
+    result = session.execute(
+        update(AccountRow)
+        .where(AccountRow.organisation_id == organisation_id, AccountRow.kind == "holding")
+        .values(version=AccountRow.version + 1)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+# --- allowances ---------------------------------------------------------------------------------
+
+
+def add_allocation(session: Session, row: AllocationRow) -> None:
+    session.add(row)
+    session.flush()
+
+
+def add_surrender(session: Session, row: SurrenderRow) -> None:
+    session.add(row)
+    session.flush()
+
+
+def allocated(session: Session, organisation_id: str, period: int) -> int:
+    value = session.execute(
+        select(func.coalesce(func.sum(AllocationRow.quantity), 0)).where(
+            AllocationRow.organisation_id == organisation_id, AllocationRow.period == period
+        )
+    ).scalar_one()
+    return int(value)
+
+
+def surrendered(session: Session, organisation_id: str, period: int) -> tuple[int, int]:
+    """Allowances and offsets surrendered so far for the period."""
+    row = session.execute(
+        select(
+            func.coalesce(func.sum(SurrenderRow.allowances), 0),
+            func.coalesce(func.sum(SurrenderRow.offsets), 0),
+        ).where(SurrenderRow.organisation_id == organisation_id, SurrenderRow.period == period)
+    ).one()
+    return int(row[0]), int(row[1])
+
+
+def allocations_of(session: Session, organisation_id: str | None = None) -> list[AllocationRow]:
+    query = select(AllocationRow).order_by(AllocationRow.log_index)
+    if organisation_id is not None:
+        query = query.where(AllocationRow.organisation_id == organisation_id)
+    return list(session.scalars(query))
+
+
+def surrenders_of(session: Session, organisation_id: str | None = None) -> list[SurrenderRow]:
+    query = select(SurrenderRow).order_by(SurrenderRow.log_index)
+    if organisation_id is not None:
+        query = query.where(SurrenderRow.organisation_id == organisation_id)
+    return list(session.scalars(query))
+
+
+def allocation(session: Session, ident: str) -> AllocationRow | None:
+    return session.get(AllocationRow, ident)
+
+
+def surrender(session: Session, ident: str) -> SurrenderRow | None:
+    return session.get(SurrenderRow, ident)
+
+
+def entities_and_periods(session: Session) -> list[tuple[str, int]]:
+    """Every (entity, period) with an allocation or a surrender, sorted."""
+    pairs = {
+        (r[0], int(r[1]))
+        for r in session.execute(select(AllocationRow.organisation_id, AllocationRow.period))
+    }
+    pairs |= {
+        (r[0], int(r[1])) for r in session.execute(select(SurrenderRow.organisation_id, SurrenderRow.period))
+    }
+    return sorted(pairs)
+
+
+# --- CAD Trust imports --------------------------------------------------------------------------
+
+
+def add_imported_projects(session: Session, rows: Sequence[ImportedProjectRow]) -> None:
+    session.add_all(rows)
+    session.flush()
+
+
+def imported_project(
+    session: Session, origin_registry: str, origin_project_id: str
+) -> ImportedProjectRow | None:
+    return session.execute(
+        select(ImportedProjectRow).where(
+            ImportedProjectRow.origin_registry == origin_registry,
+            ImportedProjectRow.origin_project_id == origin_project_id,
+        )
+    ).scalar_one_or_none()
+
+
+def origins(session: Session) -> dict[str, ImportedProjectRow]:
+    return {r.project_id: r for r in session.scalars(select(ImportedProjectRow))}
+
+
+def project_ids(session: Session) -> list[str]:
+    """Every project of the registry (for a CAD Trust export), in code order."""
+    return list(session.scalars(select(ProjectRow.id).order_by(ProjectRow.code)))
+
+
+def raise_serial_counter(session: Session, project_id: str, vintage: int, next_serial: int) -> None:
+    """Make the project-vintage counter at least ``next_serial`` (after importing serials up to
+    ``next_serial - 1``), so that a later issuance never reuses an imported serial."""
+    row = session.get(SerialCounterRow, (project_id, vintage))
+    if row is None:
+        session.add(SerialCounterRow(project_id=project_id, vintage=vintage, next_serial=next_serial))
+    elif row.next_serial < next_serial:
+        row.next_serial = next_serial
+    session.flush()

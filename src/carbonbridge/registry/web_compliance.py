@@ -1,0 +1,43 @@
+"""Web: the ETS compliance-status page (an entity's own users see their entity; the regulator and
+verifiers see every covered entity)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request  # noqa: TID251 - a face (web_*.py)
+from fastapi.responses import HTMLResponse, RedirectResponse, Response  # noqa: TID251
+
+from carbonbridge.kernel.errors import Unauthenticated
+from carbonbridge.platform.deps import CurrentPrincipal, Sessions
+from carbonbridge.platform.identity import Role
+from carbonbridge.platform.web import render
+from carbonbridge.registry import compliance
+
+router = APIRouter(include_in_schema=False)
+
+
+@router.get("/registry/compliance", response_class=HTMLResponse)
+def compliance_page(
+    request: Request,
+    sessions: Sessions,
+    principal: CurrentPrincipal,
+    period: Annotated[int, Query(ge=1000, le=9999)] = 2024,
+) -> Response:
+    try:
+        if principal.role in (Role.REPORTER, Role.DEVELOPER) and principal.organisation_id:
+            rows = [compliance.status(sessions, principal, principal.organisation_id, period)]
+        else:
+            rows = compliance.overview(sessions, principal, period)
+    except Unauthenticated:
+        return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
+    return render(
+        request,
+        "compliance.html",
+        {
+            "principal": principal,
+            "rows": rows,
+            "period": period,
+            "share": compliance.configured_offset_share(),
+        },
+    )

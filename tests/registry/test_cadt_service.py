@@ -1,0 +1,165 @@
+"""CAD Trust export and import through the service on both databases: round trip, origin
+registry, no double counting, all or nothing, audited."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from carbonbridge.kernel.errors import Conflict, InvalidInput
+from carbonbridge.ledger import service as ledger
+from carbonbridge.ledger.cli import register_context_auditors
+from carbonbridge.ledger.store import LogEntryRow
+from carbonbridge.registry import compliance_store, exchange, service, store
+from carbonbridge.registry.model import AccountKind, Retirement, Transfer, Units
+from tests.registry.conftest import BUYER, DEVELOPER, REGULATOR, World
+from tests.registry.helpers import issued_report, registered_project
+
+
+def _registry(world: World) -> str:
+    """1000 t issued (800 held, 200 buffer), 100 t to the buyer who retires 30, 50 planned 2026."""
+    project = registered_project(world.sessions)
+    issued_report(world.sessions, project, 2024, {"net_t": "1000.4"})
+    service.transfer(
+        world.sessions,
+        DEVELOPER,
+        Transfer(
+            Units(world.dev[AccountKind.HOLDING].id, project.id, 2024, quantity=100),
+            world.buyer[AccountKind.HOLDING].id,
+        ),
+    )
+    service.retire(
+        world.sessions,
+        BUYER,
+        Retirement(
+            Units(world.buyer[AccountKind.HOLDING].id, project.id, 2024, quantity=30),
+            "Buyer hotel",
+            "2024 events",
+        ),
+    )
+    service.issue_planned(world.sessions, REGULATOR, project.id, 2026, 50, "validated design, ex-ante")
+    return project.id
+
+
+def _blocks(sessions: sessionmaker[Session]) -> list[tuple[object, ...]]:
+    with sessions() as session:
+        codes = {
+            p.id: p.code
+            for p in store.projects_by_id(session, compliance_store.project_ids(session)).values()
+        }
+        blocks = store.open_blocks(session)
+        accounts = store.get_accounts(session, {b.account_id for b in blocks})
+    return sorted(
+        (
+            codes[b.project_id],
+            b.vintage,
+            b.start,
+            b.end,
+            b.state.value,
+            accounts[b.account_id].organisation_id,
+        )
+        for b in blocks
+    )
+
+
+def _wipe_registry_credits(sessions: sessionmaker[Session]) -> None:
+    with sessions.begin() as session:
+        for row in (
+            store.BlockRow,
+            store.IssuanceRow,
+            store.SerialCounterRow,
+            store.ReportRow,
+            compliance_store.ImportedProjectRow,
+            store.OperationRow,
+            store.ProjectRow,
+        ):
+            session.execute(delete(row))
+
+
+def _log_size(sessions: sessionmaker[Session]) -> int:
+    with sessions() as session:
+        return int(session.scalar(select(func.count()).select_from(LogEntryRow)) or 0)
+
+
+def test_export_then_import_preserves_blocks_states_and_owners(world: World, tmp_path: Path) -> None:
+    _registry(world)
+    before = _blocks(world.sessions)
+    assert before == [
+        ("MG001", 2024, 1, 30, "retired", "buyer-co"),
+        ("MG001", 2024, 31, 100, "held", "buyer-co"),
+        ("MG001", 2024, 101, 800, "held", "mangrove-dev"),
+        ("MG001", 2024, 801, 1000, "buffer", None),
+        ("MG001", 2026, 1, 50, "planned", "mangrove-dev"),
+    ]
+    counts = exchange.export_cadt(world.sessions, REGULATOR, tmp_path)
+    assert counts == {
+        "methodology": 1,
+        "project": 1,
+        "project_methodology": 1,
+        "verification": 2,
+        "location": 1,
+        "issuance": 2,
+        "unit": 5,
+    }
+    assert sorted(p.name for p in tmp_path.iterdir())[0] == "01_methodology.json"
+    _wipe_registry_credits(world.sessions)
+    assert _blocks(world.sessions) == []
+    receipts = exchange.import_cadt(world.sessions, REGULATOR, tmp_path, "mangrove-dev")
+    assert [r.operation.kind.value for r in receipts] == ["project_drafted", "issuance", "issuance"]
+    assert _blocks(world.sessions) == before
+    assert all(t.balanced for t in service.conservation(world.sessions))
+    assert service.overlapping_blocks(world.sessions) == []
+
+
+def test_foreign_import_records_origin_and_refuses_double_counting(world: World, tmp_path: Path) -> None:
+    _registry(world)
+    exchange.export_cadt(world.sessions, REGULATOR, tmp_path)
+    projects = json.loads((tmp_path / "02_project.json").read_text("utf-8"))
+    projects[0].update(
+        {"projectRegistryName": "Verra", "projectId": "VCS 1234", "projectCreditingProgram": "VCS"}
+    )
+    (tmp_path / "02_project.json").write_text(json.dumps(projects), "utf-8")
+    exchange.import_cadt(world.sessions, REGULATOR, tmp_path, "buyer-co")
+    with world.sessions() as session:
+        (origin,) = compliance_store.origins(session).values()
+        imported = store.get_project(session, origin.project_id)
+    assert (origin.origin_registry, origin.origin_project_id) == ("Verra", "VCS 1234")
+    assert imported is not None
+    assert (imported.code, imported.standard) == ("VCS1234", "VCS")
+    assert [r for r in _blocks(world.sessions) if r[0] == "VCS1234"] == [
+        (c.replace("MG001", "VCS1234"), *rest) for c, *rest in _blocks(world.sessions) if c == "MG001"
+    ]
+    size = _log_size(world.sessions)
+    with pytest.raises(Conflict, match="double counting"):
+        exchange.import_cadt(world.sessions, REGULATOR, tmp_path, "buyer-co")
+    assert _log_size(world.sessions) == size
+    register_context_auditors()
+    assert ledger.audit(world.sessions).ok
+    assert all(t.balanced for t in service.conservation(world.sessions))
+
+
+def test_own_export_cannot_be_imported_twice(world: World, tmp_path: Path) -> None:
+    _registry(world)
+    exchange.export_cadt(world.sessions, REGULATOR, tmp_path)
+    before = _blocks(world.sessions)
+    with pytest.raises(Conflict, match="overlap"):
+        exchange.import_cadt(world.sessions, REGULATOR, tmp_path, "mangrove-dev")
+    assert _blocks(world.sessions) == before
+
+
+def test_invalid_records_import_nothing(world: World, tmp_path: Path) -> None:
+    _registry(world)
+    exchange.export_cadt(world.sessions, REGULATOR, tmp_path)
+    _wipe_registry_credits(world.sessions)
+    units = json.loads((tmp_path / "07_unit.json").read_text("utf-8"))
+    units[-1]["unitEndBlock"] = "50.5"
+    (tmp_path / "07_unit.json").write_text(json.dumps(units), "utf-8")
+    size = _log_size(world.sessions)
+    with pytest.raises(InvalidInput) as err:
+        exchange.import_cadt(world.sessions, REGULATOR, tmp_path, "mangrove-dev")
+    assert err.value.issues[0].location == ("unit", 4, "unitEndBlock")
+    assert (_blocks(world.sessions), _log_size(world.sessions)) == ([], size)
