@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query  # noqa: TID251 - a face (api_*.py)
+from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
 from carbonbridge.platform.deps import CurrentPrincipal, Sessions

@@ -11,7 +11,7 @@ import json
 from pathlib import Path
 from typing import Annotated
 
-import typer  # noqa: TID251 - a face (cli_*.py)
+import typer
 from rich.console import Console
 from rich.table import Table
 from sqlalchemy.orm import Session, sessionmaker

@@ -40,7 +40,7 @@ from carbonbridge.registry.allowances import (
     ComplianceStatus,
 )
 from carbonbridge.registry.model import Retirement, Units
-from carbonbridge.registry.movements import _move_units
+from carbonbridge.registry.movements import move_units
 from carbonbridge.registry.writes import check_text, record
 
 ALLOCATION_EVENT = "registry.allowance_allocation"
@@ -239,7 +239,7 @@ def surrender(
                     ],
                 )
             requests.append(Retirement(units, organisation_id, f"ETS compliance {period}"))
-        retirements = record(session, principal, _move_units(session, principal, requests, clock, True))
+        retirements = record(session, principal, move_units(session, principal, requests, clock, True))
         row = compliance_store.SurrenderRow(
             id=new_id("sur"),
             organisation_id=organisation_id,

@@ -135,7 +135,7 @@ _HOLDERS = (Role.DEVELOPER, Role.REPORTER)
 _CANCELLERS = (Role.DEVELOPER, Role.REPORTER, Role.REGULATOR)
 
 
-def _move_units(
+def move_units(
     session: Session, principal: Principal, requests: Sequence[UnitRequest], clock: Clock, numbered: bool
 ) -> list[PendingOperation]:
     sources = {r.units.account_id for r in requests}
@@ -267,7 +267,7 @@ def _apply(
     if not requests:
         raise InvalidInput("empty batch", [FieldIssue(("requests",), 0, "at least one request")])
     with unit_of_work(sessions) as session:
-        steps = _move_units(session, principal, requests, clock, numbered=batch)
+        steps = move_units(session, principal, requests, clock, numbered=batch)
         return record(session, principal, steps, batch=batch)
 
 

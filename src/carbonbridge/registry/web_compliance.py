@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request  # noqa: TID251 - a face (web_*.py)
-from fastapi.responses import HTMLResponse, RedirectResponse, Response  # noqa: TID251
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from carbonbridge.kernel.errors import Unauthenticated
 from carbonbridge.platform.deps import CurrentPrincipal, Sessions
