@@ -81,7 +81,7 @@ CASES = {
             ("2023-01-01", "2024-12-31", mangrove_parameters("3")),
             ("2025-01-01", "2025-12-31", mangrove_parameters("4")),
         ),
-        # 725.70 t → 725 credits, ceil(725 × 0.20) = 145 to the buffer; 732.x t → 732, ceil(146.4) = 147
+        # 725.70 t → 725 credits, ceil(725 × 0.20) = 145 to the buffer; 732.76 t → 732, ceil(146.4) = 147
         ((2024, 580, 145), (2025, 585, 147)),
         300,
         120,
