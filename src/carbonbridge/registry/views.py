@@ -227,8 +227,22 @@ def holder_account(
     return HolderAccount(organisation_id, accounts, balances, list(zip(blocks, texts, strict=True)), projects)
 
 
+#: serial prefix (``CB-<region>-<code>``) per project id: a project's region and code never change
+#: after it is drafted, and ids are never reused, so this read can be remembered (bounded)
+_SERIAL_PREFIX: dict[str, str] = {}
+_SERIAL_PREFIX_MAX = 10_000
+
+
 def serials_of(sessions: sessionmaker[Session], blocks: list[SerialBlock]) -> list[str]:
     """Serial numbers of blocks (e.g. those a receipt produced)."""
-    with unit_of_work(sessions) as session:
-        projects = store.projects_by_id(session, {b.project_id for b in blocks})
-    return [serial_texts(projects[b.project_id], [b])[0] for b in blocks]
+    prefixes = {p: _SERIAL_PREFIX.get(p) for p in {b.project_id for b in blocks}}
+    missing = [p for p, prefix in prefixes.items() if prefix is None]
+    if missing:
+        with unit_of_work(sessions) as session:
+            projects = store.projects_by_id(session, missing)
+        if len(_SERIAL_PREFIX) + len(projects) > _SERIAL_PREFIX_MAX:
+            _SERIAL_PREFIX.clear()
+        for p in projects.values():
+            probe = SerialBlock("", p.id, 2000, 1, 1, "", UnitState.HELD)
+            prefixes[p.id] = _SERIAL_PREFIX[p.id] = serial_texts(p, [probe])[0].rsplit("-", 3)[0]
+    return [f"{prefixes[b.project_id]}-{b.vintage}-{b.start}-{b.end}" for b in blocks]
