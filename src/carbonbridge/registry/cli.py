@@ -14,6 +14,7 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date
+from decimal import Decimal
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
@@ -301,7 +302,10 @@ def project_show(
             title=f"{r.id} · {r.period_start}–{r.period_end} · net {c['net_t']} t · {r.status.value}",
         )
         for ln in c["lines"]:
-            table.add_row(ln["name"], ln["label_en"], ln["value"], ln["unit"], ln["equation"])
+            shown = f"{Decimal(ln['value']):,.4f}"  # display only, as on the web sheet
+            table.add_row(
+                ln["name"], f"{ln['label_en']} / {ln['label_zh']}", shown, ln["unit"], ln["equation"]
+            )
         console.print(table)
         for f in c["flags"]:
             console.print(f"[red]{f['severity']}[/red] {f['check']}: {escape(f['reason_en'])}")
