@@ -1,0 +1,271 @@
+"""REST: registry accounts and balances, projects and their lifecycle, monitoring reports,
+issuance, transfers, retirements, cancellations, reversals, serial search and the public
+retirement records. Every state change answers with its ledger receipt; every error is RFC 9457
+problem+json (``platform/problems.py``)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from carbonbridge.platform.deps import CurrentPrincipal, Sessions
+from carbonbridge.registry import service, views
+from carbonbridge.registry.model import (
+    Cancellation,
+    ProjectDraft,
+    Receipt,
+    Retirement,
+    Transfer,
+    Units,
+)
+from carbonbridge.registry.schemas import (
+    AccountOut,
+    BalanceOut,
+    BlockOut,
+    CancellationIn,
+    IssuanceOut,
+    OperationOut,
+    OpinionIn,
+    ProjectIn,
+    ProjectOut,
+    ProjectStepOut,
+    ReceiptOut,
+    ReportIn,
+    ReportOut,
+    ReportStepOut,
+    RetirementIn,
+    RetirementRecordOut,
+    ReversalIn,
+    SerialStatusOut,
+    SheetOut,
+    TallyOut,
+    TransferIn,
+    UnitsIn,
+    VerifyIn,
+)
+
+router = APIRouter(prefix="/registry", tags=["registry"])
+
+
+def receipt_out(sessions: Sessions, receipt: Receipt) -> ReceiptOut:
+    return ReceiptOut.of(receipt, views.serials_of(sessions, list(receipt.produced)))
+
+
+def _units(body: UnitsIn) -> Units:
+    return Units(body.account_id, body.project_id, body.vintage, body.quantity, body.start, body.end)
+
+
+# --- accounts -----------------------------------------------------------------------------------
+
+
+@router.post("/organisations/{organisation_id}/accounts", response_model=list[AccountOut], status_code=201)
+def open_accounts(sessions: Sessions, principal: CurrentPrincipal, organisation_id: str) -> list[AccountOut]:
+    """Admit an organisation to the registry: its holding, retirement and cancellation accounts
+    (regulator; idempotent)."""
+    found = service.open_accounts(sessions, principal, organisation_id)
+    return [
+        AccountOut(id=a.id, organisation_id=a.organisation_id, kind=k.value) for k, a in sorted(found.items())
+    ]
+
+
+@router.get("/organisations/{organisation_id}/accounts", response_model=list[AccountOut])
+def accounts(sessions: Sessions, principal: CurrentPrincipal, organisation_id: str) -> list[AccountOut]:
+    """An organisation's accounts (its users, the regulator, verifiers)."""
+    found = service.accounts(sessions, principal, organisation_id)
+    return [
+        AccountOut(id=a.id, organisation_id=a.organisation_id, kind=k.value) for k, a in sorted(found.items())
+    ]
+
+
+@router.get("/accounts/{account_id}/balances", response_model=list[BalanceOut])
+def balances(sessions: Sessions, principal: CurrentPrincipal, account_id: str) -> list[BalanceOut]:
+    """Tonnes per project, vintage and state in an account."""
+    return [BalanceOut.of(b) for b in service.balances(sessions, principal, account_id)]
+
+
+@router.get("/accounts/{account_id}/blocks", response_model=list[BlockOut])
+def blocks(sessions: Sessions, principal: CurrentPrincipal, account_id: str) -> list[BlockOut]:
+    """The open serial blocks of an account, with their serial numbers."""
+    found = service.holdings(sessions, principal, account_id)
+    return [
+        BlockOut(
+            id=b.id,
+            serial=s,
+            project_id=b.project_id,
+            vintage=b.vintage,
+            start=b.start,
+            end=b.end,
+            count=b.count,
+            account_id=b.account_id,
+            state=b.state.value,
+        )
+        for b, s in zip(found, views.serials_of(sessions, found), strict=True)
+    ]
+
+
+# --- projects -----------------------------------------------------------------------------------
+
+
+@router.get("/projects", response_model=list[ProjectOut])
+def projects(sessions: Sessions) -> list[ProjectOut]:
+    """Every project (public)."""
+    return [ProjectOut.of(p) for p in views.list_projects(sessions)]
+
+
+@router.post("/projects", response_model=ProjectStepOut, status_code=201)
+def draft_project(sessions: Sessions, principal: CurrentPrincipal, body: ProjectIn) -> ProjectStepOut:
+    """Open a project in ``draft`` (developer of the organisation)."""
+    draft = ProjectDraft(
+        body.code,
+        body.organisation_id,
+        body.name_en,
+        body.name_zh,
+        body.methodology,
+        body.region,
+        body.standard,
+        body.parameters,
+    )
+    project, receipt = service.draft_project(sessions, principal, draft)
+    return ProjectStepOut(project=ProjectOut.of(project), receipt=receipt_out(sessions, receipt))
+
+
+@router.get("/projects/{project_id}", response_model=SheetOut)
+def project_sheet(sessions: Sessions, project_id: str) -> SheetOut:
+    """A project's public sheet: design, monitoring reports with the calculation, issuances with
+    serial ranges, the logged timeline and conservation per vintage."""
+    sheet = views.project_sheet(sessions, project_id)
+    return SheetOut(
+        project=ProjectOut.of(sheet.project),
+        reports=[ReportOut.of(r) for r in sheet.reports],
+        issuances=[IssuanceOut(**i.__dict__) for i in sheet.issuances],
+        timeline=[
+            OperationOut(
+                operation_id=t.operation_id,
+                kind=t.kind.value,
+                at=t.at,
+                actor=t.actor,
+                details=dict(t.details),
+                log_index=t.log_index,
+                verify_url=f"/transparency-log/entries/{t.log_index}",
+            )
+            for t in sheet.timeline
+        ],
+        tallies=[
+            TallyOut(
+                project_id=t.project_id,
+                vintage=t.vintage,
+                issued=t.issued,
+                by_state={k.value: v for k, v in t.by_state.items()},
+                balanced=t.balanced,
+            )
+            for t in sheet.tallies
+        ],
+    )
+
+
+@router.post("/projects/{project_id}/validate", response_model=ProjectStepOut)
+def validate_project(
+    sessions: Sessions, principal: CurrentPrincipal, project_id: str, body: OpinionIn
+) -> ProjectStepOut:
+    """A verifier validates a drafted project's design."""
+    project, receipt = service.validate_project(sessions, principal, project_id, body.opinion)
+    return ProjectStepOut(project=ProjectOut.of(project), receipt=receipt_out(sessions, receipt))
+
+
+@router.post("/projects/{project_id}/register", response_model=ProjectStepOut)
+def register_project(
+    sessions: Sessions, principal: CurrentPrincipal, project_id: str, body: OpinionIn
+) -> ProjectStepOut:
+    """The regulator registers a validated project."""
+    project, receipt = service.register_project(sessions, principal, project_id, body.opinion)
+    return ProjectStepOut(project=ProjectOut.of(project), receipt=receipt_out(sessions, receipt))
+
+
+@router.post("/projects/{project_id}/reports", response_model=ReportStepOut, status_code=201)
+def submit_report(
+    sessions: Sessions, principal: CurrentPrincipal, project_id: str, body: ReportIn
+) -> ReportStepOut:
+    """Submit a monitoring report: the methodology computes the period now (plausibility checks
+    included); the calculation is stored and its digest logged."""
+    report, receipt = service.submit_report(
+        sessions, principal, project_id, body.period_start, body.period_end, body.parameters
+    )
+    return ReportStepOut(report=ReportOut.of(report), receipt=receipt_out(sessions, receipt))
+
+
+@router.post("/reports/{report_id}/verify", response_model=ReportStepOut)
+def verify_report(
+    sessions: Sessions, principal: CurrentPrincipal, report_id: str, body: VerifyIn
+) -> ReportStepOut:
+    """A verifier's opinion; an implausible-flagged calculation needs ``override_reason``."""
+    report, receipt = service.verify_report(
+        sessions, principal, report_id, body.opinion, override_reason=body.override_reason
+    )
+    return ReportStepOut(report=ReportOut.of(report), receipt=receipt_out(sessions, receipt))
+
+
+@router.post("/reports/{report_id}/issue", response_model=ReceiptOut, status_code=201)
+def issue(sessions: Sessions, principal: CurrentPrincipal, report_id: str) -> ReceiptOut:
+    """Issue a verified report's credits (regulator); removals put their buffer share in the pool."""
+    return receipt_out(sessions, service.issue(sessions, principal, report_id))
+
+
+@router.post("/projects/{project_id}/reversals", response_model=ReceiptOut, status_code=201)
+def reverse(sessions: Sessions, principal: CurrentPrincipal, project_id: str, body: ReversalIn) -> ReceiptOut:
+    """A loss of stored carbon (regulator): cancels buffer units, never retired credits."""
+    return receipt_out(sessions, service.reverse(sessions, principal, project_id, body.loss_t, body.reason))
+
+
+# --- moving units -------------------------------------------------------------------------------
+
+
+@router.post("/transfers", response_model=ReceiptOut, status_code=201)
+def transfer(sessions: Sessions, principal: CurrentPrincipal, body: TransferIn) -> ReceiptOut:
+    """Move units to another organisation's holding account."""
+    return receipt_out(
+        sessions, service.transfer(sessions, principal, Transfer(_units(body), body.to_account_id))
+    )
+
+
+@router.post("/retirements", response_model=ReceiptOut, status_code=201)
+def retire(sessions: Sessions, principal: CurrentPrincipal, body: RetirementIn) -> ReceiptOut:
+    """Retire held units for a beneficiary and purpose; the record is public."""
+    request = Retirement(_units(body), body.beneficiary, body.purpose)
+    return receipt_out(sessions, service.retire(sessions, principal, request))
+
+
+@router.get("/retirements", response_model=list[RetirementRecordOut])
+def retirements(
+    sessions: Sessions,
+    project_id: str | None = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 200,
+) -> list[RetirementRecordOut]:
+    """The public retirement records (beneficiary, purpose, serials, log entry), newest first."""
+    if project_id is not None:
+        service.get_project(sessions, project_id)
+        found = service.retirement_records(sessions, project_id, limit=limit)
+    else:
+        found = views.all_retirements(sessions, limit=limit)
+    return [RetirementRecordOut.of(r) for r in found]
+
+
+@router.post("/cancellations", response_model=ReceiptOut, status_code=201)
+def cancel(sessions: Sessions, principal: CurrentPrincipal, body: CancellationIn) -> ReceiptOut:
+    """Cancel units without a retirement claim (holder, or the regulator)."""
+    return receipt_out(sessions, service.cancel(sessions, principal, Cancellation(_units(body), body.reason)))
+
+
+@router.get("/serials/{serial}", response_model=list[SerialStatusOut])
+def find_serial(sessions: Sessions, serial: str) -> list[SerialStatusOut]:
+    """Public credit search: the current state of each part of a serial range."""
+    return [
+        SerialStatusOut(
+            serial=s.serial,
+            state=s.state.value,
+            project_id=s.project_id,
+            standard=s.standard,
+            methodology=s.methodology,
+        )
+        for s in service.find_serial(sessions, serial)
+    ]

@@ -1,0 +1,574 @@
+"""``carbonbridge registry ...``: the registry for a terminal user, mirroring the REST API.
+
+Who acts: the user of ``--token`` (or ``CARBONBRIDGE_TOKEN``), with that user's role and
+organisation; without a token, the local administrator of the platform's database (as
+``carbonbridge inventory submit`` does). State changes print their log entry; ``--receipt FILE``
+saves the receipt (c2sp.org/tlog-proof) for ``carbonbridge verify FILE --key ...``. ``--format
+json`` prints the same bodies as the API. Errors print in one line and exit non-zero.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import date
+from decimal import Decimal
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from pydantic import BaseModel
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+from sqlalchemy.orm import Session, sessionmaker
+
+from carbonbridge.kernel.errors import CarbonbridgeError, FieldIssue, InvalidInput
+from carbonbridge.platform.identity import Principal, Role
+from carbonbridge.registry import service, views
+from carbonbridge.registry.model import (
+    Cancellation,
+    ProjectDraft,
+    Receipt,
+    Retirement,
+    Transfer,
+    Units,
+)
+from carbonbridge.registry.schemas import (
+    BalanceOut,
+    ProjectOut,
+    ReceiptOut,
+    ReportOut,
+    RetirementRecordOut,
+)
+
+app = typer.Typer(help="Carbon-credit registry / 碳信用登记簿", no_args_is_help=True)
+project_app = typer.Typer(help="Projects: draft, validate, register, list, show / 项目", no_args_is_help=True)
+monitoring_app = typer.Typer(help="Monitoring reports: submit, verify / 监测报告", no_args_is_help=True)
+accounts_app = typer.Typer(help="Registry accounts / 登记簿账户", no_args_is_help=True)
+app.add_typer(project_app, name="project")
+app.add_typer(monitoring_app, name="monitoring")
+app.add_typer(accounts_app, name="accounts")
+COMMANDS = {"registry": app}
+
+console = Console()
+err = Console(stderr=True)
+
+CLI_ADMIN = Principal("cli", "cli administrator", Role.ADMIN)
+
+
+class Format(StrEnum):
+    TABLE = "table"
+    JSON = "json"
+
+
+FormatOption = Annotated[Format, typer.Option("--format", help="output format")]
+ReceiptOption = Annotated[
+    Path | None, typer.Option("--receipt", help="save the log receipt to this file", dir_okay=False)
+]
+
+
+@app.callback()
+def main(
+    ctx: typer.Context,
+    token: Annotated[
+        str | None, typer.Option(envvar="CARBONBRIDGE_TOKEN", help="act as this API token's user")
+    ] = None,
+) -> None:
+    """The registry: projects, monitoring, issuance, transfers, retirements / 碳信用登记簿."""
+    ctx.obj = token
+
+
+@contextmanager
+def _acting(ctx: typer.Context) -> Iterator[tuple[sessionmaker[Session], Principal]]:
+    """The database and the acting principal; domain errors end the command in one line."""
+    from carbonbridge.platform.cli import database
+    from carbonbridge.platform.db import unit_of_work
+    from carbonbridge.platform.identity import authenticate_token
+
+    try:
+        engine, sessions = database()
+        ctx.call_on_close(engine.dispose)  # after the command has printed its result
+        token = ctx.obj
+        principal = CLI_ADMIN
+        if token:
+            with unit_of_work(sessions) as session:
+                principal = authenticate_token(session, str(token))
+        yield sessions, principal
+    except CarbonbridgeError as exc:
+        err.print(f"[red]error[/red]{escape(f'[{exc.code}]: {exc}')}", highlight=False, soft_wrap=True)
+        for issue in exc.issues:
+            where = ".".join(str(p) for p in issue.location)
+            err.print(escape(f"  {where} = {issue.value!r}: {issue.reason}"), highlight=False)
+        raise typer.Exit(2 if exc.status == 422 else 1) from exc
+
+
+def _json(body: BaseModel | list[Any]) -> None:
+    if isinstance(body, list):
+        data: Any = [b.model_dump(mode="json") if isinstance(b, BaseModel) else b for b in body]
+    else:
+        data = body.model_dump(mode="json")
+    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+
+
+def _done(
+    sessions: sessionmaker[Session], receipt: Receipt, output: Format, save: Path | None, what: str = ""
+) -> None:
+    body = ReceiptOut.of(receipt, views.serials_of(sessions, list(receipt.produced)))
+    if save is not None:
+        save.write_text(receipt.receipt, "utf-8")
+    if output is Format.JSON:
+        _json(body)
+        return
+    console.print(
+        f"{what or body.kind}: logged as transparency-log entry {body.log_index} / 已记入透明日志",
+        highlight=False,
+    )
+    if body.produced:
+        table = Table("serial / 序列号", "t", "state / 状态", "account / 账户")
+        for b in body.produced:
+            table.add_row(b.serial, str(b.count), b.state, b.account_id)
+        console.print(table)
+    if save is not None:
+        console.print(f"receipt saved to {save}; check it with: carbonbridge verify {save} --key ...")
+
+
+def _parameters(path: Path | None) -> dict[str, Any]:
+    if path is None:
+        return {}
+    try:
+        data = json.loads(path.read_text("utf-8"))
+    except (OSError, json.JSONDecodeError) as exc:
+        raise InvalidInput(
+            "cannot read the parameters", [FieldIssue(("parameters",), str(path), str(exc))]
+        ) from None
+    if not isinstance(data, dict):
+        raise InvalidInput(
+            "the parameters must be a JSON object", [FieldIssue(("parameters",), str(path), "object")]
+        )
+    return data
+
+
+def _project_id(sessions: sessionmaker[Session], ref: str) -> str:
+    """A project id (``prj_...``) or its code (``MG001``)."""
+    return ref if ref.startswith("prj_") else views.project_by_code(sessions, ref).id
+
+
+# --- accounts -----------------------------------------------------------------------------------
+
+
+@accounts_app.command("open")
+def accounts_open(ctx: typer.Context, organisation: str, output: FormatOption = Format.TABLE) -> None:
+    """Open an organisation's holding, retirement and cancellation accounts (regulator) / 开立账户."""
+    with _acting(ctx) as (sessions, principal):
+        found = service.open_accounts(sessions, principal, organisation)
+    _print_accounts(found, output)
+
+
+@accounts_app.command("show")
+def accounts_show(ctx: typer.Context, organisation: str, output: FormatOption = Format.TABLE) -> None:
+    """An organisation's registry accounts / 查看账户."""
+    with _acting(ctx) as (sessions, principal):
+        found = service.accounts(sessions, principal, organisation)
+    _print_accounts(found, output)
+
+
+def _print_accounts(found: dict[Any, Any], output: Format) -> None:
+    rows = {k.value: a.id for k, a in sorted(found.items())}
+    if output is Format.JSON:
+        sys.stdout.write(json.dumps(rows, indent=2) + "\n")
+        return
+    table = Table("kind / 类型", "account / 账户")
+    for kind, ident in rows.items():
+        table.add_row(kind, ident)
+    console.print(table)
+
+
+# --- projects -----------------------------------------------------------------------------------
+
+
+@project_app.command("draft")
+def project_draft(
+    ctx: typer.Context,
+    code: Annotated[str, typer.Option(help="project code in every serial, e.g. MG001")],
+    organisation: Annotated[str, typer.Option(help="developer organisation id")],
+    methodology: Annotated[str, typer.Option(help="methodology id or id@version")],
+    name_en: Annotated[str, typer.Option(help="name in English")],
+    name_zh: Annotated[str, typer.Option(help="name in Chinese")],
+    region: Annotated[str, typer.Option(help="ISO 3166-2 subdivision")] = "CN-HI",
+    standard: Annotated[str, typer.Option(help="standard")] = "CCER",
+    parameters: Annotated[
+        Path | None, typer.Option(exists=True, dir_okay=False, help="project design, JSON")
+    ] = None,
+    output: FormatOption = Format.TABLE,
+    receipt: ReceiptOption = None,
+) -> None:
+    """Draft a project (developer) / 起草项目."""
+    with _acting(ctx) as (sessions, principal):
+        draft = ProjectDraft(
+            code, organisation, name_en, name_zh, methodology, region, standard, _parameters(parameters)
+        )
+        project, done = service.draft_project(sessions, principal, draft)
+    _done(sessions, done, output, receipt, f"project {project.code} drafted: {project.id}")
+
+
+@project_app.command("validate")
+def project_validate(
+    ctx: typer.Context,
+    project: Annotated[str, typer.Argument(help="project id or code")],
+    opinion: Annotated[str, typer.Option(help="validation opinion")],
+    output: FormatOption = Format.TABLE,
+    receipt: ReceiptOption = None,
+) -> None:
+    """Validate a drafted project (verifier) / 审定项目."""
+    with _acting(ctx) as (sessions, principal):
+        _, done = service.validate_project(sessions, principal, _project_id(sessions, project), opinion)
+    _done(sessions, done, output, receipt, f"project {project} validated")
+
+
+@project_app.command("register")
+def project_register(
+    ctx: typer.Context,
+    project: Annotated[str, typer.Argument(help="project id or code")],
+    note: Annotated[str, typer.Option(help="registration note")] = "Registered.",
+    output: FormatOption = Format.TABLE,
+    receipt: ReceiptOption = None,
+) -> None:
+    """Register a validated project (regulator) / 项目备案."""
+    with _acting(ctx) as (sessions, principal):
+        _, done = service.register_project(sessions, principal, _project_id(sessions, project), note)
+    _done(sessions, done, output, receipt, f"project {project} registered")
+
+
+@project_app.command("list")
+def project_list(ctx: typer.Context, output: FormatOption = Format.TABLE) -> None:
+    """Every project with tonnes issued and retired / 项目列表."""
+    with _acting(ctx) as (sessions, _):
+        totals = views.registry_totals(sessions)
+    if output is Format.JSON:
+        rows = [
+            {**ProjectOut.of(x.project).model_dump(mode="json"), "issued": x.issued, "retired": x.retired}
+            for x in totals.projects
+        ]
+        sys.stdout.write(json.dumps(rows, ensure_ascii=False, indent=2) + "\n")
+        return
+    table = Table("code", "project / 项目", "methodology", "status", "issued t", "retired t")
+    for x in totals.projects:
+        p = x.project
+        table.add_row(
+            p.code,
+            f"{p.name_en} / {p.name_zh}",
+            p.methodology,
+            p.status.value,
+            f"{x.issued:,}",
+            f"{x.retired:,}",
+        )
+    console.print(table)
+
+
+@project_app.command("show")
+def project_show(
+    ctx: typer.Context,
+    project: Annotated[str, typer.Argument(help="project id or code")],
+    output: FormatOption = Format.TABLE,
+) -> None:
+    """A project's sheet: reports with every calculator figure and equation, issuances / 项目详情."""
+    with _acting(ctx) as (sessions, _):
+        sheet = views.project_sheet(sessions, _project_id(sessions, project))
+    if output is Format.JSON:
+        body = {
+            "project": ProjectOut.of(sheet.project).model_dump(mode="json"),
+            "reports": [ReportOut.of(r).model_dump(mode="json") for r in sheet.reports],
+            "issuances": [i.__dict__ for i in sheet.issuances],
+        }
+        sys.stdout.write(json.dumps(body, ensure_ascii=False, indent=2) + "\n")
+        return
+    p = sheet.project
+    console.print(
+        f"[bold]{p.code}[/bold] {p.name_en} / {p.name_zh} · {p.methodology} · {p.status.value}",
+        highlight=False,
+    )
+    for r in sheet.reports:
+        c = r.calculation
+        table = Table(
+            "symbol",
+            "quantity",
+            "value",
+            "unit",
+            "equation",
+            title=f"{r.id} · {r.period_start}–{r.period_end} · net {c['net_t']} t · {r.status.value}",
+        )
+        for ln in c["lines"]:
+            shown = f"{Decimal(ln['value']):,.4f}"  # display only, as on the web sheet
+            table.add_row(
+                ln["name"], f"{ln['label_en']} / {ln['label_zh']}", shown, ln["unit"], ln["equation"]
+            )
+        console.print(table)
+        for f in c["flags"]:
+            console.print(f"[red]{f['severity']}[/red] {f['check']}: {escape(f['reason_en'])}")
+    for i in sheet.issuances:
+        console.print(f"issued {i.serials} ({i.quantity} t, buffer {i.buffer} t)", highlight=False)
+
+
+# --- monitoring ---------------------------------------------------------------------------------
+
+
+@monitoring_app.command("submit")
+def monitoring_submit(
+    ctx: typer.Context,
+    project: Annotated[str, typer.Argument(help="project id or code")],
+    start: Annotated[str, typer.Option(help="period start, YYYY-MM-DD")],
+    end: Annotated[str, typer.Option(help="period end, YYYY-MM-DD")],
+    parameters: Annotated[
+        Path, typer.Option(exists=True, dir_okay=False, help="monitoring parameters, JSON")
+    ],
+    output: FormatOption = Format.TABLE,
+    receipt: ReceiptOption = None,
+) -> None:
+    """Submit a monitoring report; the methodology computes the period now (developer) / 提交监测报告."""
+    with _acting(ctx) as (sessions, principal):
+        period = (_date(start, "start"), _date(end, "end"))
+        report, done = service.submit_report(
+            sessions, principal, _project_id(sessions, project), *period, _parameters(parameters)
+        )
+    if output is Format.JSON:
+        _json(ReportOut.of(report))
+        if receipt is not None:
+            receipt.write_text(done.receipt, "utf-8")
+        return
+    console.print(
+        f"report {report.id}: net {report.calculation['net_t']} t CO2e, vintage {report.vintage}",
+        highlight=False,
+    )
+    for f in report.calculation["flags"]:
+        console.print(f"[red]{f['severity']}[/red] {f['check']}: {escape(f['reason_en'])}")
+    _done(sessions, done, output, receipt, "report submitted")
+
+
+def _date(text: str, field: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise InvalidInput("invalid date", [FieldIssue((field,), text, "YYYY-MM-DD")]) from None
+
+
+@monitoring_app.command("verify")
+def monitoring_verify(
+    ctx: typer.Context,
+    report: Annotated[str, typer.Argument(help="monitoring report id")],
+    opinion: Annotated[str, typer.Option(help="verification opinion")],
+    override_reason: Annotated[str, typer.Option(help="why an implausible flag is overridden")] = "",
+    output: FormatOption = Format.TABLE,
+    receipt: ReceiptOption = None,
+) -> None:
+    """Verify a monitoring report (verifier) / 核查监测报告."""
+    with _acting(ctx) as (sessions, principal):
+        _, done = service.verify_report(sessions, principal, report, opinion, override_reason=override_reason)
+    _done(sessions, done, output, receipt, f"report {report} verified")
+
+
+# --- issuance and moving units ------------------------------------------------------------------
+
+
+@app.command("issue")
+def issue(
+    ctx: typer.Context,
+    report: Annotated[str, typer.Argument(help="verified monitoring report id")],
+    output: FormatOption = Format.TABLE,
+    receipt: ReceiptOption = None,
+) -> None:
+    """Issue a verified report's credits, buffer share to the pool (regulator) / 签发."""
+    with _acting(ctx) as (sessions, principal):
+        done = service.issue(sessions, principal, report)
+    _done(sessions, done, output, receipt, "issued")
+
+
+FromOption = Annotated[str, typer.Option("--from", help="source holding account id")]
+ProjectOption = Annotated[str, typer.Option(help="project id or code")]
+VintageOption = Annotated[int, typer.Option(help="vintage year")]
+QuantityOption = Annotated[int | None, typer.Option(help="tonnes, lowest serials first")]
+StartOption = Annotated[int | None, typer.Option(help="first serial of a range")]
+EndOption = Annotated[int | None, typer.Option(help="last serial of a range")]
+
+
+def _move(
+    ctx: typer.Context,
+    build: Callable[[Units], Any],
+    act: Callable[[sessionmaker[Session], Principal, Any], Receipt],
+    what: str,
+    source: str,
+    project: str,
+    vintage: int,
+    quantity: int | None,
+    start: int | None,
+    end: int | None,
+    output: Format,
+    receipt: Path | None,
+) -> None:
+    with _acting(ctx) as (sessions, principal):
+        units = Units(source, _project_id(sessions, project), vintage, quantity, start, end)
+        done = act(sessions, principal, build(units))
+    _done(sessions, done, output, receipt, what)
+
+
+@app.command("transfer")
+def transfer(
+    ctx: typer.Context,
+    source: FromOption,
+    project: ProjectOption,
+    vintage: VintageOption,
+    to: Annotated[str, typer.Option("--to", help="destination holding account id")],
+    quantity: QuantityOption = None,
+    start: StartOption = None,
+    end: EndOption = None,
+    output: FormatOption = Format.TABLE,
+    receipt: ReceiptOption = None,
+) -> None:
+    """Transfer units to another holding account / 转让."""
+    _move(
+        ctx,
+        lambda u: Transfer(u, to),
+        service.transfer,
+        "transferred",
+        source,
+        project,
+        vintage,
+        quantity,
+        start,
+        end,
+        output,
+        receipt,
+    )
+
+
+@app.command("retire")
+def retire(
+    ctx: typer.Context,
+    source: FromOption,
+    project: ProjectOption,
+    vintage: VintageOption,
+    beneficiary: Annotated[str, typer.Option(help="whose claim (public)")],
+    purpose: Annotated[str, typer.Option(help="what it offsets (public)")],
+    quantity: QuantityOption = None,
+    start: StartOption = None,
+    end: EndOption = None,
+    output: FormatOption = Format.TABLE,
+    receipt: ReceiptOption = None,
+) -> None:
+    """Retire units for a named beneficiary; the record is public / 注销."""
+    _move(
+        ctx,
+        lambda u: Retirement(u, beneficiary, purpose),
+        service.retire,
+        f"retired for {beneficiary}",
+        source,
+        project,
+        vintage,
+        quantity,
+        start,
+        end,
+        output,
+        receipt,
+    )
+
+
+@app.command("cancel")
+def cancel(
+    ctx: typer.Context,
+    source: FromOption,
+    project: ProjectOption,
+    vintage: VintageOption,
+    reason: Annotated[str, typer.Option(help="why the units are cancelled")],
+    quantity: QuantityOption = None,
+    start: StartOption = None,
+    end: EndOption = None,
+    output: FormatOption = Format.TABLE,
+    receipt: ReceiptOption = None,
+) -> None:
+    """Cancel units without a retirement claim / 取消."""
+    _move(
+        ctx,
+        lambda u: Cancellation(u, reason),
+        service.cancel,
+        "cancelled",
+        source,
+        project,
+        vintage,
+        quantity,
+        start,
+        end,
+        output,
+        receipt,
+    )
+
+
+# --- reads --------------------------------------------------------------------------------------
+
+
+@app.command("balance")
+def balance(
+    ctx: typer.Context,
+    account: Annotated[str, typer.Argument(help="account id")],
+    output: FormatOption = Format.TABLE,
+) -> None:
+    """Tonnes per project, vintage and state in an account / 余额."""
+    with _acting(ctx) as (sessions, principal):
+        found = service.balances(sessions, principal, account)
+    if output is Format.JSON:
+        _json([BalanceOut.of(b) for b in found])
+        return
+    table = Table("project", "vintage", "state / 状态", "t CO2e", title=account)
+    for b in found:
+        table.add_row(b.project_id, str(b.vintage), b.state.value, f"{b.tonnes:,}")
+    console.print(table)
+
+
+@app.command("blocks")
+def blocks(
+    ctx: typer.Context,
+    account: Annotated[str, typer.Argument(help="account id")],
+    output: FormatOption = Format.TABLE,
+) -> None:
+    """The open serial blocks of an account / 序列号区块."""
+    with _acting(ctx) as (sessions, principal):
+        found = service.holdings(sessions, principal, account)
+        serials = views.serials_of(sessions, found)
+    if output is Format.JSON:
+        rows = [
+            {"serial": s, "count": b.count, "state": b.state.value, "account_id": b.account_id}
+            for b, s in zip(found, serials, strict=True)
+        ]
+        sys.stdout.write(json.dumps(rows, indent=2) + "\n")
+        return
+    table = Table("serial / 序列号", "t", "state / 状态", title=account)
+    for b, s in zip(found, serials, strict=True):
+        table.add_row(s, f"{b.count:,}", b.state.value)
+    console.print(table)
+
+
+@app.command("retirements")
+def retirements(ctx: typer.Context, output: FormatOption = Format.TABLE) -> None:
+    """The public retirement records, newest first / 注销记录."""
+    with _acting(ctx) as (sessions, _):
+        found = views.all_retirements(sessions)
+    if output is Format.JSON:
+        _json([RetirementRecordOut.of(r) for r in found])
+        return
+    table = Table("beneficiary / 受益方", "purpose / 用途", "t", "serials / 序列号", "log entry")
+    for r in found:
+        table.add_row(r.beneficiary, r.purpose, f"{r.quantity:,}", ", ".join(r.serials), str(r.log_index))
+    console.print(table)
+
+
+@app.command("serial")
+def serial(ctx: typer.Context, text: Annotated[str, typer.Argument(help="serial or range, CB-...")]) -> None:
+    """Where each part of a serial range stands now (public credit search) / 序列号查询."""
+    with _acting(ctx) as (sessions, _):
+        found = service.find_serial(sessions, text)
+    table = Table("serial / 序列号", "state / 状态", "standard", "methodology")
+    for s in found:
+        table.add_row(s.serial, s.state.value, s.standard, s.methodology)
+    console.print(table)

@@ -1,0 +1,290 @@
+"""Request and response bodies of the registry's REST API. Quantities are whole tonnes (strict
+integers: ``1.0`` or ``"1"`` is refused); calculator figures are decimal strings, as stored."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Any
+
+from pydantic import BaseModel, Field
+
+from carbonbridge.registry import service
+from carbonbridge.registry.model import Balance, MonitoringReport, Project, Receipt
+
+Tonnes = Annotated[int, Field(strict=True, ge=1, description="whole tonnes CO2e")]
+
+
+class AccountOut(BaseModel):
+    id: str
+    organisation_id: str | None
+    kind: str
+
+
+class BalanceOut(BaseModel):
+    account_id: str
+    project_id: str
+    vintage: int
+    state: str
+    tonnes: int
+
+    @classmethod
+    def of(cls, b: Balance) -> BalanceOut:
+        return cls(
+            account_id=b.account_id,
+            project_id=b.project_id,
+            vintage=b.vintage,
+            state=b.state.value,
+            tonnes=b.tonnes,
+        )
+
+
+class BlockOut(BaseModel):
+    """A serial block: its serial number, state, account and count."""
+
+    id: str
+    serial: str
+    project_id: str
+    vintage: int
+    start: int
+    end: int
+    count: int
+    account_id: str
+    state: str
+
+
+class ReceiptOut(BaseModel):
+    """The ledger receipt of a state change (c2sp.org/tlog-proof; verify offline with
+    ``carbonbridge verify``), the operation and the blocks it produced."""
+
+    operation_id: str
+    kind: str
+    project_id: str | None
+    at: datetime
+    log_index: int
+    details: dict[str, Any]
+    produced: list[BlockOut]
+    receipt: str
+    verify_url: str
+
+    @classmethod
+    def of(cls, r: Receipt, serials: list[str]) -> ReceiptOut:
+        op = r.operation
+        return cls(
+            operation_id=op.id,
+            kind=op.kind.value,
+            project_id=op.project_id,
+            at=op.at,
+            log_index=op.log_index,
+            details=dict(op.details),
+            produced=[
+                BlockOut(
+                    id=b.id,
+                    serial=s,
+                    project_id=b.project_id,
+                    vintage=b.vintage,
+                    start=b.start,
+                    end=b.end,
+                    count=b.count,
+                    account_id=b.account_id,
+                    state=b.state.value,
+                )
+                for b, s in zip(r.produced, serials, strict=True)
+            ],
+            receipt=r.receipt,
+            verify_url=f"/transparency-log/entries/{op.log_index}",
+        )
+
+
+class ProjectIn(BaseModel):
+    code: str = Field(description="the project's part of every serial: 1-20 upper-case letters or digits")
+    organisation_id: str
+    name_en: str
+    name_zh: str
+    methodology: str = Field(description="methodology id or id@version, e.g. CCER-14-002-V01")
+    region: str = Field(description="ISO 3166-2 subdivision, e.g. CN-HI")
+    standard: str = "CCER"
+    parameters: dict[str, Any] = Field(default_factory=dict, description="the project design")
+
+
+class ProjectOut(BaseModel):
+    id: str
+    code: str
+    organisation_id: str
+    name_en: str
+    name_zh: str
+    methodology: str
+    kind: str
+    region: str
+    standard: str
+    status: str
+    parameters: dict[str, Any]
+
+    @classmethod
+    def of(cls, p: Project) -> ProjectOut:
+        return cls(
+            id=p.id,
+            code=p.code,
+            organisation_id=p.organisation_id,
+            name_en=p.name_en,
+            name_zh=p.name_zh,
+            methodology=p.methodology,
+            kind=p.kind,
+            region=p.region,
+            standard=p.standard,
+            status=p.status.value,
+            parameters=dict(p.parameters),
+        )
+
+
+class ProjectStepOut(BaseModel):
+    project: ProjectOut
+    receipt: ReceiptOut
+
+
+class OpinionIn(BaseModel):
+    opinion: str = Field(description="the verifier's opinion or the regulator's note")
+
+
+class ReportIn(BaseModel):
+    period_start: date
+    period_end: date
+    parameters: dict[str, Any] = Field(description="the methodology's monitoring parameters")
+
+
+class VerifyIn(BaseModel):
+    opinion: str
+    override_reason: str = Field("", description="required when the calculation is flagged implausible")
+
+
+class ReportOut(BaseModel):
+    id: str
+    project_id: str
+    period_start: date
+    period_end: date
+    vintage: int
+    status: str
+    calculation: dict[str, Any] = Field(description="the methodology's Calculation.as_dict()")
+    opinion: str
+    override_reason: str
+
+    @classmethod
+    def of(cls, r: MonitoringReport) -> ReportOut:
+        return cls(
+            id=r.id,
+            project_id=r.project_id,
+            period_start=r.period_start,
+            period_end=r.period_end,
+            vintage=r.vintage,
+            status=r.status.value,
+            calculation=dict(r.calculation),
+            opinion=r.opinion,
+            override_reason=r.override_reason,
+        )
+
+
+class ReportStepOut(BaseModel):
+    report: ReportOut
+    receipt: ReceiptOut
+
+
+class UnitsIn(BaseModel):
+    """Units from a holding account: a serial range (``start``..``end``) or a quantity, lowest
+    serials first."""
+
+    account_id: str
+    project_id: str
+    vintage: int
+    quantity: Tonnes | None = None
+    start: Annotated[int, Field(strict=True, ge=1)] | None = None
+    end: Annotated[int, Field(strict=True, ge=1)] | None = None
+
+
+class TransferIn(UnitsIn):
+    to_account_id: str
+
+
+class RetirementIn(UnitsIn):
+    beneficiary: str = Field(description="whose claim the retirement is (public)")
+    purpose: str = Field(description="what it offsets (public)")
+
+
+class CancellationIn(UnitsIn):
+    reason: str
+
+
+class ReversalIn(BaseModel):
+    loss_t: Tonnes
+    reason: str
+
+
+class IssuanceOut(BaseModel):
+    id: str
+    report_id: str | None
+    vintage: int
+    quantity: int
+    buffer: int
+    serials: str
+    held_serials: str | None
+    buffer_serials: str | None
+
+
+class TallyOut(BaseModel):
+    project_id: str
+    vintage: int
+    issued: int
+    by_state: dict[str, int]
+    balanced: bool
+
+
+class OperationOut(BaseModel):
+    operation_id: str
+    kind: str
+    at: datetime
+    actor: str
+    details: dict[str, Any]
+    log_index: int
+    verify_url: str
+
+
+class SheetOut(BaseModel):
+    """A project's public sheet."""
+
+    project: ProjectOut
+    reports: list[ReportOut]
+    issuances: list[IssuanceOut]
+    timeline: list[OperationOut]
+    tallies: list[TallyOut]
+
+
+class RetirementRecordOut(BaseModel):
+    operation_id: str
+    project_id: str
+    beneficiary: str
+    purpose: str
+    quantity: int
+    serials: list[str]
+    at: datetime
+    log_index: int
+    verify_url: str
+
+    @classmethod
+    def of(cls, r: service.RetirementRecord) -> RetirementRecordOut:
+        return cls(
+            operation_id=r.operation_id,
+            project_id=r.project_id,
+            beneficiary=r.beneficiary,
+            purpose=r.purpose,
+            quantity=r.quantity,
+            serials=list(r.serials),
+            at=r.at,
+            log_index=r.log_index,
+            verify_url=f"/transparency-log/entries/{r.log_index}",
+        )
+
+
+class SerialStatusOut(BaseModel):
+    serial: str
+    state: str
+    project_id: str
+    standard: str
+    methodology: str

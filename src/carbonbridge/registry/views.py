@@ -1,0 +1,248 @@
+"""Read models the registry's faces need (public registry home, project sheet, retirement records,
+a holder's account), with the same visibility rules as :mod:`carbonbridge.registry.service`:
+projects, monitoring reports, issuances and public operations are public; an account's holdings are
+its organisation's users', the regulator's and verifiers'. Nothing here writes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from carbonbridge.kernel.errors import NotFound
+from carbonbridge.platform.db import unit_of_work
+from carbonbridge.platform.identity import Principal, Role
+from carbonbridge.registry import service, store
+from carbonbridge.registry.model import (
+    PUBLIC_OPERATIONS,
+    Account,
+    AccountKind,
+    Balance,
+    MonitoringReport,
+    OperationKind,
+    Project,
+    SerialBlock,
+    UnitState,
+    VintageTally,
+)
+from carbonbridge.registry.writes import serial_texts
+
+
+@dataclass(frozen=True)
+class ProjectSummary:
+    """One line of the public registry: a project and its issued and retired tonnes."""
+
+    project: Project
+    issued: int
+    retired: int
+
+
+@dataclass(frozen=True)
+class RegistryTotals:
+    projects: list[ProjectSummary]
+    issued: int
+    retired: int
+
+
+@dataclass(frozen=True)
+class IssuanceView:
+    """An issuance with its serial range and the part of it that went to the buffer pool."""
+
+    id: str
+    report_id: str | None
+    vintage: int
+    quantity: int
+    buffer: int
+    serials: str
+    held_serials: str | None
+    buffer_serials: str | None
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    """A public step of a project (drafted, validated, ... retired), with its log entry."""
+
+    operation_id: str
+    kind: OperationKind
+    at: datetime
+    actor: str
+    details: Mapping[str, Any]
+    log_index: int
+
+
+@dataclass(frozen=True)
+class ProjectSheet:
+    project: Project
+    reports: list[MonitoringReport]
+    issuances: list[IssuanceView]
+    timeline: list[TimelineEntry]
+    retirements: list[service.RetirementRecord]
+    tallies: list[VintageTally]
+
+
+@dataclass(frozen=True)
+class HolderAccount:
+    """An organisation's accounts, the tonnes in each and the open blocks with their serials."""
+
+    organisation_id: str
+    accounts: dict[AccountKind, Account]
+    balances: dict[AccountKind, list[Balance]]
+    blocks: list[tuple[SerialBlock, str]]
+    projects: dict[str, Project]
+
+
+def _project_ids(session: Session) -> list[str]:
+    return list(session.scalars(select(store.ProjectRow.id).order_by(store.ProjectRow.code)))
+
+
+def list_projects(sessions: sessionmaker[Session]) -> list[Project]:
+    """Every project, by code (public)."""
+    with unit_of_work(sessions) as session:
+        ids = _project_ids(session)
+        found = store.projects_by_id(session, ids)
+    return [found[i] for i in ids]
+
+
+def registry_totals(sessions: sessionmaker[Session]) -> RegistryTotals:
+    """The public registry home: each project with tonnes issued and retired, and the totals."""
+    projects = list_projects(sessions)
+    issued: dict[str, int] = {}
+    retired: dict[str, int] = {}
+    for t in service.conservation(sessions):
+        issued[t.project_id] = issued.get(t.project_id, 0) + t.issued
+        retired[t.project_id] = retired.get(t.project_id, 0) + t.by_state.get(UnitState.RETIRED, 0)
+    lines = [ProjectSummary(p, issued.get(p.id, 0), retired.get(p.id, 0)) for p in projects]
+    return RegistryTotals(lines, sum(issued.values()), sum(retired.values()))
+
+
+def _issuance_view(project: Project, row: store.IssuanceRow) -> IssuanceView:
+    def text(start: int, end: int) -> str:
+        block = SerialBlock("", project.id, row.vintage, start, end, "", UnitState.HELD)
+        return serial_texts(project, [block])[0]
+
+    held_end = row.serial_end - row.buffer
+    return IssuanceView(
+        row.id,
+        row.report_id,
+        row.vintage,
+        row.quantity,
+        row.buffer,
+        text(row.serial_start, row.serial_end),
+        text(row.serial_start, held_end) if held_end >= row.serial_start else None,
+        text(held_end + 1, row.serial_end) if row.buffer else None,
+    )
+
+
+def project_sheet(sessions: sessionmaker[Session], project_id: str) -> ProjectSheet:
+    """A project's public sheet: design, monitoring reports with every calculator figure, issuances
+    with serial ranges, the public timeline (each step's log entry) and the retirements."""
+    with unit_of_work(sessions) as session:
+        project = store.get_project(session, project_id)
+        if project is None:
+            raise NotFound(f"project {project_id} does not exist")
+        reports = store.reports_of(session, project_id)
+        issuances = [_issuance_view(project, row) for row in store.issuances_of(session, project_id)]
+        timeline = [
+            TimelineEntry(o.id, o.kind, o.at, o.actor, o.details, o.log_index)
+            for o in store.operations_of_project(session, project_id)
+            if o.kind in PUBLIC_OPERATIONS
+        ]
+    return ProjectSheet(
+        project,
+        reports,
+        issuances,
+        timeline,
+        service.retirement_records(sessions, project_id),
+        service.conservation(sessions, project_id),
+    )
+
+
+def project_by_code(sessions: sessionmaker[Session], code: str) -> Project:
+    with unit_of_work(sessions) as session:
+        project = store.project_by_code(session, code)
+    if project is None:
+        raise NotFound(f"no project with code {code}")
+    return project
+
+
+def all_retirements(sessions: sessionmaker[Session], *, limit: int = 200) -> list[service.RetirementRecord]:
+    """The public retirement records of every project, newest first."""
+    with unit_of_work(sessions) as session:
+        ids = list(
+            session.scalars(
+                select(store.OperationRow.id)
+                .where(store.OperationRow.kind == OperationKind.RETIREMENT.value)
+                .order_by(store.OperationRow.log_index.desc())
+                .limit(limit)
+            )
+        )
+        found = store.operations_by_id(session, ids)
+    ops = [found[i] for i in ids]
+    return [
+        service.RetirementRecord(
+            o.id,
+            str(o.project_id),
+            str(o.details["beneficiary"]),
+            str(o.details["purpose"]),
+            int(o.details["quantity"]),
+            tuple(o.details["serials"]),
+            o.at,
+            o.log_index,
+        )
+        for o in ops
+    ]
+
+
+def retirement_count(sessions: sessionmaker[Session]) -> int:
+    with unit_of_work(sessions) as session:
+        count = session.scalar(
+            select(func.count())
+            .select_from(store.OperationRow)
+            .where(store.OperationRow.kind == OperationKind.RETIREMENT.value)
+        )
+    return int(count or 0)
+
+
+def holder_account(
+    sessions: sessionmaker[Session], principal: Principal, organisation_id: str
+) -> HolderAccount:
+    """An organisation's accounts with balances and open blocks (its own users, the regulator,
+    verifiers; checked by :func:`service.accounts` and :func:`service.balances`)."""
+    principal.require(Role.REGULATOR, Role.VERIFIER, Role.DEVELOPER, Role.REPORTER)
+    accounts = service.accounts(sessions, principal, organisation_id)
+    balances = {k: service.balances(sessions, principal, a.id) for k, a in accounts.items()}
+    holding = accounts.get(AccountKind.HOLDING)
+    blocks = service.holdings(sessions, principal, holding.id) if holding is not None else []
+    with unit_of_work(sessions) as session:
+        projects = store.projects_by_id(session, {b.project_id for b in blocks})
+        projects.update(
+            store.projects_by_id(session, {b.project_id for rows in balances.values() for b in rows})
+        )
+    texts = [serial_texts(projects[b.project_id], [b])[0] for b in blocks]
+    return HolderAccount(organisation_id, accounts, balances, list(zip(blocks, texts, strict=True)), projects)
+
+
+#: serial prefix (``CB-<region>-<code>``) per project id: a project's region and code never change
+#: after it is drafted, and ids are never reused, so this read can be remembered (bounded)
+_SERIAL_PREFIX: dict[str, str] = {}
+_SERIAL_PREFIX_MAX = 10_000
+
+
+def serials_of(sessions: sessionmaker[Session], blocks: list[SerialBlock]) -> list[str]:
+    """Serial numbers of blocks (e.g. those a receipt produced)."""
+    prefixes = {p: _SERIAL_PREFIX.get(p) for p in {b.project_id for b in blocks}}
+    missing = [p for p, prefix in prefixes.items() if prefix is None]
+    if missing:
+        with unit_of_work(sessions) as session:
+            projects = store.projects_by_id(session, missing)
+        if len(_SERIAL_PREFIX) + len(projects) > _SERIAL_PREFIX_MAX:
+            _SERIAL_PREFIX.clear()
+        for p in projects.values():
+            probe = SerialBlock("", p.id, 2000, 1, 1, "", UnitState.HELD)
+            prefixes[p.id] = _SERIAL_PREFIX[p.id] = serial_texts(p, [probe])[0].rsplit("-", 3)[0]
+    return [f"{prefixes[b.project_id]}-{b.vintage}-{b.start}-{b.end}" for b in blocks]

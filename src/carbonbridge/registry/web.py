@@ -1,0 +1,141 @@
+"""Web: the public registry (projects, issued and retired totals), a project's sheet (timeline,
+every calculator figure with its equation, issuances with serial ranges, receipts to verify), the
+public retirement records, and a holder's account page with transfer and retirement forms."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from carbonbridge.kernel.errors import CarbonbridgeError, FieldIssue, InvalidInput, Unauthenticated
+from carbonbridge.platform.deps import CurrentPrincipal, Sessions
+from carbonbridge.platform.identity import Principal, Role
+from carbonbridge.platform.web import render
+from carbonbridge.registry import service, views
+from carbonbridge.registry.model import AccountKind, Receipt, Retirement, Transfer, Units
+
+router = APIRouter(include_in_schema=False)
+
+MAX_FORM = 100_000
+
+
+@router.get("/registry", response_class=HTMLResponse)
+def registry_home(request: Request, sessions: Sessions, principal: CurrentPrincipal) -> Response:
+    totals = views.registry_totals(sessions)
+    return render(
+        request,
+        "registry_home.html",
+        {"principal": principal, "totals": totals, "retirements": views.retirement_count(sessions)},
+    )
+
+
+@router.get("/registry/projects/{project_id}", response_class=HTMLResponse)
+def project_page(
+    request: Request, sessions: Sessions, principal: CurrentPrincipal, project_id: str
+) -> Response:
+    try:
+        sheet = views.project_sheet(sessions, project_id)
+    except CarbonbridgeError as exc:
+        return render(request, "registry_error.html", {"principal": principal, "error": exc}, exc.status)
+    return render(request, "registry_project.html", {"principal": principal, "sheet": sheet})
+
+
+@router.get("/registry/retirements", response_class=HTMLResponse)
+def retirements_page(request: Request, sessions: Sessions, principal: CurrentPrincipal) -> Response:
+    records = views.all_retirements(sessions)
+    projects = {p.id: p for p in views.list_projects(sessions)}
+    return render(
+        request,
+        "registry_retirements.html",
+        {"principal": principal, "records": records, "projects": projects},
+    )
+
+
+def _account_page(
+    request: Request,
+    sessions: Sessions,
+    principal: Principal,
+    *,
+    done: Receipt | None = None,
+    error: CarbonbridgeError | None = None,
+) -> Response:
+    if principal.role is Role.PUBLIC:
+        return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
+    if principal.organisation_id is None:
+        exc = InvalidInput(
+            "this page is for an organisation's users",
+            [FieldIssue(("organisation_id",), None, "your user belongs to no organisation")],
+        )
+        return render(request, "registry_error.html", {"principal": principal, "error": exc}, 422)
+    try:
+        account = views.holder_account(sessions, principal, principal.organisation_id)
+    except Unauthenticated:
+        return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
+    except CarbonbridgeError as exc:
+        return render(request, "registry_error.html", {"principal": principal, "error": exc}, exc.status)
+    context = {
+        "principal": principal,
+        "account": account,
+        "done": done,
+        "done_serials": views.serials_of(sessions, list(done.produced)) if done else [],
+        "error": error,
+    }
+    return render(request, "registry_account.html", context, error.status if error else 200)
+
+
+@router.get("/registry/account", response_class=HTMLResponse)
+def account_page(request: Request, sessions: Sessions, principal: CurrentPrincipal) -> Response:
+    return _account_page(request, sessions, principal)
+
+
+def _units(form: dict[str, str], account_id: str) -> Units:
+    issues: list[FieldIssue] = []
+    project_id, _, vintage_text = form.get("lot", "").partition(":")
+    quantity_text = form.get("quantity", "").strip()
+    if not project_id or not vintage_text.isdigit():
+        issues.append(FieldIssue(("lot",), form.get("lot", ""), "choose a project and vintage you hold"))
+    if not quantity_text.isdigit() or int(quantity_text) < 1:
+        issues.append(FieldIssue(("quantity",), quantity_text, "a whole number of tonnes ≥ 1"))
+    if issues:
+        raise InvalidInput("invalid request", issues)
+    return Units(account_id, project_id, int(vintage_text), quantity=int(quantity_text))
+
+
+async def _form(request: Request) -> dict[str, str]:
+    async with request.form(max_part_size=MAX_FORM) as form:
+        return {k: str(v) for k, v in form.items()}
+
+
+def _holding_id(sessions: Sessions, principal: Principal) -> str:
+    if principal.organisation_id is None:
+        raise InvalidInput("no organisation", [FieldIssue(("organisation_id",), None, "none")])
+    holding = service.accounts(sessions, principal, principal.organisation_id).get(AccountKind.HOLDING)
+    if holding is None:
+        raise InvalidInput("no registry account", [FieldIssue(("account",), None, "not opened")])
+    return holding.id
+
+
+@router.post("/registry/account/retire", response_class=HTMLResponse)
+async def retire_form(request: Request, sessions: Sessions, principal: CurrentPrincipal) -> Response:
+    form = await _form(request)
+    try:
+        units = _units(form, _holding_id(sessions, principal))
+        receipt = service.retire(
+            sessions, principal, Retirement(units, form.get("beneficiary", ""), form.get("purpose", ""))
+        )
+    except CarbonbridgeError as exc:
+        return _account_page(request, sessions, principal, error=exc)
+    return _account_page(request, sessions, principal, done=receipt)
+
+
+@router.post("/registry/account/transfer", response_class=HTMLResponse)
+async def transfer_form(request: Request, sessions: Sessions, principal: CurrentPrincipal) -> Response:
+    form = await _form(request)
+    try:
+        units = _units(form, _holding_id(sessions, principal))
+        receipt = service.transfer(
+            sessions, principal, Transfer(units, form.get("to_account_id", "").strip())
+        )
+    except CarbonbridgeError as exc:
+        return _account_page(request, sessions, principal, error=exc)
+    return _account_page(request, sessions, principal, done=receipt)

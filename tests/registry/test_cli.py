@@ -1,0 +1,107 @@
+"""``carbonbridge registry``: tables and JSON for a terminal user, the acting user from the token,
+errors in one line with a non-zero exit and nothing changed."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import typer
+from sqlalchemy.engine import Engine
+from typer.testing import CliRunner
+
+from carbonbridge.ledger import keys
+from carbonbridge.platform.settings import get_settings
+from carbonbridge.registry import service
+from carbonbridge.registry.cli import COMMANDS
+from carbonbridge.registry.model import AccountKind
+from tests.conftest import make_user
+from tests.registry.conftest import ADMIN, World
+from tests.registry.helpers import issued_report, registered_project
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def cli(engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[typer.Typer]:
+    monkeypatch.setenv("CARBONBRIDGE_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("CARBONBRIDGE_DATABASE_URL", engine.url.render_as_string(hide_password=False))
+    get_settings.cache_clear()
+    keys.use_settings(get_settings())
+    root = typer.Typer()
+    for name, sub in COMMANDS.items():
+        root.add_typer(sub, name=name)
+    yield root
+    get_settings.cache_clear()
+
+
+def _token(world: World, name: str, role: str, organisation: str | None = None) -> str:
+    return make_user(world.sessions, name, role, organisation)["Authorization"].removeprefix("Bearer ")
+
+
+def test_balance_and_blocks_tables(cli: typer.Typer, world: World) -> None:
+    project = registered_project(world.sessions)
+    issued_report(world.sessions, project, 2024, {"net_t": "100"})
+    dev = world.dev[AccountKind.HOLDING].id
+    token = _token(world, "dev", "developer", "mangrove-dev")
+    blocks = runner.invoke(cli, ["registry", "--token", token, "blocks", dev])
+    assert blocks.exit_code == 0, blocks.output
+    assert "CB-CN-HI-MG001-2024-1-80" in blocks.stdout
+    balance = runner.invoke(cli, ["registry", "--token", token, "balance", dev, "--format", "json"])
+    assert json.loads(balance.stdout) == [
+        {"account_id": dev, "project_id": project.id, "vintage": 2024, "state": "held", "tonnes": 80}
+    ]
+    search = runner.invoke(cli, ["registry", "serial", "CB-CN-HI-MG001-2024-75-90"])
+    assert "CB-CN-HI-MG001-2024-75-80" in search.stdout
+    assert "CB-CN-HI-MG001-2024-81-90" in search.stdout
+
+
+def test_another_organisation_cannot_read_a_balance(cli: typer.Typer, world: World) -> None:
+    token = _token(world, "buyer", "reporter", "buyer-co")
+    result = runner.invoke(cli, ["registry", "--token", token, "balance", world.dev[AccountKind.HOLDING].id])
+    assert result.exit_code == 1
+    assert result.stderr.startswith("error[forbidden]")
+
+
+def test_unknown_token_is_refused(cli: typer.Typer, world: World) -> None:
+    result = runner.invoke(cli, ["registry", "--token", "nope", "retirements"])
+    assert result.exit_code == 1
+    assert "error[unauthenticated]" in result.stderr
+
+
+def test_invalid_retirement_exits_2_and_changes_nothing(cli: typer.Typer, world: World) -> None:
+    project = registered_project(world.sessions)
+    issued_report(world.sessions, project, 2024, {"net_t": "100"})
+    token = _token(world, "dev", "developer", "mangrove-dev")
+    args = ["registry", "--token", token, "retire", "--from", world.dev[AccountKind.HOLDING].id]
+    args += ["--project", "MG001", "--vintage", "2024", "--quantity", "5", "--beneficiary", " "]
+    result = runner.invoke(cli, [*args, "--purpose", "offset"])
+    assert result.exit_code == 2
+    assert "beneficiary" in result.stderr
+    assert service.retirement_records(world.sessions, project.id) == []
+    assert [b.tonnes for b in service.balances(world.sessions, ADMIN, world.dev[AccountKind.HOLDING].id)] == [
+        80
+    ]
+
+
+def test_implausible_report_needs_an_override_reason(cli: typer.Typer, world: World, tmp_path: Path) -> None:
+    registered_project(world.sessions)
+    params = tmp_path / "p.json"
+    params.write_text(json.dumps({"net_t": "600", "implausible": True}))
+    dev = _token(world, "dev", "developer", "mangrove-dev")
+    verifier = _token(world, "ver", "verifier")
+    submit = ["registry", "--token", dev, "monitoring", "submit", "MG001", "--start", "2024-01-01"]
+    submitted = runner.invoke(
+        cli, [*submit, "--end", "2024-12-31", "--parameters", str(params), "--format", "json"]
+    )
+    assert submitted.exit_code == 0, submitted.output
+    report_id = json.loads(submitted.stdout)["id"]
+    verify = ["registry", "--token", verifier, "monitoring", "verify", report_id, "--opinion", "ok"]
+    refused = runner.invoke(cli, verify)
+    assert refused.exit_code == 1
+    assert "override" in refused.stderr
+    accepted = runner.invoke(cli, [*verify, "--override-reason", "area re-measured"])
+    assert accepted.exit_code == 0, accepted.output
+    assert "logged as transparency-log entry" in accepted.stdout
