@@ -1,5 +1,5 @@
-"""The ETS, CAD Trust and recognition faces (REST, web page, CLI), mounted as the platform will
-mount them (``api_compliance.router`` under /api/v1, ``web_compliance.router``, ``COMMANDS``)."""
+"""The ETS, CAD Trust and recognition faces (REST, web page, CLI), as the platform mounts them
+(through the registry's ``api``, ``web`` and ``cli`` modules)."""
 
 from __future__ import annotations
 
@@ -8,18 +8,15 @@ from typing import Any
 
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
-from typer import Typer
 from typer.testing import CliRunner
 
-from carbonbridge.registry import api_compliance, cli_compliance, web_compliance
+from carbonbridge.registry import cli as registry_cli
 from tests.conftest import make_user
 from tests.registry.compliance_world import PLANT, covered_entity
 
 
 @pytest.fixture
 def client(app_client: Any, sessions: sessionmaker[Session]) -> Any:
-    app_client.app.include_router(api_compliance.router, prefix="/api/v1")
-    app_client.app.include_router(web_compliance.router)
     covered_entity(sessions)
     return app_client
 
@@ -82,11 +79,10 @@ def test_recognition_and_cadt_endpoints(client: Any, sessions: sessionmaker[Sess
 
 
 def test_cli_recognition_show(tmp_path: Path) -> None:
-    root = Typer()
-    for name, sub in cli_compliance.COMMANDS.items():
-        root.add_typer(sub, name=name)
     result = CliRunner().invoke(
-        root, ["recognition", "show", "CCER", "CCER-14-002-V01", "removal", "--json"], env={"COLUMNS": "200"}
+        registry_cli.app,
+        ["recognition", "show", "CCER", "CCER-14-002-V01", "removal", "--json"],
+        env={"COLUMNS": "200"},
     )
     assert result.exit_code == 0, result.output
     assert '"china_ets_offset": "conditional"' in result.output

@@ -10,7 +10,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from carbonbridge.platform.deps import CurrentPrincipal, Sessions
-from carbonbridge.registry import service, views
+from carbonbridge.registry import api_compliance, service, views
 from carbonbridge.registry.model import (
     Cancellation,
     ProjectDraft,
@@ -269,3 +269,7 @@ def find_serial(sessions: Sessions, serial: str) -> list[SerialStatusOut]:
         )
         for s in service.find_serial(sessions, serial)
     ]
+
+
+# allowances, CAD Trust exchange and mutual recognition live in their own face module
+router.include_router(api_compliance.router)

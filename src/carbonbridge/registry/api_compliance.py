@@ -98,7 +98,7 @@ def status_out(s: ComplianceStatus) -> StatusOut:
 
 
 @router.post(
-    "/registry/allowances/{organisation_id}/{period}/allocations",
+    "/allowances/{organisation_id}/{period}/allocations",
     response_model=ComplianceReceiptOut,
     status_code=201,
 )
@@ -112,7 +112,7 @@ def allocate(
 
 
 @router.post(
-    "/registry/allowances/{organisation_id}/{period}/surrenders",
+    "/allowances/{organisation_id}/{period}/surrenders",
     response_model=ComplianceReceiptOut,
     status_code=201,
 )
@@ -126,13 +126,13 @@ def surrender(
     )
 
 
-@router.get("/registry/compliance/{organisation_id}/{period}", response_model=StatusOut)
+@router.get("/compliance/{organisation_id}/{period}", response_model=StatusOut)
 def status(sessions: Sessions, principal: CurrentPrincipal, organisation_id: str, period: int) -> StatusOut:
     """An entity's compliance status for a period / 履约状态."""
     return status_out(compliance.status(sessions, principal, organisation_id, period))
 
 
-@router.get("/registry/compliance", response_model=list[StatusOut])
+@router.get("/compliance", response_model=list[StatusOut])
 def overview(
     sessions: Sessions,
     principal: CurrentPrincipal,
@@ -142,13 +142,13 @@ def overview(
     return [status_out(s) for s in compliance.overview(sessions, principal, period)]
 
 
-@router.get("/registry/cadt")
+@router.get("/cadt")
 def cadt_export(sessions: Sessions, principal: CurrentPrincipal) -> dict[str, list[dict[str, Any]]]:
     """The registry as CAD Trust v2.0.2 records per table, in insert order (regulator)."""
     return exchange.cadt_tables(sessions, principal)
 
 
-@router.post("/registry/cadt", response_model=ImportOut, status_code=201)
+@router.post("/cadt", response_model=ImportOut, status_code=201)
 def cadt_import(sessions: Sessions, principal: CurrentPrincipal, body: ImportIn) -> ImportOut:
     """Import CAD Trust records, all or nothing (regulator)."""
     receipts = exchange.import_tables(sessions, principal, body.tables, body.holder_organisation_id)
@@ -157,7 +157,7 @@ def cadt_import(sessions: Sessions, principal: CurrentPrincipal, body: ImportIn)
     )
 
 
-@router.get("/registry/recognition", response_model=list[AssessmentOut])
+@router.get("/recognition", response_model=list[AssessmentOut])
 def recognise(
     standard: Annotated[str, Query(min_length=1, max_length=40)],
     methodology: Annotated[str, Query(min_length=1, max_length=80)],

@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from carbonbridge.kernel.errors import CarbonbridgeError, FieldIssue, InvalidInput
 from carbonbridge.platform.identity import Principal, Role
-from carbonbridge.registry import service, views
+from carbonbridge.registry import cli_compliance, service, views
 from carbonbridge.registry.model import (
     Cancellation,
     ProjectDraft,
@@ -52,6 +52,8 @@ accounts_app = typer.Typer(help="Registry accounts / 登记簿账户", no_args_i
 app.add_typer(project_app, name="project")
 app.add_typer(monitoring_app, name="monitoring")
 app.add_typer(accounts_app, name="accounts")
+for _name, _sub in cli_compliance.COMMANDS.items():
+    app.add_typer(_sub, name=_name)
 COMMANDS = {"registry": app}
 
 console = Console()

@@ -11,7 +11,7 @@ from carbonbridge.kernel.errors import CarbonbridgeError, FieldIssue, InvalidInp
 from carbonbridge.platform.deps import CurrentPrincipal, Sessions
 from carbonbridge.platform.identity import Principal, Role
 from carbonbridge.platform.web import render
-from carbonbridge.registry import service, views
+from carbonbridge.registry import service, views, web_compliance
 from carbonbridge.registry.model import AccountKind, Receipt, Retirement, Transfer, Units
 
 router = APIRouter(include_in_schema=False)
@@ -139,3 +139,6 @@ async def transfer_form(request: Request, sessions: Sessions, principal: Current
     except CarbonbridgeError as exc:
         return _account_page(request, sessions, principal, error=exc)
     return _account_page(request, sessions, principal, done=receipt)
+
+
+router.include_router(web_compliance.router)
