@@ -13,7 +13,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from carbonbridge.kernel.errors import Conflict, Forbidden, InvalidInput, NotFound, Unauthenticated
 from carbonbridge.ledger import service as ledger
 from carbonbridge.ledger.cli import register_context_auditors
-from carbonbridge.ledger.proof import parse_receipt
+from carbonbridge.ledger import keys
+from carbonbridge.ledger.proof import parse_receipt, verify_receipt
 from carbonbridge.platform.identity import PUBLIC
 from carbonbridge.registry import movements, service, store
 from carbonbridge.registry.errors import (
@@ -355,3 +356,18 @@ def test_buffer_share_from_the_calculation_else_the_default() -> None:
     assert service.issuance_quantities(Decimal("1000.7"), Decimal("0.20")) == (1000, 200)
     assert service.issuance_quantities(Decimal("500.2"), Decimal("0.15")) == (500, 75)
     assert service.issuance_quantities(Decimal("7.99"), Decimal("0.15")) == (7, 2)  # ceil(1.05)
+
+
+def test_opening_accounts_returns_its_receipt_and_reopening_changes_nothing(world: World) -> None:
+    opened = world.dev
+    assert isinstance(opened, dict)
+    receipt = getattr(opened, "receipt", None)
+    assert receipt is not None
+    entry = parse_receipt(receipt.receipt).extra
+    assert entry is not None
+    assert verify_receipt(receipt.receipt, keys.verifier_key(), entry=entry).index == receipt.operation.log_index
+    before = _snapshot(world.sessions)
+    again = service.open_accounts(world.sessions, REGULATOR, "mangrove-dev")
+    assert dict(again) == dict(opened)
+    assert again.receipt is None
+    assert _snapshot(world.sessions) == before

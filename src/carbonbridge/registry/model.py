@@ -206,6 +206,13 @@ class Receipt:
     receipt: str
 
 
+class OpenedAccounts(dict[AccountKind, Account]):
+    """An organisation's registry accounts by kind, as ``open_accounts`` answers; ``receipt`` is the
+    log receipt of the opening, or ``None`` when every account already existed (nothing changed)."""
+
+    receipt: Receipt | None = None
+
+
 @dataclass(frozen=True)
 class Units:
     """Which units a transfer, retirement or cancellation takes from ``account_id``: the serial

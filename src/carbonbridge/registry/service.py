@@ -55,6 +55,7 @@ from carbonbridge.registry.model import (
     AccountKind,
     Balance,
     MonitoringReport,
+    OpenedAccounts,
     Operation,
     OperationKind,
     Project,
@@ -89,9 +90,10 @@ from carbonbridge.registry.writes import UnitRequest as UnitRequest
 
 def open_accounts(
     sessions: sessionmaker[Session], principal: Principal, organisation_id: str, *, clock: Clock = utc_now
-) -> dict[AccountKind, Account]:
+) -> OpenedAccounts:
     """Admit an accounting-context organisation to the registry: its holding, retirement and
-    cancellation accounts (regulator; idempotent: existing accounts are returned)."""
+    cancellation accounts (regulator; idempotent: existing accounts are returned, with no receipt
+    since nothing changed). The opening is logged; its receipt is ``.receipt``."""
     principal.require(Role.REGULATOR)
     known = {o.id for o in accounting.list_organisations(sessions, principal)}
     if organisation_id not in known:
@@ -107,19 +109,20 @@ def open_accounts(
             for k in (AccountKind.HOLDING, AccountKind.RETIREMENT, AccountKind.CANCELLATION)
             if k not in have
         ]
+        opened = OpenedAccounts(have)
         if not missing:
-            return have
+            return opened
         for kind in missing:
             account = Account(new_id("acc"), organisation_id, kind)
             store.add_account(session, account)
-            have[kind] = account
+            opened[kind] = account
         details = {
             "organisation_id": organisation_id,
-            "accounts": {k.value: a.id for k, a in sorted(have.items())},
+            "accounts": {k.value: a.id for k, a in sorted(opened.items())},
         }
         op = new_operation(principal, OperationKind.ACCOUNTS_OPENED, None, details, clock)
-        record(session, principal, [PendingOperation(op, [], [], {})])
-        return have
+        (opened.receipt,) = record(session, principal, [PendingOperation(op, [], [], {})])
+        return opened
 
 
 def accounts(
