@@ -11,9 +11,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from carbonbridge.kernel.errors import Conflict, Forbidden, InvalidInput, NotFound, Unauthenticated
+from carbonbridge.ledger import keys
 from carbonbridge.ledger import service as ledger
 from carbonbridge.ledger.cli import register_context_auditors
-from carbonbridge.ledger import keys
 from carbonbridge.ledger.proof import parse_receipt, verify_receipt
 from carbonbridge.platform.identity import PUBLIC
 from carbonbridge.registry import movements, service, store
@@ -365,7 +365,8 @@ def test_opening_accounts_returns_its_receipt_and_reopening_changes_nothing(worl
     assert receipt is not None
     entry = parse_receipt(receipt.receipt).extra
     assert entry is not None
-    assert verify_receipt(receipt.receipt, keys.verifier_key(), entry=entry).index == receipt.operation.log_index
+    proven = verify_receipt(receipt.receipt, keys.verifier_key(), entry=entry)
+    assert proven.index == receipt.operation.log_index
     before = _snapshot(world.sessions)
     again = service.open_accounts(world.sessions, REGULATOR, "mangrove-dev")
     assert dict(again) == dict(opened)
