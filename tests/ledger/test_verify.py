@@ -134,3 +134,21 @@ def test_published_checkpoint_is_opened_and_its_tiles_checked(
     cp = open_published_checkpoint(fetch, log.verifier(), origin=ORIGIN)
     assert cp == new
     verify_checkpoint_tiles(cp, fetch)
+
+
+@pytest.mark.parametrize("offset", [0, 31, 32 * 100 + 7, -1])
+def test_flipped_hash_tile_byte_is_named(published: tuple[Path, Checkpoint, Checkpoint], offset: int) -> None:
+    """Issue 3 fault: one flipped byte in a stored hash tile (level 0, the first full tile). The
+    root still recomputes (it uses the level-1 tile above), but every read of the flipped tile is
+    authenticated against its hash in the tile above, so checking the entries, or any proof that
+    needs it, fails and names the tile."""
+    root, _, new = published
+    path = root / "tile" / "0" / "000"
+    data = bytearray(path.read_bytes())
+    data[offset] ^= 0x01
+    path.write_bytes(bytes(data))
+    reader = verify_checkpoint_tiles(new, directory_fetcher(root))
+    with pytest.raises(RootMismatch, match="tile/0/000 does not hash to its entry in the tile above"):
+        verify_entries(new, directory_fetcher(root))
+    with pytest.raises(RootMismatch, match="tile/0/000"):
+        prove_record(new.tree_size, 5, reader)
