@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from carbonbridge.accounting import service
 from carbonbridge.accounting.model import ActivityRecord
+from carbonbridge.demo.credits import load_credits
 from carbonbridge.demo.region import generate_region
 from carbonbridge.platform.identity import Principal, Role
 
@@ -45,6 +46,7 @@ def load_demo(sessions: sessionmaker[Session], console: Console, seed: int = 202
             synthetic=True,
             source="synthetic demo figures (carbonbridge.demo.region)",
         )
+    load_credits(sessions, console)
     return len(region.records)
 
 
