@@ -48,6 +48,7 @@ from carbonbridge.registry.events import (
     verification_facts,
 )
 from carbonbridge.registry.lifecycle import Step
+from carbonbridge.registry.location import location_issues
 from carbonbridge.registry.model import (
     BUFFER_POOL_ACCOUNT,
     DEFAULT_BUFFER_SHARE,
@@ -142,7 +143,9 @@ def draft_project(
     sessions: sessionmaker[Session], principal: Principal, draft: ProjectDraft, *, clock: Clock = utc_now
 ) -> tuple[Project, Receipt]:
     """Open a project in ``draft`` (developer of the organisation). The methodology must be
-    installed; it is recorded as ``id@version``."""
+    installed; it is recorded as ``id@version``. An optional map point
+    ``parameters["location"] = {"lat": ..., "lon": ...}`` must be WGS-84 decimal degrees in range
+    (:mod:`carbonbridge.registry.location`)."""
     principal.require(Role.DEVELOPER)
     principal.require_organisation(draft.organisation_id)
     issues: list[FieldIssue] = []
@@ -153,6 +156,8 @@ def draft_project(
     check_text(draft.name_en, "name_en", 200, issues)
     check_text(draft.name_zh, "name_zh", 200, issues)
     check_text(draft.standard, "standard", 40, issues)
+    if isinstance(draft.parameters, Mapping):
+        issues.extend(location_issues(draft.parameters))
     try:
         parameters_json = canonical_json(dict(draft.parameters)).decode()
     except (ValueError, TypeError) as exc:
