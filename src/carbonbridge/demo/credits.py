@@ -61,6 +61,8 @@ class DemoProject:
     retire_t: int
     beneficiary: str
     purpose: str
+    #: synthetic map point (WGS-84 decimal degrees) near a plausible Hainan site; not a real project
+    location: dict[str, str]
 
 
 def projects() -> tuple[DemoProject, ...]:
@@ -80,6 +82,7 @@ def projects() -> tuple[DemoProject, ...]:
             120,
             "Demo Bay Hotel 01 guests [SYNTHETIC]",
             "2025 guest stays neutralised / 2025年住客碳中和",
+            {"lat": "19.95", "lon": "110.58"},  # Dongzhai Harbour mangroves (synthetic)
         ),
         DemoProject(
             "PV001",
@@ -93,6 +96,7 @@ def projects() -> tuple[DemoProject, ...]:
             50,
             "Demo County Government Office 02 [SYNTHETIC]",
             "2024 office electricity / 2024年办公用电",
+            {"lat": "19.61", "lon": "110.72"},  # farmland near Wenchang (synthetic)
         ),
         DemoProject(
             "EV001",
@@ -106,6 +110,7 @@ def projects() -> tuple[DemoProject, ...]:
             40,
             "Demo Bay Hotel 02 conference [SYNTHETIC]",
             "2024 conference travel / 2024年会议差旅",
+            {"lat": "20.02", "lon": "110.32"},  # a logistics depot in Haikou (synthetic)
         ),
     )
 
@@ -118,7 +123,9 @@ def load_credits(sessions: sessionmaker[Session], console: Console) -> int:
             f"system-demo-{p.developer}", f"{p.developer} developer", Role.DEVELOPER, p.developer
         )
         accounts = {org: registry.open_accounts(sessions, OFFICE, org) for org in (p.developer, p.buyer)}
-        draft = ProjectDraft(p.code, p.developer, p.name_en, p.name_zh, p.methodology, REGION, "CCER", {})
+        draft = ProjectDraft(
+            p.code, p.developer, p.name_en, p.name_zh, p.methodology, REGION, "CCER", {"location": p.location}
+        )
         project, _ = registry.draft_project(sessions, developer, draft)
         registry.validate_project(sessions, VERIFIER, project.id, "Validated (synthetic demo).")
         registry.register_project(sessions, OFFICE, project.id, "Registered (synthetic demo).")
