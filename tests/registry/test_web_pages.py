@@ -4,6 +4,7 @@ SQLite and PostgreSQL, zh and en; and the location check in ``draft_project``.""
 from __future__ import annotations
 
 import html
+import re
 from typing import Any
 
 import pytest
@@ -11,7 +12,7 @@ import pytest
 from carbonbridge.kernel.errors import InvalidInput
 from carbonbridge.registry import service, views
 from carbonbridge.registry.model import AccountKind, ProjectDraft, Retirement, Transfer, Units
-from tests.registry.conftest import ADMIN, BUYER, DEVELOPER, REGULATOR, VERIFIER, World
+from tests.registry.conftest import BUYER, DEVELOPER, REGULATOR, VERIFIER, World
 from tests.registry.helpers import issued_report
 
 #: Dongzhai Harbour, Haikou (approximate, synthetic test project)
@@ -75,3 +76,119 @@ def test_draft_project_accepts_numbers_and_edges_and_no_location(world: World) -
     ):
         service.draft_project(world.sessions, DEVELOPER, _draft(code, parameters))
     assert sorted(p.code for p in views.list_projects(world.sessions)) == ["EDGE1", "EDGE2", "NOLOC"]
+
+
+def _rows(text: str) -> list[str]:
+    """The serial-search result rows as plain text, one per part."""
+    rows = re.findall(r'<tr class="serial-part[^"]*">(.*?)</tr>', text, re.DOTALL)
+    return [" ".join(html.unescape(re.sub(r"<[^>]+>", " ", r)).split()) for r in rows]
+
+
+def test_serial_search_shows_a_retired_block_with_its_beneficiary_and_held_blocks(
+    app_client: Any, world: World, located: str
+) -> None:
+    response = app_client.get("/registry/serials?q=CB-CN-HI-MG001-2024-1-50&lang=en")
+    assert response.status_code == 200
+    [record] = service.retirement_records(world.sessions, located)
+    assert _rows(response.text)[0] == (
+        "CB-CN-HI-MG001-2024-1-10 10 retired Sanya marathon · 2025 race CB-CN-HI-MG001-2024-1-10 "
+        f"{record.at:%Y-%m-%d} · retirement · Log entry {record.log_index} · verify"
+    )
+    assert [r.split(" · ")[0] for r in _rows(response.text)[1:]] == [
+        f"CB-CN-HI-MG001-2024-11-30 20 held an account holder CB-CN-HI-MG001-2024-11-30 {record.at:%Y-%m-%d}",
+        f"CB-CN-HI-MG001-2024-31-50 20 held an account holder CB-CN-HI-MG001-2024-31-80 {record.at:%Y-%m-%d}",
+    ]
+    assert f'href="/transparency-log/entries/{record.log_index}"' in response.text
+    assert f'href="/registry/projects/{located}"' in response.text
+    assert "buyer" not in response.text.lower()  # the holder organisation is never named
+    assert "mangrove-dev" not in response.text
+
+
+def test_serial_search_reads_one_credit_inside_a_block(app_client: Any, world: World, located: str) -> None:
+    response = app_client.get("/registry/serials?q=cb-cn-hi-mg001-2024-37&lang=en")
+    assert response.status_code == 200
+    [row] = _rows(response.text)
+    assert row.startswith("CB-CN-HI-MG001-2024-37-37 1 held an account holder CB-CN-HI-MG001-2024-31-80 ")
+
+
+def test_serial_search_names_the_buffer_pool_and_serials_never_issued(
+    app_client: Any, world: World, located: str
+) -> None:
+    response = app_client.get("/registry/serials?q=CB-CN-HI-MG001-2024-95-105&lang=en")
+    assert response.status_code == 200
+    buffer, unissued = _rows(response.text)
+    assert buffer.startswith("CB-CN-HI-MG001-2024-95-100 6 buffer the registry's buffer pool")
+    assert unissued == "CB-CN-HI-MG001-2024-101-105 5 not issued — — —"
+
+
+@pytest.mark.parametrize(
+    ("query", "reason_en", "reason_zh"),
+    [
+        (
+            "CB-CN-HI-MG001-2024",
+            "expected CB-<region>-<project>-<year>-<start>-<end>",
+            "格式应为 CB-<地区>-<项目>-<年份>-<起始号>-<终止号>",
+        ),
+        ("CB-CN-HI-MG001-2024-9-5", "must be at least start (9)", "must be at least start (9)"),
+    ],
+)
+def test_malformed_serial_is_422_with_the_reason(
+    app_client: Any, world: World, located: str, query: str, reason_en: str, reason_zh: str
+) -> None:
+    en = app_client.get("/registry/serials", params={"q": query, "lang": "en"})
+    assert en.status_code == 422
+    assert "Invalid input" in en.text
+    assert f'<td class="reason">{html.escape(reason_en)}</td>' in en.text
+    zh = app_client.get("/registry/serials", params={"q": query, "lang": "zh"})
+    assert zh.status_code == 422
+    assert "输入无效" in zh.text
+    assert f'<td class="reason">{html.escape(reason_zh)}</td>' in zh.text
+
+
+def test_search_text_is_escaped(app_client: Any, world: World) -> None:
+    response = app_client.get("/registry/serials", params={"q": "<script>alert(1)</script>"})
+    assert response.status_code == 422
+    assert "<script>alert(1)</script>" not in response.text
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in response.text
+
+
+def test_unknown_project_serial_is_404(app_client: Any, world: World, located: str) -> None:
+    response = app_client.get("/registry/serials?q=CB-CN-HI-NOPE1-2024-1-5&lang=en")
+    assert response.status_code == 404
+    assert '<td class="reason">unknown project</td>' in response.text
+
+
+def test_empty_search_shows_the_form(app_client: Any, world: World) -> None:
+    response = app_client.get("/registry/serials?lang=en")
+    assert response.status_code == 200
+    assert 'id="serial-search"' in response.text
+    assert 'id="serial-result"' not in response.text
+
+
+def test_project_sheet_shows_the_coordinates_osm_link_and_chart(
+    app_client: Any, world: World, located: str
+) -> None:
+    text = html.unescape(app_client.get(f"/registry/projects/{located}?lang=en").text)
+    assert '<span class="coordinates">19.95° N, 110.58° E</span>' in text
+    assert 'href="https://www.openstreetmap.org/?mlat=19.95&mlon=110.58#map=12/19.95/110.58"' in text
+    assert 'id="project-map"' in text
+    assert '"lat": "19.95", "lon": "110.58"' in text
+    assert "/static/vendor/echarts-6.1.0.min.js" in text
+    zh = app_client.get(f"/registry/projects/{located}?lang=zh").text
+    assert "不绘制底图" in zh
+
+
+def test_registry_home_has_the_search_form_and_one_chart_of_located_projects(
+    app_client: Any, world: World, located: str
+) -> None:
+    service.draft_project(world.sessions, DEVELOPER, _draft("NOLOC", {}))
+    page = app_client.get("/registry?lang=en").text
+    assert 'action="/registry/serials"' in page
+    assert page.count('class="chart map"') == 1
+    assert '"code": "MG001"' in page
+    assert '"code": "NOLOC"' not in page
+    nowhere = app_client.get(
+        f"/registry/projects/{views.project_by_code(world.sessions, 'NOLOC').id}?lang=en"
+    )
+    assert "not given" in nowhere.text
+    assert 'class="chart map"' not in nowhere.text

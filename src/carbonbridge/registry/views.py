@@ -1,11 +1,13 @@
-"""Read models the registry's faces need (public registry home, project sheet, retirement records,
-a holder's account), with the same visibility rules as :mod:`carbonbridge.registry.service`:
-projects, monitoring reports, issuances and public operations are public; an account's holdings are
-its organisation's users', the regulator's and verifiers'. Nothing here writes.
+"""Read models the registry's faces need (public registry home with its map of projects, project
+sheet, credit search by serial, retirement records, a holder's account), with the same visibility
+rules as :mod:`carbonbridge.registry.service`: projects, monitoring reports, issuances and public
+operations are public, and so is where each serial stands (never who holds it); an account's
+holdings are its organisation's users', the regulator's and verifiers'. Nothing here writes.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -14,22 +16,26 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from carbonbridge.kernel.errors import NotFound
+from carbonbridge.kernel.errors import FieldIssue, InvalidInput, NotFound
 from carbonbridge.platform.db import unit_of_work
 from carbonbridge.platform.identity import Principal, Role
 from carbonbridge.registry import service, store
+from carbonbridge.registry.location import MapPoint, map_point
 from carbonbridge.registry.model import (
     PUBLIC_OPERATIONS,
+    REGISTRY_PREFIX,
     Account,
     AccountKind,
     Balance,
     MonitoringReport,
+    Operation,
     OperationKind,
     Project,
     SerialBlock,
     UnitState,
     VintageTally,
 )
+from carbonbridge.registry.serials import Serial, parse_serial
 from carbonbridge.registry.writes import serial_texts
 
 
@@ -83,6 +89,7 @@ class ProjectSheet:
     timeline: list[TimelineEntry]
     retirements: list[service.RetirementRecord]
     tallies: list[VintageTally]
+    location: MapPoint | None = None
 
 
 @dataclass(frozen=True)
@@ -159,7 +166,23 @@ def project_sheet(sessions: sessionmaker[Session], project_id: str) -> ProjectSh
         timeline,
         service.retirement_records(sessions, project_id),
         service.conservation(sessions, project_id),
+        project_location(project),
     )
+
+
+def project_location(project: Project) -> MapPoint | None:
+    """The project's map point (``parameters["location"]``), or ``None`` if it has none or was
+    drafted, before :func:`service.draft_project` checked locations, with a malformed one."""
+    try:
+        return map_point(project.parameters)
+    except InvalidInput:
+        return None
+
+
+def located_projects(projects: list[Project]) -> list[tuple[Project, MapPoint]]:
+    """The projects that have a map point, with it (for the registry home's chart)."""
+    found = [(p, project_location(p)) for p in projects]
+    return [(p, point) for p, point in found if point is not None]
 
 
 def project_by_code(sessions: sessionmaker[Session], code: str) -> Project:
@@ -246,3 +269,116 @@ def serials_of(sessions: sessionmaker[Session], blocks: list[SerialBlock]) -> li
             probe = SerialBlock("", p.id, 2000, 1, 1, "", UnitState.HELD)
             prefixes[p.id] = _SERIAL_PREFIX[p.id] = serial_texts(p, [probe])[0].rsplit("-", 3)[0]
     return [f"{prefixes[b.project_id]}-{b.vintage}-{b.start}-{b.end}" for b in blocks]
+
+
+#: one credit of a block: ``CB-<region>-<project>-<vintage>-<n>`` (the search reads it as ``n..n``)
+_ONE_SERIAL = re.compile(
+    rf"{REGISTRY_PREFIX}-[A-Z]{{2}}-[A-Z0-9]{{1,3}}-[A-Z0-9]{{1,20}}-[0-9]{{4}}-(?P<n>[1-9][0-9]*)"
+)
+
+#: at most this many parts of a searched range are listed (a fragmented range may hold thousands)
+SERIAL_PARTS_MAX = 500
+
+
+@dataclass(frozen=True)
+class SerialPart:
+    """Part of a searched serial range as it stands now: in one open block (``state`` set, with the
+    block's whole serial range and the operation that put it there, whose log entry proves it), or
+    never issued (``state`` is ``None``). Public: the account and its organisation are never named;
+    a retirement's beneficiary and purpose are (they are public retirement records)."""
+
+    serial: str
+    count: int
+    state: UnitState | None
+    block_serial: str | None = None
+    operation: OperationKind | None = None
+    at: datetime | None = None
+    log_index: int | None = None
+    beneficiary: str | None = None
+    purpose: str | None = None
+
+
+@dataclass(frozen=True)
+class SerialSearch:
+    query: str
+    serial: Serial
+    project: Project
+    parts: list[SerialPart]
+    truncated: bool
+
+
+def parse_serial_query(text: str) -> Serial:
+    """A searched serial: a range ``CB-CN-HI-MG001-2024-1-50`` (:func:`parse_serial`) or one credit
+    ``CB-CN-HI-MG001-2024-37``, read as ``37..37``; case and surrounding blanks are ignored.
+    :class:`InvalidInput` naming ``q`` if it is neither."""
+    wanted = text.strip().upper()
+    one = _ONE_SERIAL.fullmatch(wanted)
+    try:
+        return parse_serial(f"{wanted}-{one['n']}" if one else wanted)
+    except InvalidInput as exc:
+        raise InvalidInput(exc.detail, [FieldIssue(("q",), text, i.reason) for i in exc.issues]) from exc
+
+
+def _part(project: Project, block: SerialBlock, start: int, end: int, op: Operation | None) -> SerialPart:
+    clipped = SerialBlock(block.id, project.id, block.vintage, start, end, "", block.state)
+    text, whole = serial_texts(project, [clipped, block])
+    if op is None:  # every stored block names the operation that opened it; kept total regardless
+        return SerialPart(text, end - start + 1, block.state, whole)
+    claim = block.state is UnitState.RETIRED and op.kind is OperationKind.RETIREMENT
+    return SerialPart(
+        text,
+        end - start + 1,
+        block.state,
+        whole,
+        op.kind,
+        op.at,
+        op.log_index,
+        str(op.details.get("beneficiary", "")) if claim else None,
+        str(op.details.get("purpose", "")) if claim else None,
+    )
+
+
+def _unissued(project: Project, vintage: int, start: int, end: int) -> SerialPart:
+    block = SerialBlock("", project.id, vintage, start, end, "", UnitState.HELD)
+    return SerialPart(serial_texts(project, [block])[0], end - start + 1, None)
+
+
+def serial_search(sessions: sessionmaker[Session], text: str) -> SerialSearch:
+    """Public credit search by serial (the page's form of :func:`service.find_serial`): each part of
+    the searched range in serial order, with its state, the block it lies in, the logged operation
+    that put it there (for a retirement, the beneficiary and purpose), and the parts never issued.
+    :class:`InvalidInput` for a malformed serial, :class:`NotFound` for an unknown project."""
+    wanted = parse_serial_query(text)
+    with unit_of_work(sessions) as session:
+        project = store.project_by_code(session, wanted.project)
+        if project is None or project.region != wanted.region:
+            raise NotFound(
+                f"no project {wanted.project} in {wanted.region}",
+                [FieldIssue(("q",), text, "unknown project")],
+            )
+        found = store.open_blocks(
+            session, project_id=project.id, vintage=wanted.vintage, serials=(wanted.start, wanted.end)
+        )
+        truncated = len(found) > SERIAL_PARTS_MAX
+        found = found[:SERIAL_PARTS_MAX]
+        opened_by: dict[str, str] = {}
+        ids = [b.id for b in found]
+        for start in range(0, len(ids), 500):
+            rows = session.execute(
+                select(store.BlockRow.id, store.BlockRow.opened_by).where(
+                    store.BlockRow.id.in_(ids[start : start + 500])
+                )
+            )
+            opened_by.update({r[0]: r[1] for r in rows})
+        operations = store.operations_by_id(session, list(set(opened_by.values())))
+    parts: list[SerialPart] = []
+    cursor = wanted.start
+    for block in found:
+        start, end = max(block.start, wanted.start), min(block.end, wanted.end)
+        if start > cursor:
+            parts.append(_unissued(project, wanted.vintage, cursor, start - 1))
+        parts.append(_part(project, block, start, end, operations.get(opened_by.get(block.id, ""))))
+        cursor = end + 1
+    if cursor <= wanted.end and not truncated:
+        parts.append(_unissued(project, wanted.vintage, cursor, wanted.end))
+    return SerialSearch(text.strip(), wanted, project, parts, truncated)

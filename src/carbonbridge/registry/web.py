@@ -1,6 +1,7 @@
-"""Web: the public registry (projects, issued and retired totals), a project's sheet (timeline,
-every calculator figure with its equation, issuances with serial ranges, receipts to verify), the
-public retirement records, and a holder's account page with transfer and retirement forms."""
+"""Web: the public registry (projects, issued and retired totals, a chart of the located projects),
+a project's sheet (map point, timeline, every calculator figure with its equation, issuances with
+serial ranges, receipts to verify), the credit search by serial, the public retirement records, and
+a holder's account page with transfer and retirement forms."""
 
 from __future__ import annotations
 
@@ -8,25 +9,70 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from carbonbridge.kernel.errors import CarbonbridgeError, FieldIssue, InvalidInput, Unauthenticated
+from carbonbridge.platform import i18n
 from carbonbridge.platform.deps import CurrentPrincipal, Sessions
 from carbonbridge.platform.identity import Principal, Role
-from carbonbridge.platform.web import render
+from carbonbridge.platform.web import page_language, render
 from carbonbridge.registry import service, views, web_compliance
-from carbonbridge.registry.model import AccountKind, Receipt, Retirement, Transfer, Units
+from carbonbridge.registry.location import MapPoint
+from carbonbridge.registry.model import AccountKind, Project, Receipt, Retirement, Transfer, Units
 
 router = APIRouter(include_in_schema=False)
 
 MAX_FORM = 100_000
 
 
+def _chart_points(located: list[tuple[Project, MapPoint]]) -> list[dict[str, str]]:
+    """Map points for ECharts: coordinates as the decimal strings filed (the page's script makes
+    numbers of them for plotting only)."""
+    return [
+        {
+            "id": p.id,
+            "code": p.code,
+            "name_en": p.name_en,
+            "name_zh": p.name_zh,
+            "lat": str(point.lat),
+            "lon": str(point.lon),
+        }
+        for p, point in located
+    ]
+
+
 @router.get("/registry", response_class=HTMLResponse)
 def registry_home(request: Request, sessions: Sessions, principal: CurrentPrincipal) -> Response:
     totals = views.registry_totals(sessions)
+    located = views.located_projects([line.project for line in totals.projects])
     return render(
         request,
         "registry_home.html",
-        {"principal": principal, "totals": totals, "retirements": views.retirement_count(sessions)},
+        {
+            "principal": principal,
+            "totals": totals,
+            "retirements": views.retirement_count(sessions),
+            "points": _chart_points(located),
+        },
     )
+
+
+@router.get("/registry/serials", response_class=HTMLResponse)
+def serials_page(request: Request, sessions: Sessions, principal: CurrentPrincipal, q: str = "") -> Response:
+    """Public credit search by serial: a block range or one credit."""
+    context: dict[str, object] = {"principal": principal, "q": q, "search": None, "error": None}
+    if not q.strip():
+        return render(request, "registry_serials.html", context)
+    try:
+        context["search"] = views.serial_search(sessions, q)
+    except CarbonbridgeError as exc:
+        # translated here, not with _() in the template: newstyle gettext marks its result safe,
+        # and these texts are data, to be escaped like any other
+        lang = page_language(request)
+        context["error"] = exc
+        context["error_detail"] = i18n.gettext(lang, exc.detail)
+        context["error_issues"] = [
+            (".".join(str(p) for p in i.location), i.value, i18n.gettext(lang, i.reason)) for i in exc.issues
+        ]
+        return render(request, "registry_serials.html", context, exc.status)
+    return render(request, "registry_serials.html", context)
 
 
 @router.get("/registry/projects/{project_id}", response_class=HTMLResponse)
@@ -37,7 +83,13 @@ def project_page(
         sheet = views.project_sheet(sessions, project_id)
     except CarbonbridgeError as exc:
         return render(request, "registry_error.html", {"principal": principal, "error": exc}, exc.status)
-    return render(request, "registry_project.html", {"principal": principal, "sheet": sheet})
+    point = sheet.location
+    context = {
+        "principal": principal,
+        "sheet": sheet,
+        "points": _chart_points([(sheet.project, point)] if point is not None else []),
+    }
+    return render(request, "registry_project.html", context)
 
 
 @router.get("/registry/retirements", response_class=HTMLResponse)
