@@ -5,12 +5,16 @@ from __future__ import annotations
 
 import html
 import re
+from decimal import Decimal
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from carbonbridge.kernel.errors import InvalidInput
 from carbonbridge.registry import service, views
+from carbonbridge.registry.location import MapPoint, map_point
 from carbonbridge.registry.model import AccountKind, ProjectDraft, Retirement, Transfer, Units
 from tests.registry.conftest import BUYER, DEVELOPER, REGULATOR, VERIFIER, World
 from tests.registry.helpers import issued_report
@@ -192,3 +196,24 @@ def test_registry_home_has_the_search_form_and_one_chart_of_located_projects(
     )
     assert "not given" in nowhere.text
     assert 'class="chart map"' not in nowhere.text
+
+
+@given(
+    lat=st.decimals(min_value=-90, max_value=90, places=6),
+    lon=st.decimals(min_value=-180, max_value=180, places=6),
+)
+def test_map_point_reads_any_in_range_coordinate_exactly(lat: Decimal, lon: Decimal) -> None:
+    assert map_point({"location": {"lat": str(lat), "lon": str(lon)}}) == MapPoint(lat, lon)
+
+
+@given(
+    lat=st.decimals(min_value=-90, max_value=90, places=3),
+    lon=st.one_of(
+        st.decimals(min_value=Decimal("180.001"), max_value=10**6, places=3),
+        st.decimals(min_value=-(10**6), max_value=Decimal("-180.001"), places=3),
+    ),
+)
+def test_map_point_refuses_an_out_of_range_longitude_naming_it(lat: Decimal, lon: Decimal) -> None:
+    with pytest.raises(InvalidInput) as refused:
+        map_point({"location": {"lat": str(lat), "lon": str(lon)}})
+    assert [i.location for i in refused.value.issues] == [("parameters", "location", "lon")]
