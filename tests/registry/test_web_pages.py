@@ -217,3 +217,16 @@ def test_map_point_refuses_an_out_of_range_longitude_naming_it(lat: Decimal, lon
     with pytest.raises(InvalidInput) as refused:
         map_point({"location": {"lat": str(lat), "lon": str(lon)}})
     assert [i.location for i in refused.value.issues] == [("parameters", "location", "lon")]
+
+
+def test_serial_search_lists_at_most_the_first_blocks_of_a_long_range(
+    app_client: Any, world: World, located: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(views, "SERIAL_PARTS_MAX", 2)
+    response = app_client.get("/registry/serials?q=CB-CN-HI-MG001-2024-1-200&lang=en")
+    assert response.status_code == 200
+    assert [r.split(" ")[0] for r in _rows(response.text)] == [
+        "CB-CN-HI-MG001-2024-1-10",
+        "CB-CN-HI-MG001-2024-11-30",
+    ]
+    assert 'id="serial-truncated"' in response.text

@@ -356,20 +356,27 @@ def serial_search(sessions: sessionmaker[Session], text: str) -> SerialSearch:
                 f"no project {wanted.project} in {wanted.region}",
                 [FieldIssue(("q",), text, "unknown project")],
             )
-        found = store.open_blocks(
-            session, project_id=project.id, vintage=wanted.vintage, serials=(wanted.start, wanted.end)
-        )
-        truncated = len(found) > SERIAL_PARTS_MAX
-        found = found[:SERIAL_PARTS_MAX]
-        opened_by: dict[str, str] = {}
-        ids = [b.id for b in found]
-        for start in range(0, len(ids), 500):
-            rows = session.execute(
-                select(store.BlockRow.id, store.BlockRow.opened_by).where(
-                    store.BlockRow.id.in_(ids[start : start + 500])
-                )
+        # one bounded read (a fragmented range may hold thousands of blocks): the open blocks
+        # overlapping the range by serial, each with the operation that opened it
+        b = store.BlockRow
+        rows = session.execute(
+            select(b.id, b.serial_start, b.serial_end, b.state, b.opened_by)
+            .where(
+                b.closed_by.is_(None),
+                b.project_id == project.id,
+                b.vintage == wanted.vintage,
+                b.serial_end >= wanted.start,
+                b.serial_start <= wanted.end,
             )
-            opened_by.update({r[0]: r[1] for r in rows})
+            .order_by(b.serial_start)
+            .limit(SERIAL_PARTS_MAX + 1)
+        ).all()
+        truncated = len(rows) > SERIAL_PARTS_MAX
+        found = [
+            SerialBlock(r[0], project.id, wanted.vintage, int(r[1]), int(r[2]), "", UnitState(r[3]))
+            for r in rows[:SERIAL_PARTS_MAX]
+        ]
+        opened_by = {r[0]: str(r[4]) for r in rows[:SERIAL_PARTS_MAX]}
         operations = store.operations_by_id(session, list(set(opened_by.values())))
     parts: list[SerialPart] = []
     cursor = wanted.start
