@@ -12,11 +12,14 @@ stored, and the transaction committed. If anything else fails (the log append, t
 database error), the whole transaction rolls back and every caller of the batch gets the error:
 nothing of it is stored.
 
-No in-process state outlives a rolled-back savepoint: each request reads its holdings through
-its own :func:`move_units` call (the ``_Holding`` pages live only for that call), the registry
-keeps no cache across transactions, and the log is appended only after every savepoint has been
-settled (the ledger's pending hashes live in that one append; its tile cache only ever holds
-full tiles read from committed state by other sessions).
+No in-process state outlives a rolled-back savepoint: the batch reads accounts, projects and
+holdings once (:class:`~carbonbridge.registry.movements.UnitMover`, as a batch of
+:func:`movements.apply_batch` does); a move writes no account or project, and the holdings a
+refused request changed are restored to what they were before it (``snapshot``/``restore``;
+``tests/registry/test_coalescer.py`` refuses a request after its blocks were written and checks
+the next one sees its units). The registry keeps no cache across transactions, and the log is
+appended only after every savepoint has been settled (the ledger's pending hashes live in that
+one append; its tile cache only ever holds full tiles read from committed state).
 """
 
 from __future__ import annotations
@@ -33,9 +36,8 @@ from carbonbridge.kernel.clock import Clock, utc_now
 from carbonbridge.kernel.errors import CarbonbridgeError, DependencyUnavailable
 from carbonbridge.platform.db import unit_of_work
 from carbonbridge.platform.identity import Principal, Role
-from carbonbridge.registry import store
 from carbonbridge.registry.model import Receipt
-from carbonbridge.registry.movements import move_units
+from carbonbridge.registry.movements import UnitMover
 from carbonbridge.registry.writes import PendingOperation, UnitRequest, log_steps, store_blocks
 
 #: who may move units at all (each source account's holder is checked per request)
@@ -152,21 +154,24 @@ def commit_batch(
     outcomes: list[Receipt | CarbonbridgeError | None] = [None] * len(requests)
     moved: list[tuple[int, Principal, PendingOperation]] = []
     with unit_of_work(sessions) as session:
-        # every source account first, sorted (store.lock): it serialises this batch against other
-        # writers, and its UPDATE opens the transaction, so that on SQLite (pysqlite emits BEGIN
-        # only before DML) the savepoints below nest in it instead of each starting and, on
-        # RELEASE, committing a transaction of its own
-        store.lock(session, "account", {r.units.account_id for _, r in requests})
+        # every source account first, sorted (UnitMover locks them): it serialises this batch
+        # against other writers, and its UPDATE opens the transaction, so that on SQLite (pysqlite
+        # emits BEGIN only before DML) the savepoints below nest in it instead of each starting
+        # and, on RELEASE, committing a transaction of its own
+        mover = UnitMover(session, clock, {r.units.account_id for _, r in requests})
+        mover.read([r for _, r in requests])
         for n, (principal, request) in enumerate(requests):
+            saved = mover.snapshot()
             try:
                 with session.begin_nested():
                     principal.require(*_MOVERS)
-                    steps = move_units(session, principal, [request], clock, numbered=False)
-                    store_blocks(session, steps)
+                    step = mover.move(principal, request)
+                    store_blocks(session, [step])
             except CarbonbridgeError as exc:
+                mover.restore(saved)  # the holdings as they were before this request
                 outcomes[n] = exc
                 continue
-            moved.append((n, principal, steps[0]))
+            moved.append((n, principal, step))
         receipts = log_steps(session, [p for _, p, _ in moved], [s for _, _, s in moved])
     for (n, _, _), receipt in zip(moved, receipts, strict=True):
         outcomes[n] = receipt
