@@ -265,5 +265,10 @@ def test_errors_reach_the_caller_unchanged(world: World, issued: Project, writer
         writer.submit(DEVELOPER, _retire(world, issued, 81))
     assert isinstance(caught.value, CarbonbridgeError)
     assert "request" not in caught.value.detail  # a single request is not numbered
-    assert coalescer.coalescer_for(world.sessions) is coalescer.coalescer_for(world.sessions)
+    shared = coalescer.coalescer_for(world.sessions)
+    assert coalescer.coalescer_for(world.sessions) is shared
+    shared.shutdown()  # e.g. another app of the process shut down: a fresh coalescer takes over
+    receipt = coalescer.submit_future(world.sessions, DEVELOPER, _retire(world, issued, 2)).result()
+    assert receipt.operation.details["quantity"] == 2
+    assert coalescer.coalescer_for(world.sessions) is not shared
     coalescer.shutdown_all()

@@ -58,7 +58,7 @@ def receipt_out(sessions: Sessions, receipt: Receipt) -> ReceiptOut:
 async def _moved(sessions: Sessions, principal: CurrentPrincipal, request: service.UnitRequest) -> ReceiptOut:
     """Write through the app-wide coalescer (answered once the batch has committed), then read the
     serial numbers off the event loop."""
-    receipt = await coalescer.coalescer_for(sessions).submit_async(principal, request)
+    receipt = await coalescer.submit_async(sessions, principal, request)
     return await run_in_threadpool(receipt_out, sessions, receipt)
 
 

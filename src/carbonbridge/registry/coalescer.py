@@ -192,6 +192,28 @@ def coalescer_for(sessions: sessionmaker[Session]) -> Coalescer:
         return found
 
 
+def submit_future(
+    sessions: sessionmaker[Session], principal: Principal, request: UnitRequest
+) -> Future[Receipt]:
+    """Queue a request on the process's coalescer for ``sessions`` (a coalescer shut down between
+    the look-up and the enqueue, e.g. by another app's shutdown in the same process, is replaced)."""
+    for _ in range(3):
+        found = coalescer_for(sessions)
+        try:
+            return found.submit_future(principal, request)
+        except DependencyUnavailable:
+            if not found.closed:
+                raise
+    raise DependencyUnavailable("the registry is shutting down; retry the request")
+
+
+async def submit_async(
+    sessions: sessionmaker[Session], principal: Principal, request: UnitRequest
+) -> Receipt:
+    """:func:`submit_future`, awaited from an event loop (the API's write path)."""
+    return await asyncio.wrap_future(submit_future(sessions, principal, request))
+
+
 def shutdown_all(timeout: float | None = None) -> None:
     """Drain and stop every coalescer of the process (app shutdown)."""
     with _coalescers_lock:
