@@ -45,14 +45,18 @@ DEVELOPER = Principal("bench-dev", "developer", Role.DEVELOPER, "bench-dev")
 VERIFIER = Principal("bench-ver", "verifier", Role.VERIFIER)
 
 SERVER = """
-import sys, uvicorn
+import os, sys, uvicorn
 from pathlib import Path
 from carbonbridge.platform.app import create_app
 from carbonbridge.platform.db import make_engine
 from carbonbridge.platform.settings import Settings
-settings = Settings(data_dir=Path(sys.argv[1]))
-app = create_app(settings, make_engine(settings.resolved_database_url()))
-uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[2]), log_level="warning", access_log=False)
+options = dict(host="127.0.0.1", port=int(sys.argv[2]), log_level="warning", access_log=False)
+if int(sys.argv[3]) == 1:
+    settings = Settings(data_dir=Path(sys.argv[1]))
+    uvicorn.run(create_app(settings, make_engine(settings.resolved_database_url())), **options)
+else:  # worker processes import the app factory; settings from the environment
+    os.environ["CARBONBRIDGE_DATA_DIR"] = sys.argv[1]
+    uvicorn.run("carbonbridge.platform.app:create_app", factory=True, workers=int(sys.argv[3]), **options)
 """
 
 
@@ -133,6 +137,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--per-client", type=int, default=40)
+    parser.add_argument("--workers", type=int, default=1, help="uvicorn worker processes")
     parser.add_argument(
         "--rate", type=float, default=0.0, help="total requests/s (open loop); 0 = closed loop (default)"
     )
@@ -144,7 +149,7 @@ def main() -> None:
             s.bind(("127.0.0.1", 0))
             port = int(s.getsockname()[1])
         server = subprocess.Popen(
-            [sys.executable, "-c", SERVER, str(data), str(port)], env={**os.environ}, stderr=subprocess.PIPE
+            [sys.executable, "-c", SERVER, str(data), str(port), str(args.workers)], env={**os.environ}, stderr=subprocess.PIPE
         )
         try:
             deadline = time.monotonic() + 60
@@ -175,6 +180,7 @@ def main() -> None:
     p99 = timings[min(len(timings) - 1, int(0.99 * len(timings)))]
     load = os.getloadavg()
     mode = f"open loop at {args.rate:g} req/s" if args.rate else "closed loop"
+    mode += f", {args.workers} uvicorn worker{'s' if args.workers > 1 else ''}"
     met = "met" if p99 < TARGET_P99_MS else "NOT met"
     print(f"retirements via REST: {len(timings)} requests, {args.clients} concurrent clients ({mode})")
     print(f"  {len(failures)} failed · {len(timings) / elapsed:.0f} req/s")

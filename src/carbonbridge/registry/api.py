@@ -8,9 +8,10 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query
+from fastapi.concurrency import run_in_threadpool
 
 from carbonbridge.platform.deps import CurrentPrincipal, Sessions
-from carbonbridge.registry import api_compliance, service, views
+from carbonbridge.registry import api_compliance, coalescer, service, views
 from carbonbridge.registry.model import (
     Cancellation,
     ProjectDraft,
@@ -46,10 +47,19 @@ from carbonbridge.registry.schemas import (
 )
 
 router = APIRouter(prefix="/registry", tags=["registry"])
+# single transfers, retirements and cancellations are group-committed (registry/coalescer.py)
+router.on_shutdown.append(coalescer.shutdown_all)
 
 
 def receipt_out(sessions: Sessions, receipt: Receipt) -> ReceiptOut:
     return ReceiptOut.of(receipt, views.serials_of(sessions, list(receipt.produced)))
+
+
+async def _moved(sessions: Sessions, principal: CurrentPrincipal, request: service.UnitRequest) -> ReceiptOut:
+    """Write through the app-wide coalescer (answered once the batch has committed), then read the
+    serial numbers off the event loop."""
+    receipt = await coalescer.submit_async(sessions, principal, request)
+    return await run_in_threadpool(receipt_out, sessions, receipt)
 
 
 def _units(body: UnitsIn) -> Units:
@@ -221,18 +231,15 @@ def reverse(sessions: Sessions, principal: CurrentPrincipal, project_id: str, bo
 
 
 @router.post("/transfers", response_model=ReceiptOut, status_code=201)
-def transfer(sessions: Sessions, principal: CurrentPrincipal, body: TransferIn) -> ReceiptOut:
+async def transfer(sessions: Sessions, principal: CurrentPrincipal, body: TransferIn) -> ReceiptOut:
     """Move units to another organisation's holding account."""
-    return receipt_out(
-        sessions, service.transfer(sessions, principal, Transfer(_units(body), body.to_account_id))
-    )
+    return await _moved(sessions, principal, Transfer(_units(body), body.to_account_id))
 
 
 @router.post("/retirements", response_model=ReceiptOut, status_code=201)
-def retire(sessions: Sessions, principal: CurrentPrincipal, body: RetirementIn) -> ReceiptOut:
+async def retire(sessions: Sessions, principal: CurrentPrincipal, body: RetirementIn) -> ReceiptOut:
     """Retire held units for a beneficiary and purpose; the record is public."""
-    request = Retirement(_units(body), body.beneficiary, body.purpose)
-    return receipt_out(sessions, service.retire(sessions, principal, request))
+    return await _moved(sessions, principal, Retirement(_units(body), body.beneficiary, body.purpose))
 
 
 @router.get("/retirements", response_model=list[RetirementRecordOut])
@@ -251,9 +258,9 @@ def retirements(
 
 
 @router.post("/cancellations", response_model=ReceiptOut, status_code=201)
-def cancel(sessions: Sessions, principal: CurrentPrincipal, body: CancellationIn) -> ReceiptOut:
+async def cancel(sessions: Sessions, principal: CurrentPrincipal, body: CancellationIn) -> ReceiptOut:
     """Cancel units without a retirement claim (holder, or the regulator)."""
-    return receipt_out(sessions, service.cancel(sessions, principal, Cancellation(_units(body), body.reason)))
+    return await _moved(sessions, principal, Cancellation(_units(body), body.reason))
 
 
 @router.get("/serials/{serial}", response_model=list[SerialStatusOut])

@@ -5,7 +5,7 @@ Re-exported by :mod:`carbonbridge.registry.service`."""
 from __future__ import annotations
 
 import bisect
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -135,23 +135,72 @@ _HOLDERS = (Role.DEVELOPER, Role.REPORTER)
 _CANCELLERS = (Role.DEVELOPER, Role.REPORTER, Role.REGULATOR)
 
 
+class UnitMover:
+    """What one write transaction has read so far for moving units: the source accounts, locked
+    on construction (the transaction's first statement: serialise writers, store.py), the
+    accounts, projects and organisations' accounts seen, and the holdings (:class:`_Holding`)
+    as the moves so far left them. :meth:`move` decides one request against that state.
+
+    A caller that rolls back one request's writes (a savepoint) restores the holdings it saw
+    before that request with :meth:`snapshot` / :meth:`restore`; accounts and projects are not
+    written by a move, so they stay valid."""
+
+    def __init__(self, session: Session, clock: Clock, sources: Iterable[str]) -> None:
+        self.session = session
+        self.clock = clock
+        sources = set(sources)
+        self.locked = store.lock(session, "account", sources)
+        self.known: dict[str, Account] = {}
+        self.projects: dict[str, Project] = {}
+        self.org_accounts: dict[str | None, dict[AccountKind, Account]] = {}
+        self.working: dict[tuple[str, str, int], _Holding] = {}
+        self._looked_up: set[str] = set()
+
+    def read(self, requests: Sequence[UnitRequest]) -> None:
+        """Read the accounts and projects ``requests`` name that are not known yet (one query each)."""
+        accounts = {r.units.account_id for r in requests}
+        accounts |= {r.to_account_id for r in requests if isinstance(r, Transfer)}
+        accounts -= self._looked_up
+        if accounts:
+            self.known.update(store.get_accounts(self.session, accounts))
+            self._looked_up |= accounts
+        projects = {r.units.project_id for r in requests} - self.projects.keys()
+        if projects:
+            self.projects.update(store.projects_by_id(self.session, projects))
+
+    def move(self, principal: Principal, request: UnitRequest) -> PendingOperation:
+        self.read([request])
+        return _move_one(
+            principal,
+            request,
+            self.locked,
+            self.known,
+            self.projects,
+            self.org_accounts,
+            self.working,
+            self.session,
+            self.clock,
+        )
+
+    def snapshot(self) -> dict[tuple[str, str, int], tuple[list[SerialBlock], int, bool]]:
+        return {k: (list(h.blocks), h.known_upto, h.complete) for k, h in self.working.items()}
+
+    def restore(self, saved: dict[tuple[str, str, int], tuple[list[SerialBlock], int, bool]]) -> None:
+        self.working = {}
+        for key, (found, upto, complete) in saved.items():
+            holding = self.working[key] = _Holding(key)
+            holding.blocks, holding.known_upto, holding.complete = found, upto, complete
+
+
 def move_units(
     session: Session, principal: Principal, requests: Sequence[UnitRequest], clock: Clock, numbered: bool
 ) -> list[PendingOperation]:
-    sources = {r.units.account_id for r in requests}
-    locked = store.lock(session, "account", sources)  # first statement: serialise writers (store.py)
-    known = store.get_accounts(
-        session, [*sources, *(r.to_account_id for r in requests if isinstance(r, Transfer))]
-    )
-    projects = store.projects_by_id(session, {r.units.project_id for r in requests})
-    org_accounts: dict[str | None, dict[AccountKind, Account]] = {}
-    working: dict[tuple[str, str, int], _Holding] = {}
+    mover = UnitMover(session, clock, {r.units.account_id for r in requests})
+    mover.read(requests)
     steps = []
     for n, request in enumerate(requests):
         try:
-            steps.append(
-                _move_one(principal, request, locked, known, projects, org_accounts, working, session, clock)
-            )
+            steps.append(mover.move(principal, request))
         except CarbonbridgeError as exc:
             raise _in_request(exc, n if numbered else None) from None
     return steps

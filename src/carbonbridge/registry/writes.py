@@ -71,8 +71,37 @@ def new_operation(
 def record(
     session: Session, principal: Principal, steps: Sequence[PendingOperation], *, batch: bool = False
 ) -> list[Receipt]:
-    """Log the steps (one entry each, or ``registry.batch`` chunks), then store the operations and
-    blocks. Blocks produced and consumed within the same call are inserted already closed."""
+    """Store the steps' blocks (:func:`store_blocks`), then log them and store the operations with
+    their log index (:func:`log_steps`), in the caller's transaction."""
+    store_blocks(session, steps)
+    return log_steps(session, [principal] * len(steps), steps, batch=batch)
+
+
+def store_blocks(session: Session, steps: Sequence[PendingOperation]) -> None:
+    """Close the blocks the steps consumed and insert the blocks they produced (blocks produced
+    and consumed within ``steps`` are inserted already closed). The operations themselves are
+    stored by :func:`log_steps`, once their log index is known; nothing reads an operation row
+    before then, and no block row references one."""
+    closed_by = {b: s.operation.id for s in steps for b in s.consumed}
+    fresh = {b.id for s in steps for b in s.produced}
+    # close before inserting: the open-block unique indexes see one owner per serial at any time
+    store.close_blocks(session, [(b, op) for b, op in closed_by.items() if b not in fresh])
+    store.add_blocks(session, [(b, s.operation.id, closed_by.get(b.id)) for s in steps for b in s.produced])
+
+
+def log_steps(
+    session: Session,
+    actors: Sequence[Principal],
+    steps: Sequence[PendingOperation],
+    *,
+    batch: bool = False,
+) -> list[Receipt]:
+    """Log the steps in ONE ``append_events`` call (one entry each, each step keeping its own entry
+    and receipt; or, with ``batch``, ``registry.batch`` chunks), then store the operations with
+    their log index, each under its actor (``actors[n]`` did ``steps[n]``). Returns the receipts
+    in the order of ``steps``."""
+    if not steps:
+        return []
     events = [operation_event(s.operation, s.consumed, s.produced, s.facts) for s in steps]
     if not batch:
         logged = [
@@ -102,12 +131,12 @@ def record(
             op = Operation(o.id, o.kind, o.project_id, o.at, o.actor, o.details, entry.index)
             operations[n] = op
             receipts[n] = Receipt(op, tuple(steps[n].produced), text)
-    store.add_operations(session, [o for o in operations if o is not None], principal.user_id or "")
-    closed_by = {b: s.operation.id for s in steps for b in s.consumed}
-    fresh = {b.id for s in steps for b in s.produced}
-    # close before inserting: the open-block unique indexes see one owner per serial at any time
-    store.close_blocks(session, [(b, op) for b, op in closed_by.items() if b not in fresh])
-    store.add_blocks(session, [(b, s.operation.id, closed_by.get(b.id)) for s in steps for b in s.produced])
+    by_actor: dict[str, list[Operation]] = {}
+    for actor, stored in zip(actors, operations, strict=True):
+        if stored is not None:
+            by_actor.setdefault(actor.user_id or "", []).append(stored)
+    for user, ops in by_actor.items():
+        store.add_operations(session, ops, user)
     return [r for r in receipts if r is not None]
 
 
