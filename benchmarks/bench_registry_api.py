@@ -149,7 +149,9 @@ def main() -> None:
             s.bind(("127.0.0.1", 0))
             port = int(s.getsockname()[1])
         server = subprocess.Popen(
-            [sys.executable, "-c", SERVER, str(data), str(port), str(args.workers)], env={**os.environ}, stderr=subprocess.PIPE
+            [sys.executable, "-c", SERVER, str(data), str(port), str(args.workers)],
+            env={**os.environ},
+            stderr=subprocess.PIPE,
         )
         try:
             deadline = time.monotonic() + 60
