@@ -10,7 +10,7 @@ PYTEST := $(BIN)/python -m pytest
 # pytest exits 5 when a marker selects no tests; that is not a failure of a suite
 ALLOW_EMPTY := rc=$$?; if [ $$rc -eq 5 ]; then rc=0; fi; exit $$rc
 
-.PHONY: run test lint bench migrate install install-dev chromium test-slow test-spark format
+.PHONY: run test lint bench migrate install install-dev chromium wrk test-slow test-spark format
 
 run: $(VENV)/.run-installed  ## install, migrate, load the demo region, serve on :8000
 	$(BIN)/carbonbridge serve --demo --host 127.0.0.1 --port 8000
@@ -34,7 +34,7 @@ format: $(VENV)/.dev-installed
 	$(BIN)/ruff format src tests benchmarks
 	$(BIN)/ruff check --fix src tests benchmarks
 
-bench: $(VENV)/.dev-installed  ## performance figures named in the issues (printed, not asserted)
+bench: $(VENV)/.dev-installed wrk  ## performance figures named in the issues (printed, not asserted)
 	for b in benchmarks/bench_*.py; do m=$$(basename $$b .py); echo "== $$m"; $(BIN)/python -m benchmarks.$$m || exit 1; done
 
 migrate: $(VENV)/.run-installed
@@ -58,6 +58,12 @@ $(VENV)/.ci-installed: requirements/ci.lock pyproject.toml | $(BIN)/python
 	$(UV) pip install --quiet --python $(BIN)/python -r requirements/ci.lock
 	$(UV) pip install --quiet --python $(BIN)/python --no-deps -e .
 	touch $@ $(VENV)/.dev-installed $(VENV)/.run-installed
+
+wrk:  ## Debian's wrk (HTTP load generator) for the API benchmarks, when absent
+	@command -v wrk >/dev/null 2>&1 || { \
+	  echo "installing Debian wrk for the API benchmarks"; \
+	  (apt-get install -y -q wrk >/dev/null 2>&1 || \
+	   (apt-get update -q >/dev/null && apt-get install -y -q wrk >/dev/null)); }
 
 chromium:  ## Debian's chromium for the browser tests, when absent
 	@command -v chromium >/dev/null 2>&1 || { \

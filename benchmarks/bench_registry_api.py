@@ -10,15 +10,22 @@ the same account, the worst case: the registry serialises writers on the account
 the database write lock), so the figure is essentially queueing behind the other 49 clients.
 Timings are noisy on a shared machine; the load at the time is printed.
 
-    python -m benchmarks.bench_registry_api [--clients 50] [--per-client 40]
+    python -m benchmarks.bench_registry_api [--clients 50] [--per-client 40] [--wrk SECONDS]
+
+With ``--wrk`` (the default, 15 s, when the ``wrk`` program is installed: Debian package ``wrk``)
+the same server is then loaded by wrk with ``--clients`` connections, closed loop: a C client that
+leaves the cores to the server, so its figure is the server's own; the httpx figure includes the
+Python client's share of the two cores.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import random
+import shutil
 import socket
 import statistics
 import subprocess
@@ -141,6 +148,7 @@ def main() -> None:
     parser.add_argument(
         "--rate", type=float, default=0.0, help="total requests/s (open loop); 0 = closed loop (default)"
     )
+    parser.add_argument("--wrk", type=float, default=15.0, help="seconds of wrk load after httpx; 0 = skip")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         data = Path(tmp)
@@ -174,6 +182,7 @@ def main() -> None:
             timings, failures, elapsed = asyncio.run(
                 run(port, token, body, args.clients, args.per_client, args.rate)
             )
+            wrk_report = run_wrk(port, token, body, args.clients, args.wrk, data) if args.wrk else ""
         finally:
             server.terminate()
             server.wait(timeout=30)
@@ -193,6 +202,45 @@ def main() -> None:
     )
     if failures:
         print("  first failure:", failures[0])
+    if wrk_report:
+        print(wrk_report)
+
+
+def run_wrk(port: int, token: str, body: dict[str, object], clients: int, seconds: float, tmp: Path) -> str:
+    """Closed-loop load from wrk (``clients`` connections, one thread); its latency percentiles
+    and the same target line, or why it did not run."""
+    if shutil.which("wrk") is None:
+        return "wrk: not installed (apt-get install wrk); skipped"
+    script = tmp / "retire.lua"
+    script.write_text(
+        'wrk.method = "POST"\n'
+        f"wrk.body = [[{json.dumps(body)}]]\n"
+        'wrk.headers["Content-Type"] = "application/json"\n'
+        f'wrk.headers["Authorization"] = "Bearer {token}"\n'
+        "done = function(summary, latency, requests)\n"
+        '  io.write(string.format("WRK %d %d %d %.1f %.1f %.1f %.1f\\n", summary.requests,\n'
+        "    summary.errors.status, summary.duration, latency:percentile(50) / 1000,\n"
+        "    latency:percentile(99) / 1000, latency.max / 1000, summary.requests / summary.duration * 1e6))\n"
+        "end\n",
+        encoding="utf-8",
+    )
+    url = f"http://127.0.0.1:{port}/api/v1/registry/retirements"
+    out = subprocess.run(
+        ["wrk", "-t1", f"-c{clients}", f"-d{seconds:g}s", "-s", str(script), url],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    line = next(ln for ln in out.splitlines() if ln.startswith("WRK "))
+    requests, bad, _, p50, p99, worst, rate = line.split()[1:]
+    met = "met" if float(p99) < TARGET_P99_MS else "NOT met"
+    return (
+        f"retirements via REST, wrk: {requests} requests in {seconds:g} s, "
+        f"{clients} connections (closed loop)\n"
+        f"  {bad} non-2xx · {float(rate):.0f} req/s\n"
+        f"  p50 {float(p50):.1f} ms · p99 {float(p99):.1f} ms · max {float(worst):.1f} ms\n"
+        f"  target p99 < {TARGET_P99_MS:.0f} ms: ratio p99/target = {float(p99) / TARGET_P99_MS:.2f} ({met})"
+    )
 
 
 if __name__ == "__main__":
