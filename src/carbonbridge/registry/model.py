@@ -94,6 +94,10 @@ class OperationKind(StrEnum):
     RETIREMENT = "retirement"
     CANCELLATION = "cancellation"
     REVERSAL = "reversal"
+    EXPORT_REQUESTED = "export_requested"
+    EXPORT_CONFIRMED = "export_confirmed"
+    EXPORT_REJECTED = "export_rejected"
+    EXPIRY = "expiry"
 
 
 #: operations logged as plain public JSON; all others are logged as salted commitments
@@ -107,8 +111,17 @@ PUBLIC_OPERATIONS = frozenset(
         OperationKind.ISSUANCE,
         OperationKind.RETIREMENT,
         OperationKind.REVERSAL,
+        OperationKind.EXPORT_REQUESTED,
+        OperationKind.EXPORT_CONFIRMED,
+        OperationKind.EXPORT_REJECTED,
+        OperationKind.EXPIRY,
     }
 )
+
+#: states whose units can be exported to another registry (planned and buffer units never)
+EXPORTABLE = frozenset({UnitState.HELD})
+#: states whose units can expire (their validity ended, e.g. temporary credits)
+EXPIRABLE = frozenset({UnitState.HELD, UnitState.PLANNED})
 
 
 @dataclass(frozen=True)
@@ -244,6 +257,26 @@ class Retirement:
 
 @dataclass(frozen=True)
 class Cancellation:
+    units: Units
+    reason: str
+
+
+@dataclass(frozen=True)
+class ExportRequest:
+    """Export units to another registry (holder of the source account): ``destination_registry``
+    (e.g. "Verra"), the account there, and why. The units wait as ``pending_export`` until the
+    regulator confirms (``exported``) or rejects (back to ``held``)."""
+
+    units: Units
+    destination_registry: str
+    destination_account: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class ExpiryRequest:
+    """Expire units whose validity has ended (regulator), e.g. temporary credits (tCER)."""
+
     units: Units
     reason: str
 

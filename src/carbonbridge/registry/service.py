@@ -47,6 +47,10 @@ from carbonbridge.registry.events import (
     report_facts,
     verification_facts,
 )
+from carbonbridge.registry.exports import confirm_export as confirm_export
+from carbonbridge.registry.exports import expire as expire
+from carbonbridge.registry.exports import reject_export as reject_export
+from carbonbridge.registry.exports import request_export as request_export
 from carbonbridge.registry.lifecycle import Step
 from carbonbridge.registry.location import location_issues
 from carbonbridge.registry.model import (
