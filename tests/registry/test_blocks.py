@@ -1,5 +1,6 @@
 """The serial-block algebra: worked splits, and a stateful test of conservation and single
-ownership over random sequences of issuances, transfers, retirements, cancellations and reversals."""
+ownership over random sequences of issuances, transfers, retirements, cancellations, reversals,
+export requests with their confirmation or rejection, and expiries."""
 
 from __future__ import annotations
 
@@ -14,7 +15,14 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, 
 from carbonbridge.kernel.errors import InvalidInput
 from carbonbridge.registry.blocks import issue_range, overlaps, take, tally
 from carbonbridge.registry.errors import InsufficientUnits
-from carbonbridge.registry.model import RETIRABLE, TRANSFERABLE, SerialBlock, UnitState
+from carbonbridge.registry.model import (
+    EXPIRABLE,
+    EXPORTABLE,
+    RETIRABLE,
+    TRANSFERABLE,
+    SerialBlock,
+    UnitState,
+)
 
 _ids = itertools.count()
 
@@ -115,7 +123,12 @@ def test_quantity_must_be_whole_positive_tonnes(quantity: object) -> None:
 
 HOLDERS = ("A", "B", "C")
 PROJECTS = (("p1", 2024), ("p1", 2025), ("p2", 2025))
-SINKS = {"R": UnitState.RETIRED, "X": UnitState.CANCELLED}
+SINKS = {
+    "R": UnitState.RETIRED,
+    "X": UnitState.CANCELLED,
+    "E": UnitState.EXPORTED,
+    "Z": UnitState.EXPIRED,
+}
 
 
 class RegistryAlgebra(RuleBasedStateMachine):
@@ -224,6 +237,52 @@ class RegistryAlgebra(RuleBasedStateMachine):
         )
         assert [b for b in self.open.values() if b.state is UnitState.RETIRED] == retired_before
 
+    @rule(key=st.sampled_from(PROJECTS), source=st.sampled_from(HOLDERS), quantity=st.integers(1, 40))
+    def request_export(self, key: tuple[str, int], source: str, quantity: int) -> None:
+        self._apply(
+            self._of(source, key),
+            allowed=EXPORTABLE,
+            to_account=source,
+            to_state=UnitState.PENDING_EXPORT,
+            quantity=quantity,
+        )
+
+    def _pending(self) -> list[SerialBlock]:
+        return sorted(
+            (b for b in self.open.values() if b.state is UnitState.PENDING_EXPORT),
+            key=lambda b: (b.project_id, b.vintage, b.start),
+        )
+
+    @precondition(lambda self: bool(self._pending()))
+    @rule(data=st.data(), confirm=st.booleans())
+    def settle_export(self, data: st.DataObject, confirm: bool) -> None:
+        b = data.draw(st.sampled_from(self._pending()))
+        before = (b.start, b.end)
+        assert self._apply(
+            self._of(b.account_id, (b.project_id, b.vintage)),
+            allowed=frozenset({UnitState.PENDING_EXPORT}),
+            to_account="E" if confirm else b.account_id,
+            to_state=UnitState.EXPORTED if confirm else UnitState.HELD,
+            start=b.start,
+            end=b.end,
+        )
+        # the same serials, now exported or held again by the same holder
+        assert any(
+            (x.start, x.end) == before and x.state is (UnitState.EXPORTED if confirm else UnitState.HELD)
+            for x in self.open.values()
+            if (x.project_id, x.vintage) == (b.project_id, b.vintage)
+        )
+
+    @rule(key=st.sampled_from(PROJECTS), source=st.sampled_from(HOLDERS), quantity=st.integers(1, 40))
+    def expire(self, key: tuple[str, int], source: str, quantity: int) -> None:
+        self._apply(
+            self._of(source, key),
+            allowed=EXPIRABLE,
+            to_account="Z",
+            to_state=UnitState.EXPIRED,
+            quantity=quantity,
+        )
+
     @invariant()
     def conservation(self) -> None:
         tallies = tally(self.open.values())
@@ -250,9 +309,12 @@ class RegistryAlgebra(RuleBasedStateMachine):
             elif b.account_id == "P":
                 assert b.state is UnitState.BUFFER
             else:
-                assert b.state in TRANSFERABLE
-            if b.state is UnitState.RETIRED:
-                assert (b.project_id, b.vintage, b.start) not in self.planned
+                assert b.state in TRANSFERABLE | {UnitState.PENDING_EXPORT}
+            if b.state in (UnitState.RETIRED, UnitState.PENDING_EXPORT, UnitState.EXPORTED):
+                # planned serials are never retired nor exported
+                assert all(
+                    (b.project_id, b.vintage, n) not in self.planned for n in range(b.start, b.end + 1)
+                )
 
 
 RegistryAlgebra.TestCase.settings = settings(
