@@ -1,5 +1,5 @@
 """REST: registry accounts and balances, projects and their lifecycle, monitoring reports,
-issuance, transfers, retirements, cancellations, reversals, serial search and the public
+issuance, transfers, retirements, cancellations, reversals, exports and expiries, serial search and the public
 retirement records. Every state change answers with its ledger receipt; every error is RFC 9457
 problem+json (``platform/problems.py``)."""
 
@@ -14,6 +14,8 @@ from carbonbridge.platform.deps import CurrentPrincipal, Sessions
 from carbonbridge.registry import api_compliance, coalescer, service, views
 from carbonbridge.registry.model import (
     Cancellation,
+    ExpiryRequest,
+    ExportRequest,
     ProjectDraft,
     Receipt,
     Retirement,
@@ -25,6 +27,10 @@ from carbonbridge.registry.schemas import (
     BalanceOut,
     BlockOut,
     CancellationIn,
+    ExpiryIn,
+    ExportConfirmIn,
+    ExportIn,
+    ExportRejectIn,
     IssuanceOut,
     OperationOut,
     OpinionIn,
@@ -261,6 +267,39 @@ def retirements(
 async def cancel(sessions: Sessions, principal: CurrentPrincipal, body: CancellationIn) -> ReceiptOut:
     """Cancel units without a retirement claim (holder, or the regulator)."""
     return await _moved(sessions, principal, Cancellation(_units(body), body.reason))
+
+
+@router.post("/exports", response_model=ReceiptOut, status_code=201)
+def request_export(sessions: Sessions, principal: CurrentPrincipal, body: ExportIn) -> ReceiptOut:
+    """Ask to export held units to another registry (holder): they wait as ``pending_export``
+    until the regulator confirms or rejects; the receipt's operation id names the request."""
+    request = ExportRequest(_units(body), body.destination_registry, body.destination_account, body.reason)
+    return receipt_out(sessions, service.request_export(sessions, principal, request))
+
+
+@router.post("/exports/{operation_id}/confirm", response_model=ReceiptOut, status_code=201)
+def confirm_export(
+    sessions: Sessions, principal: CurrentPrincipal, operation_id: str, body: ExportConfirmIn
+) -> ReceiptOut:
+    """The regulator confirms an export: the pending units are ``exported`` for good."""
+    receipt = service.confirm_export(sessions, principal, operation_id, body.destination_reference)
+    return receipt_out(sessions, receipt)
+
+
+@router.post("/exports/{operation_id}/reject", response_model=ReceiptOut, status_code=201)
+def reject_export(
+    sessions: Sessions, principal: CurrentPrincipal, operation_id: str, body: ExportRejectIn
+) -> ReceiptOut:
+    """The regulator rejects an export: the pending units are ``held`` again, same serials."""
+    return receipt_out(sessions, service.reject_export(sessions, principal, operation_id, body.reason))
+
+
+@router.post("/expiries", response_model=ReceiptOut, status_code=201)
+def expire(sessions: Sessions, principal: CurrentPrincipal, body: ExpiryIn) -> ReceiptOut:
+    """Expire held or planned units whose validity has ended (regulator)."""
+    return receipt_out(
+        sessions, service.expire(sessions, principal, ExpiryRequest(_units(body), body.reason))
+    )
 
 
 @router.get("/serials/{serial}", response_model=list[SerialStatusOut])

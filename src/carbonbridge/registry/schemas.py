@@ -212,6 +212,28 @@ class CancellationIn(UnitsIn):
     reason: str
 
 
+class ExportIn(UnitsIn):
+    """Ask to export held units to another registry; they wait as ``pending_export``."""
+
+    destination_registry: str = Field(description="the registry receiving the units, e.g. Verra (public)")
+    destination_account: str = Field(description="the account there (public)")
+    reason: str
+
+
+class ExportConfirmIn(BaseModel):
+    destination_reference: str = Field(description="the destination registry's transaction id (public)")
+
+
+class ExportRejectIn(BaseModel):
+    reason: str
+
+
+class ExpiryIn(UnitsIn):
+    """Expire held or planned units whose validity has ended (regulator)."""
+
+    reason: str
+
+
 class ReversalIn(BaseModel):
     loss_t: Tonnes
     reason: str
