@@ -105,3 +105,39 @@ def test_implausible_report_needs_an_override_reason(cli: typer.Typer, world: Wo
     accepted = runner.invoke(cli, [*verify, "--override-reason", "area re-measured"])
     assert accepted.exit_code == 0, accepted.output
     assert "logged as transparency-log entry" in accepted.stdout
+
+
+def test_export_request_reject_confirm_and_expire(cli: typer.Typer, world: World) -> None:
+    project = registered_project(world.sessions)
+    issued_report(world.sessions, project, 2024, {"net_t": "100"})
+    dev = world.dev[AccountKind.HOLDING].id
+    holder = ["registry", "--token", _token(world, "dev", "developer", "mangrove-dev")]
+    office = ["registry", "--token", _token(world, "office", "regulator")]
+    units = ["--from", dev, "--project", "MG001", "--vintage", "2024"]
+    request = [*holder, "export", *units, "--start", "1", "--end", "10", "--to-registry", "Verra"]
+    request += ["--to-account", "VCS-9", "--reason", "sold abroad", "--format", "json"]
+    first = runner.invoke(cli, request)
+    assert first.exit_code == 0, first.output
+    op = json.loads(first.stdout)["operation_id"]
+    assert json.loads(first.stdout)["details"]["serials"] == ["CB-CN-HI-MG001-2024-1-10"]
+    refused = runner.invoke(cli, [*holder, "export-confirm", op, "--reference", "VCS-TX-1"])
+    assert refused.exit_code == 1
+    assert refused.stderr.startswith("error[forbidden]")
+    rejected = runner.invoke(cli, [*office, "export-reject", op, "--reason", "not authorised"])
+    assert rejected.exit_code == 0, rejected.output
+    assert "export rejected: logged as transparency-log entry" in rejected.stdout
+    second = json.loads(runner.invoke(cli, request).stdout)["operation_id"]
+    confirmed = runner.invoke(cli, [*office, "export-confirm", second, "--reference", "VCS-TX-1"])
+    assert confirmed.exit_code == 0, confirmed.output
+    assert "CB-CN-HI-MG001-2024-1-10" in confirmed.stdout
+    expired = runner.invoke(cli, [*office, "expire", *units, "--quantity", "5", "--reason", "validity ended"])
+    assert expired.exit_code == 0, expired.output
+    blank = runner.invoke(cli, [*office, "expire", *units, "--quantity", "5", "--reason", " "])
+    assert blank.exit_code == 2
+    assert "reason" in blank.stderr
+    balance = runner.invoke(cli, [*holder, "balance", dev, "--format", "json"])
+    assert [(b["state"], b["tonnes"]) for b in json.loads(balance.stdout)] == [("held", 65)]
+    search = runner.invoke(cli, ["registry", "serial", "CB-CN-HI-MG001-2024-1-20"])
+    assert search.exit_code == 0, search.output
+    assert "exported" in search.stdout
+    assert "expired" in search.stdout
