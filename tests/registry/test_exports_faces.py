@@ -1,4 +1,4 @@
-"""Exports and expiries through REST and the CLI: receipts, problem+json refusals that change
+"""Exports and expiries through REST and the serial-search page: receipts, problem+json refusals that change
 nothing, and the public serial search showing the new states."""
 
 from __future__ import annotations
@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 
 from carbonbridge.registry import service
-from carbonbridge.registry.model import AccountKind
+from carbonbridge.registry.model import AccountKind, ExpiryRequest, ExportRequest, Units
 from tests.conftest import make_user
-from tests.registry.conftest import World
+from tests.registry.conftest import DEVELOPER, REGULATOR, World
 from tests.registry.helpers import issued_report, registered_project
 
 PROBLEM = "application/problem+json"
@@ -95,3 +95,41 @@ def test_export_reject_export_confirm_and_expire_over_rest(
     [tally] = service.conservation(world.sessions, project_id)
     assert tally.balanced
     assert tally.issued == 100
+
+
+def test_serial_search_page_shows_pending_exported_and_expired_in_both_languages(
+    app_client: Any, world: World
+) -> None:
+    from tests.registry.test_web_pages import _rows
+
+    project_id = _issued(world)
+    dev = world.dev[AccountKind.HOLDING].id
+    s = world.sessions
+    confirmed = service.request_export(
+        s, DEVELOPER, ExportRequest(Units(dev, project_id, 2024, start=1, end=10), "Verra", "VCS-9", "sold")
+    )
+    service.confirm_export(s, REGULATOR, confirmed.operation.id, "VCS-TX-1")
+    service.request_export(
+        s,
+        DEVELOPER,
+        ExportRequest(Units(dev, project_id, 2024, start=11, end=20), "Gold Standard", "GS-1", "x"),
+    )
+    service.expire(
+        s, REGULATOR, ExpiryRequest(Units(dev, project_id, 2024, start=21, end=25), "validity ended")
+    )
+    en = app_client.get("/registry/serials?q=CB-CN-HI-MG001-2024-1-30&lang=en")
+    assert en.status_code == 200
+    assert [r.split(" CB-")[0] for r in _rows(en.text)] == [
+        "CB-CN-HI-MG001-2024-1-10 10 exported exported to Verra",
+        "CB-CN-HI-MG001-2024-11-20 10 pending_export an account holder; export requested to Gold Standard",
+        "CB-CN-HI-MG001-2024-21-25 5 expired validity ended; out of circulation",
+        "CB-CN-HI-MG001-2024-26-30 5 held an account holder",
+    ]
+    assert "export_confirmed" in _rows(en.text)[0]
+    assert "mangrove-dev" not in en.text  # the holder organisation is never named
+    zh = _rows(app_client.get("/registry/serials?q=CB-CN-HI-MG001-2024-1-30&lang=zh").text)
+    assert "已转出 已转出至 Verra" in zh[0]
+    assert "确认转出" in zh[0]
+    assert "待转出 账户持有方；已申请转出至 Gold Standard" in zh[1]
+    assert "已过期 有效期已满，退出流通" in zh[2]
+    assert "到期失效" in zh[2]

@@ -296,6 +296,12 @@ class SerialPart:
     log_index: int | None = None
     beneficiary: str | None = None
     purpose: str | None = None
+    #: for exported and pending-export units: the registry they go to (public, as logged)
+    destination: str | None = None
+
+
+#: the operations that name a destination registry in their public details
+_EXPORT_STEPS = frozenset({OperationKind.EXPORT_REQUESTED, OperationKind.EXPORT_CONFIRMED})
 
 
 @dataclass(frozen=True)
@@ -335,6 +341,7 @@ def _part(project: Project, block: SerialBlock, start: int, end: int, op: Operat
         op.log_index,
         str(op.details.get("beneficiary", "")) if claim else None,
         str(op.details.get("purpose", "")) if claim else None,
+        str(op.details.get("destination_registry", "")) if op.kind in _EXPORT_STEPS else None,
     )
 
 
