@@ -1,4 +1,5 @@
-"""Random sequences of transfers, retirements, cancellations, batches and reversals through the
+"""Random sequences of transfers, retirements, cancellations, batches, reversals, export requests
+(confirmed or rejected) and expiries through the
 real service and database, against a simple model of who holds how many tonnes: every call either
 does exactly what the model says or is refused and changes nothing."""
 
@@ -15,11 +16,13 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_stat
 
 from carbonbridge.platform.identity import Principal
 from carbonbridge.registry import movements, service
-from carbonbridge.registry.errors import InsufficientUnits
+from carbonbridge.registry.errors import InsufficientUnits, InvalidTransition
 from carbonbridge.registry.model import (
     BUFFER_POOL_ACCOUNT,
     AccountKind,
     Cancellation,
+    ExpiryRequest,
+    ExportRequest,
     ProjectDraft,
     Retirement,
     Transfer,
@@ -60,6 +63,9 @@ def test_random_sequences_through_the_service(world: World, monkeypatch: pytest.
             self.retired = 0
             self.cancelled = 0
             self.buffer = 10
+            self.pending: list[tuple[str, str, int]] = []  # (request operation, holder, tonnes)
+            self.exported = 0
+            self.expired = 0
             self.pool_before = self._pool_other_projects()
 
         def _pool_other_projects(self) -> int:
@@ -127,19 +133,62 @@ def test_random_sequences_through_the_service(world: World, monkeypatch: pytest.
             self.buffer -= quantity
             self.cancelled += quantity
 
+        @rule(source=st.sampled_from(HOLDERS), quantity=st.integers(1, 20))
+        def request_export(self, source: str, quantity: int) -> None:
+            request = ExportRequest(self._units(source, quantity), "Verra", "VCS-1", "sold")
+            try:
+                done = service.request_export(s, principals[source], request)
+            except InsufficientUnits:
+                assert quantity > self.held[source]
+                return
+            self.held[source] -= quantity
+            self.pending.append((done.operation.id, source, quantity))
+
+        @rule(data=st.data(), confirm=st.booleans())
+        def settle_export(self, data: st.DataObject, confirm: bool) -> None:
+            if not self.pending:
+                return
+            op, holder, quantity = data.draw(st.sampled_from(self.pending))
+            if confirm:
+                done = service.confirm_export(s, REGULATOR, op, "VCS-TX")
+                self.exported += quantity
+            else:
+                done = service.reject_export(s, REGULATOR, op, "refused")
+                self.held[holder] += quantity
+            assert done.operation.details["quantity"] == quantity
+            self.pending.remove((op, holder, quantity))
+            with pytest.raises(InvalidTransition):
+                service.reject_export(s, REGULATOR, op, "again")
+
+        @rule(source=st.sampled_from(HOLDERS), quantity=st.integers(1, 20))
+        def expire(self, source: str, quantity: int) -> None:
+            try:
+                service.expire(s, REGULATOR, ExpiryRequest(self._units(source, quantity), "ended"))
+            except InsufficientUnits:
+                assert quantity > self.held[source]
+                return
+            self.held[source] -= quantity
+            self.expired += quantity
+
         @invariant()
         def balances_match_the_model(self) -> None:
             for holder in HOLDERS:
                 found = [
                     b for b in service.balances(s, ADMIN, holding[holder]) if b.project_id == self.project
                 ]
-                assert sum(b.tonnes for b in found) == self.held[holder]
+                assert sum(b.tonnes for b in found if b.state is UnitState.HELD) == self.held[holder]
+                assert sum(b.tonnes for b in found if b.state is UnitState.PENDING_EXPORT) == sum(
+                    q for _, h, q in self.pending if h == holder
+                )
             [tally] = service.conservation(s, self.project)
             expected = {
                 UnitState.HELD: sum(self.held.values()),
                 UnitState.RETIRED: self.retired,
                 UnitState.CANCELLED: self.cancelled,
                 UnitState.BUFFER: self.buffer,
+                UnitState.PENDING_EXPORT: sum(q for _, _, q in self.pending),
+                UnitState.EXPORTED: self.exported,
+                UnitState.EXPIRED: self.expired,
             }
             assert tally.by_state == {k: v for k, v in expected.items() if v}
             assert tally.issued == 50
