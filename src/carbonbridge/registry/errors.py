@@ -14,7 +14,8 @@ class InsufficientUnits(Conflict):
 
 
 class InvalidTransition(Conflict):
-    """A project or monitoring report is not in the state this step starts from."""
+    """A project, monitoring report or export request is not in the state this step starts from
+    (e.g. an export request already confirmed or rejected)."""
 
     code = "registry-invalid-transition"
     title_en = "Step not allowed in the current state"

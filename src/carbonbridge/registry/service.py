@@ -1,13 +1,15 @@
 """Registry use cases: open accounts, take a project through its lifecycle, issue credits from
 verified monitoring reports, and move units (transfer, retire, cancel, reverse), singly or in a
-batch. Each call is one transaction that writes the registry rows and appends the log entries
-(``events.py``) together; it returns :class:`~carbonbridge.registry.model.Receipt` s. A failed call
-changes nothing and raises a typed error saying why.
+batch; export units to another registry and expire them (``exports.py``). Each call is one
+transaction that writes the registry rows and appends the log entries (``events.py``) together;
+it returns :class:`~carbonbridge.registry.model.Receipt` s. A failed call changes nothing and raises
+a typed error saying why.
 
 Roles (``docs/registry.md``): developers draft projects and submit monitoring reports for their own
 organisation, verifiers validate projects and verify reports, the regulator registers projects,
 issues credits, opens accounts and handles reversals; holders (developers, reporters) transfer,
-retire and cancel from their own organisation's holding account; admins may do everything.
+retire, cancel and request exports from their own organisation's holding account; the regulator
+confirms or rejects exports and expires units; admins may do everything.
 """
 
 from __future__ import annotations
