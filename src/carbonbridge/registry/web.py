@@ -1,21 +1,30 @@
 """Web: the public registry (projects, issued and retired totals, a chart of the located projects),
 a project's sheet (map point, timeline, every calculator figure with its equation, issuances with
 serial ranges, receipts to verify), the credit search by serial, the public retirement records, and
-a holder's account page with transfer and retirement forms."""
+a holder's account page with transfer, retirement and export forms, and the regulator's page of
+pending export requests (confirm or reject)."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from carbonbridge.kernel.errors import CarbonbridgeError, FieldIssue, InvalidInput, Unauthenticated
+from carbonbridge.kernel.errors import CarbonbridgeError, FieldIssue, Forbidden, InvalidInput, Unauthenticated
 from carbonbridge.platform import i18n
 from carbonbridge.platform.deps import CurrentPrincipal, Sessions
 from carbonbridge.platform.identity import Principal, Role
 from carbonbridge.platform.web import page_language, render
-from carbonbridge.registry import service, views, web_compliance
+from carbonbridge.registry import service, views, views_exports, web_compliance
 from carbonbridge.registry.location import MapPoint
-from carbonbridge.registry.model import AccountKind, Project, Receipt, Retirement, Transfer, Units
+from carbonbridge.registry.model import (
+    AccountKind,
+    ExportRequest,
+    Project,
+    Receipt,
+    Retirement,
+    Transfer,
+    Units,
+)
 
 router = APIRouter(include_in_schema=False)
 
@@ -191,6 +200,103 @@ async def transfer_form(request: Request, sessions: Sessions, principal: Current
     except CarbonbridgeError as exc:
         return _account_page(request, sessions, principal, error=exc)
     return _account_page(request, sessions, principal, done=receipt)
+
+
+def _export_units(form: dict[str, str], account_id: str) -> Units:
+    """The units of the export form: the serial range ``start``..``end`` if either is filled in,
+    else ``quantity`` tonnes (lowest serials first), as :class:`Units` reads them."""
+    start_text, end_text = form.get("start", "").strip(), form.get("end", "").strip()
+    if not start_text and not end_text:
+        return _units(form, account_id)
+    issues: list[FieldIssue] = []
+    project_id, _, vintage_text = form.get("lot", "").partition(":")
+    if not project_id or not vintage_text.isdigit():
+        issues.append(FieldIssue(("lot",), form.get("lot", ""), "choose a project and vintage you hold"))
+    for name, text in (("start", start_text), ("end", end_text)):
+        if not text.isdigit() or int(text) < 1:
+            issues.append(FieldIssue((name,), text, "a serial number ≥ 1"))
+    if not issues and int(end_text) < int(start_text):
+        issues.append(FieldIssue(("end",), end_text, "the range ends before it starts"))
+    if issues:
+        raise InvalidInput("invalid request", issues)
+    return Units(account_id, project_id, int(vintage_text), start=int(start_text), end=int(end_text))
+
+
+@router.post("/registry/account/export", response_class=HTMLResponse)
+async def export_form(request: Request, sessions: Sessions, principal: CurrentPrincipal) -> Response:
+    """Ask to export held units to another registry: they wait as ``pending_export``."""
+    form = await _form(request)
+    try:
+        units = _export_units(form, _holding_id(sessions, principal))
+        receipt = service.request_export(
+            sessions,
+            principal,
+            ExportRequest(
+                units,
+                form.get("destination_registry", ""),
+                form.get("destination_account", ""),
+                form.get("reason", ""),
+            ),
+        )
+    except CarbonbridgeError as exc:
+        return _account_page(request, sessions, principal, error=exc)
+    return _account_page(request, sessions, principal, done=receipt)
+
+
+def _exports_page(
+    request: Request,
+    sessions: Sessions,
+    principal: Principal,
+    *,
+    done: Receipt | None = None,
+    error: CarbonbridgeError | None = None,
+) -> Response:
+    if principal.role is Role.PUBLIC:
+        return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
+    try:
+        pending = views_exports.pending_exports(sessions, principal)
+    except Forbidden as exc:
+        return render(request, "registry_error.html", {"principal": principal, "error": exc}, exc.status)
+    context = {
+        "principal": principal,
+        "pending": pending,
+        "done": done,
+        "done_serials": views.serials_of(sessions, list(done.produced)) if done else [],
+        "error": error,
+    }
+    return render(request, "registry_exports.html", context, error.status if error else 200)
+
+
+@router.get("/registry/exports", response_class=HTMLResponse)
+def exports_page(request: Request, sessions: Sessions, principal: CurrentPrincipal) -> Response:
+    """The regulator's list of pending export requests, each with confirm and reject forms."""
+    return _exports_page(request, sessions, principal)
+
+
+@router.post("/registry/exports/{operation_id}/confirm", response_class=HTMLResponse)
+async def confirm_export_form(
+    request: Request, sessions: Sessions, principal: CurrentPrincipal, operation_id: str
+) -> Response:
+    form = await _form(request)
+    try:
+        receipt = service.confirm_export(
+            sessions, principal, operation_id, form.get("destination_reference", "")
+        )
+    except CarbonbridgeError as exc:
+        return _exports_page(request, sessions, principal, error=exc)
+    return _exports_page(request, sessions, principal, done=receipt)
+
+
+@router.post("/registry/exports/{operation_id}/reject", response_class=HTMLResponse)
+async def reject_export_form(
+    request: Request, sessions: Sessions, principal: CurrentPrincipal, operation_id: str
+) -> Response:
+    form = await _form(request)
+    try:
+        receipt = service.reject_export(sessions, principal, operation_id, form.get("reason", ""))
+    except CarbonbridgeError as exc:
+        return _exports_page(request, sessions, principal, error=exc)
+    return _exports_page(request, sessions, principal, done=receipt)
 
 
 router.include_router(web_compliance.router)
