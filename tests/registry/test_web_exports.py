@@ -66,7 +66,8 @@ def test_request_reject_request_again_confirm(app_client: Any, world: World, iss
     assert first.status_code == 200, first.text
     assert 'id="done"' in first.text
     assert "export_requested" in first.text
-    assert "CB-CN-HI-MG001-2024-11-30" in first.text
+    assert '<span class="done-block">CB-CN-HI-MG001-2024-11-30 (pending_export)</span>' in first.text
+    assert '<span class="done-block">CB-CN-HI-MG001-2024-31-80 (held)</span>' in first.text
     receipt = re.search(r'href="/transparency-log/entries/(\d+)" id="done-receipt"', first.text)
     assert receipt is not None
     assert app_client.get(f"/transparency-log/entries/{receipt.group(1)}").status_code == 200
@@ -115,7 +116,7 @@ def test_request_reject_request_again_confirm(app_client: Any, world: World, iss
     )
     assert confirmed.status_code == 200, confirmed.text
     assert "export_confirmed" in confirmed.text
-    assert "CB-CN-HI-MG001-2024-11-15" in confirmed.text
+    assert "CB-CN-HI-MG001-2024-11-15 (exported)" in confirmed.text
     assert PENDING.findall(confirmed.text) == []
     exported = service.holdings(world.sessions, ADMIN, world.dev[AccountKind.CANCELLATION].id)
     assert {b.state for b in exported} == {UnitState.EXPORTED}
@@ -178,3 +179,19 @@ def test_bad_decisions_say_why_and_change_nothing(app_client: Any, world: World,
     assert "<td>operation_id</td>" in unknown.text
     assert PENDING.findall(unknown.text) == [op]
     assert (11, 30, UnitState.PENDING_EXPORT) in _states(world)
+
+
+def test_the_export_receipt_in_chinese(app_client: Any, world: World, issued: str) -> None:
+    _login(app_client, make_user(world.sessions, "dev", "developer", "mangrove-dev"))
+    form = {
+        "lot": f"{issued}:2024",
+        "quantity": "5",
+        "destination_registry": "Verra",
+        "destination_account": "VCS-9",
+        "reason": "境外出售",
+    }
+    done = app_client.post("/registry/account/export?lang=zh", data=form)
+    assert done.status_code == 200, done.text
+    assert "申请转出: " in done.text
+    assert "CB-CN-HI-MG001-2024-1-5 (待转出)" in done.text
+    assert "转出至其他登记簿" in done.text
