@@ -195,3 +195,24 @@ def test_the_export_receipt_in_chinese(app_client: Any, world: World, issued: st
     assert "申请转出: " in done.text
     assert "CB-CN-HI-MG001-2024-1-5 (待转出)" in done.text
     assert "转出至其他登记簿" in done.text
+
+
+def test_two_pending_requests_are_listed_and_settled_apart(
+    app_client: Any, world: World, issued: str
+) -> None:
+    _login(app_client, make_user(world.sessions, "dev", "developer", "mangrove-dev"))
+    assert _export(app_client, issued, start="41", end="50").status_code == 200
+    assert _export(app_client, issued, start="", end="", quantity="7", reason="second").status_code == 200
+    _login(app_client, make_user(world.sessions, "office", "regulator"))
+    listing = html.unescape(app_client.get("/registry/exports?lang=en").text)
+    first, second = PENDING.findall(listing)
+    assert listing.index("CB-CN-HI-MG001-2024-41-50") < listing.index("CB-CN-HI-MG001-2024-1-7")
+    done = app_client.post(
+        f"/registry/exports/{second}/confirm?lang=en", data={"destination_reference": "T-2"}
+    )
+    assert done.status_code == 200, done.text
+    assert PENDING.findall(done.text) == [first]
+    assert [(s, e, st) for s, e, st in _states(world) if st is not UnitState.HELD] == [
+        (1, 7, UnitState.EXPORTED),
+        (41, 50, UnitState.PENDING_EXPORT),
+    ]
