@@ -40,15 +40,8 @@ from carbonbridge.registry.cli_common import (
     project_app,
 )
 from carbonbridge.registry.cli_common import app as app
-from carbonbridge.registry.model import (
-    ProjectDraft,
-)
-from carbonbridge.registry.schemas import (
-    BalanceOut,
-    ProjectOut,
-    ReportOut,
-    RetirementRecordOut,
-)
+from carbonbridge.registry.model import ProjectDraft
+from carbonbridge.registry.schemas import BalanceOut, ProjectOut, ReportOut, RetirementRecordOut
 
 # --- accounts -----------------------------------------------------------------------------------
 

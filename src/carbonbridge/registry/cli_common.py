@@ -23,12 +23,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from carbonbridge.kernel.errors import CarbonbridgeError, FieldIssue, InvalidInput
 from carbonbridge.platform.identity import Principal, Role
 from carbonbridge.registry import cli_compliance, views
-from carbonbridge.registry.model import (
-    Receipt,
-)
-from carbonbridge.registry.schemas import (
-    ReceiptOut,
-)
+from carbonbridge.registry.model import Receipt
+from carbonbridge.registry.schemas import ReceiptOut
 
 app = typer.Typer(help="Carbon-credit registry / 碳信用登记簿", no_args_is_help=True)
 project_app = typer.Typer(help="Projects: draft, validate, register, list, show / 项目", no_args_is_help=True)

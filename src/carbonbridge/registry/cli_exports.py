@@ -11,14 +11,7 @@ from typing import Annotated
 import typer
 
 from carbonbridge.registry import service
-from carbonbridge.registry.cli_common import (
-    Format,
-    FormatOption,
-    ReceiptOption,
-    _acting,
-    _done,
-    app,
-)
+from carbonbridge.registry.cli_common import Format, FormatOption, ReceiptOption, _acting, _done, app
 from carbonbridge.registry.cli_units import (
     EndOption,
     FromOption,
@@ -28,10 +21,7 @@ from carbonbridge.registry.cli_units import (
     VintageOption,
     _move,
 )
-from carbonbridge.registry.model import (
-    ExpiryRequest,
-    ExportRequest,
-)
+from carbonbridge.registry.model import ExpiryRequest, ExportRequest
 
 # --- exports and expiry ------------------------------------------------------------------------
 

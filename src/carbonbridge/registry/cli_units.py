@@ -24,13 +24,7 @@ from carbonbridge.registry.cli_common import (
     _project_id,
     app,
 )
-from carbonbridge.registry.model import (
-    Cancellation,
-    Receipt,
-    Retirement,
-    Transfer,
-    Units,
-)
+from carbonbridge.registry.model import Cancellation, Receipt, Retirement, Transfer, Units
 
 # --- issuance and moving units ------------------------------------------------------------------
 

@@ -14,12 +14,7 @@ from typing import Any
 from sqlalchemy.orm import Session, sessionmaker
 
 from carbonbridge.kernel.clock import Clock, utc_now
-from carbonbridge.kernel.errors import (
-    Conflict,
-    FieldIssue,
-    InvalidInput,
-    NotFound,
-)
+from carbonbridge.kernel.errors import Conflict, FieldIssue, InvalidInput, NotFound
 from carbonbridge.kernel.exact import to_decimal
 from carbonbridge.kernel.ids import new_id
 from carbonbridge.methodologies.model import Kind
@@ -27,9 +22,7 @@ from carbonbridge.platform.db import unit_of_work
 from carbonbridge.platform.identity import Principal, Role
 from carbonbridge.registry import blocks, lifecycle, store
 from carbonbridge.registry.errors import InvalidTransition
-from carbonbridge.registry.events import (
-    issuance_facts,
-)
+from carbonbridge.registry.events import issuance_facts
 from carbonbridge.registry.lifecycle import Step
 from carbonbridge.registry.model import (
     BUFFER_POOL_ACCOUNT,

@@ -10,10 +10,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from carbonbridge.kernel.errors import (
-    FieldIssue,
-    NotFound,
-)
+from carbonbridge.kernel.errors import FieldIssue, NotFound
 from carbonbridge.platform.db import unit_of_work
 from carbonbridge.platform.identity import Principal, Role
 from carbonbridge.registry import blocks, store
@@ -26,9 +23,7 @@ from carbonbridge.registry.model import (
     VintageTally,
 )
 from carbonbridge.registry.serials import parse_serial
-from carbonbridge.registry.writes import (
-    serial_texts,
-)
+from carbonbridge.registry.writes import serial_texts
 
 
 def balances(sessions: sessionmaker[Session], principal: Principal, account_id: str) -> list[Balance]:

@@ -28,12 +28,7 @@ from carbonbridge.accounting import service as accounting
 from carbonbridge.factors import service as factor_service
 from carbonbridge.kernel.canonical import canonical_json
 from carbonbridge.kernel.clock import Clock, utc_now
-from carbonbridge.kernel.errors import (
-    Conflict,
-    FieldIssue,
-    InvalidInput,
-    NotFound,
-)
+from carbonbridge.kernel.errors import Conflict, FieldIssue, InvalidInput, NotFound
 from carbonbridge.kernel.ids import new_id
 from carbonbridge.methodologies import service as methodologies
 from carbonbridge.platform.db import unit_of_work
@@ -41,11 +36,7 @@ from carbonbridge.platform.identity import Principal, Role
 from carbonbridge.registry import lifecycle, store
 from carbonbridge.registry.errors import ImplausibleCalculation
 from carbonbridge.registry.events import LEDGER_AUDITORS as LEDGER_AUDITORS
-from carbonbridge.registry.events import (
-    project_facts,
-    report_facts,
-    verification_facts,
-)
+from carbonbridge.registry.events import project_facts, report_facts, verification_facts
 from carbonbridge.registry.exports import confirm_export as confirm_export
 from carbonbridge.registry.exports import expire as expire
 from carbonbridge.registry.exports import reject_export as reject_export

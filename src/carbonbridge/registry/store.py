@@ -29,11 +29,7 @@ import json
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import (
-    insert,
-    select,
-    update,
-)
+from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from carbonbridge.platform.db import Base

@@ -9,18 +9,10 @@ import json
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import (
-    Table,
-    select,
-)
+from sqlalchemy import Table, select
 from sqlalchemy.orm import Session
 
-from carbonbridge.registry.model import (
-    Operation,
-    OperationKind,
-    SerialBlock,
-    UnitState,
-)
+from carbonbridge.registry.model import Operation, OperationKind, SerialBlock, UnitState
 from carbonbridge.registry.store_tables import BlockRow, OperationRow, _table
 
 # --- blocks -------------------------------------------------------------------------------------
