@@ -11,155 +11,37 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from datetime import date
 from decimal import Decimal
-from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from pydantic import BaseModel
-from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
-from sqlalchemy.orm import Session, sessionmaker
 
-from carbonbridge.kernel.errors import CarbonbridgeError, FieldIssue, InvalidInput
-from carbonbridge.platform.identity import Principal, Role
-from carbonbridge.registry import cli_compliance, service, views
-from carbonbridge.registry.model import (
-    Cancellation,
-    ExpiryRequest,
-    ExportRequest,
-    ProjectDraft,
-    Receipt,
-    Retirement,
-    Transfer,
-    Units,
+from carbonbridge.kernel.errors import FieldIssue, InvalidInput
+from carbonbridge.registry import cli_exports as cli_exports
+from carbonbridge.registry import cli_units as cli_units
+from carbonbridge.registry import service, views
+from carbonbridge.registry.cli_common import COMMANDS as COMMANDS
+from carbonbridge.registry.cli_common import (
+    Format,
+    FormatOption,
+    ReceiptOption,
+    _acting,
+    _done,
+    _json,
+    _parameters,
+    _project_id,
+    accounts_app,
+    console,
+    monitoring_app,
+    project_app,
 )
-from carbonbridge.registry.schemas import (
-    BalanceOut,
-    ProjectOut,
-    ReceiptOut,
-    ReportOut,
-    RetirementRecordOut,
-)
-
-app = typer.Typer(help="Carbon-credit registry / 碳信用登记簿", no_args_is_help=True)
-project_app = typer.Typer(help="Projects: draft, validate, register, list, show / 项目", no_args_is_help=True)
-monitoring_app = typer.Typer(help="Monitoring reports: submit, verify / 监测报告", no_args_is_help=True)
-accounts_app = typer.Typer(help="Registry accounts / 登记簿账户", no_args_is_help=True)
-app.add_typer(project_app, name="project")
-app.add_typer(monitoring_app, name="monitoring")
-app.add_typer(accounts_app, name="accounts")
-for _name, _sub in cli_compliance.COMMANDS.items():
-    app.add_typer(_sub, name=_name)
-COMMANDS = {"registry": app}
-
-console = Console()
-err = Console(stderr=True)
-
-CLI_ADMIN = Principal("cli", "cli administrator", Role.ADMIN)
-
-
-class Format(StrEnum):
-    TABLE = "table"
-    JSON = "json"
-
-
-FormatOption = Annotated[Format, typer.Option("--format", help="output format")]
-ReceiptOption = Annotated[
-    Path | None, typer.Option("--receipt", help="save the log receipt to this file", dir_okay=False)
-]
-
-
-@app.callback()
-def main(
-    ctx: typer.Context,
-    token: Annotated[
-        str | None, typer.Option(envvar="CARBONBRIDGE_TOKEN", help="act as this API token's user")
-    ] = None,
-) -> None:
-    """The registry: projects, monitoring, issuance, transfers, retirements / 碳信用登记簿."""
-    ctx.obj = token
-
-
-@contextmanager
-def _acting(ctx: typer.Context) -> Iterator[tuple[sessionmaker[Session], Principal]]:
-    """The database and the acting principal; domain errors end the command in one line."""
-    from carbonbridge.platform.cli import database
-    from carbonbridge.platform.db import unit_of_work
-    from carbonbridge.platform.identity import authenticate_token
-
-    try:
-        engine, sessions = database()
-        ctx.call_on_close(engine.dispose)  # after the command has printed its result
-        token = ctx.obj
-        principal = CLI_ADMIN
-        if token:
-            with unit_of_work(sessions) as session:
-                principal = authenticate_token(session, str(token))
-        yield sessions, principal
-    except CarbonbridgeError as exc:
-        err.print(f"[red]error[/red]{escape(f'[{exc.code}]: {exc}')}", highlight=False, soft_wrap=True)
-        for issue in exc.issues:
-            where = ".".join(str(p) for p in issue.location)
-            err.print(escape(f"  {where} = {issue.value!r}: {issue.reason}"), highlight=False)
-        raise typer.Exit(2 if exc.status == 422 else 1) from exc
-
-
-def _json(body: BaseModel | list[Any]) -> None:
-    if isinstance(body, list):
-        data: Any = [b.model_dump(mode="json") if isinstance(b, BaseModel) else b for b in body]
-    else:
-        data = body.model_dump(mode="json")
-    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
-
-
-def _done(
-    sessions: sessionmaker[Session], receipt: Receipt, output: Format, save: Path | None, what: str = ""
-) -> None:
-    body = ReceiptOut.of(receipt, views.serials_of(sessions, list(receipt.produced)))
-    if save is not None:
-        save.write_text(receipt.receipt, "utf-8")
-    if output is Format.JSON:
-        _json(body)
-        return
-    console.print(
-        f"{what or body.kind}: logged as transparency-log entry {body.log_index} / 已记入透明日志",
-        highlight=False,
-    )
-    if body.produced:
-        table = Table("serial / 序列号", "t", "state / 状态", "account / 账户")
-        for b in body.produced:
-            table.add_row(b.serial, str(b.count), b.state, b.account_id)
-        console.print(table)
-    if save is not None:
-        console.print(f"receipt saved to {save}; check it with: carbonbridge verify {save} --key ...")
-
-
-def _parameters(path: Path | None) -> dict[str, Any]:
-    if path is None:
-        return {}
-    try:
-        data = json.loads(path.read_text("utf-8"))
-    except (OSError, json.JSONDecodeError) as exc:
-        raise InvalidInput(
-            "cannot read the parameters", [FieldIssue(("parameters",), str(path), str(exc))]
-        ) from None
-    if not isinstance(data, dict):
-        raise InvalidInput(
-            "the parameters must be a JSON object", [FieldIssue(("parameters",), str(path), "object")]
-        )
-    return data
-
-
-def _project_id(sessions: sessionmaker[Session], ref: str) -> str:
-    """A project id (``prj_...``) or its code (``MG001``)."""
-    return ref if ref.startswith("prj_") else views.project_by_code(sessions, ref).id
-
+from carbonbridge.registry.cli_common import app as app
+from carbonbridge.registry.model import ProjectDraft
+from carbonbridge.registry.schemas import BalanceOut, ProjectOut, ReportOut, RetirementRecordOut
 
 # --- accounts -----------------------------------------------------------------------------------
 
@@ -372,232 +254,6 @@ def monitoring_verify(
     with _acting(ctx) as (sessions, principal):
         _, done = service.verify_report(sessions, principal, report, opinion, override_reason=override_reason)
     _done(sessions, done, output, receipt, f"report {report} verified")
-
-
-# --- issuance and moving units ------------------------------------------------------------------
-
-
-@app.command("issue")
-def issue(
-    ctx: typer.Context,
-    report: Annotated[str, typer.Argument(help="verified monitoring report id")],
-    output: FormatOption = Format.TABLE,
-    receipt: ReceiptOption = None,
-) -> None:
-    """Issue a verified report's credits, buffer share to the pool (regulator) / 签发."""
-    with _acting(ctx) as (sessions, principal):
-        done = service.issue(sessions, principal, report)
-    _done(sessions, done, output, receipt, "issued")
-
-
-FromOption = Annotated[str, typer.Option("--from", help="source holding account id")]
-ProjectOption = Annotated[str, typer.Option(help="project id or code")]
-VintageOption = Annotated[int, typer.Option(help="vintage year")]
-QuantityOption = Annotated[int | None, typer.Option(help="tonnes, lowest serials first")]
-StartOption = Annotated[int | None, typer.Option(help="first serial of a range")]
-EndOption = Annotated[int | None, typer.Option(help="last serial of a range")]
-
-
-def _move(
-    ctx: typer.Context,
-    build: Callable[[Units], Any],
-    act: Callable[[sessionmaker[Session], Principal, Any], Receipt],
-    what: str,
-    source: str,
-    project: str,
-    vintage: int,
-    quantity: int | None,
-    start: int | None,
-    end: int | None,
-    output: Format,
-    receipt: Path | None,
-) -> None:
-    with _acting(ctx) as (sessions, principal):
-        units = Units(source, _project_id(sessions, project), vintage, quantity, start, end)
-        done = act(sessions, principal, build(units))
-    _done(sessions, done, output, receipt, what)
-
-
-@app.command("transfer")
-def transfer(
-    ctx: typer.Context,
-    source: FromOption,
-    project: ProjectOption,
-    vintage: VintageOption,
-    to: Annotated[str, typer.Option("--to", help="destination holding account id")],
-    quantity: QuantityOption = None,
-    start: StartOption = None,
-    end: EndOption = None,
-    output: FormatOption = Format.TABLE,
-    receipt: ReceiptOption = None,
-) -> None:
-    """Transfer units to another holding account / 转让."""
-    _move(
-        ctx,
-        lambda u: Transfer(u, to),
-        service.transfer,
-        "transferred",
-        source,
-        project,
-        vintage,
-        quantity,
-        start,
-        end,
-        output,
-        receipt,
-    )
-
-
-@app.command("retire")
-def retire(
-    ctx: typer.Context,
-    source: FromOption,
-    project: ProjectOption,
-    vintage: VintageOption,
-    beneficiary: Annotated[str, typer.Option(help="whose claim (public)")],
-    purpose: Annotated[str, typer.Option(help="what it offsets (public)")],
-    quantity: QuantityOption = None,
-    start: StartOption = None,
-    end: EndOption = None,
-    output: FormatOption = Format.TABLE,
-    receipt: ReceiptOption = None,
-) -> None:
-    """Retire units for a named beneficiary; the record is public / 注销."""
-    _move(
-        ctx,
-        lambda u: Retirement(u, beneficiary, purpose),
-        service.retire,
-        f"retired for {beneficiary}",
-        source,
-        project,
-        vintage,
-        quantity,
-        start,
-        end,
-        output,
-        receipt,
-    )
-
-
-@app.command("cancel")
-def cancel(
-    ctx: typer.Context,
-    source: FromOption,
-    project: ProjectOption,
-    vintage: VintageOption,
-    reason: Annotated[str, typer.Option(help="why the units are cancelled")],
-    quantity: QuantityOption = None,
-    start: StartOption = None,
-    end: EndOption = None,
-    output: FormatOption = Format.TABLE,
-    receipt: ReceiptOption = None,
-) -> None:
-    """Cancel units without a retirement claim / 取消."""
-    _move(
-        ctx,
-        lambda u: Cancellation(u, reason),
-        service.cancel,
-        "cancelled",
-        source,
-        project,
-        vintage,
-        quantity,
-        start,
-        end,
-        output,
-        receipt,
-    )
-
-
-@app.command("export")
-def export(
-    ctx: typer.Context,
-    source: FromOption,
-    project: ProjectOption,
-    vintage: VintageOption,
-    destination_registry: Annotated[str, typer.Option("--to-registry", help="e.g. Verra (public)")],
-    destination_account: Annotated[str, typer.Option("--to-account", help="the account there (public)")],
-    reason: Annotated[str, typer.Option(help="why the units leave (public)")],
-    quantity: QuantityOption = None,
-    start: StartOption = None,
-    end: EndOption = None,
-    output: FormatOption = Format.TABLE,
-    receipt: ReceiptOption = None,
-) -> None:
-    """Ask to export held units to another registry; they wait as pending_export until the
-    regulator confirms or rejects (holder) / 申请转出."""
-    _move(
-        ctx,
-        lambda u: ExportRequest(u, destination_registry, destination_account, reason),
-        service.request_export,
-        f"export to {destination_registry} requested",
-        source,
-        project,
-        vintage,
-        quantity,
-        start,
-        end,
-        output,
-        receipt,
-    )
-
-
-@app.command("export-confirm")
-def export_confirm(
-    ctx: typer.Context,
-    operation: Annotated[str, typer.Argument(help="the export request's operation id")],
-    reference: Annotated[str, typer.Option("--reference", help="destination registry's transaction id")],
-    output: FormatOption = Format.TABLE,
-    receipt: ReceiptOption = None,
-) -> None:
-    """Confirm an export: the pending units are exported for good (regulator) / 确认转出."""
-    with _acting(ctx) as (sessions, principal):
-        done = service.confirm_export(sessions, principal, operation, reference)
-    _done(sessions, done, output, receipt, "exported")
-
-
-@app.command("export-reject")
-def export_reject(
-    ctx: typer.Context,
-    operation: Annotated[str, typer.Argument(help="the export request's operation id")],
-    reason: Annotated[str, typer.Option(help="why the export is refused")],
-    output: FormatOption = Format.TABLE,
-    receipt: ReceiptOption = None,
-) -> None:
-    """Reject an export: the pending units are held again, same serials (regulator) / 驳回转出."""
-    with _acting(ctx) as (sessions, principal):
-        done = service.reject_export(sessions, principal, operation, reason)
-    _done(sessions, done, output, receipt, "export rejected")
-
-
-@app.command("expire")
-def expire(
-    ctx: typer.Context,
-    source: FromOption,
-    project: ProjectOption,
-    vintage: VintageOption,
-    reason: Annotated[str, typer.Option(help="why the units' validity ended")],
-    quantity: QuantityOption = None,
-    start: StartOption = None,
-    end: EndOption = None,
-    output: FormatOption = Format.TABLE,
-    receipt: ReceiptOption = None,
-) -> None:
-    """Expire held or planned units whose validity has ended (regulator) / 到期失效."""
-    _move(
-        ctx,
-        lambda u: ExpiryRequest(u, reason),
-        service.expire,
-        "expired",
-        source,
-        project,
-        vintage,
-        quantity,
-        start,
-        end,
-        output,
-        receipt,
-    )
 
 
 # --- reads --------------------------------------------------------------------------------------

@@ -1,0 +1,117 @@
+"""``carbonbridge registry export|export-confirm|export-reject|expire``: units leaving the
+registry, each registered on the shared Typer app (``cli_common.py``) after the unit movements
+(``cli_units.py``, whose options it shares); ``cli.py`` imports this module so the commands exist
+wherever the registry's CLI is mounted.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from carbonbridge.registry import service
+from carbonbridge.registry.cli_common import Format, FormatOption, ReceiptOption, _acting, _done, app
+from carbonbridge.registry.cli_units import (
+    EndOption,
+    FromOption,
+    ProjectOption,
+    QuantityOption,
+    StartOption,
+    VintageOption,
+    _move,
+)
+from carbonbridge.registry.model import ExpiryRequest, ExportRequest
+
+# --- exports and expiry ------------------------------------------------------------------------
+
+
+@app.command("export")
+def export(
+    ctx: typer.Context,
+    source: FromOption,
+    project: ProjectOption,
+    vintage: VintageOption,
+    destination_registry: Annotated[str, typer.Option("--to-registry", help="e.g. Verra (public)")],
+    destination_account: Annotated[str, typer.Option("--to-account", help="the account there (public)")],
+    reason: Annotated[str, typer.Option(help="why the units leave (public)")],
+    quantity: QuantityOption = None,
+    start: StartOption = None,
+    end: EndOption = None,
+    output: FormatOption = Format.TABLE,
+    receipt: ReceiptOption = None,
+) -> None:
+    """Ask to export held units to another registry; they wait as pending_export until the
+    regulator confirms or rejects (holder) / 申请转出."""
+    _move(
+        ctx,
+        lambda u: ExportRequest(u, destination_registry, destination_account, reason),
+        service.request_export,
+        f"export to {destination_registry} requested",
+        source,
+        project,
+        vintage,
+        quantity,
+        start,
+        end,
+        output,
+        receipt,
+    )
+
+
+@app.command("export-confirm")
+def export_confirm(
+    ctx: typer.Context,
+    operation: Annotated[str, typer.Argument(help="the export request's operation id")],
+    reference: Annotated[str, typer.Option("--reference", help="destination registry's transaction id")],
+    output: FormatOption = Format.TABLE,
+    receipt: ReceiptOption = None,
+) -> None:
+    """Confirm an export: the pending units are exported for good (regulator) / 确认转出."""
+    with _acting(ctx) as (sessions, principal):
+        done = service.confirm_export(sessions, principal, operation, reference)
+    _done(sessions, done, output, receipt, "exported")
+
+
+@app.command("export-reject")
+def export_reject(
+    ctx: typer.Context,
+    operation: Annotated[str, typer.Argument(help="the export request's operation id")],
+    reason: Annotated[str, typer.Option(help="why the export is refused")],
+    output: FormatOption = Format.TABLE,
+    receipt: ReceiptOption = None,
+) -> None:
+    """Reject an export: the pending units are held again, same serials (regulator) / 驳回转出."""
+    with _acting(ctx) as (sessions, principal):
+        done = service.reject_export(sessions, principal, operation, reason)
+    _done(sessions, done, output, receipt, "export rejected")
+
+
+@app.command("expire")
+def expire(
+    ctx: typer.Context,
+    source: FromOption,
+    project: ProjectOption,
+    vintage: VintageOption,
+    reason: Annotated[str, typer.Option(help="why the units' validity ended")],
+    quantity: QuantityOption = None,
+    start: StartOption = None,
+    end: EndOption = None,
+    output: FormatOption = Format.TABLE,
+    receipt: ReceiptOption = None,
+) -> None:
+    """Expire held or planned units whose validity has ended (regulator) / 到期失效."""
+    _move(
+        ctx,
+        lambda u: ExpiryRequest(u, reason),
+        service.expire,
+        "expired",
+        source,
+        project,
+        vintage,
+        quantity,
+        start,
+        end,
+        output,
+        receipt,
+    )

@@ -1,0 +1,161 @@
+"""``carbonbridge registry issue|transfer|retire|cancel``: issue credits and move units, each
+registered on the shared Typer app (``cli_common.py``), and the unit-selection options the export
+commands (``cli_exports.py``) share; ``cli.py`` imports this module so the commands exist wherever
+the registry's CLI is mounted.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from sqlalchemy.orm import Session, sessionmaker
+
+from carbonbridge.platform.identity import Principal
+from carbonbridge.registry import service
+from carbonbridge.registry.cli_common import (
+    Format,
+    FormatOption,
+    ReceiptOption,
+    _acting,
+    _done,
+    _project_id,
+    app,
+)
+from carbonbridge.registry.model import Cancellation, Receipt, Retirement, Transfer, Units
+
+# --- issuance and moving units ------------------------------------------------------------------
+
+
+@app.command("issue")
+def issue(
+    ctx: typer.Context,
+    report: Annotated[str, typer.Argument(help="verified monitoring report id")],
+    output: FormatOption = Format.TABLE,
+    receipt: ReceiptOption = None,
+) -> None:
+    """Issue a verified report's credits, buffer share to the pool (regulator) / 签发."""
+    with _acting(ctx) as (sessions, principal):
+        done = service.issue(sessions, principal, report)
+    _done(sessions, done, output, receipt, "issued")
+
+
+FromOption = Annotated[str, typer.Option("--from", help="source holding account id")]
+ProjectOption = Annotated[str, typer.Option(help="project id or code")]
+VintageOption = Annotated[int, typer.Option(help="vintage year")]
+QuantityOption = Annotated[int | None, typer.Option(help="tonnes, lowest serials first")]
+StartOption = Annotated[int | None, typer.Option(help="first serial of a range")]
+EndOption = Annotated[int | None, typer.Option(help="last serial of a range")]
+
+
+def _move(
+    ctx: typer.Context,
+    build: Callable[[Units], Any],
+    act: Callable[[sessionmaker[Session], Principal, Any], Receipt],
+    what: str,
+    source: str,
+    project: str,
+    vintage: int,
+    quantity: int | None,
+    start: int | None,
+    end: int | None,
+    output: Format,
+    receipt: Path | None,
+) -> None:
+    with _acting(ctx) as (sessions, principal):
+        units = Units(source, _project_id(sessions, project), vintage, quantity, start, end)
+        done = act(sessions, principal, build(units))
+    _done(sessions, done, output, receipt, what)
+
+
+@app.command("transfer")
+def transfer(
+    ctx: typer.Context,
+    source: FromOption,
+    project: ProjectOption,
+    vintage: VintageOption,
+    to: Annotated[str, typer.Option("--to", help="destination holding account id")],
+    quantity: QuantityOption = None,
+    start: StartOption = None,
+    end: EndOption = None,
+    output: FormatOption = Format.TABLE,
+    receipt: ReceiptOption = None,
+) -> None:
+    """Transfer units to another holding account / 转让."""
+    _move(
+        ctx,
+        lambda u: Transfer(u, to),
+        service.transfer,
+        "transferred",
+        source,
+        project,
+        vintage,
+        quantity,
+        start,
+        end,
+        output,
+        receipt,
+    )
+
+
+@app.command("retire")
+def retire(
+    ctx: typer.Context,
+    source: FromOption,
+    project: ProjectOption,
+    vintage: VintageOption,
+    beneficiary: Annotated[str, typer.Option(help="whose claim (public)")],
+    purpose: Annotated[str, typer.Option(help="what it offsets (public)")],
+    quantity: QuantityOption = None,
+    start: StartOption = None,
+    end: EndOption = None,
+    output: FormatOption = Format.TABLE,
+    receipt: ReceiptOption = None,
+) -> None:
+    """Retire units for a named beneficiary; the record is public / 注销."""
+    _move(
+        ctx,
+        lambda u: Retirement(u, beneficiary, purpose),
+        service.retire,
+        f"retired for {beneficiary}",
+        source,
+        project,
+        vintage,
+        quantity,
+        start,
+        end,
+        output,
+        receipt,
+    )
+
+
+@app.command("cancel")
+def cancel(
+    ctx: typer.Context,
+    source: FromOption,
+    project: ProjectOption,
+    vintage: VintageOption,
+    reason: Annotated[str, typer.Option(help="why the units are cancelled")],
+    quantity: QuantityOption = None,
+    start: StartOption = None,
+    end: EndOption = None,
+    output: FormatOption = Format.TABLE,
+    receipt: ReceiptOption = None,
+) -> None:
+    """Cancel units without a retirement claim / 取消."""
+    _move(
+        ctx,
+        lambda u: Cancellation(u, reason),
+        service.cancel,
+        "cancelled",
+        source,
+        project,
+        vintage,
+        quantity,
+        start,
+        end,
+        output,
+        receipt,
+    )
