@@ -103,27 +103,12 @@ class ElectricFleet:
         metered_at = r.text(
             proj, "metered_at", ("project",), choices=("charger", "battery"), default="charger"
         )
-        eta = r.number(
-            proj,
-            "charging_efficiency",
-            ("project",),
-            default=CHARGING_EFFICIENCY,
-            minimum=Decimal(0),
-            maximum=Decimal(1),
-            exclusive_minimum=True,
+        eta = r.fraction(
+            proj, "charging_efficiency", ("project",), default=CHARGING_EFFICIENCY, positive=True
         )
-        tdl = r.number(
-            proj,
-            "transmission_loss",
-            ("project",),
-            default=Decimal(0),
-            minimum=Decimal(0),
-            maximum=Decimal(1),
-        )
+        tdl = r.fraction(proj, "transmission_loss", ("project",), default=Decimal(0))
         leak = r.mapping(p.get("leakage", {}), ("leakage",))
-        share = r.number(
-            leak, "share", ("leakage",), default=Decimal(0), minimum=Decimal(0), maximum=Decimal(1)
-        )
+        share = r.fraction(leak, "share", ("leakage",), default=Decimal(0))
         bounds = plausibility.read_bounds(r, p.get("plausibility"), ("plausibility",), plausibility.EV_BOUNDS)
         r.finish()
 

@@ -148,11 +148,11 @@ class MangroveAfforestation:
         t2 = r.number(period, "end", ("period",), minimum=Decimal(1990), maximum=Decimal(2200))
         if t2 <= t1 and not r.issues:
             r.bad(("period", "end"), plain(t2), "must be after period.start")
-        cf = r.number(p, "carbon_fraction", (), default=CF_TREE, minimum=Decimal(0), maximum=Decimal(1))
+        cf = r.fraction(p, "carbon_fraction", (), default=CF_TREE)
         soc = r.mapping(p.get("soc", {}), ("soc",))
         soc_rate = r.number(soc, "rate_t_c_per_ha_yr", ("soc",), default=SOC_RATE, minimum=Decimal(0))
         soc_years = r.number(soc, "years", ("soc",), default=Decimal(SOC_YEARS), minimum=Decimal(0))
-        buffer = r.number(p, "buffer_share", (), default=BUFFER_SHARE, minimum=Decimal(0), maximum=Decimal(1))
+        buffer = r.fraction(p, "buffer_share", (), default=BUFFER_SHARE)
         leakage = r.number(p, "leakage_t_co2", (), default=Decimal(0), minimum=Decimal(0))
         gwp_set = r.text(p, "gwp_set", (), choices=("AR4", "AR5", "AR6"), default="AR6")
         bounds = plausibility.read_bounds(
@@ -208,7 +208,7 @@ class MangroveAfforestation:
                 (
                     r.number(b, "area_ha", where, minimum=Decimal(0)),
                     r.number(b, "biomass_t_dm_per_ha", where, minimum=Decimal(0)),
-                    r.number(b, "combustion_factor", where, minimum=Decimal(0), maximum=Decimal(1)),
+                    r.fraction(b, "combustion_factor", where),
                     r.number(b, "ef_ch4_g_per_kg", where, default=EF_CH4, minimum=Decimal(0)),
                     r.number(b, "ef_n2o_g_per_kg", where, default=EF_N2O, minimum=Decimal(0)),
                 )

@@ -88,6 +88,27 @@ class Reader:
             return default
         return self.value(raw, where, minimum=minimum, maximum=maximum, exclusive_minimum=exclusive_minimum)
 
+    def fraction(
+        self,
+        data: Mapping[str, Any],
+        key: str,
+        path: Path,
+        *,
+        default: Decimal | None = None,
+        positive: bool = False,
+    ) -> Decimal:
+        """A share, efficiency or loss rate at ``data[key]``: a decimal in [0, 1] (in (0, 1] when
+        ``positive``, for a divisor such as an efficiency); otherwise as :meth:`number`."""
+        return self.number(
+            data,
+            key,
+            path,
+            default=default,
+            minimum=Decimal(0),
+            maximum=Decimal(1),
+            exclusive_minimum=positive,
+        )
+
     def value(
         self,
         raw: object,

@@ -106,24 +106,10 @@ class SolarIrrigation:
             minimum=Decimal("0.7"),
             maximum=Decimal("0.9"),
         )
-        eta_engine = r.number(
-            diesel,
-            "engine_efficiency",
-            ("diesel",),
-            default=ENGINE_EFFICIENCY,
-            minimum=Decimal(0),
-            maximum=Decimal(1),
-            exclusive_minimum=True,
+        eta_engine = r.fraction(
+            diesel, "engine_efficiency", ("diesel",), default=ENGINE_EFFICIENCY, positive=True
         )
-        eta_pump = r.number(
-            diesel,
-            "pump_efficiency",
-            ("diesel",),
-            default=PUMP_EFFICIENCY,
-            minimum=Decimal(0),
-            maximum=Decimal(1),
-            exclusive_minimum=True,
-        )
+        eta_pump = r.fraction(diesel, "pump_efficiency", ("diesel",), default=PUMP_EFFICIENCY, positive=True)
         baseline = r.mapping(p.get("baseline"), ("baseline",))
         route = r.text(baseline, "route", ("baseline",), choices=ROUTES)
         amount_key = {"diesel_litres": "diesel_litres", "pumped_volume": "volume_m3", "shaft_energy": "kwh"}
@@ -135,14 +121,7 @@ class SolarIrrigation:
             project, "diesel_litres", ("project",), default=Decimal(0), minimum=Decimal(0)
         )
         leakage = r.mapping(p.get("leakage", {}), ("leakage",))
-        share = r.number(
-            leakage,
-            "transferred_equipment_share",
-            ("leakage",),
-            default=Decimal(0),
-            minimum=Decimal(0),
-            maximum=Decimal(1),
-        )
+        share = r.fraction(leakage, "transferred_equipment_share", ("leakage",), default=Decimal(0))
         bounds = plausibility.read_bounds(
             r, p.get("plausibility"), ("plausibility",), plausibility.IRRIGATION_BOUNDS
         )
