@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
 from tests.conftest import make_user
@@ -58,3 +59,15 @@ def test_no_credentials_is_the_public(app_client: Any) -> None:
 def test_openapi_is_served(app_client: Any) -> None:
     spec = app_client.get("/api/v1/openapi.json").json()
     assert "/api/v1/health" in spec["paths"]
+
+
+@pytest.mark.parametrize(
+    "url", ["/api/v1/records/%00/explain", "/api/v1/factors/search?q=a%00b", "/registry/projects/x%00"]
+)
+def test_a_nul_byte_in_path_or_query_is_a_422_problem_not_a_500(app_client: Any, url: str) -> None:
+    """PostgreSQL cannot store NUL in text; the platform refuses it before any route runs."""
+    response = app_client.get(url)
+    assert response.status_code == 422
+    assert response.headers["content-type"].startswith("application/problem+json")
+    assert response.json()["code"] == "invalid-input"
+    assert "%00" in response.json()["issues"][0]["reason"]

@@ -16,7 +16,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from carbonbridge.kernel.errors import CarbonbridgeError, FieldIssue
+from carbonbridge.kernel.errors import CarbonbridgeError, FieldIssue, InvalidInput
 
 PROBLEM_JSON = "application/problem+json"
 TYPE_BASE = "/docs/errors#"
@@ -120,8 +120,30 @@ async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
     )
 
 
+class RejectNulBytes:
+    """ASGI middleware: a request whose path or query string carries a NUL byte (``%00``) is
+    refused with a 422 problem+json before any route runs. No identifier or text the platform
+    stores may contain NUL (PostgreSQL cannot store it in a text column), so this is refused once
+    here for every route instead of failing deep inside a query. Costs one substring test."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] == "http" and ("\x00" in scope["path"] or b"%00" in scope.get("query_string", b"")):
+            request = Request(scope)
+            bad = InvalidInput(
+                "the request's path or query contains a NUL byte (%00), which no field accepts",
+                [FieldIssue(("path",), request.url.path, "remove the NUL byte (%00)")],
+            )
+            await (await _domain(request, bad))(scope, receive, send)
+            return
+        await self.app(scope, receive, send)
+
+
 def install(app: FastAPI) -> None:
-    """Register the problem+json handlers on ``app``."""
+    """Register the problem+json handlers (and the NUL-byte guard) on ``app``."""
+    app.add_middleware(RejectNulBytes)
     app.add_exception_handler(CarbonbridgeError, _domain)
     app.add_exception_handler(RequestValidationError, _validation)
     app.add_exception_handler(StarletteHTTPException, _http)
