@@ -28,6 +28,9 @@ def _optional_router(module: str) -> APIRouter | None:
     return router
 
 
+API_PREFIX = "/api/v1"
+
+
 def create_app(settings: Settings | None = None, engine: Engine | None = None) -> FastAPI:
     """Build the app; the engine is created once here, never per request."""
     settings = settings or get_settings()
@@ -46,13 +49,18 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.state.engine = engine
     app.state.sessions = session_factory(engine)
     problems.install(app)
-    api = APIRouter(prefix="/api/v1")
-    api.include_router(platform_router)
+    # each context's API directly under /api/v1 (one router level less to match per request),
+    # the contexts' hot write paths (``hot_router``) first
+    for context in CONTEXTS:
+        mod = optional_module(f"carbonbridge.{context}.api")
+        hot = getattr(mod, "hot_router", None) if mod is not None else None
+        if isinstance(hot, APIRouter):
+            app.include_router(hot, prefix=API_PREFIX)
+    app.include_router(platform_router, prefix=API_PREFIX)
     for context in CONTEXTS:
         router = _optional_router(f"carbonbridge.{context}.api")
         if router is not None:
-            api.include_router(router)
-    app.include_router(api)
+            app.include_router(router, prefix=API_PREFIX)
     # public read paths outside /api/v1 (e.g. the transparency log's C2SP tlog-tiles at /log)
     for context in CONTEXTS:
         mod = optional_module(f"carbonbridge.{context}.api")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -161,15 +162,48 @@ def issue_token(session: Session, user_id: str, label: str = "api") -> str:
 
 def authenticate_token(session: Session, token: str) -> Principal:
     """The principal a bearer token stands for; :class:`Unauthenticated` if unknown or revoked."""
-    row = session.execute(
-        select(UserRow, TokenRow)
-        .join(TokenRow, TokenRow.user_id == UserRow.id)
-        .where(TokenRow.token_sha256 == _token_digest(token), TokenRow.revoked_at.is_(None))
-    ).first()
-    if row is None:
-        raise Unauthenticated("the token is unknown or revoked")
-    user = row[0]
-    return Principal(user.id, user.display_name, Role(user.role), user.organisation_id)
+    found = authenticate_all(session, [Credentials(token, from_header=True)])[0]
+    if isinstance(found, Unauthenticated):
+        raise found
+    return found
+
+
+@dataclass(frozen=True)
+class Credentials:
+    """A token a request presented, not yet checked: from the ``Authorization: Bearer`` header
+    (``from_header``: unknown or revoked is an error) or from the web session cookie (a stale
+    cookie means logged out: the public). Checked by :func:`authenticate_all`, e.g. inside the
+    transaction of the write it authorises (the registry's group commit)."""
+
+    token: str
+    from_header: bool
+
+    def __repr__(self) -> str:  # never print a secret
+        return f"Credentials(from_header={self.from_header})"
+
+
+def authenticate_all(
+    session: Session, credentials: Sequence[Credentials]
+) -> list[Principal | Unauthenticated]:
+    """The principal each of ``credentials`` stands for, in one query: the public for a stale
+    cookie, :class:`Unauthenticated` (returned, not raised) for an unknown or revoked bearer token."""
+    digests = {c.token: _token_digest(c.token) for c in credentials}
+    rows = session.execute(
+        select(TokenRow.token_sha256, UserRow.id, UserRow.display_name, UserRow.role, UserRow.organisation_id)
+        .join(UserRow, TokenRow.user_id == UserRow.id)
+        .where(TokenRow.token_sha256.in_(set(digests.values())), TokenRow.revoked_at.is_(None))
+    ).all()
+    users = {r[0]: Principal(r[1], r[2], Role(r[3]), r[4]) for r in rows}
+    found: list[Principal | Unauthenticated] = []
+    for c in credentials:
+        user = users.get(digests[c.token])
+        if user is not None:
+            found.append(user)
+        elif c.from_header:
+            found.append(Unauthenticated("the token is unknown or revoked"))
+        else:
+            found.append(PUBLIC)
+    return found
 
 
 def login(session: Session, username: str, password: str) -> str:
