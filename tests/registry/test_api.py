@@ -10,7 +10,7 @@ import pytest
 from carbonbridge.registry import service
 from carbonbridge.registry.model import AccountKind
 from tests.conftest import make_user
-from tests.registry.conftest import World
+from tests.registry.conftest import ADMIN, World
 from tests.registry.helpers import issued_report, registered_project
 
 PROBLEM = "application/problem+json"
@@ -210,3 +210,43 @@ def test_openapi_documents_the_registry(app_client: Any) -> None:
     retire = paths["/api/v1/registry/retirements"]["post"]
     assert "beneficiary" in retire["description"]
     assert set(retire["responses"]) >= {"201", "422"}
+
+
+def test_the_writer_checks_the_token_of_every_move_in_its_own_transaction(
+    app_client: Any, world: World, users: dict[str, dict[str, str]]
+) -> None:
+    """Single moves are authenticated by the group commit, in the batch's transaction: an
+    unknown token, a malformed header, a revoked token and no token are refused (401, nothing
+    moved); a web session cookie works as the bearer token does."""
+    from datetime import UTC, datetime
+
+    from sqlalchemy import update
+
+    from carbonbridge.platform.db import unit_of_work
+    from carbonbridge.platform.identity import TokenRow, _token_digest
+
+    project_id, vintage = _issued(world)
+    dev = world.dev[AccountKind.HOLDING].id
+    body = {"account_id": dev, "project_id": project_id, "vintage": vintage, "quantity": 1}
+    retire = {**body, "beneficiary": "Sanya hotel guests", "purpose": "2025 stays"}
+    before = service.balances(world.sessions, ADMIN, dev)
+    for headers in ({"Authorization": "Bearer cb_unknown"}, {"Authorization": "Basic eDp5"}, {}):
+        problem = _problem(app_client.post("/api/v1/registry/retirements", json=retire, headers=headers), 401)
+        assert problem["code"] == "unauthenticated"
+    token = users["dev"]["Authorization"].removeprefix("Bearer ")
+    app_client.cookies.set("cb_session", token)
+    cookie = app_client.post("/api/v1/registry/retirements", json=retire)
+    app_client.cookies.clear()
+    assert cookie.status_code == 201, cookie.text
+    with unit_of_work(world.sessions) as session:
+        session.execute(
+            update(TokenRow)
+            .where(TokenRow.token_sha256 == _token_digest(token))
+            .values(revoked_at=datetime.now(UTC))
+        )
+    _problem(app_client.post("/api/v1/registry/retirements", json=retire, headers=users["dev"]), 401)
+    after = service.balances(world.sessions, ADMIN, dev)
+    assert (
+        sum(b.tonnes for b in before if b.state == "held") - sum(b.tonnes for b in after if b.state == "held")
+        == 1
+    )  # the cookie's one

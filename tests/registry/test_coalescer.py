@@ -1,6 +1,6 @@
 """Group commit of single transfers, retirements and cancellations (registry/coalescer.py), on
-SQLite and PostgreSQL: each request in its own savepoint of one transaction, one log append per
-batch, every caller answered with its own receipt after the commit."""
+SQLite and PostgreSQL: each request decided in turn in one transaction, one log append per batch,
+every caller answered with its own receipt after the commit."""
 
 from __future__ import annotations
 
@@ -23,6 +23,7 @@ from carbonbridge.ledger import keys
 from carbonbridge.ledger import service as ledger
 from carbonbridge.ledger.cli import register_context_auditors
 from carbonbridge.ledger.proof import parse_receipt, verify_receipt
+from carbonbridge.platform.identity import Principal
 from carbonbridge.registry import coalescer, service, store
 from carbonbridge.registry.coalescer import Coalescer, commit_batch
 from carbonbridge.registry.errors import InsufficientUnits
@@ -37,7 +38,7 @@ from carbonbridge.registry.model import (
     Units,
     UnitState,
 )
-from carbonbridge.registry.writes import PendingOperation
+from carbonbridge.registry.writes import PendingOperation, UnitRequest
 from tests.registry.conftest import ADMIN, BUYER, DEVELOPER, OUTSIDER, World
 from tests.registry.helpers import issued_report, registered_project
 from tests.registry.test_service import _snapshot
@@ -156,7 +157,7 @@ def test_a_bad_request_fails_alone_and_the_next_sees_the_state_before_it(
     world: World, issued: Project
 ) -> None:
     """One batch: a forbidden transfer, 50 t retired, 50 t more refused (30 left), an invalid
-    cancellation, 30 t retired. The refused ones roll back only their savepoints."""
+    cancellation, 30 t retired. The refused ones leave nothing."""
     dev = world.dev[AccountKind.HOLDING].id
     outcomes = commit_batch(
         world.sessions,
@@ -194,19 +195,23 @@ def test_a_bad_request_fails_alone_and_the_next_sees_the_state_before_it(
     _audit_clean(world.sessions)
 
 
-def test_writes_of_a_refused_request_are_rolled_back_with_its_savepoint(
+def test_a_request_refused_after_its_move_was_decided_leaves_nothing(
     world: World, issued: Project, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A request refused AFTER its blocks were written (here: a 7 t retirement made to fail once
-    stored) leaves nothing: the next request of the batch retires all 80 t, serials 1-80."""
-    real = coalescer.store_blocks
+    """A request refused AFTER the mover took its units (here: a 7 t retirement made to fail once
+    decided) leaves nothing: the holdings are restored, and the next request of the batch retires
+    all 80 t, serials 1-80."""
+    real = coalescer.UnitMover.move
 
-    def failing_after_write(session: Session, steps: Sequence[PendingOperation]) -> None:
-        real(session, steps)
-        if steps[0].operation.details["quantity"] == 7:
-            raise Conflict("made to fail after writing")
+    def failing_after_move(
+        self: coalescer.UnitMover, principal: Principal, request: UnitRequest
+    ) -> PendingOperation:
+        step = real(self, principal, request)
+        if step.operation.details["quantity"] == 7:
+            raise Conflict("made to fail after the move was decided")
+        return step
 
-    monkeypatch.setattr(coalescer, "store_blocks", failing_after_write)
+    monkeypatch.setattr(coalescer.UnitMover, "move", failing_after_move)
     outcomes = commit_batch(
         world.sessions, [(DEVELOPER, _retire(world, issued, 7)), (DEVELOPER, _retire(world, issued, 80))]
     )
@@ -223,8 +228,8 @@ def test_writes_of_a_refused_request_are_rolled_back_with_its_savepoint(
 def test_a_failed_transaction_stores_nothing_and_fails_every_caller(
     world: World, issued: Project, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The log append fails after every savepoint was released: the whole transaction rolls back
-    (no savepoint committed on its own, SQLite included) and each caller gets the error."""
+    """The log append fails after every move was stored: the whole transaction rolls back and
+    each caller gets the error."""
     before = _snapshot(world.sessions)
 
     def broken(*_args: object, **_kwargs: object) -> list[Receipt]:
@@ -272,3 +277,40 @@ def test_errors_reach_the_caller_unchanged(world: World, issued: Project, writer
     assert receipt.operation.details["quantity"] == 2
     assert coalescer.coalescer_for(world.sessions) is not shared
     coalescer.shutdown_all()
+
+
+def test_credentials_are_checked_by_the_writer_in_one_query_per_batch(world: World, issued: Project) -> None:
+    """A batch of callers by token (the API's path): a valid bearer token moves, an unknown one
+    is refused as unauthenticated, a stale cookie and no credentials are the public (refused),
+    each independently of the others; the valid ones are logged under the token's user."""
+    from carbonbridge.kernel.errors import Unauthenticated
+    from carbonbridge.platform.db import unit_of_work
+    from carbonbridge.platform.identity import Credentials, create_user, issue_token
+
+    with unit_of_work(world.sessions) as session:
+        user = create_user(
+            session, username="dev2", role=DEVELOPER.role, organisation_id=DEVELOPER.organisation_id
+        )
+        token = issue_token(session, user)
+    outcomes = commit_batch(
+        world.sessions,
+        [
+            (Credentials(token, from_header=True), _retire(world, issued, 3)),
+            (Credentials("cb_unknown", from_header=True), _retire(world, issued, 5)),
+            (Credentials("cb_stale", from_header=False), _retire(world, issued, 7)),
+            (None, _retire(world, issued, 11)),
+            (Credentials(token, from_header=False), _retire(world, issued, 13)),
+        ],
+    )
+    assert [type(o) for o in outcomes] == [
+        Receipt,
+        Unauthenticated,
+        Unauthenticated,
+        Unauthenticated,
+        Receipt,
+    ]
+    assert [o.operation.details["quantity"] for o in outcomes if isinstance(o, Receipt)] == [3, 13]
+    assert {o.operation.actor for o in outcomes if isinstance(o, Receipt)} == {"dev2"}
+    [tally] = service.conservation(world.sessions, issued.id)
+    assert tally.by_state == {UnitState.HELD: 64, UnitState.RETIRED: 16, UnitState.BUFFER: 20}
+    _audit_clean(world.sessions)

@@ -141,7 +141,7 @@ class UnitMover:
     accounts, projects and organisations' accounts seen, and the holdings (:class:`_Holding`)
     as the moves so far left them. :meth:`move` decides one request against that state.
 
-    A caller that rolls back one request's writes (a savepoint) restores the holdings it saw
+    A caller that refuses one request after deciding it (the group commit) restores the holdings it saw
     before that request with :meth:`snapshot` / :meth:`restore`; accounts and projects are not
     written by a move, so they stay valid."""
 

@@ -256,6 +256,15 @@ _SERIAL_PREFIX: dict[str, str] = {}
 _SERIAL_PREFIX_MAX = 10_000
 
 
+def cached_serials(blocks: list[SerialBlock]) -> list[str] | None:
+    """Serial numbers of blocks if every project's serial prefix has been read already (no
+    database work), else ``None`` (then :func:`serials_of`)."""
+    try:
+        return [f"{_SERIAL_PREFIX[b.project_id]}-{b.vintage}-{b.start}-{b.end}" for b in blocks]
+    except KeyError:
+        return None
+
+
 def serials_of(sessions: sessionmaker[Session], blocks: list[SerialBlock]) -> list[str]:
     """Serial numbers of blocks (e.g. those a receipt produced)."""
     prefixes = {p: _SERIAL_PREFIX.get(p) for p in {b.project_id for b in blocks}}
