@@ -350,8 +350,8 @@ class MangroveAfforestation:
                 "ΔC_BSL",
                 baseline,
                 "t CO2e",
-                "0 on unvegetated flats / abandoned ponds; "
-                "44/12 × CF × (1 + 0.25) × ΔAGB for pre-existing trees",
+                "AR-AM0014 eq. 1, trees only (shrubs, dead wood 0): 0 on unvegetated flats / "
+                "abandoned ponds; 44/12 × CF × (1 + 0.25) × ΔAGB for pre-existing trees",
                 "Baseline removals",
                 "基线碳汇量",
                 CCER if all(s.baseline != "pre_existing_trees" for s in strata) else AR_AM,
