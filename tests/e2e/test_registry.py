@@ -53,7 +53,7 @@ def credits_at_hotel(server: str, tmp_path_factory: pytest.TempPathFactory) -> s
         sessions, DEVELOPER, project.id, date(2023, 1, 1), date(2024, 12, 31), mangrove_parameters("3")
     )
     service.verify_report(sessions, VERIFIER, report.id, "Reasonable assurance.")
-    service.issue(sessions, OFFICE, report.id)  # 725 t: 580 held, 145 buffer
+    service.issue(sessions, OFFICE, report.id)  # 625 t: 500 held, 125 buffer
     service.transfer(
         sessions, DEVELOPER, Transfer(Units(developer.id, project.id, 2024, quantity=300), hotel.id)
     )

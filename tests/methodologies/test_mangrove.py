@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from carbonbridge.kernel.errors import InvalidInput
+from carbonbridge.methodologies import allometry
 from carbonbridge.methodologies.mangrove import MangroveAfforestation
 from carbonbridge.methodologies.model import Calculation, Kind
 
@@ -17,6 +18,10 @@ Q = Decimal("0.0001")
 
 def line(calc: Calculation, name: str) -> Decimal:
     return next(ln.value for ln in calc.lines if ln.name == name)
+
+
+def source(calc: Calculation, name: str) -> str:
+    return next(ln.source for ln in calc.lines if ln.name == name)
 
 
 def plot(dbh: str) -> dict[str, Any]:
@@ -65,12 +70,14 @@ def test_soc_stops_twenty_years_after_planting() -> None:
 
 def test_ex_post_from_plot_measurements() -> None:
     """2 ha planted 2018, two 100 m² plots re-measured 2022 → mid-2024 (T = 2.5 yr), one Kandelia
-    (ρ 0.60) per plot, D 10 → 15 cm. AGB 0.251 × 0.6 × 10^2.46 = 43.434 kg / 0.01 ha = 4.3434 t/ha,
-    + BGB exp(−1.085 + 0.9256 ln 4.3434) = 1.3157 → 5.6591 t/ha; at 15 cm 11.7763 + 3.3122 = 15.0885.
+    (ρ 0.60 given as a parameter) per plot, D 10 → 15 cm. AGB 0.251 × 0.6 × 10^2.46 = 43.434 kg
+    / 0.01 ha = 4.3434 t/ha, + BGB exp(−1.085 + 0.9256 ln 4.3434) = 1.3157 → 5.6591 t/ha; at 15 cm
+    11.7763 + 3.3122 = 15.0885.
     Identical plots: s = 0, U = 0, no discount. ΔC_TREE = 44/12 × 0.47 × 2 × (15.0885 − 5.6591)
     = 32.50018 t; SOC 44/12 × 2 × 0.5 × 2.5 = 9.16667 t; net 41.66685 t; 16.66674 t/yr."""
     params = {
         "period": {"start": "2022", "end": "2024.5"},
+        "wood_density": {"kandelia_obovata": "0.60"},
         "strata": [
             {
                 "id": "S1",
@@ -83,6 +90,8 @@ def test_ex_post_from_plot_measurements() -> None:
         ],
     }
     calc = CALC.calculate(params)
+    assert line(calc, "ρ_kandelia_obovata") == Decimal("0.60")
+    assert source(calc, "ρ_kandelia_obovata") == "parameter wood_density"
     assert line(calc, "b_S1,t1").quantize(Q) == Decimal("5.6591")
     assert line(calc, "b_S1,t2").quantize(Q) == Decimal("15.0885")
     assert line(calc, "U") == 0
@@ -130,6 +139,66 @@ def test_burning_and_pre_existing_trees_and_leakage() -> None:
     assert calc.baseline_t.quantize(Q) == Decimal("4.3083")
     assert calc.leakage_t == 1
     assert calc.net_t.quantize(Q) == Decimal("1.9034")
+
+
+#: Global Wood Density Database records (Zanne et al. 2009) as shipped by the R package BIOMASS,
+#: umr-amap/BIOMASS data-raw/wdData.csv @ 4a574a9d10c7754a784778ce696b29c17e0ea22e, read on
+#: 2026-11-25: species → (wood densities g/cm³ of its rows, status of the shipped value)
+GWDD_RECORDS = {
+    # rows 8808–8810 "Kandelia candel" (no "Kandelia obovata" row): a proxy, so still "verify"
+    "kandelia_obovata": (("0.512295", "0.46", "0.557"), "verify"),
+    "aegiceras_corniculatum": (("0.51",), "confirmed"),  # row 388
+    "avicennia_marina": (("0.52", "0.6888", "0.65", "0.73185"), "confirmed"),  # rows 1675–1678
+    "rhizophora_stylosa": (("0.84",), "confirmed"),  # row 13558
+    "bruguiera_gymnorhiza": (("0.839475", "0.76", "0.66", "0.796425"), "confirmed"),  # rows 2322–2325
+    "sonneratia_apetala": (("0.537264", "0.52"), "confirmed"),  # rows 14496–14497
+}
+
+
+@pytest.mark.parametrize("species", sorted(GWDD_RECORDS))
+def test_shipped_wood_density_is_the_mean_of_the_database_records(species: str) -> None:
+    """Avicennia marina (0.52 + 0.6888 + 0.65 + 0.73185) / 4 = 0.6476625; Bruguiera gymnorhiza
+    0.763975; Sonneratia apetala 0.528632; Kandelia (candel rows) 0.509765; single rows as given."""
+    values, status = GWDD_RECORDS[species]
+    shipped = allometry.SPECIES[species]
+    assert shipped.wood_density == sum(map(Decimal, values)) / len(values)
+    assert shipped.status == status
+    assert "4a574a9d10c7754a784778ce696b29c17e0ea22e" in shipped.citation
+
+
+def test_shipped_densities_to_the_database_precision() -> None:
+    shipped = {name: s.wood_density for name, s in allometry.SPECIES.items()}
+    assert shipped == {
+        "kandelia_obovata": Decimal("0.509765"),
+        "aegiceras_corniculatum": Decimal("0.51"),
+        "avicennia_marina": Decimal("0.6476625"),
+        "rhizophora_stylosa": Decimal("0.84"),
+        "bruguiera_gymnorhiza": Decimal("0.763975"),
+        "sonneratia_apetala": Decimal("0.528632"),
+    }
+
+
+def test_ex_post_uses_the_shipped_density_and_says_where_it_came_from() -> None:
+    """One Kandelia of D 10 cm on 100 m² with the shipped ρ 0.509765: AGB 0.251 × 0.509765 × 10^2.46
+    = 36.9014 kg → 3.69014 t/ha; BGB exp(−1.085 + 0.9256 ln 3.69014) = 1.13147; b = 4.8216 t/ha."""
+    params = {
+        "period": {"start": "2022", "end": "2024"},
+        "strata": [
+            {
+                "id": "S1",
+                "area_ha": "1",
+                "planting_year": "2018",
+                "baseline": "unvegetated_flat",
+                "plots_t1": [plot("10"), plot("10")],
+                "plots_t2": [plot("12"), plot("12")],
+            }
+        ],
+    }
+    calc = CALC.calculate(params)
+    assert line(calc, "ρ_kandelia_obovata") == Decimal("0.509765")
+    assert "Kandelia candel" in source(calc, "ρ_kandelia_obovata")
+    assert source(calc, "ρ_kandelia_obovata").endswith("(status verify)")
+    assert line(calc, "b_S1,t1").quantize(Q) == Decimal("4.8216")
 
 
 def test_wood_density_is_an_overridable_parameter() -> None:

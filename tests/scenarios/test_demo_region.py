@@ -95,7 +95,7 @@ def test_demo_region_log_verifies_from_tiles_alone(demo: sessionmaker[Session], 
 
 def test_demo_region_has_credits_issued_transferred_and_retired(demo: sessionmaker[Session]) -> None:
     """The demo's three synthetic projects ran through the real registry use cases and calculators:
-    MG001 725 + 732 credits (buffer 145 + 147), PV001 581, EV001 399 (the acceptance scenarios'
+    MG001 625 + 631 credits (buffer 125 + 127), PV001 581, EV001 399 (the acceptance scenarios'
     figures), and three public retirements; every project+vintage conserves its units."""
     projects = {p.code: p for p in registry_views.list_projects(demo)}
     assert sorted(projects) == ["EV001", "MG001", "PV001"]
@@ -103,7 +103,7 @@ def test_demo_region_has_credits_issued_transferred_and_retired(demo: sessionmak
     assert all(t.balanced for t in tallies)
     code_of = {p.id: code for code, p in projects.items()}
     issued = {(code_of[t.project_id], t.vintage): t.issued for t in tallies}
-    assert issued == {("MG001", 2024): 725, ("MG001", 2025): 732, ("PV001", 2024): 581, ("EV001", 2023): 399}
+    assert issued == {("MG001", 2024): 625, ("MG001", 2025): 631, ("PV001", 2024): 581, ("EV001", 2023): 399}
     retired = {(r.beneficiary, r.quantity) for r in registry_views.all_retirements(demo)}
     assert retired == {
         ("Demo Bay Hotel 01 guests [SYNTHETIC]", 120),

@@ -114,9 +114,14 @@ class MangroveAfforestation:
     # -- reading -------------------------------------------------------------------------------
 
     def _plots(
-        self, r: Reader, items: list[Any], path: Path, densities: Mapping[str, Decimal]
+        self,
+        r: Reader,
+        items: list[Any],
+        path: Path,
+        densities: Mapping[str, Decimal],
+        used: set[str],
     ) -> tuple[Decimal, ...]:
-        """Each plot's tree biomass AGB + BGB in t d.m./ha."""
+        """Each plot's tree biomass AGB + BGB in t d.m./ha; adds the species measured to ``used``."""
         values = []
         for k, raw in enumerate(items):
             plot = r.mapping(raw, (*path, k))
@@ -131,6 +136,7 @@ class MangroveAfforestation:
                 if isinstance(diameters, str) or not isinstance(diameters, list):
                     r.bad(where, diameters, "must be a list of stem diameters (cm)")
                     continue
+                used.add(species)
                 for j, dbh in enumerate(diameters):
                     d = r.value(dbh, (*where, j), minimum=Decimal(0), maximum=Decimal(300))
                     agb_kg += allometry.tree_agb_kg(densities[species], d)
@@ -159,10 +165,12 @@ class MangroveAfforestation:
             r, p.get("plausibility"), ("plausibility",), plausibility.MANGROVE_BOUNDS
         )
         densities = {name: s.wood_density for name, s in allometry.SPECIES.items()}
-        for name, raw in r.mapping(p.get("wood_density", {}), ("wood_density",)).items():
+        given = r.mapping(p.get("wood_density", {}), ("wood_density",))
+        for name, raw in given.items():
             densities[name] = r.value(
                 raw, ("wood_density", name), minimum=Decimal("0.1"), maximum=Decimal("1.5")
             )
+        used: set[str] = set()
         strata: list[Stratum] = []
         for i, raw in enumerate(r.items(p, "strata", ())):
             s = r.mapping(raw, ("strata", i))
@@ -179,9 +187,15 @@ class MangroveAfforestation:
             plots_t2: tuple[Decimal, ...] = ()
             if mode == "ex_post":
                 plots_t1 = self._plots(
-                    r, r.items(s, "plots_t1", where, required=False), (*where, "plots_t1"), densities
+                    r,
+                    r.items(s, "plots_t1", where, required=False),
+                    (*where, "plots_t1"),
+                    densities,
+                    used,
                 )
-                plots_t2 = self._plots(r, r.items(s, "plots_t2", where), (*where, "plots_t2"), densities)
+                plots_t2 = self._plots(
+                    r, r.items(s, "plots_t2", where), (*where, "plots_t2"), densities, used
+                )
             strata.append(
                 Stratum(
                     id=r.text(s, "id", where, default=f"S{i + 1}"),
@@ -214,7 +228,9 @@ class MangroveAfforestation:
                 )
             )
         r.finish()
+        density_lines = [_density_line(name, densities[name], name in given) for name in sorted(used)]
         return self._compute(
+            density_lines,
             mode,
             t1,
             t2,
@@ -235,6 +251,7 @@ class MangroveAfforestation:
 
     def _compute(
         self,
+        density_lines: list[Line],
         mode: str,
         t1: Decimal,
         t2: Decimal,
@@ -265,6 +282,7 @@ class MangroveAfforestation:
                 TOOL14,
             ),
         ]
+        lines += density_lines
         if mode == "ex_post":
             tree_change, tree_lines = trees_ex_post(t1, t2, cf, strata)
         else:
@@ -332,8 +350,8 @@ class MangroveAfforestation:
                 "ΔC_BSL",
                 baseline,
                 "t CO2e",
-                "0 on unvegetated flats / abandoned ponds; "
-                "44/12 × CF × (1 + 0.25) × ΔAGB for pre-existing trees",
+                "AR-AM0014 eq. 1, trees only (shrubs, dead wood 0): 0 on unvegetated flats / "
+                "abandoned ponds; 44/12 × CF × (1 + 0.25) × ΔAGB for pre-existing trees",
                 "Baseline removals",
                 "基线碳汇量",
                 CCER if all(s.baseline != "pre_existing_trees" for s in strata) else AR_AM,
@@ -390,3 +408,21 @@ class MangroveAfforestation:
             },
             buffer_share=buffer,
         )
+
+
+def _density_line(species: str, value: Decimal, given: bool) -> Line:
+    """The wood density a calculation used for ``species``, with where it came from."""
+    known = allometry.SPECIES.get(species)
+    if given or known is None:
+        source = "parameter wood_density"
+    else:
+        source = f"{known.citation} (status {known.status})"
+    return Line(
+        f"ρ_{species}",
+        value,
+        "g/cm³",
+        "wood density in AGB = 0.251 ρ D^2.46 (parameter wood_density overrides)",
+        f"Wood density, {species}",
+        f"木材密度，{known.name_zh if known else species}",
+        source,
+    )
