@@ -106,7 +106,13 @@ def test_project_sheet_shows_figures_flags_and_override(app_client: Any, world: 
     assert "状态时间线" in zh
 
 
-def test_unknown_project_page_is_404(app_client: Any, world: World) -> None:
+def test_unknown_project_page_is_404_in_the_page_language(app_client: Any, world: World) -> None:
     response = app_client.get("/registry/projects/prj_nope?lang=en")
     assert response.status_code == 404
-    assert "Request rejected" in response.text
+    assert '<h2 class="title">Not found</h2>' in response.text
+    assert '<p class="detail">project prj_nope does not exist</p>' in response.text
+    zh = app_client.get("/registry/projects/prj_nope?lang=zh")
+    assert zh.status_code == 404
+    assert '<h2 class="title">未找到</h2>' in zh.text
+    assert '<p class="detail">项目 prj_nope 不存在</p>' in zh.text
+
