@@ -106,7 +106,92 @@ def test_project_sheet_shows_figures_flags_and_override(app_client: Any, world: 
     assert "状态时间线" in zh
 
 
-def test_unknown_project_page_is_404(app_client: Any, world: World) -> None:
+def test_unknown_project_page_is_404_in_the_page_language(app_client: Any, world: World) -> None:
     response = app_client.get("/registry/projects/prj_nope?lang=en")
     assert response.status_code == 404
-    assert "Request rejected" in response.text
+    assert '<h2 class="title">Not found</h2>' in response.text
+    assert '<p class="detail">project prj_nope does not exist</p>' in response.text
+    zh = app_client.get("/registry/projects/prj_nope?lang=zh")
+    assert zh.status_code == 404
+    assert '<h2 class="title">未找到</h2>' in zh.text
+    assert '<p class="detail">项目 prj_nope 不存在</p>' in zh.text
+
+
+def _held(world: World) -> list[tuple[int, int]]:
+    dev = world.dev[AccountKind.HOLDING].id
+    return [(b.start, b.end) for b in service.holdings(world.sessions, ADMIN, dev)]
+
+
+def test_refused_retirement_is_in_chinese_on_the_chinese_page(
+    app_client: Any, world: World, issued: str
+) -> None:
+    _login_cookie(app_client, make_user(world.sessions, "dev", "developer", "mangrove-dev"))
+    form = {"lot": f"{issued}:2024", "quantity": "81", "beneficiary": "x", "purpose": "y"}
+    response = app_client.post("/registry/account/retire?lang=zh", data=form)
+    assert response.status_code == 409
+    assert '<h2 class="title">可用减排量不足</h2>' in response.text
+    assert '<p class="detail">申请 81 吨，处于“持有”状态的可用量为 80 吨</p>' in response.text
+    assert '<tr><td>quantity</td><td>81</td><td class="reason">最多 80</td></tr>' in response.text
+    assert "未做任何更改。" in response.text
+    assert _held(world) == [(1, 80)]
+    assert service.retirement_records(world.sessions, issued) == []
+
+
+def test_refused_retirement_is_in_english_on_the_english_page(
+    app_client: Any, world: World, issued: str
+) -> None:
+    _login_cookie(app_client, make_user(world.sessions, "dev", "developer", "mangrove-dev"))
+    form = {"lot": f"{issued}:2024", "quantity": "81", "beneficiary": "x", "purpose": "y"}
+    response = app_client.post("/registry/account/retire?lang=en", data=form)
+    assert response.status_code == 409
+    assert '<h2 class="title">Insufficient units</h2>' in response.text
+    assert '<p class="detail">81 t asked for, 80 t available in state held</p>' in response.text
+    assert '<tr><td>quantity</td><td>81</td><td class="reason">at most 80</td></tr>' in response.text
+    assert "Nothing was changed." in response.text
+    assert "可用减排量不足" not in response.text
+    assert _held(world) == [(1, 80)]
+
+
+@pytest.mark.parametrize(
+    ("cookie", "title", "reason"),
+    [
+        ("zh", "输入无效", "应为不小于 1 的整吨数"),
+        ("en", "Invalid input", "a whole number of tonnes ≥ 1"),
+    ],
+)
+def test_the_language_cookie_chooses_the_error_language(
+    app_client: Any, world: World, issued: str, cookie: str, title: str, reason: str
+) -> None:
+    _login_cookie(app_client, make_user(world.sessions, "dev", "developer", "mangrove-dev"))
+    app_client.cookies.set("lang", cookie)
+    form = {"lot": f"{issued}:2024", "quantity": "2.5", "beneficiary": "x", "purpose": "y"}
+    response = app_client.post("/registry/account/retire", data=form)
+    assert response.status_code == 422
+    assert f'<h2 class="title">{title}</h2>' in response.text
+    assert f'<tr><td>quantity</td><td>2.5</td><td class="reason">{reason}</td></tr>' in response.text
+    assert _held(world) == [(1, 80)]
+
+
+def test_refused_transfer_in_chinese_escapes_the_value_and_moves_nothing(
+    app_client: Any, world: World, issued: str
+) -> None:
+    _login_cookie(app_client, make_user(world.sessions, "dev", "developer", "mangrove-dev"))
+    form = {"lot": f"{issued}:2024", "quantity": "30", "to_account_id": "<b>acc</b>"}
+    response = app_client.post("/registry/account/transfer?lang=zh", data=form)
+    assert response.status_code == 422
+    assert '<p class="detail">目标账户无效</p>' in response.text
+    assert (
+        "<tr><td>to_account_id</td><td>&lt;b&gt;acc&lt;/b&gt;</td>"
+        '<td class="reason">应为另一机构的持有账户</td></tr>' in response.text
+    )
+    assert _held(world) == [(1, 80)]
+    buyer = world.buyer[AccountKind.HOLDING].id
+    assert service.holdings(world.sessions, ADMIN, buyer) == []
+
+
+def test_a_user_of_no_organisation_is_told_so_in_chinese(app_client: Any, world: World) -> None:
+    _login_cookie(app_client, make_user(world.sessions, "office", "regulator"))
+    response = app_client.get("/registry/account?lang=zh")
+    assert response.status_code == 422
+    assert '<p class="detail">本页面仅供机构用户使用</p>' in response.text
+    assert '<td class="reason">您的用户不属于任何机构</td>' in response.text

@@ -216,3 +216,97 @@ def test_two_pending_requests_are_listed_and_settled_apart(
         (1, 7, UnitState.EXPORTED),
         (41, 50, UnitState.PENDING_EXPORT),
     ]
+
+
+@pytest.mark.parametrize(
+    ("lang", "title", "detail", "reason"),
+    [
+        (
+            "zh",
+            "可用减排量不足",
+            "序列号 75-90 并非全部以“持有”状态存于本账户（第一个缺少的序列号：81）",
+            "本账户中该区间的碳信用不可用",
+        ),
+        (
+            "en",
+            "Insufficient units",
+            "serials 75-90 are not all held here in state held (first missing serial: 81)",
+            "range not available in this account",
+        ),
+    ],
+)
+def test_refused_export_is_in_the_page_language(
+    app_client: Any, world: World, issued: str, lang: str, title: str, detail: str, reason: str
+) -> None:
+    _login(app_client, make_user(world.sessions, "dev", "developer", "mangrove-dev"))
+    form = {
+        "lot": f"{issued}:2024",
+        "start": "75",
+        "end": "90",
+        "destination_registry": "Verra",
+        "destination_account": "VCS-9",
+        "reason": "sold abroad",
+    }
+    response = app_client.post(f"/registry/account/export?lang={lang}", data=form)
+    assert response.status_code == 409
+    assert f'<h2 class="title">{title}</h2>' in response.text
+    assert f'<p class="detail">{detail}</p>' in response.text
+    assert f'<tr><td>start</td><td>75</td><td class="reason">{reason}</td></tr>' in response.text
+    assert _states(world) == [(1, 80, UnitState.HELD)]
+
+
+def test_an_empty_destination_is_refused_in_chinese(app_client: Any, world: World, issued: str) -> None:
+    _login(app_client, make_user(world.sessions, "dev", "developer", "mangrove-dev"))
+    form = {
+        "lot": f"{issued}:2024",
+        "quantity": "5",
+        "destination_registry": " ",
+        "destination_account": "V",
+        "reason": "r",
+    }
+    response = app_client.post("/registry/account/export?lang=zh", data=form)
+    assert response.status_code == 422
+    assert '<p class="detail">转出申请无效</p>' in response.text
+    assert '<td>destination_registry</td><td> </td><td class="reason">应为 1-200 个字符</td>' in response.text
+    assert _states(world) == [(1, 80, UnitState.HELD)]
+
+
+def test_settled_and_unknown_requests_are_refused_in_chinese(
+    app_client: Any, world: World, issued: str
+) -> None:
+    _login(app_client, make_user(world.sessions, "dev", "developer", "mangrove-dev"))
+    _export(app_client, issued)
+    _login(app_client, make_user(world.sessions, "office", "regulator"))
+    [op] = PENDING.findall(app_client.get("/registry/exports?lang=zh").text)
+    assert app_client.post(f"/registry/exports/{op}/reject?lang=zh", data={"reason": "no"}).status_code == 200
+    after = _states(world)
+
+    twice = app_client.post(f"/registry/exports/{op}/confirm?lang=zh", data={"destination_reference": "T-1"})
+    assert twice.status_code == 409
+    assert '<h2 class="title">当前状态不允许此操作</h2>' in twice.text
+    assert f'<p class="detail">转出申请 {op} 已被确认或拒绝</p>' in twice.text
+    assert f'<tr><td>operation_id</td><td>{op}</td><td class="reason">已不再待处理</td></tr>' in twice.text
+    unknown = app_client.post("/registry/exports/op_nope/reject?lang=zh", data={"reason": "x"})
+    assert unknown.status_code == 404
+    assert '<h2 class="title">未找到</h2>' in unknown.text
+    assert '<p class="detail">转出申请 op_nope 不存在</p>' in unknown.text
+    assert '<td class="reason">没有此编号的转出申请</td>' in unknown.text
+    english = app_client.post("/registry/exports/op_nope/reject?lang=en", data={"reason": "x"})
+    assert '<p class="detail">export request op_nope does not exist</p>' in english.text
+    assert _states(world) == after
+    assert {st for _, _, st in after} == {UnitState.HELD}
+
+
+def test_a_developer_is_refused_the_exports_page_in_chinese(
+    app_client: Any, world: World, issued: str
+) -> None:
+    _login(app_client, make_user(world.sessions, "dev", "developer", "mangrove-dev"))
+    page = app_client.get("/registry/exports?lang=zh")
+    assert page.status_code == 403
+    assert '<h2 class="title">无权操作</h2>' in page.text
+    assert '<p class="detail">角色“项目业主”无权执行此操作；需要以下角色之一：主管部门</p>' in page.text
+    refused = app_client.post("/registry/exports/op_x/confirm?lang=zh", data={"destination_reference": "X"})
+    assert refused.status_code == 403
+    assert "无权执行此操作" in refused.text
+    english = app_client.get("/registry/exports?lang=en")
+    assert "role &#39;developer&#39; may not do this; needs one of: regulator" in english.text

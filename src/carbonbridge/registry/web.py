@@ -10,10 +10,9 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from carbonbridge.kernel.errors import CarbonbridgeError, FieldIssue, Forbidden, InvalidInput, Unauthenticated
-from carbonbridge.platform import i18n
 from carbonbridge.platform.deps import CurrentPrincipal, Sessions
 from carbonbridge.platform.identity import Principal, Role
-from carbonbridge.platform.web import page_language, render
+from carbonbridge.platform.web import render
 from carbonbridge.registry import service, views, views_exports, web_compliance
 from carbonbridge.registry.location import MapPoint
 from carbonbridge.registry.model import (
@@ -25,10 +24,18 @@ from carbonbridge.registry.model import (
     Transfer,
     Units,
 )
+from carbonbridge.registry.web_outcome import render_outcome, render_refusal
 
 router = APIRouter(include_in_schema=False)
 
 MAX_FORM = 100_000
+
+
+def _no_organisation() -> InvalidInput:
+    return InvalidInput(
+        "this page is for an organisation's users",
+        [FieldIssue(("organisation_id",), None, "your user belongs to no organisation")],
+    )
 
 
 def _chart_points(located: list[tuple[Project, MapPoint]]) -> list[dict[str, str]]:
@@ -72,15 +79,7 @@ def serials_page(request: Request, sessions: Sessions, principal: CurrentPrincip
     try:
         context["search"] = views.serial_search(sessions, q)
     except CarbonbridgeError as exc:
-        # translated here, not with _() in the template: newstyle gettext marks its result safe,
-        # and these texts are data, to be escaped like any other
-        lang = page_language(request)
-        context["error"] = exc
-        context["error_detail"] = i18n.gettext(lang, exc.detail)
-        context["error_issues"] = [
-            (".".join(str(p) for p in i.location), i.value, i18n.gettext(lang, i.reason)) for i in exc.issues
-        ]
-        return render(request, "registry_serials.html", context, exc.status)
+        return render_outcome(request, sessions, "registry_serials.html", context, error=exc)
     return render(request, "registry_serials.html", context)
 
 
@@ -91,7 +90,7 @@ def project_page(
     try:
         sheet = views.project_sheet(sessions, project_id)
     except CarbonbridgeError as exc:
-        return render(request, "registry_error.html", {"principal": principal, "error": exc}, exc.status)
+        return render_refusal(request, principal, exc)
     point = sheet.location
     context = {
         "principal": principal,
@@ -123,25 +122,15 @@ def _account_page(
     if principal.role is Role.PUBLIC:
         return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
     if principal.organisation_id is None:
-        exc = InvalidInput(
-            "this page is for an organisation's users",
-            [FieldIssue(("organisation_id",), None, "your user belongs to no organisation")],
-        )
-        return render(request, "registry_error.html", {"principal": principal, "error": exc}, 422)
+        return render_refusal(request, principal, _no_organisation())
     try:
         account = views.holder_account(sessions, principal, principal.organisation_id)
     except Unauthenticated:
         return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
     except CarbonbridgeError as exc:
-        return render(request, "registry_error.html", {"principal": principal, "error": exc}, exc.status)
-    context = {
-        "principal": principal,
-        "account": account,
-        "done": done,
-        "done_serials": views.serials_of(sessions, list(done.produced)) if done else [],
-        "error": error,
-    }
-    return render(request, "registry_account.html", context, error.status if error else 200)
+        return render_refusal(request, principal, exc)
+    context = {"principal": principal, "account": account}
+    return render_outcome(request, sessions, "registry_account.html", context, done=done, error=error)
 
 
 @router.get("/registry/account", response_class=HTMLResponse)
@@ -169,10 +158,13 @@ async def _form(request: Request) -> dict[str, str]:
 
 def _holding_id(sessions: Sessions, principal: Principal) -> str:
     if principal.organisation_id is None:
-        raise InvalidInput("no organisation", [FieldIssue(("organisation_id",), None, "none")])
+        raise _no_organisation()
     holding = service.accounts(sessions, principal, principal.organisation_id).get(AccountKind.HOLDING)
     if holding is None:
-        raise InvalidInput("no registry account", [FieldIssue(("account",), None, "not opened")])
+        raise InvalidInput(
+            "your organisation has no registry account",
+            [FieldIssue(("account",), None, "no holding account is open")],
+        )
     return holding.id
 
 
@@ -256,15 +248,9 @@ def _exports_page(
     try:
         pending = views_exports.pending_exports(sessions, principal)
     except Forbidden as exc:
-        return render(request, "registry_error.html", {"principal": principal, "error": exc}, exc.status)
-    context = {
-        "principal": principal,
-        "pending": pending,
-        "done": done,
-        "done_serials": views.serials_of(sessions, list(done.produced)) if done else [],
-        "error": error,
-    }
-    return render(request, "registry_exports.html", context, error.status if error else 200)
+        return render_refusal(request, principal, exc)
+    context = {"principal": principal, "pending": pending}
+    return render_outcome(request, sessions, "registry_exports.html", context, done=done, error=error)
 
 
 @router.get("/registry/exports", response_class=HTMLResponse)

@@ -1,5 +1,5 @@
 """Web: the ETS compliance-status page (an entity's own users see their entity; the regulator and
-verifiers see every covered entity)."""
+verifiers see every covered entity; anyone else is told why not, in the page's language)."""
 
 from __future__ import annotations
 
@@ -8,11 +8,12 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from carbonbridge.kernel.errors import Unauthenticated
+from carbonbridge.kernel.errors import CarbonbridgeError, Unauthenticated
 from carbonbridge.platform.deps import CurrentPrincipal, Sessions
 from carbonbridge.platform.identity import Role
 from carbonbridge.platform.web import render
 from carbonbridge.registry import compliance
+from carbonbridge.registry.web_outcome import render_refusal
 
 router = APIRouter(include_in_schema=False)
 
@@ -31,6 +32,8 @@ def compliance_page(
             rows = compliance.overview(sessions, principal, period)
     except Unauthenticated:
         return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
+    except CarbonbridgeError as exc:
+        return render_refusal(request, principal, exc)
     return render(
         request,
         "compliance.html",
