@@ -216,12 +216,20 @@ def convert_planned(blocks: Sequence[SerialBlock], quantity: int, new_id: NewId)
     whoever holds the PER, and the oldest-serials-first order, are this registry's reading, not
     text confirmed in that source (verify against the GS4GG registry requirements)."""
     if isinstance(quantity, bool) or not isinstance(quantity, int) or quantity < 0:
-        raise InvalidInput("invalid quantity", [FieldIssue(("quantity",), quantity, "a whole number of tonnes ≥ 0")])
+        raise InvalidInput(
+            "invalid quantity", [FieldIssue(("quantity",), quantity, "a whole number of tonnes ≥ 0")]
+        )
     planned = sorted((b for b in blocks if b.state is UnitState.PLANNED), key=_start)
     if len({(b.project_id, b.vintage) for b in planned}) > 1:
         raise InvalidInput(
             "planned units of several vintages",
-            [FieldIssue(("blocks",), sorted({(b.project_id, b.vintage) for b in planned}), "one project and vintage")],
+            [
+                FieldIssue(
+                    ("blocks",),
+                    sorted({(b.project_id, b.vintage) for b in planned}),
+                    "one project and vintage",
+                )
+            ],
         )
     consumed: list[SerialBlock] = []
     moved: list[SerialBlock] = []

@@ -10,10 +10,10 @@ Each operation is logged as::
 ``facts`` are the stored rows the step fixed (a project's registered design, a report's calculation
 digest, an issuance's range; for a verified issuance that converted planned units in place, also
 ``converted`` and ``converted_serials``, recomputed from the issuance row and the held blocks the
-operation produced outside its new range). Issuances, retirements, reversals and project/report steps are public
-(plain canonical JSON); transfers and cancellations are salted commitments. A single operation is
-one entry of kind ``registry.<kind>``; a batch is logged as ``registry.batch`` entries of up to
-:data:`BATCH_CHUNK` operations each (``{"operations": [...]}``).
+operation produced outside its new range). Issuances, retirements, reversals and project/report
+steps are public (plain canonical JSON); transfers and cancellations are salted commitments. A
+single operation is one entry of kind ``registry.<kind>``; a batch is logged as ``registry.batch``
+entries of up to :data:`BATCH_CHUNK` operations each (``{"operations": [...]}``).
 
 Since blocks are never edited (``store.py``), changing any stored block, operation, project design,
 report calculation or issuance makes the audit name the entry that recorded it.

@@ -16,7 +16,6 @@ from sqlalchemy.orm import Session, sessionmaker
 from carbonbridge.kernel.clock import Clock, utc_now
 from carbonbridge.kernel.errors import Conflict, FieldIssue, InvalidInput, NotFound
 from carbonbridge.kernel.exact import to_decimal
-from carbonbridge.kernel.ids import new_id
 from carbonbridge.methodologies.model import Kind
 from carbonbridge.platform.db import unit_of_work
 from carbonbridge.platform.identity import Principal, Role
