@@ -256,7 +256,8 @@ def issuances_of(session: Session, project_id: str) -> list[IssuanceRow]:
         session.scalars(
             select(IssuanceRow)
             .where(IssuanceRow.project_id == project_id)
-            .order_by(IssuanceRow.vintage, IssuanceRow.serial_start)
+            # an issuance that only converted (empty range) comes before one starting at its serial
+            .order_by(IssuanceRow.vintage, IssuanceRow.serial_start, IssuanceRow.quantity)
         )
     )
 
