@@ -205,6 +205,7 @@ def project_show(
                 else ""
             ),
             highlight=False,
+            soft_wrap=True,
         )
 
 

@@ -50,11 +50,14 @@ def issue(
         _json(body)
         return
     _done(sessions, done, output, receipt, "issued")
+    serials = f" ({', '.join(body.converted_serials)})" if body.converted_serials else ""
     console.print(
-        f"converted from planned / 由预签发单位转换: {body.converted} t"
-        + (f" ({', '.join(body.converted_serials)})" if body.converted_serials else "")
-        + f"; newly serialised / 新签发序列号: {body.newly_serialised} t",
+        f"converted from planned / 由预签发单位转换: {body.converted} t{serials}",
         highlight=False,
+        soft_wrap=True,
+    )
+    console.print(
+        f"newly serialised / 新签发序列号: {body.newly_serialised} t", highlight=False, soft_wrap=True
     )
 
 
