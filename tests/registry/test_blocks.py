@@ -1,6 +1,7 @@
 """The serial-block algebra: worked splits, and a stateful test of conservation and single
-ownership over random sequences of issuances, transfers, retirements, cancellations, reversals,
-export requests with their confirmation or rejection, and expiries."""
+ownership over random sequences of issuances (verified, converting planned units in place, or
+ex-ante), transfers, retirements, cancellations, reversals, export requests with their
+confirmation or rejection, and expiries."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
 from carbonbridge.kernel.errors import InvalidInput
-from carbonbridge.registry.blocks import issue_range, overlaps, take, tally
+from carbonbridge.registry.blocks import convert_planned, issue_range, overlaps, serial_ranges, take, tally
 from carbonbridge.registry.errors import InsufficientUnits
 from carbonbridge.registry.model import (
     EXPIRABLE,
@@ -107,6 +108,46 @@ def test_planned_units_move_but_never_retire() -> None:
         )
 
 
+def test_conversion_takes_the_oldest_planned_serials_in_place_whoever_holds_them() -> None:
+    """The worked example of ``test_exante.py``: 1-30 planned at B, 31-100 planned at A, 64 to
+    convert → 1-30 held at B, 31-64 held at A, 65-100 still planned at A."""
+    buyer, dev = block(1, 30, "B", UnitState.PLANNED), block(31, 100, "A", UnitState.PLANNED)
+    held = block(101, 110, "A")
+    move = convert_planned([dev, held, buyer], 64, new_id)
+    assert move.consumed == (buyer, dev)
+    assert [(b.start, b.end, b.account_id, b.state) for b in move.moved] == [
+        (1, 30, "B", UnitState.HELD),
+        (31, 64, "A", UnitState.HELD),
+    ]
+    assert [(b.start, b.end, b.account_id, b.state) for b in move.remainders] == [
+        (65, 100, "A", UnitState.PLANNED)
+    ]
+    assert serial_ranges(move.moved) == [(1, 64)]
+
+
+def test_conversion_of_more_than_is_planned_converts_what_there_is() -> None:
+    move = convert_planned([block(1, 10, state=UnitState.PLANNED), block(11, 20)], 25, new_id)
+    assert (move.quantity, [(b.start, b.end) for b in move.moved], move.remainders) == (10, [(1, 10)], ())
+    assert convert_planned([block(1, 10)], 5, new_id) == convert_planned([], 0, new_id)
+
+
+@pytest.mark.parametrize("quantity", [-1, True, 2.5, "7"])
+def test_conversion_quantity_must_be_whole_tonnes(quantity: object) -> None:
+    with pytest.raises(InvalidInput) as caught:
+        convert_planned([block(1, 10, state=UnitState.PLANNED)], quantity, new_id)  # type: ignore[arg-type]
+    assert caught.value.issues[0].location == ("quantity",)
+
+
+def test_conversion_refuses_planned_units_of_two_vintages() -> None:
+    other = SerialBlock(new_id(), "p", 2024, 1, 5, "A", UnitState.PLANNED)
+    with pytest.raises(InvalidInput, match="several vintages"):
+        convert_planned([block(1, 10, state=UnitState.PLANNED), other], 3, new_id)
+
+
+def test_serial_ranges_merge_adjacent_blocks_only() -> None:
+    assert serial_ranges([block(31, 64, "A"), block(1, 30, "B"), block(70, 80)]) == [(1, 64), (70, 80)]
+
+
 @pytest.mark.parametrize("quantity", [0, -3, True, 2.5, "7"])
 def test_quantity_must_be_whole_positive_tonnes(quantity: object) -> None:
     with pytest.raises(InvalidInput) as caught:
@@ -174,6 +215,43 @@ class RegistryAlgebra(RuleBasedStateMachine):
             self.planned |= {(key[0], key[1], n) for n in range(start, start + quantity)}
         self.next_serial[key] += quantity
         self.issued[key] += quantity
+
+    @rule(
+        key=st.sampled_from(PROJECTS),
+        holder=st.sampled_from(HOLDERS),
+        quantity=st.integers(1, 60),
+        buffer_pct=st.integers(0, 100),
+    )
+    def issue_verified(self, key: tuple[str, int], holder: str, quantity: int, buffer_pct: int) -> None:
+        """``issuance.issue``: q − b planned units convert in place, the rest are new serials."""
+        buffer = -(-quantity * buffer_pct // 100)
+        planned = sorted(
+            (
+                b
+                for b in self.open.values()
+                if (b.project_id, b.vintage) == key and b.state is UnitState.PLANNED
+            ),
+            key=lambda b: b.start,
+        )
+        outstanding = [(n, b.account_id) for b in planned for n in range(b.start, b.end + 1)]
+        of_key = [b for b in self.open.values() if (b.project_id, b.vintage) == key]  # every state
+        move = convert_planned(of_key, quantity - buffer, new_id)
+        converted = outstanding[: quantity - buffer]
+        assert move.quantity == len(converted)
+        assert [(n, b.account_id) for b in move.moved for n in range(b.start, b.end + 1)] == converted
+        assert sum(b.count for b in move.consumed) == sum(b.count for b in move.produced)
+        for b in move.consumed:
+            del self.open[b.id]
+        for b in move.produced:
+            self.open[b.id] = b
+        self.planned -= {(key[0], key[1], n) for n, _ in converted}
+        fresh = quantity - move.quantity
+        if fresh:
+            start = self.next_serial[key]
+            for b in issue_range(key[0], key[1], start, fresh, buffer, holder, "P", new_id):
+                self.open[b.id] = b
+            self.next_serial[key] += fresh
+            self.issued[key] += fresh
 
     @rule(
         key=st.sampled_from(PROJECTS),

@@ -4,6 +4,7 @@ registry, no double counting, all or nothing, audited."""
 from __future__ import annotations
 
 import json
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -16,7 +17,7 @@ from carbonbridge.ledger.cli import register_context_auditors
 from carbonbridge.ledger.store import LogEntryRow
 from carbonbridge.registry import compliance_store, exchange, service, store
 from carbonbridge.registry.model import AccountKind, ExpiryRequest, ExportRequest, Retirement, Transfer, Units
-from tests.registry.conftest import BUYER, DEVELOPER, REGULATOR, World
+from tests.registry.conftest import BUYER, DEVELOPER, REGULATOR, VERIFIER, World
 from tests.registry.helpers import issued_report, registered_project
 
 
@@ -199,5 +200,32 @@ def test_round_trip_keeps_pending_exported_and_expired_units(world: World, tmp_p
     assert exchange.export_cadt(s, REGULATOR, tmp_path)["unit"] == 9
     _wipe_registry_credits(s)  # (the wipe itself is what an audit would flag from here on)
     exchange.import_cadt(s, REGULATOR, tmp_path, "mangrove-dev")
+    assert _blocks(s) == before
+    assert all(t.balanced for t in service.conservation(s))
+
+
+def test_round_trip_keeps_units_converted_from_planned(world: World, tmp_path: Path) -> None:
+    """50 t planned for 2026, then a 20 t reduction report converts 1-20 and serialises nothing:
+    CAD Trust lists the converted units (held) under the ex-ante issuance that numbered them, and
+    the issuance with no serials of its own is left out (CADT has no issuance without units)."""
+    s = world.sessions
+    project = registered_project(s, "PV002", "TEST-REDUCTION@2.0")
+    service.issue_planned(s, REGULATOR, project.id, 2026, 50, "ex-ante estimate")
+    report, _ = service.submit_report(
+        s, DEVELOPER, project.id, date(2026, 1, 1), date(2026, 6, 30), {"net_t": "20"}
+    )
+    service.verify_report(s, VERIFIER, report.id, "ok")
+    service.issue(s, REGULATOR, report.id)
+    before = _blocks(s)
+    assert before == [
+        ("PV002", 2026, 1, 20, "held", "mangrove-dev"),
+        ("PV002", 2026, 21, 50, "planned", "mangrove-dev"),
+    ]
+
+    counts = exchange.export_cadt(s, REGULATOR, tmp_path)
+    _wipe_registry_credits(s)
+    exchange.import_cadt(s, REGULATOR, tmp_path, "mangrove-dev")
+
+    assert (counts["issuance"], counts["unit"]) == (1, 2)
     assert _blocks(s) == before
     assert all(t.balanced for t in service.conservation(s))

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -18,7 +19,7 @@ from carbonbridge.registry import service
 from carbonbridge.registry.cli import COMMANDS
 from carbonbridge.registry.model import AccountKind
 from tests.conftest import make_user
-from tests.registry.conftest import ADMIN, World
+from tests.registry.conftest import ADMIN, DEVELOPER, REGULATOR, VERIFIER, World
 from tests.registry.helpers import issued_report, registered_project
 
 runner = CliRunner()
@@ -141,3 +142,35 @@ def test_export_request_reject_confirm_and_expire(cli: typer.Typer, world: World
     assert search.exit_code == 0, search.output
     assert "exported" in search.stdout
     assert "expired" in search.stdout
+
+
+def test_issue_says_how_many_planned_units_it_converted(cli: typer.Typer, world: World) -> None:
+    """100 t planned for 2025, 80 t verified (20 % buffer): 64 planned convert, 16 new buffer serials."""
+    s = world.sessions
+    project = registered_project(s)
+    service.issue_planned(s, REGULATOR, project.id, 2025, 100, "validated design, ex-ante")
+    first, _ = service.submit_report(
+        s, DEVELOPER, project.id, date(2025, 1, 1), date(2025, 6, 30), {"net_t": "80"}
+    )
+    second, _ = service.submit_report(
+        s, DEVELOPER, project.id, date(2025, 7, 1), date(2025, 12, 31), {"net_t": "10"}
+    )
+    for report in (first, second):
+        service.verify_report(s, VERIFIER, report.id, "ok")
+    office = ["registry", "--token", _token(world, "office", "regulator")]
+
+    table = runner.invoke(cli, [*office, "issue", first.id])
+    as_json = runner.invoke(cli, [*office, "issue", second.id, "--format", "json"])
+    sheet = runner.invoke(cli, [*office, "project", "show", "MG001"])
+
+    assert table.exit_code == 0, table.output
+    assert "converted from planned / 由预签发单位转换: 64 t (CB-CN-HI-MG001-2025-1-64)\n" in table.stdout
+    assert "newly serialised / 新签发序列号: 16 t\n" in table.stdout
+    assert as_json.exit_code == 0, as_json.output
+    body = json.loads(as_json.stdout)  # 10 t: 2 buffer, 8 planned (65-72) convert
+    assert (body["converted"], body["converted_serials"], body["newly_serialised"]) == (
+        8,
+        ["CB-CN-HI-MG001-2025-65-72"],
+        2,
+    )
+    assert "converted from planned / 由预签发单位转换 64 t (CB-CN-HI-MG001-2025-1-64)" in sheet.stdout

@@ -1,6 +1,7 @@
-"""What the database itself refuses, whatever code writes to it (migration 0008 and the table's
-constraints): an open block overlapping another open block of the same project and vintage, and a
-count that is not end − start + 1. Issue 4: "no overlap within a project and vintage"."""
+"""What the database itself refuses, whatever code writes to it (migrations 0008 and 0009 and the
+table's constraints): an open block overlapping another open block of the same project and
+vintage, a count that is not end − start + 1, an issuance of nothing and a repeated issuance range.
+Issue 4: "no overlap within a project and vintage"."""
 
 from __future__ import annotations
 
@@ -64,3 +65,46 @@ def test_a_count_that_is_not_the_range_is_refused(world: World, issued: Project)
             "UPDATE registry_blocks SET serial_count = serial_count + 1 WHERE closed_by IS NULL"
         )
     assert all(t.balanced for t in service.conservation(world.sessions, issued.id))
+
+
+def _issuance(project: Project, start: int, end: int, quantity: int, converted: int) -> store.IssuanceRow:
+    return store.IssuanceRow(
+        id=new_id("op"),
+        report_id=None,
+        project_id=project.id,
+        vintage=2024,
+        serial_start=start,
+        serial_end=end,
+        quantity=quantity,
+        buffer=0,
+        converted=converted,
+    )
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "quantity", "converted"),
+    [(101, 100, 0, 0), (101, 105, 5, -1), (1, 5, 5, 0)],
+    ids=["issues-nothing", "negative-conversion", "range-issued-before"],
+)
+def test_an_empty_or_repeated_issuance_is_refused_by_the_database(
+    world: World, issued: Project, start: int, end: int, quantity: int, converted: int
+) -> None:
+    """Migration 0009: ``converted >= 0 AND quantity + converted >= 1``; non-empty ranges stay
+    unique per project, vintage and start."""
+    with pytest.raises(IntegrityError), unit_of_work(world.sessions) as session:
+        store.add_issuance(session, _issuance(issued, start, end, quantity, converted))
+    assert [t.issued for t in service.conservation(world.sessions, issued.id)] == [100]
+
+
+def test_a_conversion_only_issuance_may_share_its_empty_range_start(world: World, issued: Project) -> None:
+    with unit_of_work(world.sessions) as session:
+        store.add_issuance(session, _issuance(issued, 101, 100, 0, 3))
+        store.add_issuance(session, _issuance(issued, 101, 110, 10, 0))
+    with unit_of_work(world.sessions) as session:
+        assert [
+            (r.serial_start, r.quantity, r.converted) for r in store.issuances_of(session, issued.id)
+        ] == [
+            (1, 100, 0),
+            (101, 0, 3),
+            (101, 10, 0),
+        ]

@@ -319,7 +319,13 @@ def test_ex_ante_units_trade_but_never_retire(world: World) -> None:
     [tally] = service.conservation(world.sessions, project.id)
     assert (tally.issued, tally.by_state) == (50, {UnitState.PLANNED: 50})
     _, verified = issued_report(world.sessions, project, 2030, {"net_t": "10"})
-    assert [(b.start, b.end) for b in verified.produced] == [(51, 58), (59, 60)]  # after the planned serials
+    # 10 t verified, 2 to the buffer: the 8 oldest planned serials (the buyer's) convert in place,
+    # only the buffer part is newly serialised, after the planned serials
+    assert [(b.start, b.end, b.account_id, b.state) for b in verified.produced] == [
+        (1, 8, buyer, UnitState.HELD),
+        (9, 20, buyer, UnitState.PLANNED),
+        (51, 52, BUFFER_POOL_ACCOUNT, UnitState.BUFFER),
+    ]
     register_context_auditors()
     assert ledger.audit(world.sessions).ok
 

@@ -32,6 +32,7 @@ from carbonbridge.registry.schemas import (
     ExportIn,
     ExportRejectIn,
     IssuanceOut,
+    IssuanceReceiptOut,
     OperationOut,
     OpinionIn,
     ProjectIn,
@@ -232,10 +233,13 @@ def verify_report(
     return ReportStepOut(report=ReportOut.of(report), receipt=receipt_out(sessions, receipt))
 
 
-@router.post("/reports/{report_id}/issue", response_model=ReceiptOut, status_code=201)
-def issue(sessions: Sessions, principal: CurrentPrincipal, report_id: str) -> ReceiptOut:
-    """Issue a verified report's credits (regulator); removals put their buffer share in the pool."""
-    return receipt_out(sessions, service.issue(sessions, principal, report_id))
+@router.post("/reports/{report_id}/issue", response_model=IssuanceReceiptOut, status_code=201)
+def issue(sessions: Sessions, principal: CurrentPrincipal, report_id: str) -> IssuanceReceiptOut:
+    """Issue a verified report's credits (regulator); removals put their buffer share in the pool.
+    The vintage's planned (ex-ante) units are converted in place first, oldest serials first,
+    wherever they are held; only the rest are new serials (``converted`` / ``newly_serialised``)."""
+    receipt = service.issue(sessions, principal, report_id)
+    return IssuanceReceiptOut.of_issuance(receipt, views.serials_of(sessions, list(receipt.produced)))
 
 
 @router.post("/projects/{project_id}/reversals", response_model=ReceiptOut, status_code=201)

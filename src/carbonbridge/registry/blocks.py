@@ -9,7 +9,11 @@ name them. The invariants, property-tested in ``tests/registry/test_blocks.py``:
 * a move conserves tonnes: ``sum(consumed.count) == sum(produced.count)``;
 * produced blocks partition the consumed ranges exactly (no gap, no overlap);
 * per project and vintage, issued = held + retired + cancelled + buffer (+ planned, exported,
-  pending export, expired), and no two open blocks overlap.
+  pending export, expired), and no two open blocks overlap. "Issued" is the sum of the issuance
+  rows' *newly serialised* quantities: a verified issuance that converts planned units in place
+  (:func:`convert_planned`) records them as ``converted``, not again as issued, since the ex-ante
+  issuance already counted those serials (as ``planned``; after conversion they count as
+  ``held`` or whatever they become next).
 """
 
 from __future__ import annotations
@@ -195,6 +199,64 @@ def take(
         moved.append(m)
         rest += r
     return Move(tuple(b for b, _, _ in picks), tuple(moved), tuple(rest))
+
+
+def convert_planned(blocks: Sequence[SerialBlock], quantity: int, new_id: NewId) -> Move:
+    """Convert up to ``quantity`` planned (ex-ante) units into held units *in place*: the planned
+    blocks among ``blocks`` (the open blocks of ONE project and vintage, whatever accounts hold
+    them), lowest serials first, each converted part keeping its serials and its account; a block
+    in which the conversion ends is split, its rest staying planned. Converts fewer than
+    ``quantity`` if fewer are planned (the :attr:`Move.quantity` says how many; none: an empty
+    move).
+
+    Model: Gold Standard's Planned Emission Reductions are "converted into Verified Emission
+    Reductions (PERs converted to VERs)" once performance certification verifies the reductions
+    (SustainCert help centre, "What are validated certificates (PERs)?",
+    sustaincert.freshdesk.com/support/solutions/articles/43000563020). That the VER stays with
+    whoever holds the PER, and the oldest-serials-first order, are this registry's reading, not
+    text confirmed in that source (verify against the GS4GG registry requirements)."""
+    if isinstance(quantity, bool) or not isinstance(quantity, int) or quantity < 0:
+        raise InvalidInput(
+            "invalid quantity", [FieldIssue(("quantity",), quantity, "a whole number of tonnes ≥ 0")]
+        )
+    planned = sorted((b for b in blocks if b.state is UnitState.PLANNED), key=_start)
+    if len({(b.project_id, b.vintage) for b in planned}) > 1:
+        raise InvalidInput(
+            "planned units of several vintages",
+            [
+                FieldIssue(
+                    ("blocks",),
+                    sorted({(b.project_id, b.vintage) for b in planned}),
+                    "one project and vintage",
+                )
+            ],
+        )
+    consumed: list[SerialBlock] = []
+    moved: list[SerialBlock] = []
+    rest: list[SerialBlock] = []
+    need = quantity
+    for b in planned:
+        if not need:
+            break
+        last = b.start + min(b.count, need) - 1
+        m, r = _cut(b, b.start, last, b.account_id, UnitState.HELD, new_id)
+        consumed.append(b)
+        moved.append(m)
+        rest += r
+        need -= m.count
+    return Move(tuple(consumed), tuple(moved), tuple(rest))
+
+
+def serial_ranges(blocks: Iterable[SerialBlock]) -> list[tuple[int, int]]:
+    """The serial ranges ``blocks`` cover (of one project and vintage), adjacent blocks merged,
+    in serial order: ``[(1, 30), (31, 64)]`` is ``[(1, 64)]``."""
+    ranges: list[tuple[int, int]] = []
+    for b in sorted(blocks, key=_start):
+        if ranges and b.start == ranges[-1][1] + 1:
+            ranges[-1] = (ranges[-1][0], b.end)
+        else:
+            ranges.append((b.start, b.end))
+    return ranges
 
 
 def tally(blocks: Iterable[SerialBlock]) -> dict[tuple[str, int], Counter[UnitState]]:

@@ -196,7 +196,17 @@ def project_show(
         for f in c["flags"]:
             console.print(f"[red]{f['severity']}[/red] {f['check']}: {escape(f['reason_en'])}")
     for i in sheet.issuances:
-        console.print(f"issued {i.serials} ({i.quantity} t, buffer {i.buffer} t)", highlight=False)
+        console.print(
+            f"issued {i.serials or '—'} ({i.quantity} t, buffer {i.buffer} t)"
+            + (
+                f"; converted from planned / 由预签发单位转换 {i.converted} t "
+                f"({', '.join(i.converted_serials)})"
+                if i.converted
+                else ""
+            ),
+            highlight=False,
+            soft_wrap=True,
+        )
 
 
 # --- monitoring ---------------------------------------------------------------------------------

@@ -14,17 +14,20 @@ import typer
 from sqlalchemy.orm import Session, sessionmaker
 
 from carbonbridge.platform.identity import Principal
-from carbonbridge.registry import service
+from carbonbridge.registry import service, views
 from carbonbridge.registry.cli_common import (
     Format,
     FormatOption,
     ReceiptOption,
     _acting,
     _done,
+    _json,
     _project_id,
     app,
+    console,
 )
 from carbonbridge.registry.model import Cancellation, Receipt, Retirement, Transfer, Units
+from carbonbridge.registry.schemas import IssuanceReceiptOut
 
 # --- issuance and moving units ------------------------------------------------------------------
 
@@ -36,10 +39,26 @@ def issue(
     output: FormatOption = Format.TABLE,
     receipt: ReceiptOption = None,
 ) -> None:
-    """Issue a verified report's credits, buffer share to the pool (regulator) / 签发."""
+    """Issue a verified report's credits, buffer share to the pool, converting the vintage's planned
+    units in place first (regulator) / 签发."""
     with _acting(ctx) as (sessions, principal):
         done = service.issue(sessions, principal, report)
+    body = IssuanceReceiptOut.of_issuance(done, views.serials_of(sessions, list(done.produced)))
+    if output is Format.JSON:
+        if receipt is not None:
+            receipt.write_text(done.receipt, "utf-8")
+        _json(body)
+        return
     _done(sessions, done, output, receipt, "issued")
+    serials = f" ({', '.join(body.converted_serials)})" if body.converted_serials else ""
+    console.print(
+        f"converted from planned / 由预签发单位转换: {body.converted} t{serials}",
+        highlight=False,
+        soft_wrap=True,
+    )
+    console.print(
+        f"newly serialised / 新签发序列号: {body.newly_serialised} t", highlight=False, soft_wrap=True
+    )
 
 
 FromOption = Annotated[str, typer.Option("--from", help="source holding account id")]

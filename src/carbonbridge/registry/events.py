@@ -8,10 +8,12 @@ Each operation is logged as::
      "facts": {...}}
 
 ``facts`` are the stored rows the step fixed (a project's registered design, a report's calculation
-digest, an issuance's range). Issuances, retirements, reversals and project/report steps are public
-(plain canonical JSON); transfers and cancellations are salted commitments. A single operation is
-one entry of kind ``registry.<kind>``; a batch is logged as ``registry.batch`` entries of up to
-:data:`BATCH_CHUNK` operations each (``{"operations": [...]}``).
+digest, an issuance's range; for a verified issuance that converted planned units in place, also
+``converted`` and ``converted_serials``, recomputed from the issuance row and the held blocks the
+operation produced outside its new range). Issuances, retirements, reversals and project/report
+steps are public (plain canonical JSON); transfers and cancellations are salted commitments. A
+single operation is one entry of kind ``registry.<kind>``; a batch is logged as ``registry.batch``
+entries of up to :data:`BATCH_CHUNK` operations each (``{"operations": [...]}``).
 
 Since blocks are never edited (``store.py``), changing any stored block, operation, project design,
 report calculation or issuance makes the audit name the entry that recorded it.
@@ -26,8 +28,15 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from carbonbridge.kernel.canonical import canonical_json
-from carbonbridge.registry import store
-from carbonbridge.registry.model import MonitoringReport, Operation, OperationKind, Project, SerialBlock
+from carbonbridge.registry import blocks, store
+from carbonbridge.registry.model import (
+    MonitoringReport,
+    Operation,
+    OperationKind,
+    Project,
+    SerialBlock,
+    UnitState,
+)
 
 EVENT_PREFIX = "registry."
 BATCH_EVENT = "registry.batch"
@@ -77,8 +86,12 @@ def verification_facts(report: MonitoringReport) -> dict[str, object]:
     }
 
 
-def issuance_facts(row: store.IssuanceRow) -> dict[str, object]:
-    return {
+def issuance_facts(row: store.IssuanceRow, converted: Sequence[SerialBlock] = ()) -> dict[str, object]:
+    """An issuance's range and counts; for one that converted planned units in place (``converted``:
+    the held blocks the conversion produced), also how many and which serial ranges, adjacent
+    blocks merged. Issuances that converted nothing keep the earlier form, so entries logged before
+    conversion existed still audit."""
+    facts: dict[str, object] = {
         "report_id": row.report_id,
         "vintage": row.vintage,
         "serial_start": row.serial_start,
@@ -86,6 +99,21 @@ def issuance_facts(row: store.IssuanceRow) -> dict[str, object]:
         "quantity": row.quantity,
         "buffer": row.buffer,
     }
+    if row.converted:
+        facts["converted"] = row.converted
+        facts["converted_serials"] = [list(r) for r in blocks.serial_ranges(converted)]
+    return facts
+
+
+def converted_blocks(row: store.IssuanceRow, produced: Sequence[SerialBlock]) -> list[SerialBlock]:
+    """The blocks an issuance converted from planned to held, among the blocks it produced: the
+    held ones outside its newly serialised range (the planned remainders it split off stay
+    planned)."""
+    return [
+        b
+        for b in produced
+        if b.state is UnitState.HELD and (b.end < row.serial_start or b.start > row.serial_end)
+    ]
 
 
 def operation_event(
@@ -110,7 +138,9 @@ def operation_event(
     }
 
 
-def _facts(session: Session, operation: Operation) -> dict[str, object] | None:
+def _facts(
+    session: Session, operation: Operation, produced: Sequence[SerialBlock]
+) -> dict[str, object] | None:
     kind = operation.kind
     if kind is OperationKind.PROJECT_DRAFTED:
         project = store.get_project(session, operation.project_id or "")
@@ -122,7 +152,7 @@ def _facts(session: Session, operation: Operation) -> dict[str, object] | None:
         return report_facts(report) if kind is OperationKind.REPORT_SUBMITTED else verification_facts(report)
     if kind is OperationKind.ISSUANCE:
         row = store.issuance_for(session, operation.id)
-        return None if row is None else issuance_facts(row)
+        return None if row is None else issuance_facts(row, converted_blocks(row, produced))
     return {}
 
 
@@ -132,7 +162,7 @@ def operation_events(session: Session, operation_ids: Sequence[str]) -> dict[str
     produced, consumed = store.blocks_of_operations(session, list(operations))
     events = {}
     for op_id, operation in operations.items():
-        facts = _facts(session, operation)
+        facts = _facts(session, operation, produced.get(op_id, []))
         if facts is not None:
             events[op_id] = operation_event(
                 operation, consumed.get(op_id, []), produced.get(op_id, []), facts

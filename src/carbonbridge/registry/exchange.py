@@ -104,6 +104,8 @@ def cadt_tables(
             rows = store.issuances_of(session, project.id)
             ops = store.operations_by_id(session, [r.id for r in rows])
             for row in rows:
+                if not row.quantity:
+                    continue  # it only converted planned units: no serials of its own to list
                 report = store.get_report(session, row.report_id) if row.report_id else None
                 issuances.append(
                     cadt.IssuanceRecord(

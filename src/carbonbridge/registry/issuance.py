@@ -16,7 +16,6 @@ from sqlalchemy.orm import Session, sessionmaker
 from carbonbridge.kernel.clock import Clock, utc_now
 from carbonbridge.kernel.errors import Conflict, FieldIssue, InvalidInput, NotFound
 from carbonbridge.kernel.exact import to_decimal
-from carbonbridge.kernel.ids import new_id
 from carbonbridge.methodologies.model import Kind
 from carbonbridge.platform.db import unit_of_work
 from carbonbridge.platform.identity import Principal, Role
@@ -31,6 +30,7 @@ from carbonbridge.registry.model import (
     OperationKind,
     ProjectStatus,
     Receipt,
+    SerialBlock,
     UnitState,
 )
 from carbonbridge.registry.writes import (
@@ -77,9 +77,18 @@ def issue(
     default_buffer_share: Decimal = DEFAULT_BUFFER_SHARE,
     clock: Clock = utc_now,
 ) -> Receipt:
-    """Issue a verified report's credits (regulator): ``floor(net_t)`` whole tonnes of the report's
-    vintage, serials from the project-vintage counter; for removals the buffer share goes to the
-    buffer pool, the rest to the developer organisation's holding account. A report is issued once."""
+    """Issue a verified report's credits (regulator): ``q = floor(net_t)`` whole tonnes of the
+    report's vintage, ``b`` of them (removals) to the buffer pool. Of the ``q - b`` tonnes for
+    holders, up to all of the project-vintage's outstanding planned (ex-ante) units are first
+    converted into held units in place, oldest serials first, wherever they are held now
+    (:func:`carbonbridge.registry.blocks.convert_planned`: Gold Standard converts Planned Emission
+    Reductions into Verified Emission Reductions upon verification); only the rest,
+    ``q - b - converted``, are new serials to the developer organisation's holding account, and
+    the ``b`` buffer units are new serials to the pool. Planned units of other vintages are left
+    alone (GS issues PERs by expected vintage year; the same-vintage rule is ours, to verify).
+    The issuance row records the newly serialised ``quantity`` and the ``converted`` count apart,
+    so that no tonne is counted as issued twice. A report is issued once; one transaction, one
+    log entry."""
     principal.require(Role.REGULATOR)
     with unit_of_work(sessions) as session:
         if not store.lock(session, "report", [report_id]):
@@ -103,37 +112,68 @@ def issue(
             raise Conflict(
                 f"report {report_id} verified {report.calculation['net_t']} t: no whole tonne to issue"
             )
-        start = store.allocate_serials(session, project.id, report.vintage, quantity)
+        # no ex-ante issuance adds planned units meanwhile (it locks the project first)
+        store.lock(session, "project", [project.id])
+        planned = _locked_planned_blocks(session, project.id, report.vintage)
+        conversion = blocks.convert_planned(planned, quantity - buffer, block_id)
+        converted = conversion.quantity
+        fresh = quantity - converted
         op = new_operation(
             principal,
             OperationKind.ISSUANCE,
             project.id,
-            {"report_id": report_id, "buffer_share": format(share, "f")},
+            {"report_id": report_id, "buffer_share": format(share, "f"), "converted": converted},
             clock,
         )
-        produced = blocks.issue_range(
-            project.id,
-            report.vintage,
-            start,
-            quantity,
-            buffer,
-            holding.id,
-            BUFFER_POOL_ACCOUNT,
-            lambda: new_id("blk"),
-        )
+        if fresh:
+            start = store.allocate_serials(session, project.id, report.vintage, fresh)
+            produced = blocks.issue_range(
+                project.id,
+                report.vintage,
+                start,
+                fresh,
+                buffer,
+                holding.id,
+                BUFFER_POOL_ACCOUNT,
+                block_id,
+            )
+        else:
+            start, produced = store.next_serial(session, project.id, report.vintage), ()
         row = store.IssuanceRow(
             id=op.id,
             report_id=report_id,
             project_id=project.id,
             vintage=report.vintage,
             serial_start=start,
-            serial_end=start + quantity - 1,
-            quantity=quantity,
+            serial_end=start + fresh - 1,
+            quantity=fresh,
             buffer=buffer,
+            converted=converted,
         )
         store.add_issuance(session, row)
         store.set_report(session, report_id, status=status.value)
-        return record(session, principal, [PendingOperation(op, [], list(produced), issuance_facts(row))])[0]
+        step = PendingOperation(
+            op,
+            [b.id for b in conversion.consumed],
+            [*conversion.produced, *produced],
+            issuance_facts(row, conversion.moved),
+        )
+        return record(session, principal, [step])[0]
+
+
+def _locked_planned_blocks(session: Session, project_id: str, vintage: int) -> list[SerialBlock]:
+    """The open planned blocks of a project's vintage, every account holding them locked before
+    the blocks are read for good (``store.py``: writers lock before they read): lock the holders
+    seen, read again, until no new holder appears (a transfer between two unlocked accounts may
+    have moved some meanwhile)."""
+    locked: set[str] = set()
+    while True:
+        found = store.open_blocks(session, project_id=project_id, vintage=vintage, state=UnitState.PLANNED)
+        holders = {b.account_id for b in found} - locked
+        if not holders:
+            return found
+        store.lock(session, "account", holders)
+        locked |= holders
 
 
 def issue_planned(
@@ -196,6 +236,7 @@ def issue_planned(
             serial_end=start + quantity - 1,
             quantity=quantity,
             buffer=0,
+            converted=0,
         )
         store.add_issuance(session, row)
         return record(session, principal, [PendingOperation(op, [], list(produced), issuance_facts(row))])[0]

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, Field
 
 from carbonbridge.registry import service
-from carbonbridge.registry.model import Balance, MonitoringReport, Project, Receipt
+from carbonbridge.registry.model import Balance, MonitoringReport, Project, Receipt, UnitState
 
 Tonnes = Annotated[int, Field(strict=True, ge=1, description="whole tonnes CO2e")]
 
@@ -92,6 +92,39 @@ class ReceiptOut(BaseModel):
             ],
             receipt=r.receipt,
             verify_url=f"/transparency-log/entries/{op.log_index}",
+        )
+
+
+class IssuanceReceiptOut(ReceiptOut):
+    """An issuance's receipt, with how many of its tonnes were planned (ex-ante) units converted
+    in place (``converted_serials``: their serial numbers, holders unchanged) and how many were
+    newly serialised (to the developer and, for removals, the buffer pool)."""
+
+    converted: int
+    converted_serials: list[str]
+    newly_serialised: int
+
+    @classmethod
+    def of_issuance(cls, r: Receipt, serials: list[str]) -> IssuanceReceiptOut:
+        converted = int(r.operation.details.get("converted", 0))
+        # converted serials were allocated before this issuance, so they are the lowest held ones
+        held = sorted(
+            ((b, s) for b, s in zip(r.produced, serials, strict=True) if b.state is UnitState.HELD),
+            key=lambda pair: pair[0].start,
+        )
+        picked: list[str] = []
+        count = 0
+        for b, s in held:
+            if count >= converted:
+                break
+            picked.append(s)
+            count += b.count
+        issued = sum(b.count for b in r.produced if b.state in (UnitState.HELD, UnitState.BUFFER))
+        return cls(
+            **ReceiptOut.of(r, serials).model_dump(),
+            converted=converted,
+            converted_serials=picked,
+            newly_serialised=issued - converted,
         )
 
 
@@ -245,9 +278,13 @@ class IssuanceOut(BaseModel):
     vintage: int
     quantity: int
     buffer: int
-    serials: str
+    #: the newly serialised range; ``None`` if the issuance only converted planned units
+    serials: str | None
     held_serials: str | None
     buffer_serials: str | None
+    #: planned (ex-ante) units converted to verified in place, keeping their serials and holders
+    converted: int = 0
+    converted_serials: list[str] = []
 
 
 class TallyOut(BaseModel):

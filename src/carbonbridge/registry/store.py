@@ -9,8 +9,10 @@ itself guarantees, on SQLite and PostgreSQL alike:
 
 * ``serial_count = serial_end - serial_start + 1`` and ``serial_start >= 1`` (CHECK constraints);
 * issuance ranges come from a per-project-vintage counter row advanced under its row lock; an
-  issuance's range is unique per project+vintage start, and a monitoring report is issued at most
-  once (UNIQUE ``report_id``);
+  issuance's non-empty range is unique per project+vintage start (partial UNIQUE index ``WHERE
+  quantity > 0``: an issuance that only converted planned units has the empty range at the
+  counter's next serial), ``converted >= 0`` and ``quantity + converted >= 1``, and a monitoring
+  report is issued at most once (UNIQUE ``report_id``);
 * among the *open* blocks of a project+vintage no two share a first or a last serial (partial
   UNIQUE indexes ``WHERE closed_by IS NULL``), so a second owner of the same serial range cannot be
   written even by a faulty caller; the full no-overlap rule is kept by the block algebra and checked
@@ -234,6 +236,16 @@ def allocate_serials(session: Session, project_id: str, vintage: int, quantity: 
     return int(updated) - quantity
 
 
+def next_serial(session: Session, project_id: str, vintage: int) -> int:
+    """The first serial the project's vintage has not issued yet (1 if it has issued none),
+    without reserving it: the empty range of an issuance that only converted planned units."""
+    table = _table(SerialCounterRow)
+    found = session.execute(
+        select(table.c.next_serial).where(table.c.project_id == project_id, table.c.vintage == vintage)
+    ).scalar()
+    return 1 if found is None else int(found)
+
+
 def add_issuance(session: Session, row: IssuanceRow) -> None:
     session.add(row)
     session.flush()
@@ -244,7 +256,8 @@ def issuances_of(session: Session, project_id: str) -> list[IssuanceRow]:
         session.scalars(
             select(IssuanceRow)
             .where(IssuanceRow.project_id == project_id)
-            .order_by(IssuanceRow.vintage, IssuanceRow.serial_start)
+            # an issuance that only converted (empty range) comes before one starting at its serial
+            .order_by(IssuanceRow.vintage, IssuanceRow.serial_start, IssuanceRow.quantity)
         )
     )
 

@@ -87,10 +87,21 @@ class SerialCounterRow(Base):
 class IssuanceRow(Base):
     __tablename__ = "registry_issuances"
     __table_args__ = (
-        UniqueConstraint("project_id", "vintage", "serial_start", name="uq_registry_issuances_start"),
+        # an issuance that only converted planned units serialises nothing: its empty range
+        # (quantity 0) may share its start with the next issuance, so only ranges are unique
+        Index(
+            "uq_registry_issuances_start",
+            "project_id",
+            "vintage",
+            "serial_start",
+            unique=True,
+            sqlite_where=text("quantity > 0"),
+            postgresql_where=text("quantity > 0"),
+        ),
         CheckConstraint("quantity = serial_end - serial_start + 1", name="quantity_is_range"),
         CheckConstraint("serial_start >= 1", name="start_positive"),
         CheckConstraint("buffer >= 0 AND buffer <= quantity", name="buffer_within"),
+        CheckConstraint("converted >= 0 AND quantity + converted >= 1", name="converted_within"),
     )
 
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
@@ -102,8 +113,14 @@ class IssuanceRow(Base):
     vintage: Mapped[int] = mapped_column(Integer)
     serial_start: Mapped[int] = mapped_column(BigInteger)
     serial_end: Mapped[int] = mapped_column(BigInteger)
+    #: newly serialised tonnes (``serial_start..serial_end``, buffer included); 0 if the issuance
+    #: only converted planned units
     quantity: Mapped[int] = mapped_column(BigInteger)
     buffer: Mapped[int] = mapped_column(BigInteger)
+    #: planned (ex-ante) units of this project and vintage converted to held in place: counted as
+    #: issued by their ex-ante issuance, never again here (a verified report's tonnes to holders
+    #: are ``quantity - buffer + converted``)
+    converted: Mapped[int] = mapped_column(BigInteger, default=0, server_default=text("0"))
 
 
 class BlockRow(Base):

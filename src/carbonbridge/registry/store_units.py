@@ -40,9 +40,10 @@ def open_blocks(
     project_id: str | None = None,
     vintage: int | None = None,
     serials: tuple[int, int] | None = None,
+    state: UnitState | None = None,
 ) -> list[SerialBlock]:
-    """Open (current) blocks, filtered by account, project, vintage and overlap with a serial
-    range, by serial."""
+    """Open (current) blocks, filtered by account, project, vintage, overlap with a serial range
+    and state, by serial."""
     query = select(*_BLOCK_COLUMNS).where(_B.c.closed_by.is_(None))
     if account_ids is not None:
         query = query.where(_B.c.account_id.in_(list(set(account_ids))))
@@ -52,6 +53,8 @@ def open_blocks(
         query = query.where(_B.c.vintage == vintage)
     if serials is not None:
         query = query.where(_B.c.serial_end >= serials[0], _B.c.serial_start <= serials[1])
+    if state is not None:
+        query = query.where(_B.c.state == state.value)
     query = query.order_by(_B.c.project_id, _B.c.vintage, _B.c.serial_start)
     return [_block(r) for r in session.execute(query)]
 

@@ -8,7 +8,7 @@ holdings are its organisation's users', the regulator's and verifiers'. Nothing 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -20,6 +20,8 @@ from carbonbridge.kernel.errors import FieldIssue, InvalidInput, NotFound
 from carbonbridge.platform.db import unit_of_work
 from carbonbridge.platform.identity import Principal, Role
 from carbonbridge.registry import service, store
+from carbonbridge.registry.blocks import serial_ranges
+from carbonbridge.registry.events import converted_blocks
 from carbonbridge.registry.location import MapPoint, map_point
 from carbonbridge.registry.model import (
     PUBLIC_OPERATIONS,
@@ -57,16 +59,19 @@ class RegistryTotals:
 
 @dataclass(frozen=True)
 class IssuanceView:
-    """An issuance with its serial range and the part of it that went to the buffer pool."""
+    """An issuance with its newly serialised range (``None`` if it only converted planned units),
+    the part of it that went to the buffer pool, and the planned units it converted in place."""
 
     id: str
     report_id: str | None
     vintage: int
     quantity: int
     buffer: int
-    serials: str
+    serials: str | None
     held_serials: str | None
     buffer_serials: str | None
+    converted: int = 0
+    converted_serials: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -127,21 +132,26 @@ def registry_totals(sessions: sessionmaker[Session]) -> RegistryTotals:
     return RegistryTotals(lines, sum(issued.values()), sum(retired.values()))
 
 
-def _issuance_view(project: Project, row: store.IssuanceRow) -> IssuanceView:
+def _issuance_view(
+    project: Project, row: store.IssuanceRow, produced: Sequence[SerialBlock] = ()
+) -> IssuanceView:
     def text(start: int, end: int) -> str:
         block = SerialBlock("", project.id, row.vintage, start, end, "", UnitState.HELD)
         return serial_texts(project, [block])[0]
 
     held_end = row.serial_end - row.buffer
+    converted = serial_ranges(converted_blocks(row, produced)) if row.converted else []
     return IssuanceView(
         row.id,
         row.report_id,
         row.vintage,
         row.quantity,
         row.buffer,
-        text(row.serial_start, row.serial_end),
+        text(row.serial_start, row.serial_end) if row.quantity else None,
         text(row.serial_start, held_end) if held_end >= row.serial_start else None,
         text(held_end + 1, row.serial_end) if row.buffer else None,
+        row.converted,
+        tuple(text(start, end) for start, end in converted),
     )
 
 
@@ -153,7 +163,9 @@ def project_sheet(sessions: sessionmaker[Session], project_id: str) -> ProjectSh
         if project is None:
             raise NotFound(f"project {project_id} does not exist")
         reports = store.reports_of(session, project_id)
-        issuances = [_issuance_view(project, row) for row in store.issuances_of(session, project_id)]
+        rows = store.issuances_of(session, project_id)
+        produced, _ = store.blocks_of_operations(session, [r.id for r in rows if r.converted])
+        issuances = [_issuance_view(project, row, produced.get(row.id, ())) for row in rows]
         timeline = [
             TimelineEntry(o.id, o.kind, o.at, o.actor, o.details, o.log_index)
             for o in store.operations_of_project(session, project_id)
