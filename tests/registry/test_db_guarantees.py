@@ -1,4 +1,4 @@
-"""What the database itself refuses, whatever code writes to it (migrations 0008 and 0009 and the
+"""What the database itself refuses, whatever code writes to it (migrations 0008 and 0010 and the
 table's constraints): an open block overlapping another open block of the same project and
 vintage, a count that is not end − start + 1, an issuance of nothing and a repeated issuance range.
 Issue 4: "no overlap within a project and vintage"."""
@@ -89,7 +89,7 @@ def _issuance(project: Project, start: int, end: int, quantity: int, converted: 
 def test_an_empty_or_repeated_issuance_is_refused_by_the_database(
     world: World, issued: Project, start: int, end: int, quantity: int, converted: int
 ) -> None:
-    """Migration 0009: ``converted >= 0 AND quantity + converted >= 1``; non-empty ranges stay
+    """Migration 0010: ``converted >= 0 AND quantity + converted >= 1``; non-empty ranges stay
     unique per project, vintage and start."""
     with pytest.raises(IntegrityError), unit_of_work(world.sessions) as session:
         store.add_issuance(session, _issuance(issued, start, end, quantity, converted))

@@ -11,8 +11,8 @@ A CHECK keeps ``converted >= 0`` and refuses an issuance of nothing (``quantity 
 Downgrading drops the column; it fails (unique start) if an issuance that only converted shares
 its start with a later one, as it should: the old schema cannot hold it.
 
-Revision ID: 0009
-Revises: 0008
+Revision ID: 0010
+Revises: 0009
 Create Date: 2026-11-25 17:10:00
 """
 
@@ -21,8 +21,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0009"
-down_revision = "0008"
+revision = "0010"
+down_revision = "0009"
 branch_labels = None
 depends_on = None
 
