@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from importlib import resources
 from pathlib import Path
 
@@ -76,4 +77,33 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
             app.include_router(router)
     static = Path(str(resources.files("carbonbridge.platform"))) / "static"
     app.mount("/static", StaticFiles(directory=static), name="static")
+    return app
+
+
+#: the cyclic garbage collector's first-generation threshold while serving (CPython's default 700)
+SERVING_GC_THRESHOLD = 50_000
+
+
+def prepare_for_serving() -> None:
+    """Tune the cyclic garbage collector for a long-running server, once the app is built:
+    ``gc.freeze()`` moves every object alive after start-up (modules, routes, schemas, factor
+    datasets) out of the collector's reach, so a full (generation 2) collection no longer walks
+    them, and the first-generation threshold is raised to :data:`SERVING_GC_THRESHOLD` (the
+    request path frees nearly everything by reference counting; the collector only finds cycles).
+    Measured on the REST retirement benchmark (50 closed-loop clients, quiet machine): with
+    CPython's defaults, 19 full collections in 12 s took up to 126 ms each and p99 was 138–180
+    ms; with both, p99 46–56 ms at 1,350–1,590 requests/s (``docs/registry.md``). Objects in
+    cycles are still collected, only less often; frozen start-up objects are never freed, which
+    is what a server process wants."""
+    gc.collect()
+    gc.freeze()
+    _, gen1, gen2 = gc.get_threshold()
+    gc.set_threshold(SERVING_GC_THRESHOLD, gen1, gen2)
+
+
+def create_served_app() -> FastAPI:
+    """The app for a server process (uvicorn ``--factory``, e.g. each of several workers):
+    :func:`create_app` from the environment's settings, then :func:`prepare_for_serving`."""
+    app = create_app()
+    prepare_for_serving()
     return app

@@ -6,7 +6,7 @@ Errors print in one line (``error[<code>]: ...``) and exit non-zero; long jobs s
 from __future__ import annotations
 
 import sys
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -68,11 +68,15 @@ def serve(
     demo: Annotated[
         bool, typer.Option(help="load the synthetic demo region if the database is empty")
     ] = False,
+    workers: Annotated[
+        int, typer.Option(min=1, help="server processes (use several on PostgreSQL, not SQLite)")
+    ] = 1,
+    access_log: Annotated[bool, typer.Option(help="log every request (uvicorn's access log)")] = True,
 ) -> None:
     """Serve the API and web pages / 启动平台服务."""
     import uvicorn
 
-    from carbonbridge.platform.app import create_app
+    from carbonbridge.platform.app import create_app, prepare_for_serving
 
     settings = get_settings()
     engine = make_engine(settings.resolved_database_url())
@@ -85,7 +89,15 @@ def serve(
         else:
             loader.load_demo_if_empty(session_factory(engine), console)
     console.print(f"serving on http://{host}:{port}  (API docs: http://{host}:{port}/docs)")
-    uvicorn.run(create_app(settings, engine), host=host, port=port, log_level="info")
+    options: dict[str, Any] = {"host": host, "port": port, "log_level": "info", "access_log": access_log}
+    if workers > 1:  # each worker process builds the app from the environment's settings
+        engine.dispose()
+        factory = "carbonbridge.platform.app:create_served_app"
+        uvicorn.run(factory, factory=True, workers=workers, **options)
+        return
+    served = create_app(settings, engine)
+    prepare_for_serving()
+    uvicorn.run(served, **options)
 
 
 @users.command("add")
