@@ -45,13 +45,6 @@ def get_principal(request: Request) -> Principal:
     return found
 
 
-async def get_credentials(request: Request) -> Credentials | None:
-    """:func:`credentials_of` without touching the database (nor leaving the event loop): for a
-    write path that checks the token itself, in the transaction it authorises (the registry's
-    group commit checks a whole batch's tokens in one query)."""
-    return credentials_of(request)
-
-
 async def _sessions(request: Request) -> sessionmaker[Session]:
     # async: FastAPI runs a plain ``def`` dependency in its thread pool, a hop that costs more
     # than this attribute read (half the throughput of a small endpoint, measured)
@@ -60,8 +53,6 @@ async def _sessions(request: Request) -> sessionmaker[Session]:
 
 Sessions = Annotated[sessionmaker[Session], Depends(_sessions)]
 CurrentPrincipal = Annotated[Principal, Depends(get_principal)]
-#: the request's unchecked credentials: the endpoint must check them (``authenticate_all``)
-CurrentCredentials = Annotated[Credentials | None, Depends(get_credentials)]
 
 
 def get_app_settings(request: Request) -> Settings:
