@@ -25,6 +25,7 @@ from sqlalchemy import (
     bindparam,
     insert,
     select,
+    update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, Session, mapped_column
@@ -132,19 +133,16 @@ def lock_log_state(session: Session) -> int:
     with "database is locked" when a read transaction upgrades; PostgreSQL then locks the row with
     ``SELECT ... FOR UPDATE`` until the transaction ends.
     """
-    dialect = session.get_bind().dialect.name
-    values = {"id": _STATE_ID, "tree_size": 0}
-    if dialect == "postgresql":
-        session.execute(postgresql.insert(LogStateRow).values(values).on_conflict_do_nothing())
-        size = session.scalar(
-            select(LogStateRow.tree_size).where(LogStateRow.id == _STATE_ID).with_for_update()
-        )
+    connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        connection.execute(_PG_ENSURE_STATE)
+        size = connection.execute(_LOCKED_TREE_SIZE).scalar()
     else:
-        session.execute(sqlite.insert(LogStateRow).values(values).on_conflict_do_nothing())
-        size = session.scalar(select(LogStateRow.tree_size).where(LogStateRow.id == _STATE_ID))
+        connection.execute(_SQLITE_ENSURE_STATE)
+        size = connection.execute(_TREE_SIZE).scalar()
     if size is None:  # pragma: no cover - the row was inserted above
         raise HashStoreError("ledger state row is missing")
-    return size
+    return int(size)
 
 
 def tree_size(session: Session) -> int:
@@ -153,11 +151,8 @@ def tree_size(session: Session) -> int:
 
 
 def set_tree_size(session: Session, size: int) -> None:
-    row = session.get(LogStateRow, _STATE_ID)
-    if row is None:  # pragma: no cover - lock_log_state inserts it
-        raise HashStoreError("ledger state row is missing")
-    row.tree_size = size
-    session.flush()
+    if session.connection().execute(_SET_TREE_SIZE, {"size": size}).rowcount != 1:
+        raise HashStoreError("ledger state row is missing")  # pragma: no cover - lock_log_state inserts it
 
 
 def add_entry_rows(
@@ -218,7 +213,7 @@ def add_commitment(session: Session, index: int, salt: bytes, payload: bytes) ->
 
 
 def add_checkpoint(session: Session, size: int, note: str, at: datetime) -> None:
-    session.execute(insert(CheckpointRow), [{"tree_size": size, "note": note, "created_at": at}])
+    session.connection().execute(_ADD_CHECKPOINT, {"tree_size": size, "note": note, "created_at": at})
 
 
 #: one statement for every read (an expanding parameter, so that SQLAlchemy neither coerces each
@@ -227,6 +222,13 @@ _HASHES_AT = select(StoredHashRow.storage_index, StoredHashRow.hash).where(
     StoredHashRow.storage_index.in_(bindparam("indexes", expanding=True))
 )
 _TREE_SIZE = select(LogStateRow.tree_size).where(LogStateRow.id == _STATE_ID)
+#: the append lock's statements, built once (a statement built per call costs a cache key)
+_STATE_VALUES = {"id": _STATE_ID, "tree_size": 0}
+_PG_ENSURE_STATE = postgresql.insert(LogStateRow).values(_STATE_VALUES).on_conflict_do_nothing()
+_SQLITE_ENSURE_STATE = sqlite.insert(LogStateRow).values(_STATE_VALUES).on_conflict_do_nothing()
+_LOCKED_TREE_SIZE = _TREE_SIZE.with_for_update()
+_SET_TREE_SIZE = update(LogStateRow).where(LogStateRow.id == _STATE_ID).values(tree_size=bindparam("size"))
+_ADD_CHECKPOINT = insert(CheckpointRow)
 
 
 def hashes_at(session: Session, indexes: Sequence[StoredHashIndex]) -> dict[StoredHashIndex, bytes]:

@@ -31,7 +31,7 @@ import json
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from carbonbridge.platform.db import Base
@@ -63,16 +63,23 @@ from carbonbridge.registry.store_units import operations_of_project as operation
 # --- locks --------------------------------------------------------------------------------------
 
 _LOCKABLE: dict[str, type[Base]] = {"account": AccountRow, "project": ProjectRow, "report": ReportRow}
+#: the lock statements, built once (a statement built per call costs SQLAlchemy a cache key each time)
+_LOCKS = {
+    what: update(_table(row))
+    .where(_table(row).c.id == bindparam("ident"))
+    .values(version=_table(row).c.version + 1)
+    for what, row in _LOCKABLE.items()
+}
 
 
 def lock(session: Session, what: str, ids: Iterable[str]) -> set[str]:
     """Bump the version of each row (sorted, so that two writers never wait on each other in a
     cycle) and return the ids that exist. Call it first in a write transaction (module docstring)."""
-    table = _table(_LOCKABLE[what])
+    statement = _LOCKS[what]
+    connection = session.connection()
     found = set()
     for ident in sorted(set(ids)):
-        result = session.execute(update(table).where(table.c.id == ident).values(version=table.c.version + 1))
-        if result.rowcount:  # type: ignore[attr-defined]
+        if connection.execute(statement, {"ident": ident}).rowcount:
             found.add(ident)
     return found
 
@@ -91,14 +98,23 @@ def add_account(session: Session, account: Account) -> None:
     session.flush()
 
 
+_A = _table(AccountRow)
+_ACCOUNTS_BY_ID = select(_A.c.id, _A.c.organisation_id, _A.c.kind).where(
+    _A.c.id.in_(bindparam("ids", expanding=True))
+)
+_ACCOUNTS_OF = select(_A.c.id, _A.c.organisation_id, _A.c.kind).where(
+    _A.c.organisation_id == bindparam("organisation_id")
+)
+
+
 def get_accounts(session: Session, ids: Iterable[str]) -> dict[str, Account]:
-    rows = session.scalars(select(AccountRow).where(AccountRow.id.in_(list(set(ids)))))
-    return {r.id: _account(r) for r in rows}
+    rows = session.connection().execute(_ACCOUNTS_BY_ID, {"ids": sorted(set(ids))})
+    return {r[0]: Account(r[0], r[1], AccountKind(r[2])) for r in rows}
 
 
 def accounts_of(session: Session, organisation_id: str) -> dict[AccountKind, Account]:
-    rows = session.scalars(select(AccountRow).where(AccountRow.organisation_id == organisation_id))
-    return {AccountKind(r.kind): _account(r) for r in rows}
+    rows = session.connection().execute(_ACCOUNTS_OF, {"organisation_id": organisation_id})
+    return {AccountKind(r[2]): Account(r[0], r[1], AccountKind(r[2])) for r in rows}
 
 
 # --- projects and reports -----------------------------------------------------------------------
@@ -150,9 +166,30 @@ def project_by_code(session: Session, code: str) -> Project | None:
     return None if row is None else _project(row)
 
 
+_P = _table(ProjectRow)
+_PROJECTS_BY_ID = select(
+    _P.c.id,
+    _P.c.code,
+    _P.c.organisation_id,
+    _P.c.name_en,
+    _P.c.name_zh,
+    _P.c.methodology,
+    _P.c.kind,
+    _P.c.region,
+    _P.c.standard,
+    _P.c.parameters,
+    _P.c.status,
+).where(_P.c.id.in_(bindparam("ids", expanding=True)))
+
+
 def projects_by_id(session: Session, ids: Iterable[str]) -> dict[str, Project]:
-    rows = session.scalars(select(ProjectRow).where(ProjectRow.id.in_(list(set(ids)))))
-    return {r.id: _project(r) for r in rows}
+    rows = session.connection().execute(_PROJECTS_BY_ID, {"ids": sorted(set(ids))})
+    return {
+        r[0]: Project(
+            r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], json.loads(r[9]), ProjectStatus(r[10])
+        )
+        for r in rows
+    }
 
 
 def raw_project(session: Session, project_id: str) -> ProjectRow | None:

@@ -89,6 +89,10 @@ def open_blocks_after(
     return [_block(r) for r in session.execute(query)]
 
 
+#: the columns' bind processors by dialect class, table and columns
+_PROCESSORS: dict[tuple[type, str, tuple[str, ...]], list[Any]] = {}
+
+
 def _executemany(
     session: Session, table: Table, columns: Sequence[str], rows: Sequence[Sequence[Any]]
 ) -> None:
@@ -98,7 +102,10 @@ def _executemany(
     if not rows:
         return
     dialect = session.get_bind().dialect
-    processors = [table.c[name].type.bind_processor(dialect) for name in columns]
+    key = (type(dialect), table.name, tuple(columns))
+    processors = _PROCESSORS.get(key)
+    if processors is None:  # a type's bind processor adapts it to the dialect: once per column
+        processors = _PROCESSORS[key] = [table.c[name].type.bind_processor(dialect) for name in columns]
     if any(processors):
         rows = [tuple(v if p is None else p(v) for p, v in zip(processors, row, strict=True)) for row in rows]
     mark = "?" if dialect.paramstyle == "qmark" else "%s"
