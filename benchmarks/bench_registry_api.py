@@ -1,25 +1,27 @@
 """REST benchmark (issue 4): p99 latency of a single retirement through the API under 50
 concurrent clients. Target: p99 < 50 ms.
 
-The platform runs in uvicorn in a subprocess (one process by default; ``--workers N`` for N
-worker processes) on an embedded SQLite file (default) or on a fresh PostgreSQL database
-(``--postgres [ADMIN_URL]``, created and dropped by the run); the setup (through the service,
-in this process) issues 200,000 t of demand-response credits (DR-AVOIDED: 239,234 MWh × 0.836
-t/MWh) to a developer's holding account. Then 50 clients (httpx, asyncio) each send
-``--per-client`` retirements of 1 t from that one account, one after the other, and the latency
-of every request is recorded (send to last byte). All retirements draw on the same account, the
-worst case: the registry serialises writers on the account's row (SQLite: the database write
-lock), so the figure is essentially queueing behind the other 49 clients. Timings are noisy on a
-shared machine; the load at the time is printed.
+The platform runs as ``carbonbridge serve --no-access-log`` in a subprocess (one process by
+default; ``--workers N`` for N uvicorn worker processes) on an embedded SQLite file (default)
+or on a fresh PostgreSQL database (``--postgres [ADMIN_URL]``, created and dropped by the run);
+the setup (through the service, in this process) issues 200,000 t of demand-response credits
+(DR-AVOIDED: 239,234 MWh × 0.836 t/MWh) to a developer's holding account. Then wrk (a C load
+generator, one thread) keeps 50 connections retiring 1 t each from that one account for
+``--wrk`` seconds, each sending again as soon as answered (closed loop; wrk leaves the cores to
+the server, so the figure is the server's own). With ``--per-client N``, 50 httpx clients first
+send N retirements each, their latency recorded from send to last byte (that Python client
+shares the two cores with the server: its figure includes its own CPU time); without wrk they
+are the measurement. All retirements draw on the same account, the worst case: the registry
+serialises writers on the account's row (SQLite: the database write lock), so the figure is
+essentially queueing behind the other 49 clients. Afterwards the run counts the retired tonnes
+in the registry against the retirements answered 201. Timings are noisy on a shared machine;
+the load at the time is printed.
 
-    python -m benchmarks.bench_registry_api [--clients 50] [--per-client 40] [--wrk SECONDS]
+    python -m benchmarks.bench_registry_api [--clients 50] [--wrk SECONDS] [--per-client N]
         [--workers N] [--postgres [ADMIN_URL]] [--rate REQ_PER_S]
 
-With ``--wrk`` (the default, 15 s, when the ``wrk`` program is installed: Debian package ``wrk``)
-the same server is then loaded by wrk with ``--clients`` connections, closed loop: a C client that
-leaves the cores to the server, so its figure is the server's own; the httpx figure includes the
-Python client's share of the two cores. Several workers on SQLite contend for its one write lock
-with its busy-wait back-off (sleeps of 1 to 100 ms): use them on PostgreSQL.
+Several workers on SQLite contend for its one write lock with its busy-wait back-off (sleeps of
+1 to 100 ms): use them on PostgreSQL.
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
@@ -49,36 +52,24 @@ from carbonbridge.platform.identity import Principal, Role, create_user, issue_t
 from carbonbridge.platform.migrate import upgrade
 from carbonbridge.platform.settings import Settings
 from carbonbridge.registry import service
-from carbonbridge.registry.model import AccountKind, ProjectDraft
+from carbonbridge.registry.model import AccountKind, ProjectDraft, UnitState
 
 TARGET_P99_MS = 50.0
 OFFICE = Principal("bench-office", "office", Role.REGULATOR)
 DEVELOPER = Principal("bench-dev", "developer", Role.DEVELOPER, "bench-dev")
 VERIFIER = Principal("bench-ver", "verifier", Role.VERIFIER)
 
-SERVER = """
-import sys, uvicorn
-from pathlib import Path
-from carbonbridge.platform.app import create_app
-from carbonbridge.platform.db import make_engine
-from carbonbridge.platform.settings import Settings
-settings = Settings(data_dir=Path(sys.argv[1]), database_url=sys.argv[3])
-app = create_app(settings, make_engine(settings.resolved_database_url()))
-uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[2]), log_level="warning", access_log=False)
-"""
-
 
 def server_command(
     data: Path, port: int, database_url: str, workers: int
 ) -> tuple[list[str], dict[str, str]]:
-    """One uvicorn process (the app built here), or ``workers`` worker processes, each building
-    the app from the environment (uvicorn's ``--factory``)."""
-    if workers == 1:
-        return [sys.executable, "-c", SERVER, str(data), str(port), database_url], dict(os.environ)
+    """The platform's own ``carbonbridge serve`` (which tunes the garbage collector for serving,
+    ``platform.app.prepare_for_serving``), without the access log, settings from the
+    environment; ``workers`` uvicorn worker processes."""
     env = {**os.environ, "CARBONBRIDGE_DATA_DIR": str(data), "CARBONBRIDGE_DATABASE_URL": database_url}
-    command = [sys.executable, "-m", "uvicorn", "carbonbridge.platform.app:create_app", "--factory"]
-    command += ["--workers", str(workers), "--host", "127.0.0.1", "--port", str(port)]
-    return [*command, "--log-level", "warning", "--no-access-log"], env
+    command = [sys.executable, "-c", "from carbonbridge.platform.cli import main; main()", "serve"]
+    command += ["--host", "127.0.0.1", "--port", str(port), "--workers", str(workers), "--no-access-log"]
+    return command, env
 
 
 def fresh_postgres(admin_url: str) -> tuple[str, Callable[[], None]]:
@@ -153,14 +144,17 @@ async def client(
 
 async def run(
     port: int, token: str, body: dict[str, object], clients: int, per_client: int, rate: float
-) -> tuple[list[float], list[str], float]:
+) -> tuple[list[float], list[str], float, int]:
     limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
     headers = {"Authorization": f"Bearer {token}"}
     async with httpx.AsyncClient(
         base_url=f"http://127.0.0.1:{port}", headers=headers, limits=limits, timeout=60
     ) as http:
         warm: list[float] = []
-        await asyncio.gather(*(client(http, body, 2, warm, []) for _ in range(clients)))
+        warm_failures: list[str] = []
+        await asyncio.gather(*(client(http, body, 2, warm, warm_failures) for _ in range(clients)))
+        if warm_failures:
+            raise RuntimeError(f"warm-up retirement refused: {warm_failures[0]}")
         timings: list[float] = []
         failures: list[str] = []
         start = time.perf_counter()
@@ -168,19 +162,32 @@ async def run(
         await asyncio.gather(
             *(client(http, body, per_client, timings, failures, interval) for _ in range(clients))
         )
-        return timings, failures, time.perf_counter() - start
+        return timings, failures, time.perf_counter() - start, len(warm)
 
 
-def measure(
-    data: Path, database_url: str, args: argparse.Namespace
-) -> tuple[list[float], list[str], float, str]:
-    """Set up, start the server, run the httpx clients then wrk; stop the server."""
+@dataclass
+class Outcome:
+    """What one run measured: the httpx phase (if any), wrk's report (if run), how many
+    retirements were answered 201, and how many the registry holds as retired afterwards."""
+
+    timings: list[float]
+    failures: list[str]
+    elapsed: float
+    wrk_report: str
+    answered: int
+    retired: int
+
+
+def measure(data: Path, database_url: str, args: argparse.Namespace) -> Outcome:
+    """Set up, start the server, warm up, run the httpx clients (if asked) then wrk; stop the
+    server; count the retired tonnes in the registry."""
     token, account, project = setup(data, database_url)
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = int(s.getsockname()[1])
     command, env = server_command(data, port, database_url, args.workers)
-    server = subprocess.Popen(command, env=env, stderr=subprocess.PIPE)
+    log = (data / "server.log").open("wb")
+    server = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
     try:
         deadline = time.monotonic() + 60
         while True:
@@ -189,7 +196,8 @@ def measure(
                 break
             except httpx.TransportError:
                 if time.monotonic() > deadline or server.poll() is not None:
-                    raise RuntimeError("the server did not start") from None
+                    output = (data / "server.log").read_text(errors="replace")[-2000:]
+                    raise RuntimeError(f"the server did not start:\n{output}") from None
                 time.sleep(0.1)
         body: dict[str, object] = {
             "account_id": account,
@@ -199,25 +207,39 @@ def measure(
             "beneficiary": "benchmark",
             "purpose": "latency",
         }
-        timings, failures, elapsed = asyncio.run(
-            run(port, token, body, args.clients, args.per_client, args.rate)
+        per_client = args.per_client if args.wrk and shutil.which("wrk") else max(args.per_client, 40)
+        timings, failures, elapsed, warmed = asyncio.run(
+            run(port, token, body, args.clients, per_client, args.rate)
         )
-        wrk_report = run_wrk(port, token, body, args.clients, args.wrk, data) if args.wrk else ""
+        wrk_report, wrk_answered = (
+            run_wrk(port, token, body, args.clients, args.wrk, data) if args.wrk else ("", 0)
+        )
     finally:
         server.terminate()
         server.wait(timeout=30)
-    return timings, failures, elapsed, wrk_report
+        log.close()
+    settings = Settings(data_dir=data, database_url=database_url)
+    engine = make_engine(settings.resolved_database_url())
+    [tally] = service.conservation(session_factory(engine), project)
+    engine.dispose()
+    answered = warmed + len(timings) - len(failures) + wrk_answered
+    return Outcome(timings, failures, elapsed, wrk_report, answered, tally.by_state.get(UnitState.RETIRED, 0))
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--clients", type=int, default=50)
-    parser.add_argument("--per-client", type=int, default=40)
+    parser.add_argument(
+        "--per-client",
+        type=int,
+        default=0,
+        help="retirements per httpx client before wrk (default 0: wrk only; 40 when wrk is absent)",
+    )
     parser.add_argument("--workers", type=int, default=1, help="uvicorn worker processes")
     parser.add_argument(
-        "--rate", type=float, default=0.0, help="total requests/s (open loop); 0 = closed loop (default)"
+        "--rate", type=float, default=0.0, help="httpx total requests/s (open loop); 0 = closed loop"
     )
-    parser.add_argument("--wrk", type=float, default=15.0, help="seconds of wrk load after httpx; 0 = skip")
+    parser.add_argument("--wrk", type=float, default=15.0, help="seconds of wrk load; 0 = skip")
     parser.add_argument(
         "--postgres",
         nargs="?",
@@ -230,35 +252,44 @@ def main() -> None:
     database_url, drop = fresh_postgres(args.postgres) if args.postgres else ("", lambda: None)
     try:
         with tempfile.TemporaryDirectory() as tmp:
-            timings, failures, elapsed, wrk_report = measure(Path(tmp), database_url, args)
+            outcome = measure(Path(tmp), database_url, args)
     finally:
         drop()
-    timings.sort()
-    p50 = statistics.median(timings)
-    p99 = timings[min(len(timings) - 1, int(0.99 * len(timings)))]
     load = os.getloadavg()
-    mode = f"open loop at {args.rate:g} req/s" if args.rate else "closed loop"
-    mode += f", {args.workers} uvicorn worker{'s' if args.workers > 1 else ''}"
-    mode += ", PostgreSQL" if args.postgres else ", embedded SQLite"
-    met = "met" if p99 < TARGET_P99_MS else "NOT met"
-    print(f"retirements via REST: {len(timings)} requests, {args.clients} concurrent clients ({mode})")
-    print(f"  {len(failures)} failed · {len(timings) / elapsed:.0f} req/s")
-    print(f"  p50 {p50:.1f} ms · p99 {p99:.1f} ms · max {timings[-1]:.1f} ms")
-    print(f"  target p99 < {TARGET_P99_MS:.0f} ms: ratio p99/target = {p99 / TARGET_P99_MS:.2f} ({met})")
+    setting = f"{args.workers} uvicorn worker{'s' if args.workers > 1 else ''}"
+    setting += ", PostgreSQL" if args.postgres else ", embedded SQLite"
+    print(f"retirements via REST ({setting}; `carbonbridge serve --no-access-log`)")
+    if outcome.wrk_report:
+        print(outcome.wrk_report)
+    if outcome.timings:
+        timings = sorted(outcome.timings)
+        p50 = statistics.median(timings)
+        p99 = timings[min(len(timings) - 1, int(0.99 * len(timings)))]
+        mode = f"open loop at {args.rate:g} req/s" if args.rate else "closed loop"
+        met = "met" if p99 < TARGET_P99_MS else "NOT met"
+        print(f"httpx (Python, same cores): {len(timings)} requests, {args.clients} clients ({mode})")
+        print(f"  {len(outcome.failures)} failed · {len(timings) / outcome.elapsed:.0f} req/s")
+        print(f"  p50 {p50:.1f} ms · p99 {p99:.1f} ms · max {timings[-1]:.1f} ms")
+        print(f"  target p99 < {TARGET_P99_MS:.0f} ms: ratio p99/target = {p99 / TARGET_P99_MS:.2f} ({met})")
+        if outcome.failures:
+            print("  first failure:", outcome.failures[0])
+    # every answered retirement is in the registry, and nothing more than what was in flight
+    # when wrk stopped (sent, committed, its answer not counted)
+    consistent = outcome.answered <= outcome.retired <= outcome.answered + args.clients
     print(
-        f"  load average {load[0]:.1f} {load[1]:.1f} {load[2]:.1f} on {os.cpu_count()} CPUs (shared: noisy)"
+        f"registry afterwards: {outcome.retired} t retired; {outcome.answered} retirements answered 201"
+        f" (+ at most {args.clients} in flight at the end): {'consistent' if consistent else 'MISMATCH'}"
     )
-    if failures:
-        print("  first failure:", failures[0])
-    if wrk_report:
-        print(wrk_report)
+    print(f"load average {load[0]:.1f} {load[1]:.1f} {load[2]:.1f} on {os.cpu_count()} CPUs (shared: noisy)")
 
 
-def run_wrk(port: int, token: str, body: dict[str, object], clients: int, seconds: float, tmp: Path) -> str:
-    """Closed-loop load from wrk (``clients`` connections, one thread); its latency percentiles
-    and the same target line, or why it did not run."""
+def run_wrk(
+    port: int, token: str, body: dict[str, object], clients: int, seconds: float, tmp: Path
+) -> tuple[str, int]:
+    """Closed-loop load from wrk (``clients`` connections, one thread): its latency percentiles
+    and the target line, or why it did not run; and how many requests it counted answered 2xx."""
     if shutil.which("wrk") is None:
-        return "wrk: not installed (apt-get install wrk); skipped"
+        return "wrk: not installed (apt-get install wrk, or make wrk); skipped", 0
     script = tmp / "retire.lua"
     script.write_text(
         'wrk.method = "POST"\n'
@@ -282,13 +313,14 @@ def run_wrk(port: int, token: str, body: dict[str, object], clients: int, second
     line = next(ln for ln in out.splitlines() if ln.startswith("WRK "))
     requests, bad, _, p50, p99, worst, rate = line.split()[1:]
     met = "met" if float(p99) < TARGET_P99_MS else "NOT met"
-    return (
-        f"retirements via REST, wrk: {requests} requests in {seconds:g} s, "
+    report = (
+        f"wrk (C client, 1 thread): {requests} requests in {seconds:g} s, "
         f"{clients} connections (closed loop)\n"
         f"  {bad} non-2xx · {float(rate):.0f} req/s\n"
         f"  p50 {float(p50):.1f} ms · p99 {float(p99):.1f} ms · max {float(worst):.1f} ms\n"
         f"  target p99 < {TARGET_P99_MS:.0f} ms: ratio p99/target = {float(p99) / TARGET_P99_MS:.2f} ({met})"
     )
+    return report, int(requests) - int(bad)
 
 
 if __name__ == "__main__":
