@@ -5,11 +5,13 @@ Re-exported by :mod:`carbonbridge.registry.service`."""
 from __future__ import annotations
 
 import bisect
+import contextlib
 from collections.abc import Iterable, Sequence
 from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from carbonbridge.kernel import collector
 from carbonbridge.kernel.clock import Clock, utc_now
 from carbonbridge.kernel.errors import (
     CarbonbridgeError,
@@ -315,7 +317,7 @@ def _apply(
     principal.require(Role.DEVELOPER, Role.REPORTER, Role.REGULATOR)
     if not requests:
         raise InvalidInput("empty batch", [FieldIssue(("requests",), 0, "at least one request")])
-    with unit_of_work(sessions) as session:
+    with collector.bulk_work() if batch else contextlib.nullcontext(), unit_of_work(sessions) as session:
         steps = move_units(session, principal, requests, clock, numbered=batch)
         return record(session, principal, steps, batch=batch)
 
