@@ -19,7 +19,7 @@ from carbonbridge.registry import service
 from carbonbridge.registry.cli import COMMANDS
 from carbonbridge.registry.model import AccountKind
 from tests.conftest import make_user
-from tests.registry.conftest import ADMIN, DEVELOPER, REGULATOR, VERIFIER, World
+from tests.registry.conftest import ADMIN, DEVELOPER, VERIFIER, World
 from tests.registry.helpers import issued_report, registered_project
 
 runner = CliRunner()
@@ -148,7 +148,16 @@ def test_issue_says_how_many_planned_units_it_converted(cli: typer.Typer, world:
     """100 t planned for 2025, 80 t verified (20 % buffer): 64 planned convert, 16 new buffer serials."""
     s = world.sessions
     project = registered_project(s)
-    service.issue_planned(s, REGULATOR, project.id, 2025, 100, "validated design, ex-ante")
+    office = ["registry", "--token", _token(world, "office", "regulator")]
+    plan = [*office, "issue-planned", "MG001", "--vintage", "2025", "--basis", "validated design, ex-ante"]
+    refused = runner.invoke(cli, [*plan, "--quantity", "0"])
+    assert refused.exit_code != 0
+    assert "quantity" in refused.output
+    planned = runner.invoke(cli, [*plan, "--quantity", "100", "--format", "json"])
+    assert planned.exit_code == 0, planned.output
+    assert [(b["serial"], b["state"]) for b in json.loads(planned.stdout)["produced"]] == [
+        ("CB-CN-HI-MG001-2025-1-100", "planned")
+    ]
     first, _ = service.submit_report(
         s, DEVELOPER, project.id, date(2025, 1, 1), date(2025, 6, 30), {"net_t": "80"}
     )
@@ -157,7 +166,6 @@ def test_issue_says_how_many_planned_units_it_converted(cli: typer.Typer, world:
     )
     for report in (first, second):
         service.verify_report(s, VERIFIER, report.id, "ok")
-    office = ["registry", "--token", _token(world, "office", "regulator")]
 
     table = runner.invoke(cli, [*office, "issue", first.id])
     as_json = runner.invoke(cli, [*office, "issue", second.id, "--format", "json"])

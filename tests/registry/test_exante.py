@@ -301,3 +301,38 @@ def test_issuance_api_and_project_page_say_how_many_were_converted(
     assert "由预签发单位转换" in zh.text
     assert "Converted from planned" in en.text
     assert "CB-CN-HI-MG001-2025-1-64" in en.text
+
+
+def test_planned_units_are_issued_through_the_api_by_the_regulator_only(
+    app_client: Any, world: World
+) -> None:
+    """POST /projects/{id}/planned-issuances: the regulator issues ex-ante units (receipt, state
+    planned); bad input is a 422 naming the field and a developer a 403, changing nothing; the
+    planned units cannot be retired through the API."""
+    project = registered_project(world.sessions)
+    office = make_user(world.sessions, "office-x", "regulator")
+    dev = make_user(world.sessions, "dev-x", "developer", DEVELOPER.organisation_id)
+    url = f"/api/v1/registry/projects/{project.id}/planned-issuances"
+    body = {"vintage": 2026, "quantity": 40, "basis": "validated design, ex-ante"}
+    bad = app_client.post(url, json={**body, "quantity": 0}, headers=office)
+    assert bad.status_code == 422, bad.text
+    assert [i["location"][-1] for i in bad.json()["issues"]] == ["quantity"]
+    assert app_client.post(url, json=body, headers=dev).status_code == 403
+    assert service.conservation(world.sessions, project.id) == []
+    done = app_client.post(url, json=body, headers=office)
+    assert done.status_code == 201, done.text
+    assert [(b["serial"], b["state"], b["count"]) for b in done.json()["produced"]] == [
+        ("CB-CN-HI-MG001-2026-1-40", "planned", 40)
+    ]
+    retire = {
+        "account_id": world.dev[AccountKind.HOLDING].id,
+        "project_id": project.id,
+        "vintage": 2026,
+        "quantity": 1,
+        "beneficiary": "Haikou office",
+        "purpose": "2026 travel",
+    }
+    refused = app_client.post("/api/v1/registry/retirements", json=retire, headers=dev)
+    assert refused.status_code == 409, refused.text
+    [tally] = service.conservation(world.sessions, project.id)
+    assert tally.by_state == {UnitState.PLANNED: 40}

@@ -35,6 +35,7 @@ from carbonbridge.registry.schemas import (
     IssuanceReceiptOut,
     OperationOut,
     OpinionIn,
+    PlannedIssuanceIn,
     ProjectIn,
     ProjectOut,
     ProjectStepOut,
@@ -243,6 +244,17 @@ def issue(sessions: Sessions, principal: CurrentPrincipal, report_id: str) -> Is
     wherever they are held; only the rest are new serials (``converted`` / ``newly_serialised``)."""
     receipt = service.issue(sessions, principal, report_id)
     return IssuanceReceiptOut.of_issuance(receipt, views.serials_of(sessions, list(receipt.produced)))
+
+
+@router.post("/projects/{project_id}/planned-issuances", response_model=ReceiptOut, status_code=201)
+def issue_planned(
+    sessions: Sessions, principal: CurrentPrincipal, project_id: str, body: PlannedIssuanceIn
+) -> ReceiptOut:
+    """Issue ex-ante (planned) units to the developer's holding account (regulator; a validated
+    project): tradable, never retirable, from the project-vintage serial counter; the vintage's
+    verified issuance converts them in place."""
+    receipt = service.issue_planned(sessions, principal, project_id, body.vintage, body.quantity, body.basis)
+    return receipt_out(sessions, receipt)
 
 
 @router.post("/projects/{project_id}/reversals", response_model=ReceiptOut, status_code=201)

@@ -61,6 +61,25 @@ def issue(
     )
 
 
+@app.command("issue-planned")
+def issue_planned(
+    ctx: typer.Context,
+    project: Annotated[str, typer.Argument(help="project id or code")],
+    vintage: Annotated[int, typer.Option(help="vintage year of the expected removals or reductions")],
+    quantity: Annotated[int, typer.Option(help="whole tonnes")],
+    basis: Annotated[str, typer.Option(help="the ex-ante estimate they stand for")],
+    output: FormatOption = Format.TABLE,
+    receipt: ReceiptOption = None,
+) -> None:
+    """Issue ex-ante (planned) units to the developer (regulator): tradable, never retirable,
+    converted in place by the vintage's verified issuance / 预签发."""
+    with _acting(ctx) as (sessions, principal):
+        done = service.issue_planned(
+            sessions, principal, _project_id(sessions, project), vintage, quantity, basis
+        )
+    _done(sessions, done, output, receipt, "planned units issued / 已预签发")
+
+
 FromOption = Annotated[str, typer.Option("--from", help="source holding account id")]
 ProjectOption = Annotated[str, typer.Option(help="project id or code")]
 VintageOption = Annotated[int, typer.Option(help="vintage year")]

@@ -272,6 +272,14 @@ class ReversalIn(BaseModel):
     reason: str
 
 
+class PlannedIssuanceIn(BaseModel):
+    """Ex-ante units: tradable, never retirable, converted at the vintage's verified issuance."""
+
+    vintage: int
+    quantity: Tonnes
+    basis: str
+
+
 class IssuanceOut(BaseModel):
     id: str
     report_id: str | None
