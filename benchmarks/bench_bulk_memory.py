@@ -72,9 +72,10 @@ def main() -> None:
         f"input: {args.rows:,} rows, {size / 1024**3:.2f} GiB Parquet; "
         f"DuckDB memory_limit {args.memory_limit}"
     )
-    command = [
+    command = [  # as a module from the repository root, so that ``benchmarks`` is importable
         sys.executable,
-        __file__,
+        "-m",
+        "benchmarks.bench_bulk_memory",
         "--child",
         "--rows",
         str(args.rows),
@@ -84,7 +85,7 @@ def main() -> None:
         args.memory_limit,
     ]
     start = time.perf_counter()
-    subprocess.run(command, check=True)
+    subprocess.run(command, check=True, cwd=Path(__file__).resolve().parent.parent)
     seconds = time.perf_counter() - start
     print(f"wall {seconds:.1f} s, {args.rows / seconds:,.0f} rows/s")
 
