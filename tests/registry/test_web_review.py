@@ -195,6 +195,8 @@ def test_a_developer_and_the_public_are_refused(app_client: Any, world: World) -
         f"/registry/review/projects/{project.id}/validate?lang=en", data={"opinion": "Mine is fine."}
     )
     assert posted.status_code == 403
+    detail = "role &#39;developer&#39; may not do this; needs one of: verifier"
+    assert f'<p class="detail">{detail}</p>' in posted.text  # the step's own reason
     assert "Nothing was changed." in posted.text
     planned = app_client.post(
         f"/registry/review/projects/{project.id}/planned?lang=en",

@@ -112,8 +112,8 @@ def _review_page(
 ) -> Response:
     try:
         queue = review_queue(sessions, principal)
-    except CarbonbridgeError as exc:
-        return render_refusal(request, principal, exc)
+    except CarbonbridgeError as exc:  # not the principal's page: the refused step's reason, if any
+        return render_refusal(request, principal, error or exc)
     context = {"principal": principal, "queue": queue}
     return render_outcome(request, sessions, "review.html", context, done=done, error=error)
 
