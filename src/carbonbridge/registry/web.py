@@ -13,7 +13,7 @@ from carbonbridge.kernel.errors import CarbonbridgeError, FieldIssue, Forbidden,
 from carbonbridge.platform.deps import CurrentPrincipal, Sessions
 from carbonbridge.platform.identity import Principal, Role
 from carbonbridge.platform.web import render
-from carbonbridge.registry import service, views, views_exports, web_compliance
+from carbonbridge.registry import service, views, views_exports, web_compliance, web_review
 from carbonbridge.registry.location import MapPoint
 from carbonbridge.registry.model import (
     AccountKind,
@@ -286,3 +286,4 @@ async def reject_export_form(
 
 
 router.include_router(web_compliance.router)
+router.include_router(web_review.router)
