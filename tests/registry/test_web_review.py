@@ -220,18 +220,24 @@ def test_a_verifier_may_not_issue(app_client: Any, world: World) -> None:
 
 
 @pytest.mark.parametrize(
-    ("lang", "title", "blocked"),
+    ("lang", "title", "blocked", "detail"),
     [
         (
             "en",
             "Implausible calculation needs a written override",
             "Verification is blocked until each implausible figure is justified in writing.",
+            "the calculation of {report} is flagged implausible; give an override reason to verify it",
         ),
-        ("zh", "计算结果不合理，须书面说明理由", "在对每个不可信数值作出书面说明之前，不能进行核证。"),
+        (
+            "zh",
+            "计算结果不合理，须书面说明理由",
+            "在对每个不可信数值作出书面说明之前，不能进行核证。",
+            "监测报告 {report} 的计算结果被标记为不合理；须填写书面理由方可核证",
+        ),
     ],
 )
 def test_a_flagged_report_needs_an_override_reason(
-    app_client: Any, world: World, lang: str, title: str, blocked: str
+    app_client: Any, world: World, lang: str, title: str, blocked: str, detail: str
 ) -> None:
     project = registered_project(world.sessions)
     report_id = _submitted(world, project, {"net_t": "100", "implausible": True})
@@ -247,6 +253,7 @@ def test_a_flagged_report_needs_an_override_reason(
     )
     assert refused.status_code == 409, refused.text
     assert f'<h2 class="title">{title}</h2>' in refused.text
+    assert detail.format(report=report_id) in refused.text
     assert "<td>flags.fuel_per_area</td><td>600</td>" in refused.text
     assert _report_status(world, project) is ReportStatus.SUBMITTED
     assert f'action="/registry/review/reports/{report_id}/verify"' in refused.text  # still queued

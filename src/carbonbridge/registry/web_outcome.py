@@ -51,6 +51,7 @@ MESSAGES: tuple[str, ...] = (
     "project %(project)s does not exist",
     "export request %(operation)s does not exist",
     "export request %(operation)s was already confirmed or rejected",
+    "the calculation of %(report)s is flagged implausible; give an override reason to verify it",
     # registry.writes.check_text
     "1-%(limit)s characters",
     # platform.identity.Principal.require / require_organisation
