@@ -31,3 +31,27 @@ def test_catalogue_has_no_duplicate_messages() -> None:
     ]
     assert CATALOGS
     assert len(ids) == len(set(ids))
+
+
+def test_a_page_is_in_the_language_asked_for_then_the_cookie_then_the_browser() -> None:
+    """``?lang=`` wins, then the ``lang`` cookie, then the first ``Accept-Language`` choice, then
+    Chinese."""
+    from starlette.requests import Request
+
+    from carbonbridge.platform.web import page_language
+
+    def lang(query: str = "", cookie: str = "", accept: str = "") -> str:
+        headers = []
+        if cookie:
+            headers.append((b"cookie", f"lang={cookie}".encode()))
+        if accept:
+            headers.append((b"accept-language", accept.encode()))
+        scope = {"type": "http", "query_string": query.encode(), "headers": headers}
+        return page_language(Request(scope))
+
+    assert lang() == "zh"
+    assert lang(accept="en-GB,en;q=0.9,zh;q=0.5") == "en"
+    assert lang(accept="zh-CN,zh;q=0.9,en;q=0.8") == "zh"
+    assert lang(accept="fr-FR") == "zh"
+    assert lang(cookie="zh", accept="en-US") == "zh"
+    assert lang(query="lang=en", cookie="zh", accept="zh-CN") == "en"

@@ -55,7 +55,13 @@ _ENV = make_environment()
 
 
 def page_language(request: Request) -> str:
-    return i18n.normalise(request.query_params.get("lang") or request.cookies.get("lang"), "zh")
+    """``?lang=``, else the ``lang`` cookie (the page's language switch), else the browser's first
+    choice (``Accept-Language``: an English browser gets English pages, as its problem+json
+    errors already are), else Chinese."""
+    chosen = request.query_params.get("lang") or request.cookies.get("lang")
+    if not chosen:
+        chosen = request.headers.get("accept-language", "").split(",")[0].strip()
+    return i18n.normalise(chosen, "zh")
 
 
 def render(request: Request, template: str, context: Mapping[str, Any], status: int = 200) -> HTMLResponse:
