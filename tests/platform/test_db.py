@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from alembic.autogenerate import compare_metadata
@@ -45,3 +46,17 @@ def test_exact_decimal_refuses_a_float(engine: Engine) -> None:
             conn.execute(table.insert().values(k="a", v=0.1))
     finally:
         meta.drop_all(engine)
+
+
+def test_sqlite_engines_for_a_file_and_in_memory(tmp_path: Path) -> None:
+    """A file database keeps a pool as large as the API can use; an in-memory URL (with or
+    without ``:memory:``) takes SQLAlchemy's own pool and creates no directory."""
+    from carbonbridge.platform.db import SQLITE_POOL_SIZE, make_engine
+
+    on_file = make_engine(f"sqlite:///{tmp_path / 'sub' / 'cb.db'}")
+    assert on_file.pool.size() == SQLITE_POOL_SIZE  # type: ignore[attr-defined]
+    assert (tmp_path / "sub").is_dir()
+    for url in ("sqlite://", "sqlite:///:memory:"):
+        with make_engine(url).connect() as connection:
+            assert connection.exec_driver_sql("select 1").scalar() == 1
+    assert not Path("sqlite:").exists()

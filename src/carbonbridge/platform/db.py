@@ -50,18 +50,15 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: object) -> None:
 def make_engine(url: str) -> Engine:
     """Create the process's engine for ``url`` (``sqlite:///path`` or ``postgresql+psycopg://...``)."""
     if url.startswith("sqlite"):
-        path = url.removeprefix("sqlite:///")
+        path = url.removeprefix("sqlite:///") if url.startswith("sqlite:///") else ""  # "" = in memory
+        pool: dict[str, int] = {}
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-        # the pool keeps every connection the API's thread pool (40 threads) and the registry's
-        # writer can hold at once: a connection returned to a full pool is closed, and opening one
-        # (with its pragmas) costs more than the query it serves
-        engine = create_engine(
-            url,
-            connect_args={"check_same_thread": False, "timeout": 30},
-            pool_size=SQLITE_POOL_SIZE,
-            max_overflow=SQLITE_POOL_SIZE,
-        )
+            # a file's pool keeps every connection the API's thread pool (40 threads) and the
+            # registry's writer can hold at once: a connection returned to a full pool is closed,
+            # and opening one (with its pragmas) costs more than the query it serves
+            pool = {"pool_size": SQLITE_POOL_SIZE, "max_overflow": SQLITE_POOL_SIZE}
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, **pool)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     if url.startswith("postgresql://"):
