@@ -6,6 +6,8 @@ pending export requests (confirm or reject)."""
 
 from __future__ import annotations
 
+import functools
+
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
@@ -24,11 +26,9 @@ from carbonbridge.registry.model import (
     Transfer,
     Units,
 )
-from carbonbridge.registry.web_outcome import render_outcome, render_refusal
+from carbonbridge.registry.web_outcome import read_form, render_outcome, render_refusal, settle
 
 router = APIRouter(include_in_schema=False)
-
-MAX_FORM = 100_000
 
 
 def _no_organisation() -> InvalidInput:
@@ -151,11 +151,6 @@ def _units(form: dict[str, str], account_id: str) -> Units:
     return Units(account_id, project_id, int(vintage_text), quantity=int(quantity_text))
 
 
-async def _form(request: Request) -> dict[str, str]:
-    async with request.form(max_part_size=MAX_FORM) as form:
-        return {k: str(v) for k, v in form.items()}
-
-
 def _holding_id(sessions: Sessions, principal: Principal) -> str:
     if principal.organisation_id is None:
         raise _no_organisation()
@@ -170,28 +165,26 @@ def _holding_id(sessions: Sessions, principal: Principal) -> str:
 
 @router.post("/registry/account/retire", response_class=HTMLResponse)
 async def retire_form(request: Request, sessions: Sessions, principal: CurrentPrincipal) -> Response:
-    form = await _form(request)
-    try:
+    form = await read_form(request)
+
+    def act() -> Receipt:
         units = _units(form, _holding_id(sessions, principal))
-        receipt = service.retire(
+        return service.retire(
             sessions, principal, Retirement(units, form.get("beneficiary", ""), form.get("purpose", ""))
         )
-    except CarbonbridgeError as exc:
-        return _account_page(request, sessions, principal, error=exc)
-    return _account_page(request, sessions, principal, done=receipt)
+
+    return settle(act, functools.partial(_account_page, request, sessions, principal))
 
 
 @router.post("/registry/account/transfer", response_class=HTMLResponse)
 async def transfer_form(request: Request, sessions: Sessions, principal: CurrentPrincipal) -> Response:
-    form = await _form(request)
-    try:
+    form = await read_form(request)
+
+    def act() -> Receipt:
         units = _units(form, _holding_id(sessions, principal))
-        receipt = service.transfer(
-            sessions, principal, Transfer(units, form.get("to_account_id", "").strip())
-        )
-    except CarbonbridgeError as exc:
-        return _account_page(request, sessions, principal, error=exc)
-    return _account_page(request, sessions, principal, done=receipt)
+        return service.transfer(sessions, principal, Transfer(units, form.get("to_account_id", "").strip()))
+
+    return settle(act, functools.partial(_account_page, request, sessions, principal))
 
 
 def _export_units(form: dict[str, str], account_id: str) -> Units:
@@ -217,10 +210,11 @@ def _export_units(form: dict[str, str], account_id: str) -> Units:
 @router.post("/registry/account/export", response_class=HTMLResponse)
 async def export_form(request: Request, sessions: Sessions, principal: CurrentPrincipal) -> Response:
     """Ask to export held units to another registry: they wait as ``pending_export``."""
-    form = await _form(request)
-    try:
+    form = await read_form(request)
+
+    def act() -> Receipt:
         units = _export_units(form, _holding_id(sessions, principal))
-        receipt = service.request_export(
+        return service.request_export(
             sessions,
             principal,
             ExportRequest(
@@ -230,9 +224,8 @@ async def export_form(request: Request, sessions: Sessions, principal: CurrentPr
                 form.get("reason", ""),
             ),
         )
-    except CarbonbridgeError as exc:
-        return _account_page(request, sessions, principal, error=exc)
-    return _account_page(request, sessions, principal, done=receipt)
+
+    return settle(act, functools.partial(_account_page, request, sessions, principal))
 
 
 def _exports_page(
@@ -263,26 +256,26 @@ def exports_page(request: Request, sessions: Sessions, principal: CurrentPrincip
 async def confirm_export_form(
     request: Request, sessions: Sessions, principal: CurrentPrincipal, operation_id: str
 ) -> Response:
-    form = await _form(request)
-    try:
-        receipt = service.confirm_export(
+    form = await read_form(request)
+
+    def act() -> Receipt:
+        return service.confirm_export(
             sessions, principal, operation_id, form.get("destination_reference", "")
         )
-    except CarbonbridgeError as exc:
-        return _exports_page(request, sessions, principal, error=exc)
-    return _exports_page(request, sessions, principal, done=receipt)
+
+    return settle(act, functools.partial(_exports_page, request, sessions, principal))
 
 
 @router.post("/registry/exports/{operation_id}/reject", response_class=HTMLResponse)
 async def reject_export_form(
     request: Request, sessions: Sessions, principal: CurrentPrincipal, operation_id: str
 ) -> Response:
-    form = await _form(request)
-    try:
-        receipt = service.reject_export(sessions, principal, operation_id, form.get("reason", ""))
-    except CarbonbridgeError as exc:
-        return _exports_page(request, sessions, principal, error=exc)
-    return _exports_page(request, sessions, principal, done=receipt)
+    form = await read_form(request)
+
+    def act() -> Receipt:
+        return service.reject_export(sessions, principal, operation_id, form.get("reason", ""))
+
+    return settle(act, functools.partial(_exports_page, request, sessions, principal))
 
 
 router.include_router(web_compliance.router)

@@ -20,11 +20,11 @@ The API's problem+json body is not touched (English detail and reasons are its c
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from fastapi import Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
 
 from carbonbridge.kernel.errors import CarbonbridgeError
 from carbonbridge.platform import i18n
@@ -167,3 +167,23 @@ def render_refusal(request: Request, principal: Principal, error: CarbonbridgeEr
     """The registry's error page: ``error`` refused the request (a page that cannot be shown)."""
     context = {"principal": principal, "error": shown_error(error, page_language(request))}
     return render(request, "registry_error.html", context, error.status)
+
+
+#: the largest form part a registry page reads (bytes)
+MAX_FORM = 100_000
+
+
+async def read_form(request: Request) -> dict[str, str]:
+    """A posted form's fields as text."""
+    async with request.form(max_part_size=MAX_FORM) as form:
+        return {k: str(v) for k, v in form.items()}
+
+
+def settle(act: Callable[[], Receipt], page: Callable[..., Response]) -> Response:
+    """Run a form's use case and show ``page`` with its receipt (``done``), or with the error that
+    refused it (``error``: nothing was changed)."""
+    try:
+        receipt = act()
+    except CarbonbridgeError as exc:
+        return page(error=exc)
+    return page(done=receipt)

@@ -18,6 +18,7 @@ refused as the public's.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from decimal import Decimal
@@ -31,11 +32,9 @@ from carbonbridge.platform.deps import CurrentPrincipal, Sessions
 from carbonbridge.platform.identity import Principal, Role
 from carbonbridge.registry import service, views
 from carbonbridge.registry.model import MonitoringReport, Project, ProjectStatus, Receipt, ReportStatus
-from carbonbridge.registry.web_outcome import render_outcome, render_refusal
+from carbonbridge.registry.web_outcome import read_form, render_outcome, render_refusal, settle
 
 router = APIRouter(include_in_schema=False)
-
-MAX_FORM = 100_000
 
 _WHOLE = re.compile(r"-?\d{1,9}")
 
@@ -118,11 +117,6 @@ def _review_page(
     return render_outcome(request, sessions, "review.html", context, done=done, error=error)
 
 
-async def _form(request: Request) -> dict[str, str]:
-    async with request.form(max_part_size=MAX_FORM) as form:
-        return {k: str(v) for k, v in form.items()}
-
-
 @router.get("/registry/review", response_class=HTMLResponse)
 def review_page(request: Request, sessions: Sessions, principal: CurrentPrincipal) -> Response:
     """The review queue of a verifier or the regulator, with a form for each step."""
@@ -133,53 +127,47 @@ def review_page(request: Request, sessions: Sessions, principal: CurrentPrincipa
 async def validate_form(
     request: Request, sessions: Sessions, principal: CurrentPrincipal, project_id: str
 ) -> Response:
-    form = await _form(request)
-    try:
-        _, receipt = service.validate_project(sessions, principal, project_id, form.get("opinion", ""))
-    except CarbonbridgeError as exc:
-        return _review_page(request, sessions, principal, error=exc)
-    return _review_page(request, sessions, principal, done=receipt)
+    form = await read_form(request)
+
+    def act() -> Receipt:
+        return service.validate_project(sessions, principal, project_id, form.get("opinion", ""))[1]
+
+    return settle(act, functools.partial(_review_page, request, sessions, principal))
 
 
 @router.post("/registry/review/projects/{project_id}/register", response_class=HTMLResponse)
 async def register_form(
     request: Request, sessions: Sessions, principal: CurrentPrincipal, project_id: str
 ) -> Response:
-    form = await _form(request)
-    try:
-        _, receipt = service.register_project(sessions, principal, project_id, form.get("note", ""))
-    except CarbonbridgeError as exc:
-        return _review_page(request, sessions, principal, error=exc)
-    return _review_page(request, sessions, principal, done=receipt)
+    form = await read_form(request)
+
+    def act() -> Receipt:
+        return service.register_project(sessions, principal, project_id, form.get("note", ""))[1]
+
+    return settle(act, functools.partial(_review_page, request, sessions, principal))
 
 
 @router.post("/registry/review/reports/{report_id}/verify", response_class=HTMLResponse)
 async def verify_form(
     request: Request, sessions: Sessions, principal: CurrentPrincipal, report_id: str
 ) -> Response:
-    form = await _form(request)
-    try:
-        _, receipt = service.verify_report(
-            sessions,
-            principal,
-            report_id,
-            form.get("opinion", ""),
-            override_reason=form.get("override_reason", ""),
-        )
-    except CarbonbridgeError as exc:
-        return _review_page(request, sessions, principal, error=exc)
-    return _review_page(request, sessions, principal, done=receipt)
+    form = await read_form(request)
+
+    def act() -> Receipt:
+        opinion, override = form.get("opinion", ""), form.get("override_reason", "")
+        return service.verify_report(sessions, principal, report_id, opinion, override_reason=override)[1]
+
+    return settle(act, functools.partial(_review_page, request, sessions, principal))
 
 
 @router.post("/registry/review/reports/{report_id}/issue", response_class=HTMLResponse)
 async def issue_form(
     request: Request, sessions: Sessions, principal: CurrentPrincipal, report_id: str
 ) -> Response:
-    try:
-        receipt = service.issue(sessions, principal, report_id)
-    except CarbonbridgeError as exc:
-        return _review_page(request, sessions, principal, error=exc)
-    return _review_page(request, sessions, principal, done=receipt)
+    def act() -> Receipt:
+        return service.issue(sessions, principal, report_id)
+
+    return settle(act, functools.partial(_review_page, request, sessions, principal))
 
 
 def _whole_numbers(form: dict[str, str]) -> tuple[int, int]:
@@ -204,13 +192,13 @@ async def planned_form(
     request: Request, sessions: Sessions, principal: CurrentPrincipal, project_id: str
 ) -> Response:
     """Issue ex-ante (``planned``) units to the project's developer (regulator)."""
-    form = await _form(request)
-    try:
+    form = await read_form(request)
+
+    def act() -> Receipt:
         principal.require(Role.REGULATOR)
         vintage, quantity = _whole_numbers(form)
-        receipt = service.issue_planned(
+        return service.issue_planned(
             sessions, principal, project_id, vintage, quantity, form.get("basis", "")
         )
-    except CarbonbridgeError as exc:
-        return _review_page(request, sessions, principal, error=exc)
-    return _review_page(request, sessions, principal, done=receipt)
+
+    return settle(act, functools.partial(_review_page, request, sessions, principal))
