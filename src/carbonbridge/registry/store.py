@@ -120,7 +120,8 @@ def accounts_of(session: Session, organisation_id: str) -> dict[AccountKind, Acc
 # --- projects and reports -----------------------------------------------------------------------
 
 
-def _project(row: ProjectRow) -> Project:
+def _project(row: Any) -> Project:
+    """A stored project, from its ORM row or a Core row of the same columns."""
     return Project(
         row.id,
         row.code,
@@ -184,12 +185,7 @@ _PROJECTS_BY_ID = select(
 
 def projects_by_id(session: Session, ids: Iterable[str]) -> dict[str, Project]:
     rows = session.connection().execute(_PROJECTS_BY_ID, {"ids": sorted(set(ids))})
-    return {
-        r[0]: Project(
-            r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], json.loads(r[9]), ProjectStatus(r[10])
-        )
-        for r in rows
-    }
+    return {r.id: _project(r) for r in rows}
 
 
 def raw_project(session: Session, project_id: str) -> ProjectRow | None:
