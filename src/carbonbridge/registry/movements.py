@@ -11,7 +11,6 @@ from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from carbonbridge.kernel import collector
 from carbonbridge.kernel.clock import Clock, utc_now
 from carbonbridge.kernel.errors import (
     CarbonbridgeError,
@@ -20,6 +19,7 @@ from carbonbridge.kernel.errors import (
     NotFound,
 )
 from carbonbridge.kernel.ids import new_id
+from carbonbridge.platform import collector
 from carbonbridge.platform.db import unit_of_work
 from carbonbridge.platform.identity import Principal, Role
 from carbonbridge.registry import blocks, store

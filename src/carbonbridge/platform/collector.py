@@ -1,4 +1,5 @@
-"""Pausing CPython's cyclic garbage collector around bulk work.
+"""The process's cyclic garbage collector: paused around bulk work (here), tuned for serving
+(``platform.app.prepare_for_serving``).
 
 A batch that builds many objects which all stay alive until it ends (a registry batch of 10,000
 transfers and retirements holds its blocks, operations, log entries and receipts until the

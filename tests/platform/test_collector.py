@@ -1,4 +1,4 @@
-"""kernel/collector.bulk_work: the cyclic collector is paused inside, resumed by the last of
+"""platform/collector.bulk_work: the cyclic collector is paused inside, resumed by the last of
 several overlapping blocks, and left as it was found."""
 
 from __future__ import annotations
@@ -6,7 +6,7 @@ from __future__ import annotations
 import gc
 import threading
 
-from carbonbridge.kernel.collector import bulk_work
+from carbonbridge.platform.collector import bulk_work
 
 
 def test_paused_inside_and_resumed_after() -> None:
