@@ -103,6 +103,15 @@ def test_the_login_page_refuses_a_fourth_attempt_with_429_and_retry_after(tight:
     assert "登录尝试次数过多" in chinese.text
 
 
+def test_a_person_who_logs_in_often_is_not_refused(tight: TestClient) -> None:
+    """A successful login starts the user name's count again: two wrong passwords then four
+    logins pass the limit of three attempts a minute (the address's six are all used)."""
+    for _ in range(2):
+        assert _log_in(tight, "alice", "wrong password!").status_code == 401
+    for _ in range(4):
+        assert _log_in(tight, "alice", PASSWORD).status_code == 303
+
+
 def test_the_login_page_limits_one_address_across_user_names(tight: TestClient) -> None:
     for _ in range(6):
         assert _log_in(tight, f"guess-{uuid.uuid4().hex[:6]}", "wrong password!").status_code == 401

@@ -1,7 +1,8 @@
 """Login throttling: attempts per user name and per client address, counted with ``limits``.
 
 Every attempt counts against both limits *before* the password is checked, so a burst of parallel
-guesses cannot slip past a check-then-count window, and a refused attempt costs no argon2 work.
+guesses cannot slip past a check-then-count window, and a refused attempt costs no argon2 work; a
+successful login starts its user name's count again (the address's count keeps every attempt).
 The windows move (``limits``' moving-window strategy: no double burst at a fixed window's edge).
 The defaults (``Settings.login_limit_per_user`` = 5 a minute and 30 an hour per user name,
 ``login_limit_per_address`` = 30 a minute and 500 a day per address) leave a person who mistypes
@@ -73,9 +74,15 @@ class LoginThrottle:
         except StorageError as exc:
             raise DependencyUnavailable(f"the login throttle's storage failed: {exc.storage_error}") from exc
 
-    def reset(self) -> None:
-        """Forget every count (tests; an operator after a lock-out)."""
-        self.limiter.storage.reset()
+    def succeeded(self, username: str) -> None:
+        """A login of ``username`` succeeded: its count starts again (so a person who logs in
+        often is never refused), while the address's count keeps every attempt (so one valid
+        account cannot be used to reset the count of guesses at the others)."""
+        try:
+            for item in self.per_user:
+                self.limiter.clear(item, "login-user", username[:_KEY_LENGTH])
+        except StorageError as exc:
+            raise DependencyUnavailable(f"the login throttle's storage failed: {exc.storage_error}") from exc
 
 
 _CREATING = threading.Lock()
@@ -105,4 +112,6 @@ def sign_in(
     the password checked (:class:`Unauthenticated`); returns the new session token."""
     throttle.attempt(username, address)
     with unit_of_work(sessions) as session:
-        return login(session, username, password, lifetime)
+        token = login(session, username, password, lifetime)
+    throttle.succeeded(username)
+    return token
