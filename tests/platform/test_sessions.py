@@ -353,3 +353,23 @@ def test_the_upgrade_gives_existing_tokens_an_id_a_kind_and_an_expiry(fresh_engi
 
     assert before + timedelta(days=90) <= expiry(rows["cli"]) <= after + timedelta(days=90)
     assert before + timedelta(hours=12) <= expiry(rows["web session"]) <= after + timedelta(hours=12)
+
+
+def test_administrators_actions_are_logged_by_ids_without_secrets_or_names(
+    sessions: sessionmaker[Session], caplog: pytest.LogCaptureFixture
+) -> None:
+    from carbonbridge.platform import users
+    from carbonbridge.platform.users_cli import OPERATOR
+
+    user_id = _with_password(sessions, "frank")
+    with caplog.at_level("INFO", logger="carbonbridge.security"):
+        secret, view = users.issue_api_token(sessions, OPERATOR, "frank", "export", timedelta(days=1))
+        users.reset_password(sessions, OPERATOR, "frank", "another long passphrase")
+        users.set_disabled(sessions, OPERATOR, "frank", disabled=True)
+        users.revoke_token(sessions, OPERATOR, view.id)
+    logged = "\n".join(r.getMessage() for r in caplog.records)
+    assert f"token {view.id} issued to user {user_id} by cli" in logged
+    assert f"user {user_id} disabled by cli" in logged
+    assert f"token {view.id} of user {user_id} revoked by cli" in logged
+    for private in (secret, "frank", PASSWORD, "another long passphrase"):
+        assert private not in logged

@@ -35,6 +35,15 @@ def test_a_user_name_past_its_limit_is_refused_with_the_seconds_to_wait() -> Non
     throttle.attempt("bob", "10.0.0.1")  # another user is not affected
 
 
+def test_a_refusal_is_logged_without_the_user_name_or_the_address(caplog: pytest.LogCaptureFixture) -> None:
+    throttle = LoginThrottle.from_settings(Settings(login_limit_per_user="1/minute"))
+    throttle.attempt("grace", "10.1.2.3")
+    with caplog.at_level("WARNING", logger="carbonbridge.security"), pytest.raises(TooManyRequests):
+        throttle.attempt("grace", "10.1.2.3")
+    [record] = caplog.records
+    assert record.getMessage() == "login attempt refused: the user limit 1 per 1 minute is used up"
+
+
 def test_an_address_past_its_limit_is_refused_whatever_the_user_name() -> None:
     throttle = LoginThrottle.from_settings(Settings(login_limit_per_address="4/minute"))
     for name in ("a", "b", "c", "d"):

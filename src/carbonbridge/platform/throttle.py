@@ -19,6 +19,7 @@ window strategies and storage back-ends.
 
 from __future__ import annotations
 
+import logging
 import math
 import threading
 import time
@@ -36,6 +37,9 @@ from carbonbridge.kernel.errors import DependencyUnavailable, TooManyRequests
 from carbonbridge.platform.db import unit_of_work
 from carbonbridge.platform.identity import login
 from carbonbridge.platform.settings import Settings
+
+#: refusals, without the user name or the address (personal data)
+log = logging.getLogger("carbonbridge.security")
 
 #: a user name longer than any user's is counted by its first characters (no unbounded keys)
 _KEY_LENGTH = 80
@@ -67,6 +71,7 @@ class LoginThrottle:
                 if not self.limiter.hit(item, *key):
                     wait = self.limiter.get_window_stats(item, *key).reset_time - time.time()
                     seconds = max(1, math.ceil(wait))
+                    log.warning("login attempt refused: the %s limit %s is used up", who, item)
                     raise TooManyRequests(
                         f"too many login attempts for this {who} ({item}); try again in {seconds} s",
                         retry_after=seconds,

@@ -11,6 +11,7 @@ including the registry's group-committed moves.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -33,6 +34,9 @@ from carbonbridge.platform.identity import (
 )
 
 SessionFactory = sessionmaker[Session]
+
+#: administrators' actions, by opaque ids (never a secret, a password or a name)
+log = logging.getLogger("carbonbridge.security")
 
 #: every role of a user who logged in or holds a token (all but the public)
 _ANY_USER = tuple(r for r in Role if r is not Role.PUBLIC)
@@ -136,6 +140,7 @@ def revoke_token(sessions: SessionFactory, principal: Principal, token_id: str) 
         if row.revoked_at is None:
             row.revoked_at = utc_now()
             session.flush()
+            log.info("token %s of user %s revoked by %s", row.id, row.user_id, principal.user_id)
         return _token_view(row, username)
 
 
@@ -144,7 +149,9 @@ def revoke_all(sessions: SessionFactory, principal: Principal, username: str) ->
     principal.require(Role.ADMIN)
     with unit_of_work(sessions) as session:
         user = _user(session, username)
-        return _revoke(session, user.id, None)
+        count = _revoke(session, user.id, None)
+        log.info("%d token(s) of user %s revoked by %s", count, user.id, principal.user_id)
+        return count
 
 
 def _revoke(session: Session, user_id: str, kind: TokenKind | None) -> int:
@@ -165,6 +172,7 @@ def issue_api_token(
             raise Conflict(f"user {username!r} is disabled; enable them first")
         secret = issue_token(session, user.id, label, kind=TokenKind.API, lifetime=lifetime)
         row = session.get_one(TokenRow, _token_digest(secret))
+        log.info("token %s issued to user %s by %s", row.id, user.id, principal.user_id)
         return secret, _token_view(row, user.username)
 
 
@@ -182,6 +190,7 @@ def set_disabled(sessions: SessionFactory, principal: Principal, username: str, 
         elif not disabled:
             user.disabled_at = None
         session.flush()
+        log.info("user %s %s by %s", user.id, "disabled" if disabled else "enabled", principal.user_id)
         return _user_view(user)
 
 
@@ -192,8 +201,11 @@ def reset_password(sessions: SessionFactory, principal: Principal, username: str
     with unit_of_work(sessions) as session:
         user = _user(session, username)
         user.password_hash = hashed
-        _revoke(session, user.id, TokenKind.SESSION)
+        ended = _revoke(session, user.id, TokenKind.SESSION)
         session.flush()
+        log.info(
+            "password of user %s reset by %s; %d web session(s) ended", user.id, principal.user_id, ended
+        )
         return _user_view(user)
 
 
