@@ -272,6 +272,7 @@ def test_an_oversized_upload_is_refused_at_the_cap_with_bounded_memory_and_nothi
     else:
         assert response_headers["content-type"].startswith("text/html")
         assert b"Request too large" in text
+        assert b'<span id="limit">4 MiB</span>' in text
 
 
 def test_a_declared_oversized_body_is_refused_before_a_byte_is_read(

@@ -154,3 +154,12 @@ def test_workers_sharing_redis_count_together() -> None:
     second.attempt(name, "10.0.0.2")
     with pytest.raises(TooManyRequests):
         first.attempt(name, "10.0.0.3")
+
+
+def test_an_oversized_login_form_gets_a_page_not_json(tight: TestClient) -> None:
+    """The login form is small: a body past 256 KiB is refused with the 413 page."""
+    response = tight.post("/login?lang=en", data={"username": "alice", "password": "x" * 300_000})
+    assert response.status_code == 413
+    assert response.headers["content-type"].startswith("text/html")
+    assert "Request too large" in response.text
+    assert '<span id="limit">256 KiB</span>' in response.text

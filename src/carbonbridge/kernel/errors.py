@@ -106,9 +106,12 @@ class Forbidden(CarbonbridgeError):
     title_zh = "无权操作"
 
 
+@dataclass
 class PayloadTooLarge(CarbonbridgeError):
     """The request body is larger than the operation accepts; it was refused before being read
-    in full, and nothing was changed."""
+    in full, and nothing was changed. ``limit`` is the largest body accepted, in bytes."""
+
+    limit: int = 0
 
     code = "too-large"
     status = 413

@@ -27,14 +27,16 @@ from carbonbridge.kernel.errors import FieldIssue, InvalidInput, PayloadTooLarge
 MAX_FORM_BYTES = 256 * 1024
 
 
-def _in_mib(limit: int) -> str:
-    return f"{limit / (1024 * 1024):.3g} MiB" if limit >= 1024 * 1024 else f"{limit // 1024} KiB"
+def size(limit: int) -> str:
+    """``limit`` bytes for a person: ``50 MiB``, ``256 KiB``."""
+    return f"{limit / (1024 * 1024):.3g} MiB" if limit >= 1024 * 1024 else f"{limit / 1024:.3g} KiB"
 
 
 def too_large(limit: int) -> PayloadTooLarge:
     return PayloadTooLarge(
-        f"the request body is larger than {_in_mib(limit)}; nothing was read past that or stored",
-        [FieldIssue(("body",), None, f"at most {limit} bytes ({_in_mib(limit)})")],
+        f"the request body is larger than {size(limit)}; nothing was read past that or stored",
+        [FieldIssue(("body",), None, f"at most {limit} bytes ({size(limit)})")],
+        limit=limit,
     )
 
 

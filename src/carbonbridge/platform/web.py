@@ -15,9 +15,9 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.routing import APIRoute
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, select_autoescape
 
-from carbonbridge.kernel.errors import CarbonbridgeError, TooManyRequests, Unauthenticated
+from carbonbridge.kernel.errors import CarbonbridgeError, PayloadTooLarge, TooManyRequests, Unauthenticated
 from carbonbridge.platform import i18n, throttle, users
-from carbonbridge.platform.bodies import OverCap, capped, read_form
+from carbonbridge.platform.bodies import OverCap, capped, read_form, size
 from carbonbridge.platform.deps import (
     SESSION_COOKIE,
     AppSettings,
@@ -101,7 +101,8 @@ _WRITES = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 def refusal_page(request: Request, error: CarbonbridgeError) -> HTMLResponse:
     """The page a browser gets when its request is refused before being read: not logged in
     (401, with a link to log in), or too large (413)."""
-    context = {"principal": None, "error": error, "limit": get_app_settings(request).max_upload_bytes}
+    limit = size(error.limit) if isinstance(error, PayloadTooLarge) else ""
+    context = {"principal": None, "error": error, "limit": limit}
     return render(request, "refused.html", context, error.status)
 
 
@@ -149,8 +150,11 @@ async def login_submit(
 ) -> Response:
     """Password login, throttled per user name and per address (``platform/throttle.py``): a
     refused attempt gets a 429 page saying when to retry (and ``Retry-After``)."""
-    async with read_form(request) as form:
-        username, password = str(form.get("username", "")), str(form.get("password", ""))
+    try:
+        async with read_form(request) as form:
+            username, password = str(form.get("username", "")), str(form.get("password", ""))
+    except PayloadTooLarge as exc:
+        return refusal_page(request, exc)
     address = request.client.host if request.client else "unknown"
     lifetime = timedelta(hours=settings.session_lifetime_hours)
     try:
