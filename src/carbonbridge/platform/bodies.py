@@ -1,12 +1,15 @@
 """Request bodies: a cap counted as the body arrives, and the files of a multipart upload.
 
-A body is refused (:class:`PayloadTooLarge`, 413) as soon as it passes the cap: at once when its
-``Content-Length`` says so, else at the chunk that crosses it; the rest is never read, so a 1 GB
-upload costs no more memory or time than the cap. Starlette's form parser keeps each file part in a
-spooled temporary file (memory up to 1 MiB, then disk), so reading a capped form holds at most the
-cap, on disk. Starlette's own ``RequestBodyLimitMiddleware`` (behind FastAPI's ``max_body_size``) is
-not used: when ``Content-Length`` is above its limit it replaces any answer with a plain-text 413,
-including the 401 an anonymous caller must get first (``platform/guard.py``).
+A body is refused (:class:`PayloadTooLarge`, 413) as soon as it passes the cap: before a byte is
+read when its ``Content-Length`` says so, else at the chunk that crosses it; the rest is never
+read, so a 1 GB upload costs no more memory or time than the cap. Nothing is checked until the
+body is first read, so whoever reads it checks the caller (401, 403) first. Starlette's form
+parser keeps each file part in a spooled temporary file (memory up to 1 MiB, then disk), so
+reading a capped form holds at most the cap, on disk.
+
+Starlette's own ``RequestBodyLimitMiddleware`` (behind FastAPI's ``max_body_size``) is not used:
+when ``Content-Length`` is above its limit it replaces any answer with a plain-text 413, including
+the 401 an anonymous caller must get first (``platform/guard.py``), and its 413 is not a problem.
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ from starlette.types import Message, Receive
 
 from carbonbridge.kernel.errors import FieldIssue, InvalidInput, PayloadTooLarge
 
-#: a form without files (login, a registry action) is small; anything larger is refused
+#: the cap of :func:`read_form` by default: a form without files (the login form) is small
 MAX_FORM_BYTES = 256 * 1024
 
 
