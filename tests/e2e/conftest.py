@@ -46,7 +46,8 @@ def _free_port() -> int:
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The platform with the demo region and a reporter and regulator who can log in."""
     data = tmp_path_factory.mktemp("e2e")
-    settings = Settings(data_dir=data)
+    # every test's browser logs in from 127.0.0.1: the per-address login limit would count them all
+    settings = Settings(data_dir=data, login_limit_per_address="1000/minute")
     engine = make_engine(settings.resolved_database_url())
     upgrade(engine)
     sessions = session_factory(engine)

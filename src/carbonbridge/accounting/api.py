@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, File, Query, UploadFile
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
 from carbonbridge.accounting import service, statements
@@ -28,11 +28,12 @@ from carbonbridge.accounting.schemas import (
 from carbonbridge.accounting.template import template_csv, template_xlsx
 from carbonbridge.factors.model import GwpSet
 from carbonbridge.kernel.errors import FieldIssue, InvalidInput
+from carbonbridge.platform.bodies import multipart_body, read_uploads
 from carbonbridge.platform.deps import AppSettings, CurrentPrincipal, Sessions
+from carbonbridge.platform.guard import GuardedRoute, public
 
-router = APIRouter(tags=["accounting"])
+router = APIRouter(tags=["accounting"], route_class=GuardedRoute)
 
-MAX_UPLOAD_BYTES = 50 * 1024 * 1024
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -92,18 +93,25 @@ def register_organisation(
     return _org_out(org)
 
 
-@router.post("/organisations/{organisation_id}/activity", response_model=SubmissionOut, status_code=201)
+@router.post(
+    "/organisations/{organisation_id}/activity",
+    response_model=SubmissionOut,
+    status_code=201,
+    openapi_extra=multipart_body(file="activity data, CSV (UTF-8/GB18030) or XLSX template"),
+)
 async def upload_activity(
+    request: Request,
     sessions: Sessions,
     principal: CurrentPrincipal,
+    settings: AppSettings,
     organisation_id: str,
-    file: Annotated[UploadFile, File(description="activity data, CSV (UTF-8/GB18030) or XLSX template")],
 ) -> SubmissionOut:
-    """Submit an activity-data file: every row is validated; one bad row rejects the file."""
-    data = await file.read(MAX_UPLOAD_BYTES + 1)
-    if len(data) > MAX_UPLOAD_BYTES:
-        raise InvalidInput("file too large", [FieldIssue(("file",), file.filename, "at most 50 MiB")])
-    result = service.submit_upload(sessions, principal, organisation_id, file.filename or "upload", data)
+    """Submit an activity-data file (``multipart/form-data``, part ``file``): every row is
+    validated; one bad row rejects the file. Who may submit is checked before the file is read;
+    a file past the installation's cap (50 MiB by default) is refused with 413, unread."""
+    service.check_submitter(principal, organisation_id)
+    upload = (await read_uploads(request, ("file",), settings.max_upload_bytes))["file"]
+    result = service.submit_upload(sessions, principal, organisation_id, upload.filename, upload.data)
     return SubmissionOut(**result.__dict__)
 
 
@@ -138,6 +146,7 @@ def explain(
 
 
 @router.post("/inventory/compute", response_model=InventoryOut)
+@public
 def compute(sessions: Sessions, body: ComputeIn, gwp: GwpSet = GwpSet.AR6) -> InventoryOut:
     """Compute an inventory from rows without storing anything (any caller)."""
     kind = _kind(body.organisation_kind, ("body", "organisation_kind"))
@@ -146,6 +155,7 @@ def compute(sessions: Sessions, body: ComputeIn, gwp: GwpSet = GwpSet.AR6) -> In
 
 
 @router.get("/inventory/region", response_model=RegionalOut)
+@public
 def region(sessions: Sessions, settings: AppSettings, gwp: GwpSet = GwpSet.AR6) -> RegionalOut:
     """The territory's inventory by IPCC and GPC sector per year, with per-capita and per-GDP
     intensities (public; aggregates only)."""
@@ -161,11 +171,13 @@ def region(sessions: Sessions, settings: AppSettings, gwp: GwpSet = GwpSet.AR6) 
 
 
 @router.get("/activity-template.csv", response_class=Response)
+@public
 def template_as_csv() -> Response:
     return Response(template_csv(), media_type="text/csv; charset=utf-8")
 
 
 @router.get("/activity-template.xlsx", response_class=Response)
+@public
 def template_as_xlsx() -> Response:
     return Response(template_xlsx(), media_type=XLSX)
 

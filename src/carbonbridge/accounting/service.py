@@ -172,6 +172,13 @@ def register_organisation(
         ledger.append_event(session, ORGANISATION_EVENT, organisation_event(session, organisation.id) or {})
 
 
+def check_submitter(principal: Principal, organisation_id: str) -> None:
+    """Who may submit activity data for ``organisation_id``: its reporters. Checked again by the
+    use case; the faces call it first, to refuse an upload before reading its body."""
+    principal.require(Role.REPORTER)
+    principal.require_organisation(organisation_id)
+
+
 def submit_upload(
     sessions: sessionmaker[Session], principal: Principal, organisation_id: str, filename: str, data: bytes
 ) -> SubmissionResult:

@@ -10,13 +10,20 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from carbonbridge.accounting import service, statements
 from carbonbridge.factors.model import GwpSet
-from carbonbridge.kernel.errors import CarbonbridgeError, FieldIssue, InvalidInput, Unauthenticated
+from carbonbridge.kernel.errors import (
+    CarbonbridgeError,
+    FieldIssue,
+    InvalidInput,
+    PayloadTooLarge,
+    Unauthenticated,
+)
 from carbonbridge.platform import i18n
+from carbonbridge.platform.bodies import read_uploads
 from carbonbridge.platform.deps import AppSettings, CurrentPrincipal, Sessions
 from carbonbridge.platform.identity import Principal, Role
-from carbonbridge.platform.web import page_language, render
+from carbonbridge.platform.web import PageRoute, page_language, refusal_page, render
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, route_class=PageRoute)
 
 _T = Decimal(1000)
 
@@ -79,24 +86,32 @@ def organisation_page(
 
 @router.post("/organisations/{organisation_id}/upload", response_class=HTMLResponse)
 async def upload(
-    request: Request, sessions: Sessions, principal: CurrentPrincipal, organisation_id: str
+    request: Request,
+    sessions: Sessions,
+    principal: CurrentPrincipal,
+    settings: AppSettings,
+    organisation_id: str,
 ) -> Response:
-    async with request.form() as form:
-        upload = form.get("file")
-        if upload is None or isinstance(upload, str):
-            context = {"principal": principal, "error": None, "missing": True}
-            return render(request, "upload_result.html", context, 422)
-        data = await upload.read()
-        filename = upload.filename or "upload"
+    def refused(exc: CarbonbridgeError) -> Response:
+        context = {"principal": principal, "error": exc, "missing": False, "organisation_id": organisation_id}
+        return render(request, "upload_result.html", context, exc.status)
+
     try:
-        result = service.submit_upload(sessions, principal, organisation_id, filename, data)
+        # the cookie says who is calling: a stranger is refused before the body is read, and the
+        # body is read only up to the cap (platform/bodies.py)
+        service.check_submitter(principal, organisation_id)
+        upload = (await read_uploads(request, ("file",), settings.max_upload_bytes))["file"]
+    except InvalidInput:  # no file in the form
+        context = {"principal": principal, "error": None, "missing": True}
+        return render(request, "upload_result.html", context, 422)
+    except PayloadTooLarge as exc:
+        return refusal_page(request, exc)
     except CarbonbridgeError as exc:
-        return render(
-            request,
-            "upload_result.html",
-            {"principal": principal, "error": exc, "missing": False, "organisation_id": organisation_id},
-            exc.status,
-        )
+        return refused(exc)
+    try:
+        result = service.submit_upload(sessions, principal, organisation_id, upload.filename, upload.data)
+    except CarbonbridgeError as exc:
+        return refused(exc)
     year = _latest_year(sessions, principal, organisation_id)
     return RedirectResponse(
         f"/organisations/{organisation_id}?uploaded={result.rows}&entry={result.log_index}{year}",

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, File, Query, UploadFile
+from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel
 
 from carbonbridge.factors import service
 from carbonbridge.factors.model import Dataset, Factor, FactorQuery, Parameter, Resolution
 from carbonbridge.kernel.errors import FieldIssue, InvalidInput
-from carbonbridge.platform.deps import CurrentPrincipal, Sessions
+from carbonbridge.platform.bodies import multipart_body, read_uploads
+from carbonbridge.platform.deps import AppSettings, CurrentPrincipal, Sessions
+from carbonbridge.platform.guard import GuardedRoute, public
 
-router = APIRouter(prefix="/factors", tags=["factors"])
+router = APIRouter(prefix="/factors", tags=["factors"], route_class=GuardedRoute)
 
 
 class DatasetOut(BaseModel):
@@ -105,6 +107,7 @@ class Pins(BaseModel):
 
 
 @router.get("", response_model=list[FactorOut])
+@public
 def search_factors(
     sessions: Sessions,
     q: Annotated[str, Query(max_length=200, description="text in activity, gas, row id, table or note")] = "",
@@ -119,11 +122,13 @@ def search_factors(
 
 
 @router.get("/datasets", response_model=list[DatasetOut])
+@public
 def list_datasets(sessions: Sessions) -> list[DatasetOut]:
     return [DatasetOut.of(d) for d in service.library(sessions).datasets()]
 
 
 @router.get("/resolve", response_model=ResolutionOut)
+@public
 def resolve(
     sessions: Sessions,
     parameter: Parameter,
@@ -140,19 +145,24 @@ def resolve(
     return ResolutionOut.of(service.library(sessions).resolve(query))
 
 
-@router.post("/datasets", response_model=DatasetOut, status_code=201)
+@router.post(
+    "/datasets",
+    response_model=DatasetOut,
+    status_code=201,
+    openapi_extra=multipart_body(manifest="dataset.json", factors="factors.csv"),
+)
 async def import_dataset(
-    sessions: Sessions,
-    principal: CurrentPrincipal,
-    manifest: Annotated[UploadFile, File(description="dataset.json")],
-    factors: Annotated[UploadFile, File(description="factors.csv")],
+    request: Request, sessions: Sessions, principal: CurrentPrincipal, settings: AppSettings
 ) -> DatasetOut:
-    """Import a region's own dataset (docs/factor-datasets.md); errata are new versions."""
+    """Import a region's own dataset (docs/factor-datasets.md; ``multipart/form-data`` with the
+    parts ``manifest`` and ``factors``); errata are new versions. Who may import is checked before
+    the files are read."""
+    service.check_importer(principal)
+    uploads = await read_uploads(request, ("manifest", "factors"), settings.max_upload_bytes)
     texts: list[str] = []
-    for name, upload in (("manifest", manifest), ("factors", factors)):
-        raw = await upload.read()
+    for name, upload in uploads.items():
         try:
-            texts.append(raw.decode("utf-8-sig"))
+            texts.append(upload.data.decode("utf-8-sig"))
         except UnicodeDecodeError:
             raise InvalidInput(
                 f"{name} is not UTF-8", [FieldIssue((name,), upload.filename, "not UTF-8")]

@@ -61,6 +61,11 @@ def library(sessions: sessionmaker[Session]) -> FactorLibrary:
         return library_in(session)
 
 
+def check_importer(principal: Principal) -> None:
+    """Who may import a dataset: the regulator (the faces check it before reading the files)."""
+    principal.require(Role.REGULATOR)
+
+
 def import_dataset(
     sessions: sessionmaker[Session], principal: Principal, manifest_json: str, factors_csv: str
 ) -> Dataset:
@@ -69,7 +74,7 @@ def import_dataset(
     All rows are validated first; any bad row rejects the whole import. A version that exists
     (shipped or imported) is a conflict: an erratum must be a new version.
     """
-    principal.require(Role.REGULATOR)
+    check_importer(principal)
     dataset = parse_manifest(manifest_json)
     factors = parse_factors_csv(dataset, factors_csv)
     if not factors:

@@ -9,9 +9,9 @@ from fastapi.responses import HTMLResponse, Response
 
 from carbonbridge.factors import service
 from carbonbridge.platform.deps import CurrentPrincipal, Sessions
-from carbonbridge.platform.web import render
+from carbonbridge.platform.web import PageRoute, render
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, route_class=PageRoute)
 
 
 @router.get("/factors", response_class=HTMLResponse)

@@ -106,6 +106,32 @@ class Forbidden(CarbonbridgeError):
     title_zh = "无权操作"
 
 
+@dataclass
+class PayloadTooLarge(CarbonbridgeError):
+    """The request body is larger than the operation accepts; it was refused before being read
+    in full, and nothing was changed. ``limit`` is the largest body accepted, in bytes."""
+
+    limit: int = 0
+
+    code = "too-large"
+    status = 413
+    title_en = "Request too large"
+    title_zh = "请求过大"
+
+
+@dataclass
+class TooManyRequests(CarbonbridgeError):
+    """Too many attempts in a short time (e.g. failed logins for one user or from one address);
+    ``retry_after`` says in how many seconds the next attempt is accepted (``Retry-After``)."""
+
+    retry_after: int = 60
+
+    code = "too-many-requests"
+    status = 429
+    title_en = "Too many requests"
+    title_zh = "请求过于频繁"
+
+
 class DependencyUnavailable(CarbonbridgeError):
     """A service the platform depends on (database, file store) cannot be reached."""
 

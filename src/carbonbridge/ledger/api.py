@@ -23,9 +23,10 @@ from carbonbridge.ledger import keys, service
 from carbonbridge.ledger.tiles import parse_tile_path
 from carbonbridge.ledger.witness import ADD_CHECKPOINT, Witness
 from carbonbridge.platform.deps import AppSettings, CurrentPrincipal, Sessions, get_sessions
+from carbonbridge.platform.guard import GuardedRoute, public
 
-router = APIRouter(prefix="/ledger", tags=["ledger"])
-log_router = APIRouter(prefix="/log", tags=["ledger"])
+router = APIRouter(prefix="/ledger", tags=["ledger"], route_class=GuardedRoute)
+log_router = APIRouter(prefix="/log", tags=["ledger"], route_class=GuardedRoute)
 
 #: full tiles and entry bundles never change (c2sp.org/tlog-tiles, "Full tiles are immutable")
 IMMUTABLE = "public, max-age=31536000, immutable"
@@ -55,24 +56,28 @@ def _text(body: str, cache: str = "no-store", status: int = 200) -> PlainTextRes
 
 
 @router.get("/checkpoint", response_class=PlainTextResponse)
+@public
 def checkpoint(sessions: Sessions, settings: AppSettings) -> PlainTextResponse:
     """The latest signed checkpoint (c2sp.org/tlog-checkpoint) with its witness cosignatures."""
     return _text(service.latest_checkpoint(sessions, signer=keys.log_signer(settings)))
 
 
 @router.get("/key", response_class=PlainTextResponse)
+@public
 def verifier_key(settings: AppSettings) -> PlainTextResponse:
     """The log's verifier key (c2sp.org/signed-note); pin it to verify receipts offline."""
     return _text(keys.verifier_key(settings) + "\n", "public, max-age=3600")
 
 
 @router.get("/entries/{index}/receipt", response_class=PlainTextResponse)
+@public
 def receipt(sessions: Sessions, index: int) -> PlainTextResponse:
     """A receipt (c2sp.org/tlog-proof) for entry ``index`` against the latest checkpoint."""
     return _text(service.receipt(sessions, index))
 
 
 @router.get("/proof/inclusion", response_model=InclusionProofOut)
+@public
 def inclusion(
     sessions: Sessions,
     index: Annotated[int, Query(ge=0)],
@@ -83,6 +88,7 @@ def inclusion(
 
 
 @router.get("/proof/consistency", response_model=ConsistencyProofOut)
+@public
 def consistency(
     sessions: Sessions,
     old: Annotated[int, Query(ge=0)],
@@ -100,6 +106,7 @@ def cosign(sessions: Sessions, principal: CurrentPrincipal, body: CosignatureIn)
 
 
 @log_router.get("/checkpoint", response_class=PlainTextResponse)
+@public
 def log_checkpoint(sessions: Sessions, settings: AppSettings) -> PlainTextResponse:
     """``<prefix>/checkpoint`` of c2sp.org/tlog-tiles."""
     return _text(service.latest_checkpoint(sessions, signer=keys.log_signer(settings)), SHORT)
@@ -120,12 +127,14 @@ async def _tile_response(sessions: sessionmaker[Session], path: str) -> Response
 # The session factory is taken from the app state directly rather than through the (sync)
 # ``Sessions`` dependency, which FastAPI would resolve in the thread pool on every request.
 @log_router.get("/tile/entries/{path:path}")
+@public
 async def log_entries(request: Request, path: str) -> Response:
     """An entry bundle ``tile/entries/<N>[.p/<W>]``."""
     return await _tile_response(get_sessions(request), f"tile/entries/{path}")
 
 
 @log_router.get("/tile/{path:path}")
+@public
 async def log_tile(request: Request, path: str) -> Response:
     """A hash tile ``tile/<L>/<N>[.p/<W>]``."""
     return await _tile_response(get_sessions(request), f"tile/{path}")

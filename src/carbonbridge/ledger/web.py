@@ -9,9 +9,9 @@ from carbonbridge.kernel.errors import CarbonbridgeError
 from carbonbridge.ledger import keys, service
 from carbonbridge.ledger.proof import parse_receipt, verify_receipt
 from carbonbridge.platform.deps import AppSettings, CurrentPrincipal, Sessions
-from carbonbridge.platform.web import render
+from carbonbridge.platform.web import PageRoute, render
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, route_class=PageRoute)
 
 
 @router.get("/transparency-log", response_class=HTMLResponse)

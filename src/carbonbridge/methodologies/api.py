@@ -10,8 +10,9 @@ from pydantic import BaseModel
 from carbonbridge.methodologies import service
 from carbonbridge.methodologies.model import Methodology
 from carbonbridge.platform.deps import Sessions
+from carbonbridge.platform.guard import GuardedRoute, public
 
-router = APIRouter(tags=["methodologies"])
+router = APIRouter(tags=["methodologies"], route_class=GuardedRoute)
 
 
 class MethodologyOut(BaseModel):
@@ -39,12 +40,14 @@ def _out(m: Methodology) -> MethodologyOut:
 
 
 @router.get("/methodologies", response_model=list[MethodologyOut])
+@public
 def list_methodologies() -> list[MethodologyOut]:
     """Every installed methodology (built-in and regional plug-ins)."""
     return [_out(m) for m in service.available()]
 
 
 @router.get("/methodologies/{ref}", response_model=MethodologyDetailOut)
+@public
 def get_methodology(ref: str) -> MethodologyDetailOut:
     """One methodology (``id`` or ``id@version``) with its worked-example parameters."""
     m = service.get(ref)
@@ -52,6 +55,7 @@ def get_methodology(ref: str) -> MethodologyDetailOut:
 
 
 @router.post("/methodologies/{ref}/calculate")
+@public
 def calculate(sessions: Sessions, ref: str, parameters: Annotated[dict[str, Any], Body()]) -> dict[str, Any]:
     """Run the calculator on ``parameters`` (the body) with the region's factor library; nothing is
     stored. Returns the calculation: every line with its equation and source, and the plausibility

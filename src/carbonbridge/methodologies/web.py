@@ -12,9 +12,10 @@ from carbonbridge.kernel.errors import CarbonbridgeError, FieldIssue, InvalidInp
 from carbonbridge.methodologies import service
 from carbonbridge.methodologies.model import Calculation, Methodology
 from carbonbridge.platform.deps import CurrentPrincipal, Sessions
-from carbonbridge.platform.web import render
+from carbonbridge.platform.guard import public
+from carbonbridge.platform.web import PageRoute, render
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, route_class=PageRoute)
 
 MAX_PARAMETERS = 1_000_000
 
@@ -78,6 +79,7 @@ def _parse(text: str) -> dict[str, Any]:
 
 
 @router.post("/methodologies/{ref}", response_class=HTMLResponse)
+@public
 async def calculate_page(
     request: Request, sessions: Sessions, principal: CurrentPrincipal, ref: str
 ) -> Response:

@@ -14,8 +14,8 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from carbonbridge.kernel.errors import CarbonbridgeError
-from carbonbridge.platform.db import make_engine, session_factory, unit_of_work
-from carbonbridge.platform.identity import Role, create_user, issue_token
+from carbonbridge.platform import users_cli
+from carbonbridge.platform.db import make_engine, session_factory
 from carbonbridge.platform.migrate import upgrade
 from carbonbridge.platform.optional import optional_module
 from carbonbridge.platform.settings import get_settings
@@ -26,8 +26,7 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
 )
-users = typer.Typer(help="Users and API tokens / 用户与令牌", no_args_is_help=True)
-app.add_typer(users, name="users")
+app.add_typer(users_cli.app, name="users")
 
 console = Console()
 err = Console(stderr=True)
@@ -98,27 +97,6 @@ def serve(
     served = create_app(settings, engine)
     prepare_for_serving()
     uvicorn.run(served, **options)
-
-
-@users.command("add")
-def users_add(
-    username: str,
-    role: Annotated[Role, typer.Option(help="role")],
-    organisation: Annotated[str | None, typer.Option(help="organisation id (reporters)")] = None,
-    password: Annotated[
-        str | None, typer.Option(help="password for web login", envvar="CARBONBRIDGE_NEW_PASSWORD")
-    ] = None,
-) -> None:
-    """Create a user and print its first API token (shown once) / 创建用户."""
-    engine = make_engine(get_settings().resolved_database_url())
-    upgrade(engine)
-    with unit_of_work(session_factory(engine)) as session:
-        user_id = create_user(
-            session, username=username, role=role, organisation_id=organisation, password=password
-        )
-        token = issue_token(session, user_id, label="cli")
-    console.print(f"user {username} ({role.value}) created: {user_id}")
-    print(token)
 
 
 def main() -> None:

@@ -16,7 +16,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from carbonbridge.kernel.errors import CarbonbridgeError, FieldIssue, InvalidInput
+from carbonbridge.kernel.errors import CarbonbridgeError, FieldIssue, InvalidInput, TooManyRequests
 
 PROBLEM_JSON = "application/problem+json"
 TYPE_BASE = "/docs/errors#"
@@ -57,6 +57,8 @@ async def _domain(request: Request, exc: Exception) -> JSONResponse:
     if not isinstance(exc, CarbonbridgeError):  # pragma: no cover - registered for this type only
         raise exc
     headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
+    if isinstance(exc, TooManyRequests):
+        headers = {"Retry-After": str(exc.retry_after)}
     return problem(
         request,
         status=exc.status,

@@ -5,7 +5,10 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field
+from limits import parse_many
+from limits.errors import ConfigurationError
+from limits.storage import Storage, storage_from_string
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -26,6 +29,39 @@ class Settings(BaseSettings):
     max_upload_rows: int = 200_000
     #: default UI language
     default_locale: str = "zh"
+    #: bytes above which a request body (an upload, a JSON document) is refused with 413, unread
+    max_upload_bytes: int = Field(default=50 * 1024 * 1024, gt=0)
+    #: how long a web login (session cookie) lasts, in hours (docs/security.md)
+    session_lifetime_hours: int = Field(default=12, gt=0, le=24 * 90)
+    #: how long an API token lasts unless issued with another lifetime, in days
+    token_lifetime_days: int = Field(default=90, gt=0, le=3660)
+    #: login attempts allowed per user name, in ``limits`` notation (';' between several)
+    login_limit_per_user: str = "5/minute;30/hour"
+    #: login attempts allowed per client address
+    login_limit_per_address: str = "30/minute;500/day"
+    #: where login attempts are counted: ``memory://`` (per process) or, for several workers,
+    #: a shared store such as ``redis://host:6379`` (needs the ``redis`` client package)
+    throttle_storage: str = "memory://"
+
+    @field_validator("login_limit_per_user", "login_limit_per_address")
+    @classmethod
+    def _rate_limits(cls, value: str) -> str:
+        try:
+            parse_many(value)
+        except ValueError:
+            raise ValueError(f"{value!r} is not a rate limit such as '5/minute;30/hour'") from None
+        return value
+
+    @field_validator("throttle_storage")
+    @classmethod
+    def _throttle_storage(cls, value: str) -> str:
+        try:
+            storage = storage_from_string(value)
+        except ConfigurationError as exc:
+            raise ValueError(f"{value!r} cannot be used: {exc}") from None
+        if not isinstance(storage, Storage):
+            raise ValueError(f"{value!r} is asynchronous; use e.g. memory:// or redis://host:6379")
+        return value
 
     def resolved_database_url(self) -> str:
         if self.database_url:

@@ -2,18 +2,30 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Coroutine, Mapping
+from datetime import timedelta
 from decimal import Decimal
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.routing import APIRoute
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, select_autoescape
 
-from carbonbridge.platform import i18n
-from carbonbridge.platform.deps import SESSION_COOKIE, CurrentPrincipal, Sessions
+from carbonbridge.kernel.errors import CarbonbridgeError, PayloadTooLarge, TooManyRequests, Unauthenticated
+from carbonbridge.platform import i18n, throttle, users
+from carbonbridge.platform.bodies import OverCap, capped, read_form, size
+from carbonbridge.platform.deps import (
+    SESSION_COOKIE,
+    AppSettings,
+    CurrentPrincipal,
+    Sessions,
+    get_app_settings,
+)
+from carbonbridge.platform.guard import is_public, public, require_credentials
 from carbonbridge.platform.optional import optional_module
 
 #: contexts whose ``templates/`` directory the shell loads (platform first)
@@ -82,7 +94,43 @@ def render(request: Request, template: str, context: Mapping[str, Any], status: 
     return response
 
 
-router = APIRouter(include_in_schema=False)
+#: methods whose requests carry a body (a form): a page answering one needs a logged-in caller
+_WRITES = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+def refusal_page(request: Request, error: CarbonbridgeError) -> HTMLResponse:
+    """The page a browser gets when its request is refused before being read: not logged in
+    (401, with a link to log in), or too large (413)."""
+    limit = size(error.limit) if isinstance(error, PayloadTooLarge) else ""
+    context = {"principal": None, "error": error, "limit": limit}
+    return render(request, "refused.html", context, error.status)
+
+
+class PageRoute(APIRoute):
+    """A web page: a form post to a page that is not :func:`~carbonbridge.platform.guard.public`
+    needs a session (else a 401 page, before the form is read), and every body is capped
+    (``Settings.max_upload_bytes``: a 413 page as soon as it passes, the rest unread). The pages
+    check who the caller is, and what they may do, as before."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+        needs_login = bool((self.methods or set()) & _WRITES) and not is_public(self.endpoint)
+
+        async def guarded(request: Request) -> Response:
+            try:
+                if needs_login:
+                    require_credentials(request)
+            except Unauthenticated as exc:
+                return refusal_page(request, exc)
+            try:
+                return await handler(capped(request, get_app_settings(request).max_upload_bytes))
+            except OverCap as exc:
+                return refusal_page(request, exc.error())
+
+        return guarded
+
+
+router = APIRouter(include_in_schema=False, route_class=PageRoute)
 
 
 @router.get("/", response_class=HTMLResponse)
@@ -96,25 +144,45 @@ def login_page(request: Request, principal: CurrentPrincipal) -> Response:
 
 
 @router.post("/login", response_class=HTMLResponse)
-async def login_submit(request: Request, sessions: Sessions, principal: CurrentPrincipal) -> Response:
-    from carbonbridge.kernel.errors import Unauthenticated
-    from carbonbridge.platform.db import unit_of_work
-    from carbonbridge.platform.identity import login
-
-    async with request.form() as form:
-        username, password = str(form.get("username", "")), str(form.get("password", ""))
+@public
+async def login_submit(
+    request: Request, sessions: Sessions, principal: CurrentPrincipal, settings: AppSettings
+) -> Response:
+    """Password login, throttled per user name and per address (``platform/throttle.py``): a
+    refused attempt gets a 429 page saying when to retry (and ``Retry-After``)."""
     try:
-        with unit_of_work(sessions) as session:
-            token = login(session, username, password)
+        async with read_form(request) as form:
+            username, password = str(form.get("username", "")), str(form.get("password", ""))
+    except PayloadTooLarge as exc:
+        return refusal_page(request, exc)
+    address = request.client.host if request.client else "unknown"
+    lifetime = timedelta(hours=settings.session_lifetime_hours)
+    try:
+        token = await run_in_threadpool(
+            throttle.sign_in, throttle.of(request.app), sessions, username, password, address, lifetime
+        )
+    except TooManyRequests as exc:
+        context = {"principal": principal, "error": "throttled", "retry_after": exc.retry_after}
+        refused = render(request, "login.html", context, 429)
+        refused.headers["Retry-After"] = str(exc.retry_after)
+        return refused
     except Unauthenticated:
         return render(request, "login.html", {"principal": principal, "error": "bad-credentials"}, 401)
     response = RedirectResponse("/", status_code=303)
-    response.set_cookie(SESSION_COOKIE, token, httponly=True, samesite="lax")
+    response.set_cookie(
+        SESSION_COOKIE, token, max_age=int(lifetime.total_seconds()), httponly=True, samesite="lax"
+    )
     return response
 
 
 @router.post("/logout")
-def logout() -> Response:
+@public
+async def logout(request: Request, sessions: Sessions) -> Response:
+    """Log out: the session's token is revoked on the server (it no longer works anywhere, as a
+    cookie or as a bearer token), then the cookie is cleared."""
+    token = request.cookies.get(SESSION_COOKIE)
+    if token:
+        await run_in_threadpool(users.end_session, sessions, token)
     response = RedirectResponse("/", status_code=303)
     response.delete_cookie(SESSION_COOKIE)
     return response

@@ -11,6 +11,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.concurrency import run_in_threadpool
 
 from carbonbridge.platform.deps import CurrentPrincipal, Sessions, credentials_of, get_sessions
+from carbonbridge.platform.guard import GuardedRoute, public
 from carbonbridge.registry import api_compliance, coalescer, service, views
 from carbonbridge.registry.model import (
     Cancellation,
@@ -54,12 +55,12 @@ from carbonbridge.registry.schemas import (
     VerifyIn,
 )
 
-router = APIRouter(prefix="/registry", tags=["registry"])
+router = APIRouter(prefix="/registry", tags=["registry"], route_class=GuardedRoute)
 #: single transfers, retirements and cancellations: the registry's hot write path, included by the
 #: app ahead of every other API router (FastAPI matches routes in order, every router level
 #: twice; with this router last, a retirement was matched against 59 routes, half the request's
 #: CPU time in a profile)
-hot_router = moves = APIRouter(prefix="/registry", tags=["registry"])
+hot_router = moves = APIRouter(prefix="/registry", tags=["registry"], route_class=GuardedRoute)
 # single transfers, retirements and cancellations are group-committed (registry/coalescer.py)
 router.on_shutdown.append(coalescer.shutdown_all)
 
@@ -140,6 +141,7 @@ def blocks(sessions: Sessions, principal: CurrentPrincipal, account_id: str) -> 
 
 
 @router.get("/projects", response_model=list[ProjectOut])
+@public
 def projects(sessions: Sessions) -> list[ProjectOut]:
     """Every project (public)."""
     return [ProjectOut.of(p) for p in views.list_projects(sessions)]
@@ -163,6 +165,7 @@ def draft_project(sessions: Sessions, principal: CurrentPrincipal, body: Project
 
 
 @router.get("/projects/{project_id}", response_model=SheetOut)
+@public
 def project_sheet(sessions: Sessions, project_id: str) -> SheetOut:
     """A project's public sheet: design, monitoring reports with the calculation, issuances with
     serial ranges, the logged timeline and conservation per vintage."""
@@ -279,6 +282,7 @@ async def retire(http: Request, body: RetirementIn) -> ReceiptOut:
 
 
 @router.get("/retirements", response_model=list[RetirementRecordOut])
+@public
 def retirements(
     sessions: Sessions,
     project_id: str | None = None,
@@ -333,6 +337,7 @@ def expire(sessions: Sessions, principal: CurrentPrincipal, body: ExpiryIn) -> R
 
 
 @router.get("/serials/{serial}", response_model=list[SerialStatusOut])
+@public
 def find_serial(sessions: Sessions, serial: str) -> list[SerialStatusOut]:
     """Public credit search: the current state of each part of a serial range."""
     return [

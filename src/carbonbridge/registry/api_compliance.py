@@ -12,11 +12,12 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
 from carbonbridge.platform.deps import CurrentPrincipal, Sessions
+from carbonbridge.platform.guard import GuardedRoute, public
 from carbonbridge.registry import compliance, exchange, recognition
 from carbonbridge.registry.allowances import ComplianceStatus
 from carbonbridge.registry.model import Units
 
-router = APIRouter(tags=["registry-compliance"])
+router = APIRouter(tags=["registry-compliance"], route_class=GuardedRoute)
 
 
 class AllocationIn(BaseModel):
@@ -158,6 +159,7 @@ def cadt_import(sessions: Sessions, principal: CurrentPrincipal, body: ImportIn)
 
 
 @router.get("/recognition", response_model=list[AssessmentOut])
+@public
 def recognise(
     standard: Annotated[str, Query(min_length=1, max_length=40)],
     methodology: Annotated[str, Query(min_length=1, max_length=80)],

@@ -14,7 +14,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from carbonbridge.kernel.errors import CarbonbridgeError, FieldIssue, Forbidden, InvalidInput, Unauthenticated
 from carbonbridge.platform.deps import CurrentPrincipal, Sessions
 from carbonbridge.platform.identity import Principal, Role
-from carbonbridge.platform.web import render
+from carbonbridge.platform.web import PageRoute, render
 from carbonbridge.registry import service, views, views_exports, web_compliance, web_review
 from carbonbridge.registry.location import MapPoint
 from carbonbridge.registry.model import (
@@ -28,7 +28,7 @@ from carbonbridge.registry.model import (
 )
 from carbonbridge.registry.web_outcome import read_form, render_outcome, render_refusal, settle
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, route_class=PageRoute)
 
 
 def _no_organisation() -> InvalidInput:

@@ -11,11 +11,11 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from carbonbridge.kernel.errors import CarbonbridgeError, Unauthenticated
 from carbonbridge.platform.deps import CurrentPrincipal, Sessions
 from carbonbridge.platform.identity import Role
-from carbonbridge.platform.web import render
+from carbonbridge.platform.web import PageRoute, render
 from carbonbridge.registry import compliance
 from carbonbridge.registry.web_outcome import render_refusal
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, route_class=PageRoute)
 
 
 @router.get("/registry/compliance", response_class=HTMLResponse)

@@ -30,11 +30,12 @@ from carbonbridge.kernel.errors import CarbonbridgeError, FieldIssue, InvalidInp
 from carbonbridge.kernel.exact import to_decimal
 from carbonbridge.platform.deps import CurrentPrincipal, Sessions
 from carbonbridge.platform.identity import Principal, Role
+from carbonbridge.platform.web import PageRoute
 from carbonbridge.registry import service, views
 from carbonbridge.registry.model import MonitoringReport, Project, ProjectStatus, Receipt, ReportStatus
 from carbonbridge.registry.web_outcome import read_form, render_outcome, render_refusal, settle
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, route_class=PageRoute)
 
 _WHOLE = re.compile(r"-?\d{1,9}")
 
