@@ -4,23 +4,28 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import Response
 
-from carbonbridge.accounting import service, statements
+from carbonbridge.accounting import corrections, service, statements
 from carbonbridge.accounting.model import Facility, Organisation, OrganisationKind
 from carbonbridge.accounting.schemas import (
     ComputeIn,
     ExplainOut,
     FinaliseIn,
     InventoryOut,
+    NotComputableOut,
     OrganisationIn,
     OrganisationOut,
     ReconciliationOut,
+    RegionalNotComputableOut,
     RegionalOut,
     RegionalYearOut,
+    ReopenIn,
+    ReopeningOut,
     RowsIn,
     StatementOut,
+    SubmissionInfoOut,
     SubmissionOut,
     VerificationIn,
     ViewOut,
@@ -35,6 +40,18 @@ from carbonbridge.platform.guard import GuardedRoute, public
 router = APIRouter(tags=["accounting"], route_class=GuardedRoute)
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+#: ``?replaces=<submission id>``: the upload corrects that earlier submission (docs/accounting.md)
+Replaces = Annotated[
+    str | None,
+    Query(
+        min_length=1,
+        max_length=40,
+        pattern=r"^[A-Za-z0-9_-]+$",
+        description="id of an earlier submission of this organisation that this upload replaces "
+        "(a correction: both stay in the log; inventories use the latest)",
+    ),
+]
 
 
 def _kind(value: str, field: tuple[str | int, ...]) -> OrganisationKind:
@@ -66,6 +83,8 @@ def inventory_out(inv: service.OrganisationInventory) -> InventoryOut:
         },
         reconciliations=[ReconciliationOut.of(inv.ghgp_vs_iso), ReconciliationOut.of(inv.ghgp_vs_mee)],
         co_pollutants_kg=pollutants,
+        not_computable=[NotComputableOut.of(x) for x in inv.not_computable],
+        excluded_records=len(inv.not_computable),
     )
 
 
@@ -105,23 +124,54 @@ async def upload_activity(
     principal: CurrentPrincipal,
     settings: AppSettings,
     organisation_id: str,
+    replaces: Replaces = None,
 ) -> SubmissionOut:
     """Submit an activity-data file (``multipart/form-data``, part ``file``): every row is
     validated; one bad row rejects the file. Who may submit is checked before the file is read;
-    a file past the installation's cap (50 MiB by default) is refused with 413, unread."""
+    a file past the installation's cap (50 MiB by default) is refused with 413, unread. With
+    ``?replaces=<submission id>`` the file replaces that earlier submission (a correction)."""
     service.check_submitter(principal, organisation_id)
     upload = (await read_uploads(request, ("file",), settings.max_upload_bytes))["file"]
-    result = service.submit_upload(sessions, principal, organisation_id, upload.filename, upload.data)
+    result = service.submit_upload(
+        sessions, principal, organisation_id, upload.filename, upload.data, replaces=replaces
+    )
     return SubmissionOut(**result.__dict__)
 
 
 @router.post("/organisations/{organisation_id}/activity.json", response_model=SubmissionOut, status_code=201)
 def submit_activity_rows(
-    sessions: Sessions, principal: CurrentPrincipal, organisation_id: str, body: RowsIn
+    sessions: Sessions,
+    principal: CurrentPrincipal,
+    organisation_id: str,
+    body: RowsIn,
+    replaces: Replaces = None,
 ) -> SubmissionOut:
-    """Submit activity rows as JSON (the template's columns); issues name the array index."""
-    result = service.submit_rows(sessions, principal, organisation_id, body.rows)
+    """Submit activity rows as JSON (the template's columns); issues name the array index. With
+    ``?replaces=<submission id>`` the rows replace that earlier submission (a correction)."""
+    result = service.submit_rows(sessions, principal, organisation_id, body.rows, replaces=replaces)
     return SubmissionOut(**result.__dict__)
+
+
+@router.get("/organisations/{organisation_id}/submissions", response_model=list[SubmissionInfoOut])
+def list_submissions(
+    sessions: Sessions, principal: CurrentPrincipal, organisation_id: str
+) -> list[SubmissionInfoOut]:
+    """Every submission of the organisation, oldest first: which replaced which, when, by whom."""
+    return [
+        SubmissionInfoOut(
+            id=x.id,
+            filename=x.filename,
+            rows=x.rows,
+            sha256=x.sha256,
+            submitted_at=x.submitted_at,
+            submitted_by=x.submitted_by,
+            log_index=x.log_index,
+            years=list(x.years),
+            replaces=x.replaces,
+            replaced_by=x.replaced_by,
+        )
+        for x in corrections.submission_history(sessions, principal, organisation_id)
+    ]
 
 
 @router.get("/organisations/{organisation_id}/inventory", response_model=InventoryOut)
@@ -167,6 +217,11 @@ def region(sessions: Sessions, settings: AppSettings, gwp: GwpSet = GwpSet.AR6) 
         records=result.record_count,
         years=[RegionalYearOut.of(y) for y in result.inventory.years],
         co_pollutants_kg={y: dict(v) for y, v in result.co_pollutants.items()},
+        not_computable=[
+            RegionalNotComputableOut(year=g.year, activity=g.activity, records=g.records, reason=g.reason)
+            for g in service.not_computable_groups(result.not_computable)
+        ],
+        excluded_records=len(result.not_computable),
     )
 
 
@@ -194,6 +249,8 @@ def _statement_out(st: statements.Statement, receipt: str | None = None) -> Stat
         by=st.by_name,
         log_index=st.log_index,
         receipt=receipt,
+        revision=st.revision,
+        superseded=st.superseded,
     )
 
 
@@ -236,4 +293,44 @@ def verification(
 def list_statements(
     sessions: Sessions, principal: CurrentPrincipal, organisation_id: str
 ) -> list[StatementOut]:
-    return [_statement_out(st) for st in statements.statements(sessions, principal, organisation_id)]
+    """Every statement, those a reopening superseded included (``superseded``)."""
+    found = statements.statements(sessions, principal, organisation_id, superseded=True)
+    return [_statement_out(st) for st in found]
+
+
+def _reopening_out(r: statements.Reopening, receipt: str | None = None) -> ReopeningOut:
+    return ReopeningOut(
+        id=r.id,
+        organisation_id=r.organisation_id,
+        year=r.year,
+        revision=r.revision,
+        reason=r.reason,
+        by=r.by_name,
+        at=r.at,
+        log_index=r.log_index,
+        receipt=receipt,
+    )
+
+
+@router.post(
+    "/organisations/{organisation_id}/inventory/{year}/reopen", response_model=ReopeningOut, status_code=201
+)
+def reopen(
+    sessions: Sessions,
+    principal: CurrentPrincipal,
+    organisation_id: str,
+    year: Annotated[int, Path(ge=1990, le=2100)],
+    body: ReopenIn,
+) -> ReopeningOut:
+    """Reopen a finalised year with a written reason (regulator; a public log entry). The year
+    takes data and replacements again and needs a new finalisation and verification."""
+    result = statements.reopen(sessions, principal, organisation_id, year, body.reason)
+    return _reopening_out(result.reopening, result.receipt)
+
+
+@router.get("/organisations/{organisation_id}/reopenings", response_model=list[ReopeningOut])
+def list_reopenings(
+    sessions: Sessions, principal: CurrentPrincipal, organisation_id: str
+) -> list[ReopeningOut]:
+    """The regulator's reopenings of the organisation's finalised years, with their reasons."""
+    return [_reopening_out(r) for r in statements.reopenings(sessions, principal, organisation_id)]

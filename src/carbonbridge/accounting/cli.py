@@ -6,6 +6,8 @@ import csv
 import io
 import json
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from decimal import Decimal
 from enum import StrEnum
 from pathlib import Path
@@ -15,6 +17,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
+from sqlalchemy.orm import Session, sessionmaker
 
 from carbonbridge.accounting import service
 from carbonbridge.accounting.engine import calculate
@@ -44,6 +47,18 @@ class Format(StrEnum):
     TABLE = "table"
     JSON = "json"
     CSV = "csv"
+
+
+@contextmanager
+def _database() -> Iterator[sessionmaker[Session]]:
+    """The configured database, migrated; its engine is disposed when the command ends."""
+    from carbonbridge.platform.cli import database
+
+    engine, sessions = database()
+    try:
+        yield sessions
+    finally:
+        engine.dispose()
 
 
 def _facility_ids(filename: str, data: bytes) -> list[str]:
@@ -83,8 +98,9 @@ def compute(
     data = file.read_bytes()
     facilities = {f: Facility(f, "file", f, region, grid_region) for f in _facility_ids(file.name, data)}
     organisation = Organisation("file", file.stem, file.stem, kind, region)
-    records = parse_upload(file.name, data, organisation_id="file", facilities=facilities)
     library = shipped_library()
+    screen = service.screen_for(library, organisation)
+    records = parse_upload(file.name, data, organisation_id="file", facilities=facilities, screen=screen)
     sector = service.sector_of(kind)
     emissions: list[RecordEmissions] = []
     with Progress(
@@ -154,27 +170,79 @@ def _print_view(view: FrameworkView, gwp: GwpSet, output: Format, rows: int) -> 
 def submit(
     file: Annotated[Path, typer.Argument(exists=True, dir_okay=False)],
     organisation: Annotated[str, typer.Option(help="organisation id")],
+    replaces: Annotated[
+        str | None,
+        typer.Option(help="id of an earlier submission this file replaces (a correction) / 被替换的报送编号"),
+    ] = None,
 ) -> None:
     """Submit an activity file to the platform database (as an administrator) / 报送活动数据."""
-    from carbonbridge.platform.cli import database
     from carbonbridge.platform.identity import Principal, Role
 
-    _, sessions = database()
     admin = Principal("cli", "cli administrator", Role.ADMIN)
-    result = service.submit_upload(sessions, admin, organisation, file.name, file.read_bytes())
+    with _database() as sessions:
+        result = service.submit_upload(
+            sessions, admin, organisation, file.name, file.read_bytes(), replaces=replaces
+        )
+    replacing = f", replacing {result.replaces}" if result.replaces else ""
     console.print(
-        f"accepted {result.rows} rows as submission {result.submission_id} (sha256 {result.sha256[:16]}…)"
+        f"accepted {result.rows} rows as submission {result.submission_id}{replacing} "
+        f"(sha256 {result.sha256[:16]}…; log entry {result.log_index})",
+        soft_wrap=True,
+    )
+
+
+@app.command("submissions")
+def submissions(organisation: Annotated[str, typer.Argument(help="organisation id")]) -> None:
+    """An organisation's submissions: which replaced which, when, by whom / 报送及替换记录."""
+    from carbonbridge.accounting import corrections
+    from carbonbridge.platform.identity import Principal, Role
+
+    admin = Principal("cli", "cli administrator", Role.ADMIN)
+    with _database() as sessions:
+        history = corrections.submission_history(sessions, admin, organisation)
+    console.print(f"{organisation} · submissions / 报送记录 (oldest first)", soft_wrap=True)
+    for x in history:
+        status = f"replaced by {x.replaced_by}" if x.replaced_by else "current"
+        if x.replaces:
+            status = f"replaces {x.replaces}; {status}"
+        entry = "—" if x.log_index is None else str(x.log_index)
+        years = ",".join(str(y) for y in x.years)
+        console.print(
+            f"{x.id}  {x.filename}  {x.rows} rows  {years}  {x.submitted_at:%Y-%m-%d %H:%M} UTC  "
+            f"by {x.submitted_by}  log entry {entry}  {status}",
+            soft_wrap=True,
+            markup=False,
+        )
+
+
+@app.command("reopen")
+def reopen(
+    organisation: Annotated[str, typer.Argument(help="organisation id")],
+    year: Annotated[int, typer.Argument(min=1990, max=2100, help="the finalised year")],
+    reason: Annotated[str, typer.Option(help="why the year is reopened (kept and logged) / 理由")],
+) -> None:
+    """Reopen a finalised year with a written reason (as an administrator) / 重新开放已定稿年度."""
+    from carbonbridge.accounting import statements
+    from carbonbridge.platform.identity import Principal, Role
+
+    admin = Principal("cli", "cli administrator", Role.ADMIN)
+    with _database() as sessions:
+        result = statements.reopen(sessions, admin, organisation, year, reason)
+    r = result.reopening
+    console.print(
+        f"reopened {organisation} {year} (revision {r.revision}); log entry {r.log_index}. "
+        "It needs a new finalisation and verification.",
+        soft_wrap=True,
     )
 
 
 @app.command("region")
 def region(gwp: Annotated[GwpSet, typer.Option(case_sensitive=False)] = GwpSet.AR6) -> None:
     """The regional inventory by IPCC sector per year / 区域清单."""
-    from carbonbridge.platform.cli import database
     from carbonbridge.platform.settings import get_settings
 
-    _, sessions = database()
-    result = service.regional(sessions, get_settings().region, gwp)
+    with _database() as sessions:
+        result = service.regional(sessions, get_settings().region, gwp)
     table = Table(title=f"{result.region} · GWP {gwp.value} · {result.record_count} records (t CO2e)")
     table.add_column("year")
     table.add_column("IPCC total", justify="right")
@@ -186,5 +254,14 @@ def region(gwp: Annotated[GwpSet, typer.Option(case_sensitive=False)] = GwpSet.A
             str(y.year), f"{y.ipcc_total_kg / 1000:,.1f}", f"{y.gpc_basic_kg / 1000:,.1f}", per_capita
         )
     console.print(table)
+    if result.not_computable:
+        console.print(
+            f"[red]not computable / 无法计算: {len(result.not_computable)} record(s); "
+            "every figure above excludes them[/red]"
+        )
+        for g in service.not_computable_groups(result.not_computable):
+            console.print(
+                f"  {g.year} {g.activity} ({g.records} record(s)): {g.reason}", markup=False, soft_wrap=True
+            )
     if result.synthetic:
         console.print("[yellow]synthetic demo data / 演示数据为合成数据[/yellow]")

@@ -316,6 +316,18 @@ def placements(e: RecordEmissions) -> dict[str, list[Contribution]]:
     return {framework: _contributions([e], place) for framework, place in _PLACERS.items()}
 
 
+def check_placeable(e: RecordEmissions) -> None:
+    """Raise :class:`FactorNotFound` unless every framework view can place ``e``: each line a
+    framework puts the record in needs a basis the engine computed (the MEE view needs the series-A
+    figure of grid electricity, as :func:`cn_mee` does)."""
+    for framework, place in _PLACERS.items():
+        for _key, basis, _gases in place(e):
+            if basis not in e.method_results:
+                raise FactorNotFound(
+                    f"record {e.record.id}: the {framework} view needs a {basis.value} figure"
+                )
+
+
 def headline_lines(*, scope2_basis: Basis = Basis.LOCATION) -> dict[str, frozenset[str]]:
     """Framework id → the lines its headline total sums (as :func:`ghg_protocol`,
     :func:`iso14064` and :func:`cn_mee` count them)."""

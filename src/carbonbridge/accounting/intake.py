@@ -25,6 +25,7 @@ from carbonbridge.accounting.model import ActivityRecord, Facility
 from carbonbridge.accounting.validation import (
     COLUMN_ZH,
     COLUMNS,
+    CORRECTION_HINT,
     EARLIEST_PERIOD,
     INSTRUMENTS,
     MAX_DECIMAL_PLACES,
@@ -35,6 +36,7 @@ from carbonbridge.accounting.validation import (
     REQUIRED_COLUMNS,
     UNIT_ALIASES,
     RowContext,
+    Screen,
     is_blank,
     validate_rows,
 )
@@ -44,6 +46,7 @@ from carbonbridge.kernel.errors import FieldIssue, InvalidInput
 __all__ = [
     "COLUMNS",
     "COLUMN_ZH",
+    "CORRECTION_HINT",
     "CSV_ENCODINGS",
     "EARLIEST_PERIOD",
     "INSTRUMENTS",
@@ -55,6 +58,7 @@ __all__ = [
     "PREFIX_UNITS",
     "REQUIRED_COLUMNS",
     "UNIT_ALIASES",
+    "Screen",
     "decode_csv",
     "parse_csv",
     "parse_rows",
@@ -78,14 +82,23 @@ def parse_upload(
     facilities: Mapping[str, Facility],
     max_rows: int = MAX_ROWS,
     clock: Clock = utc_now,
+    screen: Screen | None = None,
 ) -> list[ActivityRecord]:
-    """Parse an uploaded file, choosing XLSX or CSV by magic bytes, then by extension."""
+    """Parse an uploaded file, choosing XLSX or CSV by magic bytes, then by extension. A row
+    that passes every rule must also pass ``screen`` (the service's computability check)."""
     if data.startswith(b"\xd0\xcf\x11\xe0"):
         raise _file_error("file", "legacy .xls is not supported: save as .xlsx or CSV (UTF-8)")
     parse = parse_csv
     if data.startswith(b"PK\x03\x04") or filename.lower().endswith((".xlsx", ".xlsm")):
         parse = parse_xlsx
-    return parse(data, organisation_id=organisation_id, facilities=facilities, max_rows=max_rows, clock=clock)
+    return parse(
+        data,
+        organisation_id=organisation_id,
+        facilities=facilities,
+        max_rows=max_rows,
+        clock=clock,
+        screen=screen,
+    )
 
 
 def parse_csv(
@@ -95,6 +108,7 @@ def parse_csv(
     facilities: Mapping[str, Facility],
     max_rows: int = MAX_ROWS,
     clock: Clock = utc_now,
+    screen: Screen | None = None,
 ) -> list[ActivityRecord]:
     """Parse a comma-separated upload (UTF-8, with or without BOM, or GB18030)."""
     text, _encoding = decode_csv(data)
@@ -103,7 +117,7 @@ def parse_csv(
     except csv.Error as exc:
         raise _file_error("file", f"not a readable CSV file: {exc}") from None
     numbered = [(n, line) for n, line in enumerate(lines, start=1)]
-    context = RowContext(organisation_id, facilities, clock().date())
+    context = RowContext(organisation_id, facilities, clock().date(), screen)
     return _parse_table(iter(numbered), context, max_rows)
 
 
@@ -128,6 +142,7 @@ def parse_xlsx(
     facilities: Mapping[str, Facility],
     max_rows: int = MAX_ROWS,
     clock: Clock = utc_now,
+    screen: Screen | None = None,
 ) -> list[ActivityRecord]:
     """Parse an Excel workbook: the sheet named ``activity``, else the first sheet."""
     from openpyxl import load_workbook  # heavy import, only when a workbook arrives
@@ -146,7 +161,7 @@ def parse_xlsx(
             workbook.close()
     except _DAMAGED_WORKBOOK as exc:
         raise _file_error("file", f"not a readable .xlsx workbook ({type(exc).__name__})") from None
-    context = RowContext(organisation_id, facilities, clock().date())
+    context = RowContext(organisation_id, facilities, clock().date(), screen)
     return _parse_table(iter(rows), context, max_rows)
 
 
@@ -177,11 +192,12 @@ def parse_rows(
     max_rows: int = MAX_ROWS,
     clock: Clock = utc_now,
     first_row: int = 2,
+    screen: Screen | None = None,
 ) -> list[ActivityRecord]:
     """Parse rows already split into fields (JSON from the API). Keys are column names in either
     language. Issues number the rows from ``first_row`` (2, as if row 1 were a header; the API may
     pass 0 to report array indices)."""
-    context = RowContext(organisation_id, facilities, clock().date())
+    context = RowContext(organisation_id, facilities, clock().date(), screen)
     if len(rows) > max_rows:
         raise _too_many(max_rows)
     if not rows:

@@ -181,6 +181,16 @@ class RecordEmissions:
         return sum((g.co2e_kg for g in self.method_results[basis]), Decimal(0))
 
 
+@dataclass(frozen=True)
+class NotComputable:
+    """A stored record the engine cannot compute now (an activity no dataset publishes a factor
+    for, a unit without the density it needs, a factor dataset no longer in scope): shown as
+    "not computable" with ``reason``; every total that lists it excludes it."""
+
+    record: ActivityRecord
+    reason: str
+
+
 # --- Framework views ----------------------------------------------------------------------------
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime
 from decimal import Decimal
 
 from pydantic import BaseModel, Field
@@ -9,6 +10,7 @@ from pydantic import BaseModel, Field
 from carbonbridge.accounting.model import (
     FrameworkLine,
     FrameworkView,
+    NotComputable,
     Reconciliation,
     RecordEmissions,
     RegionalYear,
@@ -100,6 +102,31 @@ class ReconciliationOut(BaseModel):
         )
 
 
+class NotComputableOut(BaseModel):
+    """A stored record the engine cannot compute now, and why (no total counts it)."""
+
+    record_id: str
+    activity: str
+    period_start: date
+    period_end: date
+    quantity: Decimal
+    unit: str
+    reason: str
+
+    @classmethod
+    def of(cls, x: NotComputable) -> NotComputableOut:
+        r = x.record
+        return cls(
+            record_id=r.id,
+            activity=r.activity,
+            period_start=r.period_start,
+            period_end=r.period_end,
+            quantity=r.quantity,
+            unit=r.unit,
+            reason=x.reason,
+        )
+
+
 class InventoryOut(BaseModel):
     organisation_id: str
     year: int | None
@@ -109,6 +136,10 @@ class InventoryOut(BaseModel):
     views: dict[str, ViewOut]
     reconciliations: list[ReconciliationOut]
     co_pollutants_kg: dict[str, Decimal]
+    not_computable: list[NotComputableOut] = Field(
+        default_factory=list, description="records no total counts: the engine cannot compute them now"
+    )
+    excluded_records: int = Field(0, description="how many records every total excludes (not computable)")
 
 
 class FactorUseOut(BaseModel):
@@ -234,6 +265,16 @@ class RegionalYearOut(BaseModel):
         )
 
 
+class RegionalNotComputableOut(BaseModel):
+    """Records of a year the engine cannot compute now, grouped by activity and reason (no
+    organisation, no quantity: the public sees only that figures exclude them)."""
+
+    year: int
+    activity: str
+    records: int
+    reason: str
+
+
 class RegionalOut(BaseModel):
     region: str
     gwp: str
@@ -242,6 +283,10 @@ class RegionalOut(BaseModel):
     years: list[RegionalYearOut]
     #: year -> pollutant -> kg (SO2, NOx, PM10, PM2.5; no CO2e)
     co_pollutants_kg: dict[int, dict[str, Decimal]]
+    not_computable: list[RegionalNotComputableOut] = Field(
+        default_factory=list, description="records every figure excludes: the engine cannot compute them now"
+    )
+    excluded_records: int = Field(0, description="how many records every figure excludes (not computable)")
 
 
 class SubmissionOut(BaseModel):
@@ -251,6 +296,7 @@ class SubmissionOut(BaseModel):
     sha256: str
     log_index: int = Field(description="index of the submission's event in the transparency log")
     receipt: str = Field(description="c2sp.org/tlog-proof receipt; check with `carbonbridge verify`")
+    replaces: str | None = Field(None, description="the submission this one replaces (a correction)")
 
 
 class FacilityIn(BaseModel):
@@ -308,5 +354,38 @@ class StatementOut(BaseModel):
     figures: dict[str, object]
     opinion: str
     by: str
+    log_index: int
+    receipt: str | None = None
+    revision: int = Field(0, description="revision of the year's inventory (one more per reopening)")
+    superseded: bool = Field(False, description="a reopening of the year superseded this statement")
+
+
+class SubmissionInfoOut(BaseModel):
+    """One submission in an organisation's history (what replaced what, when, by whom)."""
+
+    id: str
+    filename: str
+    rows: int
+    sha256: str
+    submitted_at: datetime
+    submitted_by: str
+    log_index: int | None = Field(description="its entry in the transparency log")
+    years: list[int]
+    replaces: str | None = Field(description="the submission it replaced")
+    replaced_by: str | None = Field(description="the submission that replaced it (None: current)")
+
+
+class ReopenIn(BaseModel):
+    reason: str = Field(min_length=1, max_length=2000, description="why the finalised year is reopened")
+
+
+class ReopeningOut(BaseModel):
+    id: str
+    organisation_id: str
+    year: int
+    revision: int = Field(description="the revision of the year's inventory the reopening starts")
+    reason: str
+    by: str
+    at: datetime
     log_index: int
     receipt: str | None = None

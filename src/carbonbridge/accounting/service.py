@@ -1,25 +1,34 @@
 """Accounting use cases: register reporters, accept activity data, compute inventories.
 
-Each write is one transaction (``platform.db.unit_of_work``): an upload with one bad row, or one
-row that was already submitted, stores nothing. Roles and organisation scoping are checked here,
-whatever face calls.
+Each write is one transaction (``platform.db.unit_of_work``): an upload with one bad row, one row
+no framework can compute, or one row that was already submitted, stores nothing. A submission may
+replace an earlier one (``replaces``): both stay, the inventory uses the latest
+(:mod:`carbonbridge.accounting.corrections`). Reads never fail on one record the engine cannot
+compute: it is listed as not computable and every total excludes it. Roles and organisation
+scoping are checked here, whatever face calls.
 """
 
 from __future__ import annotations
 
 import hashlib
 import threading
-from collections.abc import Mapping, Sequence
+from collections import Counter
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from decimal import Decimal
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from carbonbridge.accounting import store
+from carbonbridge.accounting import corrections, store
 from carbonbridge.accounting.calculation import DEFAULT_SOURCES, Sources
-from carbonbridge.accounting.engine import SECTOR_BY_KIND, calculate, calculate_all
+from carbonbridge.accounting.computability import Calculate, Computability, partition
+from carbonbridge.accounting.engine import SECTOR_BY_KIND, calculate
+from carbonbridge.accounting.errors import InventoryFinalised
 from carbonbridge.accounting.events import (
     ORGANISATION_EVENT,
+    REPLACEMENT_EVENT,
     STATISTICS_EVENT,
     SUBMISSION_EVENT,
     organisation_event,
@@ -27,11 +36,12 @@ from carbonbridge.accounting.events import (
     submission_event,
 )
 from carbonbridge.accounting.frameworks import cn_mee, ghg_protocol, iso14064
-from carbonbridge.accounting.intake import parse_rows, parse_upload
+from carbonbridge.accounting.intake import CORRECTION_HINT, parse_rows, parse_upload
 from carbonbridge.accounting.model import (
     ActivityRecord,
     Facility,
     FrameworkView,
+    NotComputable,
     Organisation,
     OrganisationKind,
     Reconciliation,
@@ -64,6 +74,8 @@ class SubmissionResult:
     #: index of the submission's event in the transparency log and its c2sp.org/tlog-proof receipt
     log_index: int
     receipt: str
+    #: the submission this one replaces (a correction), if any
+    replaces: str | None = None
 
 
 @dataclass(frozen=True)
@@ -80,6 +92,8 @@ class OrganisationInventory:
     ghgp_vs_iso: Reconciliation
     ghgp_vs_mee: Reconciliation
     synthetic: bool
+    #: stored records the engine cannot compute now; every view and total above excludes them
+    not_computable: tuple[NotComputable, ...] = ()
 
     def view(self, framework: str) -> FrameworkView:
         views = {"ghgp": self.ghgp, "iso14064": self.iso14064, "cn-mee": self.cn_mee}
@@ -118,6 +132,22 @@ def sources_for(pinned: Sequence[str], loaded: Sequence[str]) -> tuple[Sources, 
     return sources, pins + rest
 
 
+def calculator(resolver: FactorResolver, organisations: Sequence[Organisation]) -> Calculate:
+    """How the platform computes one record of ``organisations`` under a GWP set: each
+    organisation's combustion sector, the region's pinned datasets searched first. Intake's
+    computability screen and every read use this one function."""
+    sectors = {o.id: sector_of(o.kind) for o in organisations}
+    pinned: tuple[str, ...] = getattr(resolver, "pinned", ())
+    loaded = [d.id for d in resolver.datasets()] if isinstance(resolver, FactorLibrary) else []
+    sources, datasets = sources_for(pinned, list(dict.fromkeys(loaded)))
+
+    def one(record: ActivityRecord, gwp: GwpSet) -> RecordEmissions:
+        sector = sectors.get(record.organisation_id)
+        return calculate(record, resolver, gwp, sector=sector, sources=sources, datasets=datasets)
+
+    return one
+
+
 def compute(
     records: Sequence[ActivityRecord],
     organisations: Sequence[Organisation],
@@ -125,12 +155,26 @@ def compute(
     gwp: GwpSet,
 ) -> tuple[RecordEmissions, ...]:
     """Emissions of ``records`` (every basis), each organisation's combustion sector applied and
-    the region's pinned datasets searched first."""
-    sectors = {o.id: sector_of(o.kind) for o in organisations}
-    pinned: tuple[str, ...] = getattr(resolver, "pinned", ())
-    loaded = [d.id for d in resolver.datasets()] if isinstance(resolver, FactorLibrary) else []
-    sources, datasets = sources_for(pinned, list(dict.fromkeys(loaded)))
-    return calculate_all(records, resolver, gwp, sectors=sectors, sources=sources, datasets=datasets)
+    the region's pinned datasets searched first. Raises on the first record that cannot be
+    computed; :func:`compute_each` lists such records instead."""
+    one = calculator(resolver, organisations)
+    return tuple(one(r, gwp) for r in records)
+
+
+def compute_each(
+    records: Sequence[ActivityRecord],
+    organisations: Sequence[Organisation],
+    resolver: FactorResolver,
+    gwp: GwpSet,
+) -> tuple[tuple[RecordEmissions, ...], tuple[NotComputable, ...]]:
+    """Emissions of every record that can be computed (and placed in every framework view), and
+    the records that cannot, each with the engine's reason."""
+    return partition(records, calculator(resolver, organisations), gwp)
+
+
+def screen_for(resolver: FactorResolver, organisation: Organisation) -> Computability:
+    """Intake's computability screen for ``organisation``'s rows (``docs/activity-template.md``)."""
+    return Computability(calculator(resolver, [organisation]))
 
 
 def views(
@@ -180,16 +224,26 @@ def check_submitter(principal: Principal, organisation_id: str) -> None:
 
 
 def submit_upload(
-    sessions: sessionmaker[Session], principal: Principal, organisation_id: str, filename: str, data: bytes
+    sessions: sessionmaker[Session],
+    principal: Principal,
+    organisation_id: str,
+    filename: str,
+    data: bytes,
+    *,
+    replaces: str | None = None,
 ) -> SubmissionResult:
-    """Accept an activity-data file (CSV or XLSX) for ``organisation_id``: all rows or none."""
+    """Accept an activity-data file (CSV or XLSX) for ``organisation_id``: all rows or none.
+    With ``replaces``, the file replaces that earlier submission (a correction)."""
     principal.require(Role.REPORTER)
     principal.require_organisation(organisation_id)
     digest = hashlib.sha256(data).hexdigest()
-    with unit_of_work(sessions) as session:
-        facilities = _facilities_for(session, organisation_id)
-        records = parse_upload(filename, data, organisation_id=organisation_id, facilities=facilities)
-        return _store(session, principal, organisation_id, filename, digest, records)
+    with _writing(sessions) as session:
+        organisation, facilities = _organisation_for(session, organisation_id)
+        screen = screen_for(library_in(session), organisation)
+        records = parse_upload(
+            filename, data, organisation_id=organisation_id, facilities=facilities, screen=screen
+        )
+        return _store(session, principal, organisation_id, filename, digest, records, replaces)
 
 
 def submit_rows(
@@ -197,6 +251,8 @@ def submit_rows(
     principal: Principal,
     organisation_id: str,
     rows: Sequence[Mapping[str, object]],
+    *,
+    replaces: str | None = None,
 ) -> SubmissionResult:
     """Accept activity rows sent as JSON (same columns and checks as the upload template)."""
     principal.require(Role.REPORTER)
@@ -204,16 +260,33 @@ def submit_rows(
     from carbonbridge.kernel.canonical import canonical_json
 
     digest = hashlib.sha256(canonical_json(list(rows))).hexdigest()
-    with unit_of_work(sessions) as session:
-        facilities = _facilities_for(session, organisation_id)
-        records = parse_rows(rows, organisation_id=organisation_id, facilities=facilities, first_row=0)
-        return _store(session, principal, organisation_id, "api.json", digest, records)
+    with _writing(sessions) as session:
+        organisation, facilities = _organisation_for(session, organisation_id)
+        screen = screen_for(library_in(session), organisation)
+        records = parse_rows(
+            rows, organisation_id=organisation_id, facilities=facilities, first_row=0, screen=screen
+        )
+        return _store(session, principal, organisation_id, "api.json", digest, records, replaces)
 
 
-def _facilities_for(session: Session, organisation_id: str) -> dict[str, Facility]:
-    if store.get_organisation(session, organisation_id) is None:
+@contextmanager
+def _writing(sessions: sessionmaker[Session]) -> Iterator[Session]:
+    """One submission's transaction; a unique key another request took first is a conflict."""
+    try:
+        with unit_of_work(sessions) as session:
+            yield session
+    except IntegrityError as exc:
+        raise Conflict(
+            "another request stored the same activity data or replaced the same submission first; "
+            "nothing was stored: reload and try again"
+        ) from exc
+
+
+def _organisation_for(session: Session, organisation_id: str) -> tuple[Organisation, dict[str, Facility]]:
+    organisation = store.get_organisation(session, organisation_id)
+    if organisation is None:
         raise NotFound(f"organisation {organisation_id} does not exist")
-    return store.facilities_of(session, organisation_id)
+    return organisation, store.facilities_of(session, organisation_id)
 
 
 def _store(
@@ -223,46 +296,67 @@ def _store(
     filename: str,
     digest: str,
     records: Sequence[ActivityRecord],
+    replaces: str | None = None,
 ) -> SubmissionResult:
-    closed = store.finalised_years(session, sorted({r.facility_id for r in records}))
+    replaced = corrections.replaceable(session, organisation_id, replaces) if replaces else None
+    closed = store.finalised_years(session, organisation_id)
     late = [
         FieldIssue(("rows", n, "period_end"), str(r.period_end), f"the {r.year} inventory is finalised")
         for n, r in enumerate(records, start=2)
-        if (r.organisation_id, r.year) in closed
+        if r.year in closed
     ]
-    if late:
-        raise Conflict(f"{len(late)} row(s) fall in a finalised year; nothing was stored", late)
-    stored = store.existing_keys(session, records)
-    if stored:
-        issues = [
+    if replaced is not None:
+        late += [
             FieldIssue(
-                ("rows", n, "period_start"),
-                str(r.period_start),
-                "this facility, activity and period is already submitted",
+                ("replaces",), replaced.id, f"it holds {year} data and the {year} inventory is finalised"
             )
-            for n, r in enumerate(records, start=2)
-            if (r.facility_id, r.activity, r.period_start, r.period_end, r.unit, r.instrument or "") in stored
+            for year in corrections.years_of_submission(session, replaced.id)
+            if year in closed
         ]
-        raise Conflict(f"{len(issues)} row(s) were already submitted; nothing was stored", issues)
+    if late:
+        raise InventoryFinalised(
+            f"{len(late)} row(s) fall in a finalised year; nothing was stored. {corrections.REOPEN_HINT}",
+            late,
+        )
     submission_id = new_id("sub")
-    store.add_submission(
+    store.add_submission_head(
         session,
         submission_id=submission_id,
         organisation_id=organisation_id,
         filename=filename[:300],
         sha256=digest,
-        records=records,
+        row_count=len(records),
         submitted_by=principal.user_id or "",
+        submitted_by_name=principal.name[:200],
         at=utc_now(),
+        replaces=replaces,
     )
+    if replaces:
+        store.supersede(session, replaces, submission_id)
+    stored = store.existing_keys(session, records)
+    if stored:
+        issues = []
+        for n, r in enumerate(records, start=2):
+            held_by = stored.get(
+                (r.facility_id, r.activity, r.period_start, r.period_end, r.unit, r.instrument or "")
+            )
+            if held_by is not None:
+                reason = f"this facility, activity and period is already submitted (submission {held_by})"
+                issues.append(FieldIssue(("rows", n, "period_start"), str(r.period_start), reason))
+        raise Conflict(
+            f"{len(issues)} row(s) were already submitted; nothing was stored ({CORRECTION_HINT})", issues
+        )
+    store.add_records(session, submission_id, records)
     event = submission_event(session, submission_id)
     if event is None:  # pragma: no cover - just written in this transaction
         raise NotFound(f"submission {submission_id} vanished")
     # enterprise activity data is private: the log holds a salted commitment (DESIGN.md, Trust)
-    pending = ledger.append_event(session, SUBMISSION_EVENT, event, private=True)
+    kind = REPLACEMENT_EVENT if replaces else SUBMISSION_EVENT
+    pending = ledger.append_event(session, kind, event, private=True)
+    store.set_submission_log_index(session, submission_id, pending.index)
     _invalidate()
     return SubmissionResult(
-        submission_id, organisation_id, len(records), digest, pending.index, pending.receipt()
+        submission_id, organisation_id, len(records), digest, pending.index, pending.receipt(), replaces
     )
 
 
@@ -291,9 +385,9 @@ def organisation_inventory(
         records = store.records_of(session, [organisation_id], [year])
         resolver = library_in(session)
         synthetic = store.is_synthetic(session, organisation_id)
-    emissions = compute(records, [organisation], resolver, gwp)
+    emissions, failed = compute_each(records, [organisation], resolver, gwp)
     g, i, m, gi, gm = views(organisation, emissions)
-    return OrganisationInventory(organisation, year, gwp, emissions, g, i, m, gi, gm, synthetic)
+    return OrganisationInventory(organisation, year, gwp, emissions, g, i, m, gi, gm, synthetic, failed)
 
 
 def explain_record(
@@ -333,6 +427,24 @@ class RegionalResult:
     record_count: int
     #: year -> pollutant -> kg (pollution and carbon co-control)
     co_pollutants: Mapping[int, Mapping[str, Decimal]]
+    #: current records the engine cannot compute now; every figure above excludes them
+    not_computable: tuple[NotComputable, ...] = ()
+
+
+@dataclass(frozen=True)
+class NotComputableGroup:
+    """Records of one year and activity that cannot be computed for one reason (the public view:
+    no organisation, no quantity)."""
+
+    year: int
+    activity: str
+    records: int
+    reason: str
+
+
+def not_computable_groups(items: Sequence[NotComputable]) -> list[NotComputableGroup]:
+    counts = Counter((x.record.year, x.record.activity, x.reason) for x in items)
+    return [NotComputableGroup(y, a, n, reason) for (y, a, reason), n in sorted(counts.items())]
 
 
 _regional_lock = threading.Lock()
@@ -358,13 +470,14 @@ def regional(sessions: sessionmaker[Session], region: str, gwp: GwpSet) -> Regio
             records[-1].id if records else "",
             id(resolver),
             tuple(sorted(stats)),
+            store.count_replacements(session),
         )
         with _regional_lock:
             cached = _regional_cache.get(key)
         if cached is not None:
             return cached
         synthetic = store.any_synthetic(session) or any(s[2] for s in stats.values())
-    emissions = compute(records, organisations, resolver, gwp)
+    emissions, failed = compute_each(records, organisations, resolver, gwp)
     inventory = regional_inventory(
         region,
         organisations,
@@ -376,7 +489,7 @@ def regional(sessions: sessionmaker[Session], region: str, gwp: GwpSet) -> Regio
         y.year: co_pollutant_totals([e for e in emissions if e.record.year == y.year])
         for y in inventory.years
     }
-    result = RegionalResult(inventory, region, synthetic, gwp, len(records), by_year)
+    result = RegionalResult(inventory, region, synthetic, gwp, len(records), by_year, failed)
     with _regional_lock:
         _regional_cache[key] = result
     return result
@@ -396,15 +509,22 @@ def submit_records(
     from carbonbridge.kernel.canonical import canonical_json
 
     digest = hashlib.sha256(canonical_json([r.id for r in records])).hexdigest()
-    with unit_of_work(sessions) as session:
-        facilities = _facilities_for(session, organisation_id)
+    with _writing(sessions) as session:
+        organisation, facilities = _organisation_for(session, organisation_id)
         bad = [
             FieldIssue(("rows", n, "facility_id"), r.facility_id, "not a facility of this organisation")
             for n, r in enumerate(records, start=2)
             if r.facility_id not in facilities or r.organisation_id != organisation_id
         ]
+        screen = screen_for(library_in(session), organisation)
+        for n, r in enumerate(records, start=2):
+            refusal = screen(r)
+            if refusal is not None:
+                bad.append(
+                    FieldIssue(("rows", n, refusal.column), getattr(r, refusal.column), refusal.reason)
+                )
         if bad:
-            raise InvalidInput("records do not belong to the organisation", bad)
+            raise InvalidInput(f"{len(bad)} of {len(records)} records are invalid; nothing was stored", bad)
         return _store(session, principal, organisation_id, source, digest, records)
 
 
@@ -449,8 +569,10 @@ def compute_adhoc(
 ) -> OrganisationInventory:
     """An inventory of rows that are not stored (the REST ``/inventory/compute``, the CLI)."""
     organisation = Organisation("adhoc", "ad-hoc calculation", "临时计算", kind, facilities[0].region)
-    records = parse_rows(rows, organisation_id="adhoc", facilities={f.id: f for f in facilities}, first_row=0)
     resolver = library(sessions) if sessions is not None else shipped_library()
+    sites = {f.id: f for f in facilities}
+    screen = screen_for(resolver, organisation)
+    records = parse_rows(rows, organisation_id="adhoc", facilities=sites, first_row=0, screen=screen)
     return inventory_of(organisation, records, resolver, gwp)
 
 

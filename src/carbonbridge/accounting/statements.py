@@ -1,25 +1,37 @@
-"""Use cases that fix an inventory in time: finalisation by the reporter (or regulator) and the
-third-party verifier's statement on it. Each is one transaction with its transparency-log entry.
+"""Use cases that fix an inventory in time: finalisation by the reporter (or regulator), the
+third-party verifier's statement on it, and the regulator's reopening. Each is one transaction with
+its transparency-log entry.
 
 Finalisation stores the figures every framework gives for the year together with a digest of the
-activity records they came from; afterwards no record of that year can be added (a correction
-needs the regulator to reopen, not yet offered). A verification statement is accepted only when
-the inventory recomputed now still gives the finalised figures (nothing changed underneath).
+activity records they came from; afterwards no record of that year can be added or replaced. A
+year with records the engine cannot compute is not finalised (they would silently be left out). A
+verification statement is accepted only when the inventory recomputed now still gives the
+finalised figures (nothing changed underneath).
+
+The regulator may **reopen** a finalised year with a written reason: a public log entry (the
+reason's SHA-256, who, which finalisation and verification entries it supersedes) and a new
+``revision`` of the year's inventory, which takes data and replacements again and needs a new
+finalisation and a new verification. Earlier statements stay, listed as superseded.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from carbonbridge.accounting import store
-from carbonbridge.accounting.service import OrganisationInventory, compute, views
+from carbonbridge.accounting.corrections import REOPEN_HINT
+from carbonbridge.accounting.errors import InventoryFinalised
+from carbonbridge.accounting.intake import CORRECTION_HINT
+from carbonbridge.accounting.service import OrganisationInventory, compute_each, views
 from carbonbridge.factors.model import GwpSet
 from carbonbridge.factors.service import library_in
 from carbonbridge.kernel.canonical import canonical_json
@@ -32,6 +44,9 @@ from carbonbridge.platform.identity import Principal, Role
 
 FINALISED_EVENT = "accounting.inventory_finalised"
 VERIFIED_EVENT = "accounting.inventory_verified"
+REOPENED_EVENT = "accounting.inventory_reopened"
+#: a reopening's written reason: at most this many characters
+MAX_REASON = 2000
 
 
 class Opinion(StrEnum):
@@ -56,6 +71,10 @@ class Statement:
     by_name: str
     at: datetime
     log_index: int
+    #: revision of the year's inventory the statement is on (0 until the year is reopened)
+    revision: int = 0
+    #: a reopening of the year superseded it (kept, no longer in force)
+    superseded: bool = False
 
 
 @dataclass(frozen=True)
@@ -64,7 +83,27 @@ class StatementResult:
     receipt: str
 
 
-def _statement(row: store.StatementRow) -> Statement:
+@dataclass(frozen=True)
+class Reopening:
+    """The regulator reopening a finalised year: the year's inventory enters ``revision``."""
+
+    id: str
+    organisation_id: str
+    year: int
+    revision: int
+    reason: str
+    by_name: str
+    at: datetime
+    log_index: int
+
+
+@dataclass(frozen=True)
+class ReopeningResult:
+    reopening: Reopening
+    receipt: str
+
+
+def _statement(row: store.StatementRow, current: int | None = None) -> Statement:
     return Statement(
         row.id,
         row.organisation_id,
@@ -77,7 +116,30 @@ def _statement(row: store.StatementRow) -> Statement:
         row.by_name,
         row.at,
         row.log_index,
+        row.revision,
+        current is not None and row.revision < current,
     )
+
+
+def _reopening(row: store.ReopeningRow) -> Reopening:
+    return Reopening(
+        row.id, row.organisation_id, row.year, row.revision, row.reason, row.by_name, row.at, row.log_index
+    )
+
+
+def _revision(session: Session, organisation_id: str, year: int) -> int:
+    return store.revisions(session, organisation_id).get(year, 0)
+
+
+def _in_force(session: Session, organisation_id: str, year: int) -> dict[str, store.StatementRow]:
+    """The statements of the year's current revision, by kind."""
+    revision = _revision(session, organisation_id, year)
+    return {s.kind: s for s in store.statements_of(session, organisation_id, year) if s.revision == revision}
+
+
+def _revised(event: dict[str, object], revision: int) -> dict[str, object]:
+    """Events of revision 0 keep the shape they had before reopening existed."""
+    return {**event, "revision": revision} if revision else event
 
 
 def figures_of(inventory: OrganisationInventory) -> dict[str, object]:
@@ -105,9 +167,9 @@ def _inventory_in(session: Session, organisation_id: str, year: int, gwp: GwpSet
     records = store.records_of(session, [organisation_id], [year])
     if not records:
         raise Conflict(f"organisation {organisation_id} has no activity data for {year}")
-    emissions = compute(records, [organisation], library_in(session), gwp)
+    emissions, failed = compute_each(records, [organisation], library_in(session), gwp)
     g, i, m, gi, gm = views(organisation, emissions)
-    return OrganisationInventory(organisation, year, gwp, emissions, g, i, m, gi, gm, False)
+    return OrganisationInventory(organisation, year, gwp, emissions, g, i, m, gi, gm, False, failed)
 
 
 def finalise(
@@ -116,14 +178,32 @@ def finalise(
     """Fix the year's inventory (reporter of the organisation, or the regulator)."""
     principal.require(Role.REPORTER, Role.REGULATOR)
     principal.require_organisation(organisation_id)
-    with unit_of_work(sessions) as session:
-        if store.statements_of(session, organisation_id, year):
-            raise Conflict(f"the {year} inventory of {organisation_id} is already finalised")
-        figures = figures_of(_inventory_in(session, organisation_id, year, gwp))
-        event = {"organisation_id": organisation_id, "year": year, "figures": figures}
+    with (
+        _once(f"the {year} inventory of {organisation_id} was finalised by another request"),
+        unit_of_work(sessions) as session,
+    ):
+        if "finalised" in _in_force(session, organisation_id, year):
+            raise InventoryFinalised(
+                f"the {year} inventory of {organisation_id} is already finalised. {REOPEN_HINT}"
+            )
+        inventory = _inventory_in(session, organisation_id, year, gwp)
+        if inventory.not_computable:
+            issues = [
+                FieldIssue(("records", nc.record.id), nc.record.activity, nc.reason)
+                for nc in inventory.not_computable
+            ]
+            raise Conflict(
+                f"{len(issues)} record(s) of {year} cannot be computed; the inventory cannot be finalised "
+                f"without them ({CORRECTION_HINT})",
+                issues,
+            )
+        figures = figures_of(inventory)
+        revision = _revision(session, organisation_id, year)
+        event = _revised({"organisation_id": organisation_id, "year": year, "figures": figures}, revision)
         # enterprise totals are private until published: a salted commitment in the public log
         pending = ledger.append_event(session, FINALISED_EVENT, event, private=True)
         row = _row(principal, organisation_id, year, "finalised", gwp, figures, "", "", pending.index)
+        row.revision = revision
         store.add_statement(session, row)
         return StatementResult(_statement(row), pending.receipt())
 
@@ -142,8 +222,11 @@ def verify(
         raise InvalidInput(
             "invalid statement", [FieldIssue(("statement",), text[:80], "1-20,000 characters")]
         )
-    with unit_of_work(sessions) as session:
-        done = {s.kind: s for s in store.statements_of(session, organisation_id, year)}
+    with (
+        _once(f"the {year} inventory of {organisation_id} was verified by another request"),
+        unit_of_work(sessions) as session,
+    ):
+        done = _in_force(session, organisation_id, year)
         if "finalised" not in done:
             raise Conflict(f"the {year} inventory of {organisation_id} is not finalised yet")
         if "verified" in done:
@@ -164,7 +247,7 @@ def verify(
             "ghgp_total_kg": now["ghgp_total_kg"],
             "statement_sha256": hashlib.sha256(text.encode()).hexdigest(),
         }
-        pending = ledger.append_event(session, VERIFIED_EVENT, event)
+        pending = ledger.append_event(session, VERIFIED_EVENT, _revised(event, final.revision))
         row = _row(
             principal,
             organisation_id,
@@ -176,8 +259,68 @@ def verify(
             text,
             pending.index,
         )
+        row.revision = final.revision
         store.add_statement(session, row)
         return StatementResult(_statement(row), pending.receipt())
+
+
+def reopen(
+    sessions: sessionmaker[Session], principal: Principal, organisation_id: str, year: int, reason: str
+) -> ReopeningResult:
+    """Reopen a finalised year with a written reason (regulator): the year takes data and
+    replacements again and needs a new finalisation and verification; its statements so far are
+    kept and listed as superseded."""
+    principal.require(Role.REGULATOR)
+    text = reason.strip()
+    if not text or len(text) > MAX_REASON or "\x00" in text:
+        raise InvalidInput(
+            "a reopening needs a written reason",
+            [FieldIssue(("reason",), text[:80], f"1-{MAX_REASON:,} characters of text")],
+        )
+    with (
+        _once(f"the {year} inventory of {organisation_id} was reopened by another request"),
+        unit_of_work(sessions) as session,
+    ):
+        if store.get_organisation(session, organisation_id) is None:
+            raise NotFound(f"organisation {organisation_id} does not exist")
+        done = _in_force(session, organisation_id, year)
+        if "finalised" not in done:
+            raise Conflict(
+                f"the {year} inventory of {organisation_id} is not finalised; there is nothing to reopen"
+            )
+        revision = _revision(session, organisation_id, year) + 1
+        event = {
+            "organisation_id": organisation_id,
+            "year": year,
+            "revision": revision,
+            "finalisation_entry": done["finalised"].log_index,
+            "verification_entry": done["verified"].log_index if "verified" in done else None,
+            "reason_sha256": hashlib.sha256(text.encode()).hexdigest(),
+            "by": principal.name,
+        }
+        pending = ledger.append_event(session, REOPENED_EVENT, event)
+        row = store.ReopeningRow(
+            id=new_id("rop"),
+            organisation_id=organisation_id,
+            year=year,
+            revision=revision,
+            reason=text,
+            by_user=principal.user_id or "",
+            by_name=principal.name,
+            at=utc_now(),
+            log_index=pending.index,
+        )
+        store.add_reopening(session, row)
+        return ReopeningResult(_reopening(row), pending.receipt())
+
+
+@contextmanager
+def _once(detail: str) -> Iterator[None]:
+    """A statement or reopening another request wrote first (unique per revision) is a conflict."""
+    try:
+        yield
+    except IntegrityError as exc:
+        raise Conflict(f"{detail}; nothing was changed") from exc
 
 
 def _row(
@@ -208,29 +351,59 @@ def _row(
 
 
 def statements(
-    sessions: sessionmaker[Session], principal: Principal, organisation_id: str, year: int | None = None
+    sessions: sessionmaker[Session],
+    principal: Principal,
+    organisation_id: str,
+    year: int | None = None,
+    *,
+    superseded: bool = False,
 ) -> list[Statement]:
+    """The statements in force (of each year's current revision); with ``superseded``, also those
+    a reopening superseded, flagged as such (the history)."""
     principal.require(Role.REGULATOR, Role.VERIFIER, Role.REPORTER)
     principal.require_organisation(organisation_id)
     with unit_of_work(sessions) as session:
-        return [_statement(r) for r in store.statements_of(session, organisation_id, year)]
+        current = store.revisions(session, organisation_id)
+        found = [
+            _statement(r, current.get(r.year, 0)) for r in store.statements_of(session, organisation_id, year)
+        ]
+    return [s for s in found if superseded or not s.superseded]
+
+
+def reopenings(
+    sessions: sessionmaker[Session], principal: Principal, organisation_id: str, year: int | None = None
+) -> list[Reopening]:
+    """The regulator's reopenings of the organisation's years, with their reasons."""
+    principal.require(Role.REGULATOR, Role.VERIFIER, Role.REPORTER)
+    principal.require_organisation(organisation_id)
+    with unit_of_work(sessions) as session:
+        return [_reopening(r) for r in store.reopenings_of(session, organisation_id, year)]
+
+
+def _logged(session: Session, event: Mapping[str, object]) -> tuple[str, int, dict[str, store.StatementRow]]:
+    """Organisation, year and the statements (by kind) of the revision a logged event names."""
+    org, year = str(event.get("organisation_id")), int(str(event.get("year", 0)))
+    revision = int(str(event.get("revision", 0)))
+    rows = store.statements_of(session, org, year)
+    return org, year, {r.kind: r for r in rows if r.revision == revision}
 
 
 def _finalised_event(session: Session, event: Mapping[str, object]) -> Mapping[str, object] | None:
-    org, year = str(event.get("organisation_id")), int(str(event.get("year", 0)))
-    rows = [r for r in store.statements_of(session, org, year) if r.kind == "finalised"]
-    if not rows:
+    org, year, done = _logged(session, event)
+    if "finalised" not in done:
         return None
-    return {"organisation_id": org, "year": year, "figures": json.loads(rows[0].figures)}
+    final = done["finalised"]
+    return _revised(
+        {"organisation_id": org, "year": year, "figures": json.loads(final.figures)}, final.revision
+    )
 
 
 def _verified_event(session: Session, event: Mapping[str, object]) -> Mapping[str, object] | None:
-    org, year = str(event.get("organisation_id")), int(str(event.get("year", 0)))
-    done = {r.kind: r for r in store.statements_of(session, org, year)}
+    org, year, done = _logged(session, event)
     if "verified" not in done or "finalised" not in done:
         return None
     v = done["verified"]
-    return {
+    recomputed = {
         "organisation_id": org,
         "year": year,
         "opinion": v.opinion,
@@ -239,6 +412,31 @@ def _verified_event(session: Session, event: Mapping[str, object]) -> Mapping[st
         "ghgp_total_kg": json.loads(v.figures)["ghgp_total_kg"],
         "statement_sha256": hashlib.sha256(v.statement.encode()).hexdigest(),
     }
+    return _revised(recomputed, v.revision)
 
 
-LEDGER_AUDITORS = {FINALISED_EVENT: _finalised_event, VERIFIED_EVENT: _verified_event}
+def _reopened_event(session: Session, event: Mapping[str, object]) -> Mapping[str, object] | None:
+    org, year = str(event.get("organisation_id")), int(str(event.get("year", 0)))
+    revision = int(str(event.get("revision", 0)))
+    row = store.reopening(session, org, year, revision)
+    if row is None:
+        return None
+    superseded = _logged(session, {**event, "revision": revision - 1})[2]
+    if "finalised" not in superseded:
+        return None
+    return {
+        "organisation_id": org,
+        "year": year,
+        "revision": revision,
+        "finalisation_entry": superseded["finalised"].log_index,
+        "verification_entry": superseded["verified"].log_index if "verified" in superseded else None,
+        "reason_sha256": hashlib.sha256(row.reason.encode()).hexdigest(),
+        "by": row.by_name,
+    }
+
+
+LEDGER_AUDITORS = {
+    FINALISED_EVENT: _finalised_event,
+    VERIFIED_EVENT: _verified_event,
+    REOPENED_EVENT: _reopened_event,
+}

@@ -1,8 +1,14 @@
 """Storage of organisations, facilities, submissions and activity records.
 
 An activity record is stored once: the same facility, activity, period and instrument cannot be
-submitted twice (a unique constraint, so that nothing is double counted even under concurrent
-uploads). Quantities are exact decimals (``platform.types.ExactDecimal``).
+current twice (a partial unique index over the records no replacement superseded, so that nothing
+is double counted even under concurrent uploads). Quantities are exact decimals
+(``platform.types.ExactDecimal``).
+
+Corrections keep history (``docs/accounting.md``, Corrections): a replacement is a new submission
+naming the one it ``replaces`` (at most one replacement each); the replaced submission's records
+stay, with ``superseded_by`` set to the replacement. A reopened year keeps its statements: each
+statement belongs to a ``revision`` of the year's inventory (0, then one more per reopening).
 """
 
 from __future__ import annotations
@@ -12,16 +18,20 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     Date,
     DateTime,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
     UniqueConstraint,
     func,
     select,
+    text,
+    update,
 )
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
@@ -68,19 +78,31 @@ class SubmissionRow(Base):
     row_count: Mapped[int] = mapped_column(Integer)
     submitted_by: Mapped[str] = mapped_column(String(40))
     submitted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    #: who submitted it, as the page shows them ("" for submissions stored before 0013)
+    submitted_by_name: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    #: the submission this one corrects; each submission is replaced at most once
+    replaces: Mapped[str | None] = mapped_column(ForeignKey("submissions.id"), nullable=True, unique=True)
+    #: index of the submission's entry in the transparency log
+    log_index: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+
+
+_CURRENT = text("superseded_by IS NULL")
 
 
 class ActivityRow(Base):
     __tablename__ = "activity_records"
     __table_args__ = (
-        UniqueConstraint(
+        Index(
+            "uq_activity_records_current",
             "facility_id",
             "activity",
             "period_start",
             "period_end",
             "unit",
             "instrument_key",
-            name="uq_activity_records_once",
+            unique=True,
+            sqlite_where=_CURRENT,
+            postgresql_where=_CURRENT,
         ),
     )
 
@@ -100,6 +122,8 @@ class ActivityRow(Base):
     #: the instrument, or "" (NULLs are never equal in a unique constraint)
     instrument_key: Mapped[str] = mapped_column(String(20), default="")
     note: Mapped[str] = mapped_column(Text, default="")
+    #: the submission that replaced this record's submission (None: the record is current)
+    superseded_by: Mapped[str | None] = mapped_column(ForeignKey("submissions.id"), nullable=True)
 
 
 class StatementRow(Base):
@@ -107,7 +131,9 @@ class StatementRow(Base):
 
     __tablename__ = "inventory_statements"
     __table_args__ = (
-        UniqueConstraint("organisation_id", "year", "kind", name="uq_inventory_statements_once"),
+        UniqueConstraint(
+            "organisation_id", "year", "kind", "revision", name="uq_inventory_statements_revision"
+        ),
     )
 
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
@@ -124,6 +150,28 @@ class StatementRow(Base):
     by_name: Mapped[str] = mapped_column(String(200))
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     log_index: Mapped[int] = mapped_column(Integer)
+    #: the revision of the year's inventory the statement is on (0 until the year is reopened)
+    revision: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+
+
+class ReopeningRow(Base):
+    """The regulator reopening a finalised year, with the written reason and its log entry: the
+    year's inventory enters ``revision`` and needs a new finalisation and verification."""
+
+    __tablename__ = "inventory_reopenings"
+    __table_args__ = (
+        UniqueConstraint("organisation_id", "year", "revision", name="uq_inventory_reopenings_revision"),
+    )
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    organisation_id: Mapped[str] = mapped_column(ForeignKey("organisations.id"), index=True)
+    year: Mapped[int] = mapped_column(Integer)
+    revision: Mapped[int] = mapped_column(Integer)
+    reason: Mapped[str] = mapped_column(Text)
+    by_user: Mapped[str] = mapped_column(String(40))
+    by_name: Mapped[str] = mapped_column(String(200))
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    log_index: Mapped[int] = mapped_column(BigInteger)
 
 
 class RegionStatisticsRow(Base):
@@ -254,6 +302,37 @@ def add_submission(
     records: Sequence[ActivityRecord],
     submitted_by: str,
     at: datetime,
+    submitted_by_name: str = "",
+    replaces: str | None = None,
+) -> None:
+    """A submission and its records (:func:`add_submission_head` then :func:`add_records`)."""
+    add_submission_head(
+        session,
+        submission_id=submission_id,
+        organisation_id=organisation_id,
+        filename=filename,
+        sha256=sha256,
+        row_count=len(records),
+        submitted_by=submitted_by,
+        submitted_by_name=submitted_by_name,
+        at=at,
+        replaces=replaces,
+    )
+    add_records(session, submission_id, records)
+
+
+def add_submission_head(
+    session: Session,
+    *,
+    submission_id: str,
+    organisation_id: str,
+    filename: str,
+    sha256: str,
+    row_count: int,
+    submitted_by: str,
+    submitted_by_name: str,
+    at: datetime,
+    replaces: str | None = None,
 ) -> None:
     session.add(
         SubmissionRow(
@@ -261,12 +340,17 @@ def add_submission(
             organisation_id=organisation_id,
             filename=filename,
             sha256=sha256,
-            row_count=len(records),
+            row_count=row_count,
             submitted_by=submitted_by,
+            submitted_by_name=submitted_by_name,
             submitted_at=at,
+            replaces=replaces,
         )
     )
     session.flush()
+
+
+def add_records(session: Session, submission_id: str, records: Sequence[ActivityRecord]) -> None:
     session.add_all(
         ActivityRow(
             id=r.id,
@@ -290,15 +374,34 @@ def add_submission(
     session.flush()
 
 
+def supersede(session: Session, replaced: str, replacement: str) -> None:
+    """Mark the records of submission ``replaced`` as superseded by ``replacement`` (kept, not
+    current)."""
+    session.execute(
+        update(ActivityRow)
+        .where(ActivityRow.submission_id == replaced, ActivityRow.superseded_by.is_(None))
+        .values(superseded_by=replacement)
+    )
+    session.flush()
+
+
+def set_submission_log_index(session: Session, submission_id: str, index: int) -> None:
+    row = session.get(SubmissionRow, submission_id)
+    if row is not None:
+        row.log_index = index
+        session.flush()
+
+
 def existing_keys(
     session: Session, records: Iterable[ActivityRecord]
-) -> set[tuple[str, str, date, date, str, str]]:
-    """The (facility, activity, start, end, unit, instrument) keys of ``records`` already stored."""
+) -> dict[tuple[str, str, date, date, str, str], str]:
+    """The (facility, activity, start, end, unit, instrument) keys of ``records`` that a current
+    record already holds, each with the id of the submission holding it."""
     keys = {
         (r.facility_id, r.activity, r.period_start, r.period_end, r.unit, r.instrument or "") for r in records
     }
     if not keys:
-        return set()
+        return {}
     facility_ids = {k[0] for k in keys}
     rows = session.execute(
         select(
@@ -308,17 +411,21 @@ def existing_keys(
             ActivityRow.period_end,
             ActivityRow.unit,
             ActivityRow.instrument_key,
-        ).where(ActivityRow.facility_id.in_(facility_ids))
+            ActivityRow.submission_id,
+        ).where(ActivityRow.facility_id.in_(facility_ids), ActivityRow.superseded_by.is_(None))
     )
-    stored = {tuple(r) for r in rows}
-    return {k for k in keys if k in stored}
+    stored = {tuple(r[:6]): str(r[6]) for r in rows}
+    return {k: stored[k] for k in keys if k in stored}
 
 
 def records_of(
     session: Session, organisation_ids: Sequence[str] | None = None, years: Sequence[int] | None = None
 ) -> list[ActivityRecord]:
-    query = select(ActivityRow).order_by(
-        ActivityRow.organisation_id, ActivityRow.period_start, ActivityRow.id
+    """The current records (those no replacement superseded)."""
+    query = (
+        select(ActivityRow)
+        .where(ActivityRow.superseded_by.is_(None))
+        .order_by(ActivityRow.organisation_id, ActivityRow.period_start, ActivityRow.id)
     )
     if organisation_ids is not None:
         query = query.where(ActivityRow.organisation_id.in_(organisation_ids))
@@ -332,7 +439,8 @@ def records_by_ids(session: Session, ids: Sequence[str]) -> list[ActivityRecord]
 
 
 def years_with_data(session: Session) -> list[int]:
-    return sorted(int(y) for y in session.scalars(select(ActivityRow.year).distinct()))
+    current = select(ActivityRow.year).where(ActivityRow.superseded_by.is_(None))
+    return sorted(int(y) for y in session.scalars(current.distinct()))
 
 
 def set_region_statistics(
@@ -363,13 +471,15 @@ def region_statistics(session: Session, region: str) -> dict[int, tuple[int, Dec
 
 def years_of_organisation(session: Session, organisation_id: str) -> list[int]:
     rows = session.scalars(
-        select(ActivityRow.year).where(ActivityRow.organisation_id == organisation_id).distinct()
+        select(ActivityRow.year)
+        .where(ActivityRow.organisation_id == organisation_id, ActivityRow.superseded_by.is_(None))
+        .distinct()
     )
     return sorted(int(y) for y in rows)
 
 
 def submission(session: Session, submission_id: str) -> tuple[dict[str, str], list[ActivityRecord]] | None:
-    """A submission's header and its records."""
+    """A submission's header and all its records (current or superseded)."""
     head = session.get(SubmissionRow, submission_id)
     if head is None:
         return None
@@ -380,28 +490,105 @@ def submission(session: Session, submission_id: str) -> tuple[dict[str, str], li
     )
 
 
+def submission_row(session: Session, submission_id: str) -> SubmissionRow | None:
+    return session.get(SubmissionRow, submission_id)
+
+
+def replacement_of(session: Session, submission_id: str) -> SubmissionRow | None:
+    """The submission that replaced ``submission_id``, if any."""
+    return session.scalar(select(SubmissionRow).where(SubmissionRow.replaces == submission_id))
+
+
+def count_replacements(session: Session) -> int:
+    query = select(func.count()).select_from(SubmissionRow).where(SubmissionRow.replaces.is_not(None))
+    return int(session.scalar(query) or 0)
+
+
+def submissions_of(session: Session, organisation_id: str) -> list[SubmissionRow]:
+    """The organisation's submissions, oldest first."""
+    query = select(SubmissionRow).where(SubmissionRow.organisation_id == organisation_id)
+    return list(session.scalars(query.order_by(SubmissionRow.submitted_at, SubmissionRow.id)))
+
+
+def submission_years(session: Session, submission_ids: Sequence[str]) -> dict[str, list[int]]:
+    """The reporting years each submission holds records for."""
+    rows = session.execute(
+        select(ActivityRow.submission_id, ActivityRow.year)
+        .where(ActivityRow.submission_id.in_(submission_ids))
+        .distinct()
+    )
+    years: dict[str, list[int]] = {}
+    for submission_id, year in rows:
+        years.setdefault(str(submission_id), []).append(int(year))
+    return {k: sorted(v) for k, v in years.items()}
+
+
+def superseded_marks(session: Session, submission_id: str) -> set[str | None]:
+    """The distinct ``superseded_by`` marks on a submission's records (audit: all must name the
+    submission's replacement, or all be empty when it has none)."""
+    rows = session.scalars(
+        select(ActivityRow.superseded_by).where(ActivityRow.submission_id == submission_id).distinct()
+    )
+    return set(rows)
+
+
 def add_statement(session: Session, row: StatementRow) -> None:
     session.add(row)
     session.flush()
 
 
 def statements_of(session: Session, organisation_id: str, year: int | None = None) -> list[StatementRow]:
+    """Every statement (superseded ones too), by year, revision and time."""
     query = select(StatementRow).where(StatementRow.organisation_id == organisation_id)
     if year is not None:
         query = query.where(StatementRow.year == year)
-    return list(session.scalars(query.order_by(StatementRow.year, StatementRow.at)))
+    order = (StatementRow.year, StatementRow.revision, StatementRow.at)
+    return list(session.scalars(query.order_by(*order)))
 
 
 def statement(session: Session, statement_id: str) -> StatementRow | None:
     return session.get(StatementRow, statement_id)
 
 
-def finalised_years(session: Session, facility_ids: Sequence[str]) -> set[tuple[str, int]]:
-    """(organisation id, year) pairs finalised for the organisations owning ``facility_ids``."""
-    owners = select(FacilityRow.organisation_id).where(FacilityRow.id.in_(facility_ids))
+def revisions(session: Session, organisation_id: str) -> dict[int, int]:
+    """Year -> current revision of the organisation's inventory (years never reopened are 0 and
+    left out)."""
     rows = session.execute(
-        select(StatementRow.organisation_id, StatementRow.year).where(
-            StatementRow.kind == "finalised", StatementRow.organisation_id.in_(owners)
+        select(ReopeningRow.year, func.max(ReopeningRow.revision))
+        .where(ReopeningRow.organisation_id == organisation_id)
+        .group_by(ReopeningRow.year)
+    )
+    return {int(year): int(revision) for year, revision in rows}
+
+
+def finalised_years(session: Session, organisation_id: str) -> set[int]:
+    """Years whose current revision of the organisation's inventory is finalised."""
+    current = revisions(session, organisation_id)
+    rows = session.execute(
+        select(StatementRow.year, StatementRow.revision).where(
+            StatementRow.kind == "finalised", StatementRow.organisation_id == organisation_id
         )
     )
-    return {(r[0], int(r[1])) for r in rows}
+    return {int(year) for year, revision in rows if revision == current.get(int(year), 0)}
+
+
+def add_reopening(session: Session, row: ReopeningRow) -> None:
+    session.add(row)
+    session.flush()
+
+
+def reopenings_of(session: Session, organisation_id: str, year: int | None = None) -> list[ReopeningRow]:
+    query = select(ReopeningRow).where(ReopeningRow.organisation_id == organisation_id)
+    if year is not None:
+        query = query.where(ReopeningRow.year == year)
+    return list(session.scalars(query.order_by(ReopeningRow.year, ReopeningRow.revision)))
+
+
+def reopening(session: Session, organisation_id: str, year: int, revision: int) -> ReopeningRow | None:
+    return session.scalar(
+        select(ReopeningRow).where(
+            ReopeningRow.organisation_id == organisation_id,
+            ReopeningRow.year == year,
+            ReopeningRow.revision == revision,
+        )
+    )

@@ -27,10 +27,10 @@ EXAMPLE_ROWS: tuple[tuple[str, date, date, str, str, Decimal, str, str, str], ..
     (_F1, date(2024, 1, 1), date(2024, 3, 31), "stationary_combustion", "fuel.natural_gas",
      Decimal("12500"), "Nm3", "", "kitchen and boilers / 厨房与锅炉"),
     (_F2, date(2024, 1, 1), date(2024, 3, 31), "mobile_combustion", "mobile.diesel",
-     Decimal("3200.5"), "L", "", "shuttle buses / 接驳车"),
+     Decimal("2.705"), "t", "", "shuttle buses / 接驳车"),
     (_F1, date(2024, 1, 1), date(2024, 6, 30), "refrigerant", "refrigerant.R-410A",
      Decimal("12.5"), "kg", "", "air-conditioning top-up / 空调补充冷媒"),
-    (_F2, date(2024, 1, 1), date(2024, 12, 31), "business_travel",
+    (_F2, date(2025, 1, 1), date(2025, 12, 31), "business_travel",
      "travel.flight.long_haul.business", Decimal("18400"), "passenger_km", "", ""),
 )  # fmt: skip
 

@@ -5,8 +5,9 @@ One row (a mapping of column name to cell value, from CSV, XLSX or JSON) becomes
 the uploading organisation, ISO dates within one calendar year and already over, an activity code of
 a known family (``docs/factor-datasets.md``) matching its category, a non-negative finite decimal
 quantity, a unit pint knows with the dimension the activity family needs, an instrument only on
-grid electricity. :func:`validate_rows` checks every row and raises one :class:`InvalidInput`
-listing all problems, so an upload is all or nothing. The readers live in
+grid electricity, and, when the caller passes a ``screen``, a row the engine can compute
+(:mod:`carbonbridge.accounting.computability`). :func:`validate_rows` checks every row and raises
+one :class:`InvalidInput` listing all problems, so an upload is all or nothing. The readers live in
 :mod:`carbonbridge.accounting.intake`.
 
 Pure: no database, no web framework, no file formats.
@@ -16,11 +17,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from tokenize import TokenError
+from typing import Protocol
 
 from carbonbridge.accounting.model import ActivityCategory, ActivityRecord, Facility
 from carbonbridge.kernel.errors import FieldIssue, InvalidInput, UnitMismatch
@@ -34,6 +36,12 @@ MAX_QUANTITY = Decimal(10) ** 15
 #: At most this many issues are listed; the detail sentence still counts every invalid row.
 MAX_ISSUES = 1000
 EARLIEST_PERIOD = date(1990, 1, 1)
+#: Where a reporter corrects data already submitted (docs/accounting.md, Corrections).
+CORRECTION_HINT = (
+    "to correct a submitted figure, submit a replacement of that submission: the upload form's "
+    "'replaces submission', POST /api/v1/organisations/<id>/activity?replaces=<submission id>, or "
+    "carbonbridge inventory submit --replaces <submission id>"
+)
 INSTRUMENTS = frozenset({"GEC", "PPA"})
 
 COLUMNS = (
@@ -103,13 +111,29 @@ _NUMBER_RE = re.compile(r"(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d{1,3})?")
 _Issue = Callable[[str, str], None]
 
 
+class Refusal(Protocol):
+    """Why a screen refuses a row: the column that decides it and the reason."""
+
+    @property
+    def column(self) -> str: ...
+
+    @property
+    def reason(self) -> str: ...
+
+
+#: A last check of a row that passed every other rule (e.g. that the engine can compute it).
+Screen = Callable[[ActivityRecord], Refusal | None]
+
+
 @dataclass(frozen=True)
 class RowContext:
-    """Who uploads (``organisation_id``), its ``facilities`` by id, and ``today`` (periods must be over)."""
+    """Who uploads (``organisation_id``), its ``facilities`` by id, ``today`` (periods must be
+    over) and an optional ``screen`` every otherwise valid row must pass."""
 
     organisation_id: str
     facilities: Mapping[str, Facility]
     today: date
+    screen: Screen | None = field(default=None, compare=False)
 
 
 def validate_rows(
@@ -134,7 +158,12 @@ def validate_rows(
                 row_issues.append(FieldIssue(("rows", n), record.activity, f"duplicates row {seen[key]}"))
             else:
                 seen[key] = n
-                records.append(record)
+                refusal = context.screen(record) if context.screen is not None else None
+                if refusal is None:
+                    records.append(record)
+                else:
+                    where = ("rows", n, refusal.column)
+                    row_issues.append(FieldIssue(where, row.get(refusal.column), refusal.reason))
         if row_issues:
             bad_rows.add(n)
             issues.extend(row_issues)
@@ -255,7 +284,7 @@ def _check_quantity(value: object, issue: _Issue) -> Decimal | None:
         issue("quantity", quantity)
         return None
     if quantity < 0:
-        issue("quantity", "must not be negative (report corrections as a replacement upload)")
+        issue("quantity", f"must not be negative ({CORRECTION_HINT})")
     elif quantity >= MAX_QUANTITY:
         issue("quantity", "implausibly large: check the unit")
     elif _decimal_places(quantity) > MAX_DECIMAL_PLACES:

@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from carbonbridge.accounting import service, statements
+from carbonbridge.accounting import corrections, service, statements
 from carbonbridge.factors.model import GwpSet
 from carbonbridge.kernel.errors import (
     CarbonbridgeError,
@@ -18,7 +18,7 @@ from carbonbridge.kernel.errors import (
     Unauthenticated,
 )
 from carbonbridge.platform import i18n
-from carbonbridge.platform.bodies import read_uploads
+from carbonbridge.platform.bodies import read_upload_form
 from carbonbridge.platform.deps import AppSettings, CurrentPrincipal, Sessions
 from carbonbridge.platform.identity import Principal, Role
 from carbonbridge.platform.web import PageRoute, page_language, refusal_page, render
@@ -54,13 +54,18 @@ def organisation_page(
         years = service.years_of(sessions, principal, organisation_id)
         chosen = year or (years[-1] if years else 2024)
         inventory = service.organisation_inventory(sessions, principal, organisation_id, chosen, gwp)
-        done = statements.statements(sessions, principal, organisation_id, chosen)
+        done = statements.statements(sessions, principal, organisation_id, chosen, superseded=True)
+        history = corrections.submission_history(sessions, principal, organisation_id)
+        reopened = statements.reopenings(sessions, principal, organisation_id, chosen)
     except Unauthenticated:
         return _login_redirect(request)
-    kinds = {s.kind for s in done}
+    kinds = {s.kind for s in done if not s.superseded}
     own = principal.role is Role.REPORTER and principal.organisation_id == organisation_id
     can_finalise = (
-        "finalised" not in kinds and bool(inventory.records) and (own or principal.role is Role.REGULATOR)
+        "finalised" not in kinds
+        and bool(inventory.records)
+        and not inventory.not_computable
+        and (own or principal.role is Role.REGULATOR)
     )
     return render(
         request,
@@ -80,6 +85,11 @@ def organisation_page(
             "errors": None,
             "uploaded": request.query_params.get("uploaded"),
             "entry": request.query_params.get("entry", "")[:20],
+            "submissions": history,
+            "replaceable": [x for x in history if x.current],
+            "replace": request.query_params.get("replace", "")[:40],
+            "reopenings": reopened,
+            "can_reopen": "finalised" in kinds and principal.role in (Role.REGULATOR, Role.ADMIN),
         },
     )
 
@@ -100,7 +110,9 @@ async def upload(
         # the cookie says who is calling: a stranger is refused before the body is read, and the
         # body is read only up to the cap (platform/bodies.py)
         service.check_submitter(principal, organisation_id)
-        upload = (await read_uploads(request, ("file",), settings.max_upload_bytes))["file"]
+        uploads, texts = await read_upload_form(
+            request, ("file",), settings.max_upload_bytes, fields=("replaces",)
+        )
     except InvalidInput:  # no file in the form
         context = {"principal": principal, "error": None, "missing": True}
         return render(request, "upload_result.html", context, 422)
@@ -109,7 +121,10 @@ async def upload(
     except CarbonbridgeError as exc:
         return refused(exc)
     try:
-        result = service.submit_upload(sessions, principal, organisation_id, upload.filename, upload.data)
+        upload = uploads["file"]
+        result = service.submit_upload(
+            sessions, principal, organisation_id, upload.filename, upload.data, replaces=texts.get("replaces")
+        )
     except CarbonbridgeError as exc:
         return refused(exc)
     year = _latest_year(sessions, principal, organisation_id)
@@ -175,7 +190,14 @@ def region_page(
     return render(
         request,
         "region.html",
-        {"principal": principal, "r": result, "chart": chart, "gwp_sets": list(GwpSet), "label": label},
+        {
+            "principal": principal,
+            "r": result,
+            "chart": chart,
+            "gwp_sets": list(GwpSet),
+            "label": label,
+            "not_computable": service.not_computable_groups(result.not_computable),
+        },
     )
 
 
@@ -231,6 +253,22 @@ async def verification(
         _check_form(year, ("opinion", opinion, {o.value for o in statements.Opinion}))
         chosen = statements.Opinion(opinion)
         statements.verify(sessions, principal, organisation_id, int(year), chosen, form.get("statement", ""))
+    except CarbonbridgeError as exc:
+        return _rejected(request, principal, organisation_id, exc)
+    return RedirectResponse(f"/organisations/{organisation_id}?year={year}", status_code=303)
+
+
+@router.post("/organisations/{organisation_id}/reopen", response_class=HTMLResponse)
+async def reopen(
+    request: Request, sessions: Sessions, principal: CurrentPrincipal, organisation_id: str
+) -> Response:
+    """The regulator's reopen form: the year and the written reason."""
+    form = await _form(request)
+    year, reason = form.get("year", ""), form.get("reason", "")
+    try:
+        if not (year.isdigit() and len(year) == 4):
+            raise InvalidInput("invalid form", [FieldIssue(("year",), year, "a year such as 2024")])
+        statements.reopen(sessions, principal, organisation_id, int(year), reason)
     except CarbonbridgeError as exc:
         return _rejected(request, principal, organisation_id, exc)
     return RedirectResponse(f"/organisations/{organisation_id}?year={year}", status_code=303)

@@ -115,8 +115,21 @@ class Upload:
 async def read_uploads(request: Request, names: tuple[str, ...], limit: int) -> dict[str, Upload]:
     """The files named ``names`` of a ``multipart/form-data`` body capped at ``limit`` bytes;
     :class:`InvalidInput` naming every missing one."""
-    async with read_form(request, limit, max_files=len(names), max_fields=len(names) + 8) as form:
+    files, _ = await read_upload_form(request, names, limit)
+    return files
+
+
+async def read_upload_form(
+    request: Request, names: tuple[str, ...], limit: int, fields: tuple[str, ...] = ()
+) -> tuple[dict[str, Upload], dict[str, str]]:
+    """The files named ``names`` and the text fields named ``fields`` (stripped; absent or empty
+    ones left out) of a ``multipart/form-data`` body capped at ``limit`` bytes;
+    :class:`InvalidInput` naming every missing file."""
+    async with read_form(
+        request, limit, max_files=len(names), max_fields=len(names) + len(fields) + 8
+    ) as form:
         found: dict[str, Upload] = {}
+        texts: dict[str, str] = {}
         issues: list[FieldIssue] = []
         for name in names:
             part = form.get(name)
@@ -124,9 +137,13 @@ async def read_uploads(request: Request, names: tuple[str, ...], limit: int) -> 
                 issues.append(FieldIssue((name,), None, "a file is required (multipart/form-data)"))
                 continue
             found[name] = Upload(part.filename or "upload", await part.read())
+        for name in fields:
+            value = form.get(name)
+            if isinstance(value, str) and value.strip():
+                texts[name] = value.strip()
     if issues:
         raise InvalidInput("the upload is incomplete", issues)
-    return found
+    return found, texts
 
 
 def multipart_body(**files: str) -> dict[str, Any]:
