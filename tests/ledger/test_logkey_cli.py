@@ -7,8 +7,11 @@ empty log, ``ledger init`` is idempotent, and a second process sharing the data 
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import sys
+import time
+import urllib.request
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -243,3 +246,52 @@ def test_other_commands_migrate_the_schema_but_create_no_key(
     assert isinstance(result.exception, LogNotInitialised)
     assert recorded is None
     assert not (tmp_path / "d" / "ledger").exists()
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.mark.slow
+def test_serve_demo_on_a_fresh_folder_creates_records_and_publishes_the_key(tmp_path: Path) -> None:
+    """``make run`` on a fresh clone: ``carbonbridge serve --demo`` migrates (creating and recording
+    the key), loads the demo region (which only appends) and serves the log it signed."""
+    port = _free_port()
+    clean = {k: v for k, v in os.environ.items() if k not in SESSION_ONLY}
+    server = subprocess.Popen(
+        [CARBONBRIDGE, "serve", "--demo", "--port", str(port), "--no-access-log"],
+        cwd=tmp_path,
+        env=clean,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        checkpoint = _when_served(server, f"http://127.0.0.1:{port}/log/checkpoint", deadline=300)
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v1/ledger/key", timeout=10) as answer:
+            published = answer.read().decode().strip()
+    finally:
+        server.terminate()
+        output = server.communicate(timeout=60)[0]
+
+    signer = keys.read_key_file(tmp_path / "var" / "ledger" / "log.key")
+    assert signer is not None, output
+    assert published == signer.verifier().verifier_key()
+    assert "log key created and recorded" in output
+    assert open_checkpoint(checkpoint, parse_verifier_key(published)).tree_size > 100  # the demo's entries
+
+
+def _when_served(server: subprocess.Popen[str], url: str, *, deadline: float) -> str:
+    """Poll ``url`` until it answers 200 (the demo loads before the server listens)."""
+    end = time.monotonic() + deadline
+    while time.monotonic() < end:
+        if server.poll() is not None:
+            raise AssertionError(f"server exited with {server.returncode}")
+        try:
+            with urllib.request.urlopen(url, timeout=10) as answer:
+                return str(answer.read().decode())
+        except OSError:
+            time.sleep(0.2)
+    raise AssertionError(f"{url} did not answer within {deadline} s")

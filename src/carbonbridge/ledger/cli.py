@@ -85,7 +85,7 @@ def init(
 def new_key(
     origin: Annotated[str, typer.Option(help="the new log's origin, e.g. carbonbridge.local/CN-HI/log2")],
 ) -> None:
-    """Create and record the key of a new log (use `ledger init --origin`); refuses if a key file exists."""
+    """Create and record a new log's key (`ledger init --origin` does it) / 创建新日志密钥."""
     path = keys.key_path(get_settings())
     if path.exists():
         raise _fail(Conflict(f"{path} exists; `ledger init` records it, `ledger rotate-key` replaces it"))
