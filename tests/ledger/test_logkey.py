@@ -423,3 +423,25 @@ def test_audit_names_a_rotation_entry_that_does_not_follow_the_log_key(
         "log state",
         f"records verifier key {_vkey(own_key[1])}, but the log's last key is {stranger}",
     ) in [(f.record, f.reason) for f in report.findings]
+
+
+def test_init_finishes_a_rotation_that_committed_before_its_key_file_was_moved(
+    sessions: sessionmaker[Session], own_key: tuple[Settings, Ed25519Signer]
+) -> None:
+    settings, old = own_key
+    path = keys.key_path(settings)
+    new = keys.write_key_file(keys.staged_path(path), generate_signer(ORIGIN))
+    record_log_key(sessions, new)  # as a rotation that crashed right after its commit leaves it
+
+    with pytest.raises(LogKeyMismatch) as refused, unit_of_work(sessions) as session:
+        service.append_event(session, "test.key", {"n": 1})
+    status = service.init_log(sessions, settings)
+
+    assert (
+        f"run `carbonbridge ledger init` to move {keys.staged_path(path)} to {path}" in refused.value.detail
+    )
+    assert (status.created, status.recorded, status.verifier_key) == (False, False, _vkey(new))
+    assert keys.read_key_file(path) == new
+    assert keys.read_key_file(path.with_name(f"log.key.retired-{old.key_id:08x}")) == old
+    assert not keys.staged_path(path).exists()
+    assert len(_append(sessions, 1)) == 1
