@@ -21,7 +21,7 @@ from carbonbridge.ledger.checkpoint import sign_checkpoint
 from carbonbridge.ledger.merkle import leaf_hash, stored_hashes_for_leaf_hash, tree_hash
 from carbonbridge.ledger.model import Checkpoint, StoredHashIndex
 from carbonbridge.ledger.note import NoteSigner
-from carbonbridge.ledger.service import LogEvent
+from carbonbridge.ledger.service import LogEvent, init_log
 from carbonbridge.ledger.store import LogEntryRow
 from carbonbridge.platform.db import make_engine, session_factory, unit_of_work
 from carbonbridge.platform.migrate import all_models, upgrade
@@ -34,11 +34,15 @@ AT = datetime(2026, 11, 25, 8, 0, tzinfo=UTC)
 
 
 def open_database(directory: Path) -> tuple[Engine, sessionmaker[Session], NoteSigner]:
-    """A migrated SQLite file database in ``directory`` and the log signer of that data dir."""
+    """A migrated SQLite file database in ``directory`` and the log signer of that data dir
+    (created and recorded as ``carbonbridge migrate`` does)."""
     all_models()
     engine = make_engine(f"sqlite:///{directory / 'carbonbridge.db'}")
     upgrade(engine)
-    return engine, session_factory(engine), keys.log_signer(Settings(data_dir=directory))
+    settings = Settings(data_dir=directory)
+    sessions = session_factory(engine)
+    init_log(sessions, settings)
+    return engine, sessions, keys.log_signer(settings)
 
 
 def submission_event(rng: random.Random, n: int) -> LogEvent:

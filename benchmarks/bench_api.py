@@ -22,8 +22,9 @@ import httpx
 import uvicorn
 
 from carbonbridge.demo.region import generate_region
+from carbonbridge.ledger.service import init_log
 from carbonbridge.platform.app import create_app
-from carbonbridge.platform.db import make_engine
+from carbonbridge.platform.db import make_engine, session_factory
 from carbonbridge.platform.migrate import upgrade
 from carbonbridge.platform.settings import Settings
 
@@ -64,6 +65,7 @@ def main() -> None:
         settings = Settings(data_dir=Path(tmp))
         engine = make_engine(settings.resolved_database_url())
         upgrade(engine)
+        init_log(session_factory(engine), settings)  # as `carbonbridge migrate` does
         with socket.socket() as s:
             s.bind(("127.0.0.1", 0))
             port = s.getsockname()[1]

@@ -75,6 +75,7 @@ def run(directory: Path, operations: int, batch: int) -> tuple[float, float, int
     engine = make_engine(f"sqlite:///{directory / 'carbonbridge.db'}")
     upgrade(engine)
     sessions = session_factory(engine)
+    ledger.init_log(sessions, get_settings())  # as `carbonbridge migrate` does
     for ident in ("bench-dev", "bench-buyer"):
         org = Organisation(ident, ident, ident, OrganisationKind.OTHER, "CN-HI")
         accounting.register_organisation(sessions, REGULATOR, org, [])

@@ -47,6 +47,7 @@ import httpx
 
 from carbonbridge.accounting import service as accounting
 from carbonbridge.accounting.model import Organisation, OrganisationKind
+from carbonbridge.ledger.service import init_log
 from carbonbridge.platform.db import make_engine, session_factory, unit_of_work
 from carbonbridge.platform.identity import Principal, Role, create_user, issue_token
 from carbonbridge.platform.migrate import upgrade
@@ -95,6 +96,7 @@ def setup(data: Path, database_url: str = "") -> tuple[str, str, str]:
     engine = make_engine(settings.resolved_database_url())
     upgrade(engine)
     sessions = session_factory(engine)
+    init_log(sessions, settings)  # as `carbonbridge migrate` does
     org = Organisation("bench-dev", "Bench VPP", "基准虚拟电厂", OrganisationKind.OTHER, "CN-HI")
     accounting.register_organisation(sessions, OFFICE, org, [])
     holding = service.open_accounts(sessions, OFFICE, org.id)[AccountKind.HOLDING]

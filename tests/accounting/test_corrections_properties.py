@@ -34,6 +34,7 @@ from carbonbridge.ledger.cli import register_context_auditors
 from carbonbridge.ledger.store import LogEntryRow
 from carbonbridge.platform.db import Base, session_factory
 from carbonbridge.platform.identity import Principal, Role
+from tests.conftest import init_log_key
 
 ORG = Organisation("prop-org", "Property Hotel", "性质酒店", OrganisationKind.HOTEL, "CN-HI")
 SITE = Facility("prop-hq", ORG.id, "HQ", "CN-HI", "CN-GRID-SOUTH")
@@ -109,6 +110,7 @@ def test_inventory_is_the_latest_version_of_each_submission_and_nothing_is_delet
     engine: Engine, ops: list[tuple[int | None, dict[Slot, int]]]
 ) -> None:
     _empty(engine)
+    init_log_key(engine)
     sessions = session_factory(engine)
     service.register_organisation(sessions, REGULATOR, ORG, [SITE])
     model = Model()

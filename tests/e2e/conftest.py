@@ -21,6 +21,7 @@ from carbonbridge.platform.db import make_engine, session_factory, unit_of_work
 from carbonbridge.platform.identity import Role, create_user
 from carbonbridge.platform.migrate import upgrade
 from carbonbridge.platform.settings import Settings
+from tests.conftest import init_log_key
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -51,6 +52,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     engine = make_engine(settings.resolved_database_url())
     upgrade(engine)
     sessions = session_factory(engine)
+    init_log_key(sessions, settings)  # as `carbonbridge serve` does before the demo loads
     load_demo_if_empty(sessions, Console(quiet=True))
     with unit_of_work(sessions) as session:
         create_user(

@@ -20,6 +20,7 @@ from carbonbridge.platform.db import make_engine, session_factory, unit_of_work
 from carbonbridge.platform.identity import Principal, Role, create_user
 from carbonbridge.platform.migrate import upgrade
 from carbonbridge.platform.settings import Settings
+from tests.conftest import init_log_key
 from tests.e2e.conftest import PASSWORD, _free_port
 from tests.e2e.test_web import login
 
@@ -52,6 +53,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     engine = make_engine(settings.resolved_database_url())
     upgrade(engine)
     sessions = session_factory(engine)
+    init_log_key(sessions, settings)  # as `carbonbridge migrate` does
     hotel = Organisation("e2e-hotel", "Seaside Hotel", "海滨酒店", OrganisationKind.HOTEL, "CN-HI")
     site = Facility("e2e-hq", hotel.id, "Main building", "CN-HI", "CN-GRID-SOUTH")
     service.register_organisation(sessions, Principal("setup", "setup", Role.ADMIN), hotel, [site])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -9,8 +10,16 @@ from carbonbridge.ledger import service, store
 from carbonbridge.ledger.merkle import stored_hash_index
 from carbonbridge.ledger.note import Ed25519Signer
 from carbonbridge.platform.db import unit_of_work
+from tests.conftest import record_log_key
 
 SIGNER = Ed25519Signer("carbonbridge.test/log", bytes(range(32)))
+
+
+@pytest.fixture
+def sessions(sessions: sessionmaker[Session]) -> sessionmaker[Session]:
+    """The shared database, recording SIGNER as the log's key (this module signs with it)."""
+    record_log_key(sessions, SIGNER)
+    return sessions
 
 
 def _log(sessions: sessionmaker[Session], n: int = 6) -> None:

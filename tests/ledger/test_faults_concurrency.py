@@ -22,7 +22,7 @@ from carbonbridge.ledger.proof import verify_receipt
 from carbonbridge.platform.db import make_engine, session_factory, unit_of_work
 from carbonbridge.platform.migrate import upgrade
 from carbonbridge.platform.settings import Settings
-from tests.conftest import _pg_admin, _pg_url_for
+from tests.conftest import _pg_admin, _pg_url_for, init_log_key
 
 SRC = str(Path(__file__).resolve().parents[2] / "src")
 
@@ -52,6 +52,7 @@ def fresh_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
         url = f"sqlite:///{tmp_path / 'log.db'}"
         engine = make_engine(url)
         upgrade(engine)
+        init_log_key(engine)
         engine.dispose()
         yield url
         return
@@ -63,6 +64,7 @@ def fresh_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     url = _pg_url_for(name)
     engine = make_engine(url)
     upgrade(engine)
+    init_log_key(engine)
     engine.dispose()
     try:
         yield url
@@ -73,8 +75,8 @@ def fresh_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
 
 @pytest.fixture
 def data_dir(tmp_path: Path) -> Path:
-    """A data directory whose log key exists before any appender starts."""
-    keys.log_signer(Settings(data_dir=tmp_path / "data"))
+    """The appenders' data directory; their log key is the session's (``CARBONBRIDGE_LOG_KEY_FILE``),
+    recorded in the database before any appender starts."""
     return tmp_path / "data"
 
 
@@ -161,6 +163,7 @@ def test_sigkill_during_a_burst_loses_no_acknowledged_entry(tmp_path: Path, data
     url = f"sqlite:///{tmp_path / 'crash.db'}"
     engine = make_engine(url)
     upgrade(engine)
+    init_log_key(engine)
     proc = subprocess.Popen(
         [sys.executable, "-c", APPENDER, url, "crash", "-1"],
         stdout=subprocess.PIPE,

@@ -30,10 +30,18 @@ from carbonbridge.ledger.proof import parse_receipt, verify_receipt
 from carbonbridge.ledger.verify import directory_fetcher, verify_checkpoint_tiles, verify_entries
 from carbonbridge.platform.db import unit_of_work
 from carbonbridge.platform.identity import PUBLIC, Principal, Role
+from tests.conftest import record_log_key
 
 LOG_SIGNER = Ed25519Signer("carbonbridge.test/log", bytes(range(32)))
 WITNESS = Ed25519Signer("witness.test/w1", bytes(range(32, 64)), SIG_COSIGNATURE_V1, clock=lambda: 1764000000)
 VKEY = LOG_SIGNER.verifier().verifier_key()
+
+
+@pytest.fixture
+def sessions(sessions: sessionmaker[Session]) -> sessionmaker[Session]:
+    """The shared database, recording LOG_SIGNER as the log's key (this module signs with it)."""
+    record_log_key(sessions, LOG_SIGNER)
+    return sessions
 
 
 @pytest.fixture(autouse=True)

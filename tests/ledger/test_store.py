@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import random
 
+import pytest
 from sqlalchemy import delete
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -19,8 +20,16 @@ from carbonbridge.ledger.merkle import (
 )
 from carbonbridge.ledger.note import Ed25519Signer
 from carbonbridge.platform.db import unit_of_work
+from tests.conftest import record_log_key
 
 SIGNER = Ed25519Signer("carbonbridge.test/log", bytes(range(32)))
+
+
+@pytest.fixture
+def sessions(sessions: sessionmaker[Session]) -> sessionmaker[Session]:
+    """The shared database, recording SIGNER as the log's key (this module signs with it)."""
+    record_log_key(sessions, SIGNER)
+    return sessions
 
 
 def test_stored_tree_equals_the_rfc_9162_reference(sessions: sessionmaker[Session]) -> None:
@@ -64,9 +73,10 @@ def test_append_lock_recreates_an_emptied_state_row(sessions: sessionmaker[Sessi
         session.execute(delete(store.LogStateRow))
 
     with unit_of_work(sessions) as session:
-        size = store.lock_log_state(session)
+        state = store.lock_log_state(session)
+        store.set_verifier_key(session, SIGNER.verifier().verifier_key())
         first = service.append_event(session, "test.store", {"n": 0}, signer=SIGNER)
 
-    assert (size, first.index) == (0, 0)
+    assert (state, first.index) == (store.LogState(0, None), 0)
     with unit_of_work(sessions) as session:
         assert store.tree_size(session) == 1

@@ -20,11 +20,19 @@ from carbonbridge.ledger.model import Checkpoint
 from carbonbridge.ledger.note import SIG_COSIGNATURE_V1, Ed25519Signer, cosignature_timestamp
 from carbonbridge.ledger.witness import Witness, format_add_checkpoint
 from carbonbridge.platform.db import unit_of_work
+from tests.conftest import record_log_key
 
 LOG = Ed25519Signer("carbonbridge.test/log", bytes(range(32)))
 WITNESS = Ed25519Signer("witness.test/w1", bytes(range(32, 64)), SIG_COSIGNATURE_V1, clock=lambda: 1764000000)
 WITNESS_KEY = WITNESS.verifier().verifier_key()
 URL = "http://witness.test/w1"
+
+
+@pytest.fixture
+def sessions(sessions: sessionmaker[Session]) -> sessionmaker[Session]:
+    """The shared database, recording LOG as the log's key (this module signs with it)."""
+    record_log_key(sessions, LOG)
+    return sessions
 
 
 @pytest.fixture(autouse=True)

@@ -19,10 +19,10 @@ from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
 from starlette.routing import BaseRoute, Route
 
-from carbonbridge.ledger import keys, service
+from carbonbridge.ledger import service
 from carbonbridge.ledger.tiles import parse_tile_path
 from carbonbridge.ledger.witness import ADD_CHECKPOINT, Witness
-from carbonbridge.platform.deps import AppSettings, CurrentPrincipal, Sessions, get_sessions
+from carbonbridge.platform.deps import CurrentPrincipal, Sessions, get_sessions
 from carbonbridge.platform.guard import GuardedRoute, public
 
 router = APIRouter(prefix="/ledger", tags=["ledger"], route_class=GuardedRoute)
@@ -57,16 +57,18 @@ def _text(body: str, cache: str = "no-store", status: int = 200) -> PlainTextRes
 
 @router.get("/checkpoint", response_class=PlainTextResponse)
 @public
-def checkpoint(sessions: Sessions, settings: AppSettings) -> PlainTextResponse:
+def checkpoint(sessions: Sessions) -> PlainTextResponse:
     """The latest signed checkpoint (c2sp.org/tlog-checkpoint) with its witness cosignatures."""
-    return _text(service.latest_checkpoint(sessions, signer=keys.log_signer(settings)))
+    return _text(service.latest_checkpoint(sessions))
 
 
 @router.get("/key", response_class=PlainTextResponse)
 @public
-def verifier_key(settings: AppSettings) -> PlainTextResponse:
-    """The log's verifier key (c2sp.org/signed-note); pin it to verify receipts offline."""
-    return _text(keys.verifier_key(settings) + "\n", "public, max-age=3600")
+def verifier_key(sessions: Sessions) -> PlainTextResponse:
+    """The log's verifier key (c2sp.org/signed-note) as the database records it; pin it to
+    verify receipts offline. After a key rotation (a ``ledger.key_rotation`` entry) it is the
+    new key; receipts issued before verify with the old one."""
+    return _text(service.verifier_key(sessions) + "\n", "public, max-age=3600")
 
 
 @router.get("/entries/{index}/receipt", response_class=PlainTextResponse)
@@ -107,9 +109,9 @@ def cosign(sessions: Sessions, principal: CurrentPrincipal, body: CosignatureIn)
 
 @log_router.get("/checkpoint", response_class=PlainTextResponse)
 @public
-def log_checkpoint(sessions: Sessions, settings: AppSettings) -> PlainTextResponse:
+def log_checkpoint(sessions: Sessions) -> PlainTextResponse:
     """``<prefix>/checkpoint`` of c2sp.org/tlog-tiles."""
-    return _text(service.latest_checkpoint(sessions, signer=keys.log_signer(settings)), SHORT)
+    return _text(service.latest_checkpoint(sessions), SHORT)
 
 
 async def _tile_response(sessions: sessionmaker[Session], path: str) -> Response:

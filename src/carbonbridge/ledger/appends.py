@@ -31,6 +31,7 @@ from carbonbridge.ledger.merkle import (
     tree_hash,
 )
 from carbonbridge.ledger.model import (
+    ROTATION_EVENT,
     Checkpoint,
 )
 from carbonbridge.ledger.note import (
@@ -171,14 +172,37 @@ def append_events(
     """Append a batch of events and sign ONE checkpoint for the new tree size (group commit).
 
     Runs in the caller's transaction: takes the append lock (held until the caller commits or
-    rolls back), writes entries and the 1 + trailing-ones(n) stored hashes per entry (RFC 9162
-    §2.1 tree, Go tlog storage layout), bumps the tree size and stores the checkpoint note
-    (c2sp.org/tlog-checkpoint) signed by the log key. Flushes, never commits.
+    rolls back), checks that the signing key (``signer``, else this process's key file) is the
+    verifier key the database records for the log (:func:`keys.checked_signer`: refused with
+    ``ledger-log-key-mismatch`` or ``ledger-log-not-initialised`` before anything is written, so
+    the caller's transaction rolls back whole), writes entries and the 1 + trailing-ones(n)
+    stored hashes per entry (RFC 9162 §2.1 tree, Go tlog storage layout), bumps the tree size and
+    stores the checkpoint note (c2sp.org/tlog-checkpoint) signed by the log key. Flushes, never
+    commits.
     """
     if not events:
         return []
-    signer = signer or keys.log_signer()
-    size = store.lock_log_state(session)
+    for item in events:
+        if item.kind == ROTATION_EVENT:
+            raise InvalidInput(
+                "cannot log event",
+                [FieldIssue(("kind",), item.kind, "reserved for `carbonbridge ledger rotate-key`")],
+            )
+    state = store.lock_log_state(session)
+    signer = keys.checked_signer(state.verifier_key, signer)
+    return append_locked(session, state.tree_size, events, (signer,), clock)
+
+
+def append_locked(
+    session: Session,
+    size: int,
+    events: Sequence[LogEvent],
+    signers: Sequence[NoteSigner],
+    clock: Clock = utc_now,
+) -> list[PendingEntry]:
+    """Append ``events`` to the log of tree size ``size`` and sign the new checkpoint with
+    ``signers``; the caller holds the append lock and has checked the signers against the
+    recorded key (:func:`append_events`; a key rotation signs with the old and the new key)."""
     encoder = _EntryEncoder(clock())
     reader = store.SessionHashReader(session)
     pending_hashes = reader.pending
@@ -211,8 +235,8 @@ def append_events(
         store.add_commitment(session, index, salt, payload)
     store.add_hashes(session, first_hash, new_hashes)
     new_size = size + len(events)
-    checkpoint = Checkpoint(signer.name, new_size, tree_hash(new_size, reader))
-    note = sign_checkpoint(checkpoint, signer)
+    checkpoint = Checkpoint(signers[0].name, new_size, tree_hash(new_size, reader))
+    note = sign_checkpoint(checkpoint, *signers)
     store.add_checkpoint(session, new_size, note, encoder.at)
     store.set_tree_size(session, new_size)
     receipts = encode_range_receipts(size, range_siblings(new_size, size, new_size, reader), note, logged)

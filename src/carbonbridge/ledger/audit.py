@@ -4,6 +4,7 @@ every signature and cosignature, open private commitments, and ask each context 
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from collections.abc import Callable, Mapping, Sequence
@@ -13,8 +14,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from carbonbridge.kernel.canonical import canonical_json
 from carbonbridge.kernel.errors import CarbonbridgeError
-from carbonbridge.ledger import keys, store
+from carbonbridge.ledger import store
 from carbonbridge.ledger.checkpoint import checkpoint_text, open_checkpoint
+from carbonbridge.ledger.logkey import key_schedule
 from carbonbridge.ledger.merkle import (
     leaf_hash,
     stored_hashes_for_leaf_hash,
@@ -108,10 +110,15 @@ def audit(
     checkpoint's signature (and stored cosignatures), the commitments of private entries and,
     where a context registered an :data:`Auditor`, the entry against that context's state.
 
+    Each checkpoint is checked with the key the log was signed with at its size: the verifier
+    key the database records, or, across key rotations, the keys the log's own
+    ``ledger.key_rotation`` entries name (:func:`~carbonbridge.ledger.logkey.key_schedule`; a
+    rotation's checkpoint must verify with both). No key file is needed. ``verifier``, if given,
+    is used for every checkpoint instead.
+
     Findings are listed in log order (entries, then stored hashes, then checkpoints), at most
     ``limit``; the first names the first bad record.
     """
-    verifier = verifier or keys.log_signer().verifier()
     findings: list[AuditFinding] = []
 
     def found(record: str, reason: str) -> None:
@@ -145,14 +152,22 @@ def audit(
             seen += 1
         if seen != len(recomputed):
             found("stored hashes", f"{seen} stored, {len(recomputed)} expected for {count} entries")
+        schedule = key_schedule(session)
+        for record, reason in schedule.problems:
+            found(record, reason)
         checkpoints = 0
         for size, note in store.iter_checkpoints(session):
             checkpoints += 1
+            expected = (verifier,) if verifier is not None else _verifiers(schedule.signers_of(size))
+            if not expected:
+                found(f"checkpoint {size}", "the log has no recorded verifier key (`ledger init` records it)")
+                continue
             try:
-                cp = open_checkpoint(note, verifier)
+                opened = [open_checkpoint(note, v) for v in expected]
             except CarbonbridgeError as exc:
                 found(f"checkpoint {size}", f"signature or format: {exc}")
                 continue
+            cp = opened[0]
             if cp.tree_size != size or size > count:
                 found(f"checkpoint {size}", f"is for tree size {cp.tree_size} of {count} entries")
             elif cp.root_hash != tree_hash(size, reader):
@@ -163,6 +178,11 @@ def audit(
                 except CarbonbridgeError as exc:
                     found(f"checkpoint {size} cosignature", str(exc))
     return AuditReport(state_size, count, checkpoints, tuple(findings))
+
+
+@functools.lru_cache(maxsize=16)
+def _verifiers(vkeys: tuple[str, ...]) -> tuple[NoteVerifier, ...]:
+    return tuple(parse_verifier_key(k) for k in vkeys)
 
 
 def _witness(session: Session, size: int, line: str) -> NoteVerifier:

@@ -19,7 +19,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 from sqlalchemy.orm import Session, sessionmaker
 
-from carbonbridge.kernel.errors import CarbonbridgeError, DependencyUnavailable, InvalidInput
+from carbonbridge.kernel.errors import CarbonbridgeError, Conflict, DependencyUnavailable, InvalidInput
 from carbonbridge.ledger import keys, service
 from carbonbridge.ledger.checkpoint import checkpoint_text, open_checkpoint
 from carbonbridge.ledger.errors import TileNotFound
@@ -63,21 +63,48 @@ def _fail(exc: CarbonbridgeError) -> typer.Exit:
 
 @app.command("key")
 def key() -> None:
-    """Print the log's verifier key, alone on one line / 打印日志验证公钥."""
-    print(keys.verifier_key(get_settings()))
+    """Print the log's verifier key, as the database records it, alone on one line / 打印日志验证公钥."""
+    with _database() as sessions:
+        print(service.verifier_key(sessions))
 
 
-@app.command("new-key")
+@app.command("init")
+def init(
+    origin: Annotated[
+        str | None, typer.Option(help="a new log's origin (default carbonbridge.local/<region>/log)")
+    ] = None,
+) -> None:
+    """Record the log's key, creating it only for a new, empty log; idempotent / 初始化日志密钥."""
+    with _database() as sessions:
+        status = service.init_log(sessions, get_settings(), origin=origin)
+    err.print(status.summary(), highlight=False, soft_wrap=True, markup=False)
+    print(status.verifier_key)
+
+
+@app.command("new-key", hidden=True)
 def new_key(
     origin: Annotated[str, typer.Option(help="the new log's origin, e.g. carbonbridge.local/CN-HI/log2")],
 ) -> None:
-    """Create the log key with a given origin (first start or rotation) / 创建日志密钥."""
-    from carbonbridge.platform.settings import get_settings
+    """Create and record a new log's key (`ledger init --origin` does it) / 创建新日志密钥."""
+    path = keys.key_path(get_settings())
+    if path.exists():
+        raise _fail(Conflict(f"{path} exists; `ledger init` records it, `ledger rotate-key` replaces it"))
+    init(origin)
 
-    try:
-        print(keys.create_key(get_settings(), origin))
-    except CarbonbridgeError as exc:
-        raise _fail(exc) from exc
+
+@app.command("rotate-key")
+def rotate_key() -> None:
+    """Replace the log's key by a logged, dual-signed rotation entry / 轮换日志密钥."""
+    with _database() as sessions:
+        rotation = service.rotate_key(sessions, get_settings())
+    err.print(
+        f"rotated at entry {rotation.entry.index}: old key {rotation.old_key} (kept as {rotation.retired}), "
+        f"new key in {rotation.path}",
+        highlight=False,
+        soft_wrap=True,
+        markup=False,
+    )
+    print(rotation.new_key)
 
 
 @app.command("checkpoint")
@@ -149,11 +176,12 @@ def audit() -> None:
 @app.command("consistency")
 def consistency(old_checkpoint_file: Path) -> None:
     """Prove the latest checkpoint extends the one in OLD_CHECKPOINT_FILE / 一致性证明."""
-    verifier = keys.log_signer(get_settings()).verifier()
     try:
-        old = open_checkpoint(old_checkpoint_file.read_text(), verifier)
         with _database() as sessions:
-            new = open_checkpoint(service.latest_checkpoint(sessions), verifier)
+            # every key the log has had: an old checkpoint may predate a key rotation
+            verifiers = [parse_verifier_key(k) for k in service.log_keys(sessions)]
+            old = open_checkpoint(old_checkpoint_file.read_text(), verifiers)
+            new = open_checkpoint(service.latest_checkpoint(sessions), verifiers)
             hashes = service.consistency_proof(sessions, old.tree_size, new.tree_size)
         verify_consistency(old, new, hashes)
     except CarbonbridgeError as exc:

@@ -4,12 +4,14 @@ Every verification failure names exactly what failed (which key, which line, whi
 an auditor reading one line knows whether the receipt is corrupt, forged, or merely for another
 tree. Parsing failures are :class:`~carbonbridge.kernel.errors.InvalidInput` (422); verification
 failures share the base :class:`LedgerVerificationFailed` (also 422: the presented evidence is
-wrong, nothing on the server is).
+wrong, nothing on the server is). A process that cannot sign for the log with the key its
+database records raises :class:`LogKeyUnavailable` (503: the server is misconfigured, not the
+caller; nothing was written).
 """
 
 from __future__ import annotations
 
-from carbonbridge.kernel.errors import CarbonbridgeError, InvalidInput, NotFound
+from carbonbridge.kernel.errors import CarbonbridgeError, DependencyUnavailable, InvalidInput, NotFound
 
 
 class MalformedNote(InvalidInput):
@@ -131,3 +133,33 @@ class RootMismatch(LedgerVerificationFailed):
     code = "ledger-root-mismatch"
     title_en = "Root hash mismatch"
     title_zh = "根哈希不符"
+
+
+class LogKeyUnavailable(DependencyUnavailable):
+    """This process cannot sign for the log: its key file is unreadable, readable by others or
+    malformed. A server misconfiguration, never the caller's fault; nothing was written."""
+
+    code = "ledger-log-key-unavailable"
+    title_en = "Log signing key unavailable"
+    title_zh = "日志签名密钥不可用"
+
+
+class LogKeyMismatch(LogKeyUnavailable):
+    """The key file this process looked at is missing or holds another key than the verifier
+    key the log's database records: signing with it would fork the log's identity, so the
+    append (and the caller's whole transaction) is refused. The detail names the expected
+    verifier key, the absolute path looked at and what to do."""
+
+    code = "ledger-log-key-mismatch"
+    title_en = "Not the log's signing key"
+    title_zh = "非本日志的签名密钥"
+
+
+class LogNotInitialised(LogKeyUnavailable):
+    """The database records no verifier key for the log yet: ``carbonbridge migrate`` (a new,
+    empty log) or ``carbonbridge ledger init`` records one. Keys are never created as a side
+    effect of an append."""
+
+    code = "ledger-log-not-initialised"
+    title_en = "Transparency log not initialised"
+    title_zh = "透明日志尚未初始化"

@@ -84,3 +84,8 @@ class VerifiedReceipt:
     checkpoint: Checkpoint
     signatures: tuple[NoteSignature, ...]
     extra: bytes | None
+
+
+#: the entry a key rotation logs, ``{"old_key": <vkey>, "new_key": <vkey>}``; only
+#: :func:`carbonbridge.ledger.logkey.rotate_key` appends it (``append_events`` refuses the kind)
+ROTATION_EVENT = "ledger.key_rotation"

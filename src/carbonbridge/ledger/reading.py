@@ -12,6 +12,7 @@ from carbonbridge.kernel.clock import Clock, utc_now
 from carbonbridge.kernel.errors import FieldIssue, InvalidInput, NotFound
 from carbonbridge.ledger import keys, store
 from carbonbridge.ledger.checkpoint import sign_checkpoint
+from carbonbridge.ledger.errors import LogNotInitialised
 from carbonbridge.ledger.merkle import (
     prove_record,
     prove_tree,
@@ -43,14 +44,15 @@ def latest_checkpoint_in(session: Session) -> tuple[int, str]:
 def latest_checkpoint(
     sessions: sessionmaker[Session], *, signer: NoteSigner | None = None, clock: Clock = utc_now
 ) -> str:
-    """The latest signed checkpoint with its cosignatures; a new log signs its empty tree first."""
+    """The latest signed checkpoint with its cosignatures; a new log signs its empty tree first
+    (with the recorded key only: :func:`keys.checked_signer`)."""
     with unit_of_work(sessions) as session:
         if store.checkpoint_note(session) is not None:
             return latest_checkpoint_in(session)[1]
     with unit_of_work(sessions) as session:
-        size = store.lock_log_state(session)
-        if store.checkpoint_note(session) is None and size == 0:
-            signer = signer or keys.log_signer()
+        state = store.lock_log_state(session)
+        if store.checkpoint_note(session) is None and state.tree_size == 0:
+            signer = keys.checked_signer(state.verifier_key, signer)
             reader = store.SessionHashReader(session)
             note = sign_checkpoint(Checkpoint(signer.name, 0, tree_hash(0, reader)), signer)
             store.add_checkpoint(session, 0, note, clock())
@@ -94,9 +96,16 @@ def consistency_proof(sessions: sessionmaker[Session], old: int, new: int) -> li
         return prove_tree(new, old, store.SessionHashReader(session))
 
 
-def verifier_key() -> str:
-    """The log's verifier key text (c2sp.org/signed-note)."""
-    return keys.verifier_key()
+def verifier_key(sessions: sessionmaker[Session]) -> str:
+    """The log's verifier key text (c2sp.org/signed-note), as the database records it: the key
+    every checkpoint from now on is signed with, whatever key file this process has."""
+    with unit_of_work(sessions) as session:
+        recorded = store.recorded_verifier_key(session)
+    if recorded is None:
+        raise LogNotInitialised(
+            "the log has no recorded verifier key yet: run `carbonbridge migrate` or `ledger init`"
+        )
+    return recorded
 
 
 def b64(hashes: Sequence[bytes]) -> list[str]:

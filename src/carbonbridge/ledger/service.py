@@ -10,7 +10,9 @@ Each group lives in its own module and is re-exported here unchanged:
 * :mod:`~carbonbridge.ledger.tileserving`: c2sp.org/tlog-tiles tiles, their cache, the export;
 * :mod:`~carbonbridge.ledger.witnessing`: witness cosignatures (c2sp.org/tlog-cosignature), the
   registry of witnesses and the push to them (c2sp.org/tlog-witness);
-* :mod:`~carbonbridge.ledger.audit`: the audit and the contexts' auditors.
+* :mod:`~carbonbridge.ledger.audit`: the audit and the contexts' auditors;
+* :mod:`~carbonbridge.ledger.logkey`: the log's recorded key: :func:`init_log` (the only way a
+  key is created), :func:`rotate_key`, :func:`key_schedule`.
 """
 
 from __future__ import annotations
@@ -24,6 +26,16 @@ from carbonbridge.ledger.appends import (
     commitment_opening,
 )
 from carbonbridge.ledger.audit import AuditFinding, Auditor, AuditReport, audit, register_auditor
+from carbonbridge.ledger.logkey import (
+    KeyRotation,
+    KeySchedule,
+    LogKeyStatus,
+    init_log,
+    key_schedule,
+    log_keys,
+    rotate_key,
+)
+from carbonbridge.ledger.model import ROTATION_EVENT
 from carbonbridge.ledger.reading import (
     b64,
     consistency_proof,
@@ -50,10 +62,14 @@ from carbonbridge.ledger.witnessing import (
 __all__ = [
     "FULL_TILE_CACHE_BYTES",
     "MAX_ENTRY_BYTES",
+    "ROTATION_EVENT",
     "AuditFinding",
     "AuditReport",
     "Auditor",
+    "KeyRotation",
+    "KeySchedule",
     "LogEvent",
+    "LogKeyStatus",
     "PendingEntry",
     "PushResult",
     "RegisteredWitness",
@@ -70,13 +86,17 @@ __all__ = [
     "export_tiles",
     "http_post",
     "inclusion_proof",
+    "init_log",
+    "key_schedule",
     "latest_checkpoint",
     "latest_checkpoint_in",
     "list_witnesses",
+    "log_keys",
     "push_checkpoint",
     "receipt",
     "register_auditor",
     "remove_witness",
+    "rotate_key",
     "served_note",
     "tile",
     "verifier_key",

@@ -13,6 +13,7 @@ import functools
 from collections.abc import Generator, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import NamedTuple
 
 from sqlalchemy import (
     BigInteger,
@@ -95,12 +96,20 @@ class CommitmentRow(Base):
 
 
 class LogStateRow(Base):
-    """The single row holding the current tree size; its lock serialises appends."""
+    """The single row holding the current tree size and the log's verifier key; its lock
+    serialises appends.
+
+    ``verifier_key`` is the c2sp.org/signed-note verifier key (origin, key ID, public key) of the
+    key that signs the log's checkpoints, recorded when the log is initialised (``carbonbridge
+    migrate`` on an empty log, ``carbonbridge ledger init``) or its key rotated; ``None`` until
+    then. Every append reads it with the tree size, under the lock, and refuses to sign with any
+    other key."""
 
     __tablename__ = "ledger_state"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     tree_size: Mapped[int] = mapped_column(BigInteger)
+    verifier_key: Mapped[str | None] = mapped_column(Text)
 
 
 class WitnessRow(Base):
@@ -125,8 +134,15 @@ class StoredEntry:
     created_at: datetime
 
 
-def lock_log_state(session: Session) -> int:
-    """Take the append lock and return the current tree size.
+class LogState(NamedTuple):
+    """The log state row: the tree size and the recorded verifier key (``None``: not recorded)."""
+
+    tree_size: int
+    verifier_key: str | None
+
+
+def lock_log_state(session: Session) -> LogState:
+    """Take the append lock and return the current tree size and recorded verifier key.
 
     The first statement is a write (an ``INSERT ... ON CONFLICT DO NOTHING`` of the state row), so
     that SQLite takes its write lock at once (waiting under ``busy_timeout``) instead of failing
@@ -136,13 +152,24 @@ def lock_log_state(session: Session) -> int:
     connection = session.connection()
     if connection.dialect.name == "postgresql":
         connection.execute(_PG_ENSURE_STATE)
-        size = connection.execute(_LOCKED_TREE_SIZE).scalar()
+        row = connection.execute(_LOCKED_STATE).first()
     else:
         connection.execute(_SQLITE_ENSURE_STATE)
-        size = connection.execute(_TREE_SIZE).scalar()
-    if size is None:  # pragma: no cover - the row was inserted above
+        row = connection.execute(_STATE).first()
+    if row is None:  # pragma: no cover - the row was inserted above
         raise HashStoreError("ledger state row is missing")
-    return int(size)
+    return LogState(int(row[0]), row[1])
+
+
+def recorded_verifier_key(session: Session) -> str | None:
+    """The log's recorded verifier key, read without the append lock (``None``: not recorded)."""
+    return session.connection().execute(_STATE_KEY).scalar()
+
+
+def set_verifier_key(session: Session, verifier_key: str) -> None:
+    """Record the log's verifier key; the caller holds the append lock (:func:`lock_log_state`)."""
+    if session.connection().execute(_SET_KEY, {"key": verifier_key}).rowcount != 1:
+        raise HashStoreError("ledger state row is missing")  # pragma: no cover - lock_log_state inserts it
 
 
 def tree_size(session: Session) -> int:
@@ -222,12 +249,15 @@ _HASHES_AT = select(StoredHashRow.storage_index, StoredHashRow.hash).where(
     StoredHashRow.storage_index.in_(bindparam("indexes", expanding=True))
 )
 _TREE_SIZE = select(LogStateRow.tree_size).where(LogStateRow.id == _STATE_ID)
+_STATE = select(LogStateRow.tree_size, LogStateRow.verifier_key).where(LogStateRow.id == _STATE_ID)
+_STATE_KEY = select(LogStateRow.verifier_key).where(LogStateRow.id == _STATE_ID)
 #: the append lock's statements, built once (a statement built per call costs a cache key)
 _STATE_VALUES = {"id": _STATE_ID, "tree_size": 0}
 _PG_ENSURE_STATE = postgresql.insert(LogStateRow).values(_STATE_VALUES).on_conflict_do_nothing()
 _SQLITE_ENSURE_STATE = sqlite.insert(LogStateRow).values(_STATE_VALUES).on_conflict_do_nothing()
-_LOCKED_TREE_SIZE = _TREE_SIZE.with_for_update()
+_LOCKED_STATE = _STATE.with_for_update()
 _SET_TREE_SIZE = update(LogStateRow).where(LogStateRow.id == _STATE_ID).values(tree_size=bindparam("size"))
+_SET_KEY = update(LogStateRow).where(LogStateRow.id == _STATE_ID).values(verifier_key=bindparam("key"))
 _ADD_CHECKPOINT = insert(CheckpointRow)
 
 
@@ -286,6 +316,12 @@ def entries_between(session: Session, start: int, stop: int) -> list[bytes]:
     return [bytes(e) for e in rows]
 
 
+def entries_of_kind(session: Session, kind: str) -> list[StoredEntry]:
+    """The entries of one kind, in log order (the ``kind`` column is indexed)."""
+    rows = session.scalars(select(LogEntryRow).where(LogEntryRow.kind == kind).order_by(LogEntryRow.index))
+    return [StoredEntry(r.index, bytes(r.entry), bytes(r.leaf_hash), r.kind, r.created_at) for r in rows]
+
+
 def iter_entries(session: Session) -> Generator[StoredEntry, None, None]:
     rows = session.execute(select(LogEntryRow).order_by(LogEntryRow.index).execution_options(yield_per=1000))
     try:
@@ -322,11 +358,14 @@ def commitments(session: Session) -> dict[int, tuple[bytes, bytes]]:
     }
 
 
-def checkpoint_note(session: Session, size: int | None = None) -> tuple[int, str] | None:
-    """The checkpoint of ``size``, or the latest one."""
+def checkpoint_note(
+    session: Session, size: int | None = None, *, first: bool = False
+) -> tuple[int, str] | None:
+    """The checkpoint of ``size``, or the latest one (the earliest one if ``first``)."""
     query = select(CheckpointRow.tree_size, CheckpointRow.note)
     if size is None:
-        query = query.order_by(CheckpointRow.tree_size.desc()).limit(1)
+        order = CheckpointRow.tree_size.asc() if first else CheckpointRow.tree_size.desc()
+        query = query.order_by(order).limit(1)
     else:
         query = query.where(CheckpointRow.tree_size == size)
     row = session.execute(query).first()

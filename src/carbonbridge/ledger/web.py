@@ -6,32 +6,27 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from carbonbridge.kernel.errors import CarbonbridgeError
-from carbonbridge.ledger import keys, service
+from carbonbridge.ledger import service
 from carbonbridge.ledger.proof import parse_receipt, verify_receipt
-from carbonbridge.platform.deps import AppSettings, CurrentPrincipal, Sessions
+from carbonbridge.platform.deps import CurrentPrincipal, Sessions
 from carbonbridge.platform.web import PageRoute, render
 
 router = APIRouter(include_in_schema=False, route_class=PageRoute)
 
 
 @router.get("/transparency-log", response_class=HTMLResponse)
-def log_page(
-    request: Request, sessions: Sessions, principal: CurrentPrincipal, settings: AppSettings
-) -> Response:
-    signer = keys.log_signer(settings)
-    checkpoint = service.latest_checkpoint(sessions, signer=signer)
+def log_page(request: Request, sessions: Sessions, principal: CurrentPrincipal) -> Response:
+    checkpoint = service.latest_checkpoint(sessions)
     return render(
         request,
         "log.html",
-        {"principal": principal, "checkpoint": checkpoint, "vkey": keys.verifier_key(settings)},
+        {"principal": principal, "checkpoint": checkpoint, "vkey": service.verifier_key(sessions)},
     )
 
 
 @router.get("/transparency-log/entries/{index}", response_class=HTMLResponse)
-def entry_page(
-    request: Request, sessions: Sessions, principal: CurrentPrincipal, settings: AppSettings, index: int
-) -> Response:
-    vkey = keys.verifier_key(settings)
+def entry_page(request: Request, sessions: Sessions, principal: CurrentPrincipal, index: int) -> Response:
+    vkey = service.verifier_key(sessions)
     receipt = service.receipt(sessions, index)
     try:
         verified = verify_receipt(receipt, vkey, entry=parse_receipt(receipt).extra)

@@ -18,7 +18,7 @@ from carbonbridge.platform import users_cli
 from carbonbridge.platform.db import make_engine, session_factory
 from carbonbridge.platform.migrate import upgrade
 from carbonbridge.platform.optional import optional_module
-from carbonbridge.platform.settings import get_settings
+from carbonbridge.platform.settings import Settings, get_settings
 
 app = typer.Typer(
     name="carbonbridge",
@@ -51,12 +51,24 @@ def database() -> tuple[Engine, sessionmaker[Session]]:
     return engine, session_factory(engine)
 
 
-@app.command()
-def migrate() -> None:
-    """Apply database migrations / 升级数据库结构."""
-    settings = get_settings()
+def _migrate(settings: Settings) -> Engine:
+    """The schema to head, then the log's key recorded (created only for a new, empty log): the
+    one step that may create a log key (``migrate``, and ``serve`` as it starts; docs/ledger.md,
+    "The log key"). Refuses, before serving anything, a key file that is not the recorded key."""
     engine = make_engine(settings.resolved_database_url())
     upgrade(engine)
+    console.print(f"data directory: {settings.data_dir}", markup=False, highlight=False, soft_wrap=True)
+    ledger = optional_module("carbonbridge.ledger.service")  # reached by name, never imported
+    if ledger is not None:
+        status = ledger.init_log(session_factory(engine), settings)
+        console.print(status.summary(), markup=False, highlight=False, soft_wrap=True)
+    return engine
+
+
+@app.command()
+def migrate() -> None:
+    """Apply database migrations and record the log's key / 升级数据库结构并登记日志密钥."""
+    engine = _migrate(get_settings())
     console.print(f"database at head: {engine.url.render_as_string(hide_password=True)}")
 
 
@@ -78,8 +90,7 @@ def serve(
     from carbonbridge.platform.app import create_app, prepare_for_serving
 
     settings = get_settings()
-    engine = make_engine(settings.resolved_database_url())
-    upgrade(engine)
+    engine = _migrate(settings)
     if demo:
         # the platform is the composition root: contexts are reached by name, never imported
         loader = optional_module("carbonbridge.demo.load")

@@ -1,4 +1,14 @@
-"""Settings from the environment (``CARBONBRIDGE_*``), validated once at start-up."""
+"""Settings from the environment (``CARBONBRIDGE_*``), validated once at start-up.
+
+The data directory (``CARBONBRIDGE_DATA_DIR``, default ``var``) is resolved to an absolute path
+once, when the settings load: a relative value is taken relative to the working directory of the
+process that loads them, the CLI and the server alike, and from then on every path derived from
+it (the embedded database, the log key) is absolute, so that messages name the real file. Two
+processes started in different folders with the default therefore use different data
+directories; run both from the installation's folder or set ``CARBONBRIDGE_DATA_DIR`` to an
+absolute path (docs/ledger.md, "The log key"). A process whose log key is not the one the
+database records refuses to sign (``ledger-log-key-mismatch``) rather than start a second key.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +18,7 @@ from pathlib import Path
 from limits import parse_many
 from limits.errors import ConfigurationError
 from limits.storage import Storage, storage_from_string
-from pydantic import Field, field_validator
+from pydantic import Field, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -17,8 +27,10 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="CARBONBRIDGE_", extra="ignore")
 
-    #: where the embedded database, the ledger key and exports live
-    data_dir: Path = Field(default=Path("var"))
+    #: where the embedded database, the ledger key and exports live (absolute once loaded)
+    data_dir: Path = Field(default=Path("var"), validate_default=True)
+    #: the log's signing key file; empty = ``<data_dir>/ledger/log.key`` (absolute once loaded)
+    log_key_file: Path | None = None
     #: SQLAlchemy URL; empty = embedded SQLite at ``data_dir/carbonbridge.db``
     database_url: str = ""
     #: the region this installation serves (ISO 3166-2)
@@ -62,6 +74,14 @@ class Settings(BaseSettings):
         if not isinstance(storage, Storage):
             raise ValueError(f"{value!r} is asynchronous; use e.g. memory:// or redis://host:6379")
         return value
+
+    @field_validator("data_dir", "log_key_file", mode="before")
+    @classmethod
+    def _absolute(cls, value: object, info: ValidationInfo) -> object:
+        """``~`` expanded and made absolute against the working directory, once, at load."""
+        if info.field_name == "log_key_file" and value in (None, ""):
+            return None
+        return Path(str(value)).expanduser().resolve()
 
     def resolved_database_url(self) -> str:
         if self.database_url:
