@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import threading
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -326,6 +326,9 @@ class RegionalResult:
     record_count: int
     #: year -> pollutant -> kg (pollution and carbon co-control)
     co_pollutants: Mapping[int, Mapping[str, Decimal]]
+    #: what the figures were summed from (disclosure control needs each organisation's share)
+    emissions: tuple[RecordEmissions, ...] = ()
+    kinds: Mapping[str, OrganisationKind] = field(default_factory=dict)
 
 
 _regional_lock = threading.Lock()
@@ -369,7 +372,8 @@ def regional(sessions: sessionmaker[Session], region: str, gwp: GwpSet) -> Regio
         y.year: co_pollutant_totals([e for e in emissions if e.record.year == y.year])
         for y in inventory.years
     }
-    result = RegionalResult(inventory, region, synthetic, gwp, len(records), by_year)
+    kinds = {o.id: o.kind for o in organisations}
+    result = RegionalResult(inventory, region, synthetic, gwp, len(records), by_year, tuple(emissions), kinds)
     with _regional_lock:
         _regional_cache[key] = result
     return result

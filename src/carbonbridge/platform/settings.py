@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 
@@ -26,6 +27,14 @@ class Settings(BaseSettings):
     max_upload_rows: int = 200_000
     #: default UI language
     default_locale: str = "zh"
+    #: disclosure control of public aggregates (docs/accounting.md, "Disclosure control"): a
+    #: figure with fewer contributing organisations than this is withheld (threshold rule) ...
+    disclosure_min_reporters: int = Field(default=3, ge=1)
+    #: ... or whose n largest contributions exceed k % of it ((n,k)-dominance rule) ...
+    disclosure_dominance_n: int = Field(default=1, ge=1)
+    disclosure_dominance_k: Decimal = Field(default=Decimal(85), gt=0, lt=100)
+    #: ... and every withheld one must stay uncertain by at least this % either way
+    disclosure_protection_percent: Decimal = Field(default=Decimal(10), ge=0, le=100)
 
     def resolved_database_url(self) -> str:
         if self.database_url:
