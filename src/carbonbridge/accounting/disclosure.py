@@ -1,10 +1,11 @@
 """Disclosure control for published aggregates: primary and secondary cell suppression, and audit.
 
 A public figure must not reveal one reporter's emissions. The rules are those of official
-statistics for magnitude tables, as set out in the Handbook on Statistical Disclosure Control
-(Hundepool, Domingo-Ferrer, Franconi, Giessing, Schulte Nordholt, Spicer, de Wolf; ESSnet SDC,
-2nd ed., sdctools.github.io/HandbookSDC; the first edition is the book *Statistical Disclosure
-Control*, Wiley 2012):
+statistics for magnitude tables, as set out in the *Handbook on Statistical Disclosure Control*,
+2nd edition (Hundepool et al., Centre of Excellence on SDC / Eurostat, August 2024,
+sdctools.github.io/HandbookSDC), whose first edition became Hundepool et al., *Statistical
+Disclosure Control* (Wiley 2012, doi:10.1002/9781118348239). Section numbers below are those of
+the online second edition, chapter 4 "Magnitude tabular data":
 
 * **Primary suppression** (Handbook §4.2.1 "Sensitive cells in magnitude tables", table
   "Sensitivity rules"): a cell is sensitive when fewer than ``min_reporters`` distinct
@@ -19,23 +20,26 @@ Control*, Wiley 2012):
   would only prevent exact disclosure (the Handbook's advice for pure threshold cells), we require
   at least ``protection_percent`` of ``X`` on each side as well, so that no withheld cell's interval
   collapses to its value.
-* **Secondary suppression and audit** (Handbook §4.2.2, §4.3 "The τ-ARGUS implementation of cell
-  suppression" and §4.4 on its secondary-suppression algorithms): a withheld cell is safe only if
+* **Secondary suppression and audit** (Handbook §4.2.2; §4.3.1 on linked and hierarchical tables,
+  whose common cells must be suppressed alike; §4.3.2 on the audit step): a withheld cell is safe only if
   its *feasibility interval* — the least and greatest value it can take given every published
   figure of the release (all variants, e.g. every GWP set), their linear relations and
   non-negativity — reaches past both protection levels. The interval is computed exactly by linear
   programming (:mod:`carbonbridge.accounting.feasibility`).
 
-Finding a minimum-loss set of complementary suppressions is NP-hard (Kelly, Golden and Assad
-1992), and the standard heuristics (τ-ARGUS's Modular/HiTaS, Hypercube) are not available as a
-maintained Python library. Our tables are small (tens of cells, a few linked hierarchies), so we
-use the simplest method whose result is *proved* safe: an audit-driven greedy. Withhold the
-sensitive cells; audit every sensitive cell with the LP; while one is exposed, withhold the one
-published cell that best widens its interval in the exposed direction (one that alone meets the
-protection level, the cheapest by value; otherwise the largest widening; otherwise the cheapest
-cell that shares a variable with it), and audit again. It ends because each round withholds one
-more cell, and it returns only a pattern that passed the audit, so safety does not rest on the
-heuristic.
+Finding a minimum-loss set of complementary suppressions is a hard combinatorial problem:
+τ-ARGUS solves it exactly by branch-and-cut over an integer programme with a commercial LP
+solver ("Optimal", after Fischetti and Salazar-González, JASA 2000) or heuristically ("Modular"
+(HiTaS), "Hypercube"; Handbook §4.4), and neither is available as a maintained Python library.
+Our tables are small (tens of cells, a few linked hierarchies), so we use the simplest method
+whose result is *proved* safe: an audit-driven greedy. Withhold the sensitive cells; audit every
+sensitive cell with the LP; while one is exposed, withhold the one published cell linked to it
+(through shared variables) that best widens its interval in the exposed direction (one that
+alone meets the protection level, the cheapest by value; otherwise the largest widening;
+otherwise the cheapest cell that shares a variable with it), and audit again. Then publish
+again, largest first, every complementary suppression the final pattern does not need. It ends
+because each round withholds one more cell, and it returns only a pattern that passed the audit,
+so safety does not rest on the heuristic.
 
 A *table* here is a list of :class:`TableCell`: each cell is a linear form over non-negative
 variables (its *atoms*), one form per *variant* of the release (the same table published with
@@ -228,6 +232,7 @@ class _Table:
         self.cells = list(cells)
         self.variables = {c.key: c.variables() for c in self.cells}
         self.values = {(c.key, v): c.value(v, truth) for c in self.cells for v in c.forms}
+        self.costs = {c.key: (min(self.values[c.key, v] for v in c.forms), c.key) for c in self.cells}
         # each published figure is one equation per variant; equal ones are kept once
         self.constraints = {
             c.key: [
@@ -246,7 +251,7 @@ class _Table:
 
     def cost(self, key: str) -> tuple[Fraction, str]:
         """Information lost by withholding a cell: its value (the least over variants), then its key."""
-        return (min(value for (k, _), value in self.values.items() if k == key), key)
+        return self.costs[key]
 
     def region(self, withheld: Mapping[str, Withheld]) -> FeasibleRegion:
         seen: dict[tuple[object, ...], Constraint] = {}
@@ -277,27 +282,32 @@ class _Table:
         """The published cell to withhold next, for ``exposure`` (see the module docstring)."""
         exposed = next(c for c in self.cells if c.key == exposure.key)
         form = exposed.forms[exposure.variant]
-        near = frozenset().union(*(self.variables[k] for k in withheld))
         published = [c.key for c in self.cells if c.key not in withheld and self.variables[c.key]]
-        candidates = [k for k in published if self.variables[k] & near] or published
-        meeting: list[str] = []
+        # only a cell linked to the exposed one through shared variables can change its interval
+        linked, grew = set(self.variables[exposed.key]), True
+        while grew:
+            grew = False
+            for k in published:
+                if self.variables[k] & linked and not self.variables[k] <= linked:
+                    linked |= self.variables[k]
+                    grew = True
+        candidates = [k for k in published if self.variables[k] & linked] or published
         widening: list[tuple[Fraction, str]] = []
-        for key in candidates:
+        # cheapest first, so the first candidate that alone meets the level is the one to take
+        for key in sorted(candidates, key=self.cost):
             region = self.region({**withheld, key: Withheld.SECONDARY})
             if exposure.upward and exposure.high is not None:
                 high = region.maximum(form)
                 if high is None or high >= exposure.required_high:
-                    meeting.append(key)
-                elif high > exposure.high:
+                    return key
+                if high > exposure.high:
                     widening.append((high - exposure.high, key))
             else:
                 low = region.minimum(form)
                 if low <= exposure.required_low:
-                    meeting.append(key)
-                elif low < exposure.low:
+                    return key
+                if low < exposure.low:
                     widening.append((exposure.low - low, key))
-        if meeting:
-            return min(meeting, key=self.cost)
         if widening:
             best = max(gain for gain, _ in widening)
             return min((k for gain, k in widening if gain == best), key=self.cost)

@@ -8,8 +8,8 @@ A suppression pattern protects a sensitive cell only if the interval reaches pas
 levels on both sides (:mod:`carbonbridge.accounting.disclosure`).
 
 This module is a small exact LP solver: a dense two-phase primal simplex over
-:class:`fractions.Fraction` with Bland's smallest-index rule, which cannot cycle (Bland 1977,
-"New finite pivoting rules for the simplex method", Math. Oper. Res. 2(2)). It is written here
+:class:`fractions.Fraction` with Bland's smallest-index pivoting rule (R. G. Bland, 1977), which
+guarantees that the simplex method terminates, degenerate problems included. It is written here
 rather than taken from a library because (a) no LP solver is among the platform's dependencies
 (SciPy and HiGHS are not installed), and (b) exact rational arithmetic makes the audit a proof:
 a bound is either reached or not, with no floating-point tolerance to argue about. Our tables
@@ -23,6 +23,7 @@ equality). :class:`FeasibleRegion` presolves and finds a feasible basis once; ea
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
@@ -109,30 +110,40 @@ def _presolve(
     raising :class:`Infeasible` on ``0 = c``). Inequalities become equalities with a fresh
     non-negative slack variable per bound.
     """
-    pending = [(dict(c.form), c.lower, c.upper) for c in constraints]
-    changed = True
-    while changed:
-        changed = False
-        kept = []
-        for form, lower, upper in pending:
-            shift = sum((a * fixed[v] for v, a in form.items() if v in fixed), _ZERO)
-            rest = {v: Fraction(a) for v, a in form.items() if v not in fixed and a != 0}
-            lo = None if lower is None else lower - shift
-            hi = None if upper is None else upper - shift
-            if not rest:
-                if (lo is not None and lo > 0) or (hi is not None and hi < 0):
-                    raise Infeasible(f"0 outside [{lo}, {hi}]")
+    rows: list[tuple[dict[Hashable, Fraction], Fraction | None, Fraction | None]] = []
+    containing: dict[Hashable, list[int]] = defaultdict(list)  # variable -> rows that mention it
+    for c in constraints:
+        form = {v: a for v, a in c.form.items() if a}
+        if not form:
+            _check_empty(c.lower, c.upper)
+            continue
+        for v in form:
+            containing[v].append(len(rows))
+        rows.append((form, c.lower, c.upper))
+    queue = [i for i, (form, lo, hi) in enumerate(rows) if len(form) == 1 and lo is not None and lo == hi]
+    while queue:  # fix the variable of each one-variable equality and substitute it where it occurs
+        form, lo, hi = rows[queue.pop()]
+        if len(form) != 1 or lo is None or lo != hi:
+            continue
+        ((v, a),) = form.items()
+        value = lo / a
+        if value < 0:
+            raise Infeasible(f"{v!r} would be {value}")
+        fixed[v] = value
+        for j in containing[v]:
+            other, low, high = rows[j]
+            coefficient = other.pop(v, None)
+            if coefficient is None:
                 continue
-            if lo is not None and lo == hi and len(rest) == 1:
-                ((v, a),) = rest.items()
-                value = lo / a
-                if value < 0:
-                    raise Infeasible(f"{v!r} would be {value}")
-                fixed[v] = value
-                changed = True
-                continue
-            kept.append((rest, lo, hi))
-        pending = kept
+            shift = coefficient * value
+            low = None if low is None else low - shift
+            high = None if high is None else high - shift
+            rows[j] = (other, low, high)
+            if not other:
+                _check_empty(low, high)
+            elif len(other) == 1 and low is not None and low == high:
+                queue.append(j)
+    pending = [row for row in rows if row[0]]
     equalities: list[tuple[dict[Hashable, Fraction], Fraction]] = []
     for n, (form, lo, hi) in enumerate(pending):
         if lo is not None and lo == hi:
@@ -143,6 +154,11 @@ def _presolve(
         if lo is not None:
             equalities.append(({**form, ("slack", n, "lower"): Fraction(-1)}, lo))
     return _echelon(equalities)
+
+
+def _check_empty(lower: Fraction | None, upper: Fraction | None) -> None:
+    if (lower is not None and lower > 0) or (upper is not None and upper < 0):
+        raise Infeasible(f"0 outside [{lower}, {upper}]")
 
 
 def _echelon(

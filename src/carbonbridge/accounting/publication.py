@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
 
-from carbonbridge.accounting.disclosure import DisclosureRules, TableCell, Withheld
+from carbonbridge.accounting.disclosure import DisclosureRules, TableCell, Withheld, suppress
 from carbonbridge.accounting.model import OrganisationKind, RecordEmissions, RegionalYear, SectorTotal
 from carbonbridge.accounting.regional import BASIC, BASIC_PLUS, IPCC_SECTORS, basis_of, gpc_cell, ipcc_sector
 from carbonbridge.factors.model import gas_group
@@ -97,6 +97,15 @@ def year_tables(
         )
         tables[year] = YearTable(tuple(cells), truth)
     return tables
+
+
+def protect(
+    emissions: Mapping[str, Sequence[RecordEmissions]],
+    kinds: Mapping[str, OrganisationKind],
+    rules: DisclosureRules,
+) -> dict[int, dict[str, Withheld]]:
+    """The suppression pattern of each year (cell key -> why withheld), one for all variants."""
+    return {year: suppress(t.cells, t.truth, rules) for year, t in year_tables(emissions, kinds).items()}
 
 
 def _gwps(records: Sequence[RecordEmissions]) -> dict[str, Fraction]:

@@ -18,8 +18,8 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session, sessionmaker
 
 from carbonbridge.accounting import service
-from carbonbridge.accounting.disclosure import DisclosureRules, Withheld, suppress
-from carbonbridge.accounting.publication import RegionalRelease, release_year, year_tables
+from carbonbridge.accounting.disclosure import DisclosureRules, Withheld
+from carbonbridge.accounting.publication import RegionalRelease, protect, release_year
 from carbonbridge.factors.model import GwpSet
 from carbonbridge.kernel.errors import Conflict
 from carbonbridge.platform.identity import Principal, Role
@@ -102,8 +102,7 @@ def _pattern(
     if len({tuple(sorted(e.record.id for e in r.emissions)) for r in results.values()}) > 1:
         # data arrived between the reads: these are not one release; never mix them
         raise Conflict("the activity data changed while the regional inventory was read; please retry")
-    tables = year_tables({g.value: results[g].emissions for g in GwpSet}, chosen.kinds)
-    pattern = {year: suppress(t.cells, t.truth, rules) for year, t in tables.items()}
+    pattern = protect({g.value: results[g].emissions for g in GwpSet}, chosen.kinds, rules)
     with _lock:
         _patterns[(region, rules)] = (results, pattern)
     return pattern
