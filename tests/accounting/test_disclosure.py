@@ -247,3 +247,26 @@ def test_no_sensitive_figure_of_a_random_region_can_be_recovered(
         protection_percent=protection,
     )
     assert problems == []
+
+
+def test_a_year_whose_figures_did_not_change_is_not_protected_again() -> None:
+    region = generate_region(2024)
+    chosen = [o for o in region.organisations if o.kind.value in ("cement", "hotel")][:3]
+    ids = {o.id for o in chosen}
+    records = [r for r in region.records if r.organisation_id in ids and r.year in (2024, 2025)]
+    library = shipped_library()
+    kinds = {o.id: o.kind for o in chosen}
+
+    def variants(rs: Sequence[ActivityRecord]) -> dict[str, Sequence[RecordEmissions]]:
+        return {g.value: service.compute(rs, chosen, library, g) for g in GwpSet}
+
+    memo: dict[str, dict[str, Withheld]] = {}
+    first = protect(variants(records), kinds, RULES, memo)
+    assert sorted(first) == [2024, 2025]
+    assert len(memo) == 2
+    changed = [
+        ActivityRecord(**{**r.__dict__, "quantity": r.quantity * 2}) if r.year == 2025 else r for r in records
+    ]
+    second = protect(variants(changed), kinds, RULES, memo)
+    assert len(memo) == 3  # 2025 computed again, 2024 taken from the memo
+    assert second[2024] is first[2024]

@@ -17,8 +17,9 @@ gas is the one the engine recorded in its traces (CO2, and the publishers' ``CO2
 
 from __future__ import annotations
 
+import hashlib
 from collections import defaultdict
-from collections.abc import Callable, Hashable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
@@ -103,9 +104,33 @@ def protect(
     emissions: Mapping[str, Sequence[RecordEmissions]],
     kinds: Mapping[str, OrganisationKind],
     rules: DisclosureRules,
+    memo: MutableMapping[str, dict[str, Withheld]] | None = None,
 ) -> dict[int, dict[str, Withheld]]:
-    """The suppression pattern of each year (cell key -> why withheld), one for all variants."""
-    return {year: suppress(t.cells, t.truth, rules) for year, t in year_tables(emissions, kinds).items()}
+    """The suppression pattern of each year (cell key -> why withheld), one for all variants.
+
+    ``memo`` (digest of a year's table and the rules -> its pattern) spares recomputing the years
+    whose figures did not change, e.g. past years when this year's data arrive.
+    """
+    patterns = {}
+    for year, table in year_tables(emissions, kinds).items():
+        key = _digest(table, rules)
+        found = None if memo is None else memo.get(key)
+        if found is None:
+            found = suppress(table.cells, table.truth, rules)
+            if memo is not None:
+                memo[key] = found
+        patterns[year] = found
+    return patterns
+
+
+def _digest(table: YearTable, rules: DisclosureRules) -> str:
+    h = hashlib.sha256(repr(rules).encode())
+    for cell in table.cells:
+        forms = sorted((v, sorted(f.items(), key=repr)) for v, f in cell.forms.items())
+        shares = sorted((v, sorted(c.items())) for v, c in cell.contributions.items())
+        h.update(repr((cell.key, forms, shares)).encode())
+    h.update(repr(sorted(table.truth.items(), key=repr)).encode())
+    return h.hexdigest()
 
 
 def _gwps(records: Sequence[RecordEmissions]) -> dict[str, Fraction]:

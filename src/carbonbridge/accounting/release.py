@@ -80,6 +80,9 @@ _patterns: dict[
     tuple[str, DisclosureRules],
     tuple[Mapping[GwpSet, service.RegionalResult], dict[int, dict[str, Withheld]]],
 ] = {}
+#: digest of one year's table and the rules -> its pattern (years whose data did not change)
+_years: dict[str, dict[str, Withheld]] = {}
+_YEARS_KEPT = 256
 
 
 def _pattern(
@@ -102,7 +105,10 @@ def _pattern(
     if len({tuple(sorted(e.record.id for e in r.emissions)) for r in results.values()}) > 1:
         # data arrived between the reads: these are not one release; never mix them
         raise Conflict("the activity data changed while the regional inventory was read; please retry")
-    pattern = protect({g.value: results[g].emissions for g in GwpSet}, chosen.kinds, rules)
+    with _lock:
+        if len(_years) > _YEARS_KEPT:
+            _years.clear()
+    pattern = protect({g.value: results[g].emissions for g in GwpSet}, chosen.kinds, rules, _years)
     with _lock:
         _patterns[(region, rules)] = (results, pattern)
     return pattern
