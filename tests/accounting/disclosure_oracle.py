@@ -7,7 +7,8 @@ anyone), the regulator's JSON, and the computed records behind them, it checks t
 2. every *sensitive* figure (by the rules, recomputed here from each organisation's records) is
    withheld, and cannot be narrowed by linear programming over everything the public sees under
    all three GWP sets, with non-negativity: its feasibility interval reaches past its protection
-   levels on both sides (Handbook on SDC §4.2.2).
+   levels on both sides (Handbook on SDC §4.2.2);
+3. no withheld figure, sensitive or not, has an interval that collapses to its value.
 
 It shares nothing with ``accounting.publication`` or ``accounting.disclosure`` but the LP solver
 (tested against brute force in ``test_feasibility.py``). Which records make each figure comes
@@ -208,6 +209,10 @@ def _audit_year(
                 constraints.append(Constraint.equal(f, model(f)))
     region = FeasibleRegion(constraints)
     for path in paths:
+        for w in GWPS:  # nothing withheld may be exactly derivable, sensitive or not
+            f = form(path, w)
+            if shown[w][path] is None and f and region.maximum(f) == region.minimum(f):
+                problems.append(f"{year} {w} {path}: withheld but exactly derivable")
         for w in GWPS:
             shares = _shares(path, w, figures, records, gwps)
             amounts = sorted((abs(a) for a in shares.values() if a != 0), reverse=True)

@@ -136,6 +136,20 @@ def test_secondary_suppression_protects_the_cell_and_passes_the_audit() -> None:
     assert audit(cells, truth, withheld, RULES) == []
 
 
+def test_a_threshold_cell_is_never_exactly_derivable_even_without_a_protection_floor() -> None:
+    """Two equal reporters: the (1,85) level is negative and the floor is 0, yet publishing the
+    other cells and the total would give A exactly; a complement must still be withheld."""
+    cells, truth = _hierarchy()
+    cells[0] = _cell("A", {"a": ONE}, {"cement": D(450), "lime": D(450)})
+    rules = DisclosureRules(protection_percent=D(0))
+    assert protection_levels([D(450), D(450)], rules) == (Fraction(0), Fraction(0))
+    exposed = audit(cells, truth, {"A": Withheld.THRESHOLD}, rules)
+    assert [(e.key, e.low, e.high) for e in exposed] == [("A", Fraction(900), Fraction(900))]
+    withheld = suppress(cells, truth, rules)
+    assert withheld == {"A": Withheld.THRESHOLD, "C": Withheld.SECONDARY}
+    assert audit(cells, truth, withheld, rules) == []
+
+
 def test_three_gwp_sets_of_one_row_reveal_two_gases_unless_the_row_is_withheld() -> None:
     """A sector row published under AR4/AR5/AR6 gives one equation per GWP set: with its CO2 and
     total shown, withholding CH4 and N2O alone leaves two unknowns and three equations."""

@@ -18,8 +18,9 @@ the online second edition, chapter 4 "Magnitude tabular data":
   upper protection level is ``100/k · (x_1 + … + x_n) − X``; the lower one is set equal "out of
   symmetry considerations", capped at ``X`` (figures are non-negative). Because a level of zero
   would only prevent exact disclosure (the Handbook's advice for pure threshold cells), we require
-  at least ``protection_percent`` of ``X`` on each side as well, so that no withheld cell's interval
-  collapses to its value.
+  at least ``protection_percent`` of ``X`` on each side as well, and in any case an interval that
+  reaches strictly beyond ``X`` on both sides, so that no sensitive figure's interval collapses to
+  its value even with ``protection_percent = 0``.
 * **Secondary suppression and audit** (Handbook §4.2.2; §4.3.1 on linked and hierarchical tables,
   whose common cells must be suppressed alike; §4.3.2 on the audit step): a withheld cell is safe only if
   its *feasibility interval* — the least and greatest value it can take given every published
@@ -174,7 +175,21 @@ class Exposure:
     @property
     def upward(self) -> bool:
         """The upper bound is too tight (else the lower one is)."""
-        return self.high is not None and self.high < self.required_high
+        return self.high is not None and not _reaches_above(self.high, self.value, self.required_high)
+
+    @property
+    def downward(self) -> bool:
+        """The lower bound is too tight."""
+        return not _reaches_below(self.low, self.value, self.required_low)
+
+
+def _reaches_above(high: Fraction | None, value: Fraction, required: Fraction) -> bool:
+    """An upper bound protects when it reaches the level and is not the value itself."""
+    return high is None or (high >= required and high > value)
+
+
+def _reaches_below(low: Fraction, value: Fraction, required: Fraction) -> bool:
+    return low <= required and low < value
 
 
 def primary(cells: Sequence[TableCell], rules: DisclosureRules) -> dict[str, Withheld]:
@@ -214,12 +229,16 @@ def suppress(
     while (exposure := next(table.exposures(withheld), None)) is not None:
         withheld[table.complement(withheld, exposure)] = Withheld.SECONDARY
     # a greedy choice can become unnecessary once later ones are made: publish each complementary
-    # suppression again (the largest first) whenever the pattern still passes the audit without it
-    secondary = sorted((k for k, why in withheld.items() if why is Withheld.SECONDARY), key=table.cost)
-    for key in reversed(secondary):
-        trial = {k: why for k, why in withheld.items() if k != key}
-        if next(table.exposures(trial), None) is None:
-            withheld = trial
+    # suppression again (the largest first) whenever the pattern still passes the audit without
+    # it, until none can be; then each one left is needed, so none is exactly derivable either
+    released = True
+    while released:
+        released = False
+        secondary = sorted((k for k, why in withheld.items() if why is Withheld.SECONDARY), key=table.cost)
+        for key in reversed(secondary):
+            trial = {k: why for k, why in withheld.items() if k != key}
+            if next(table.exposures(trial), None) is None:
+                withheld, released = trial, True
     return withheld
 
 
@@ -275,7 +294,7 @@ class _Table:
                 found = Exposure(
                     cell.key, variant, value, interval.low, interval.high, value - lower, value + upper
                 )
-                if found.upward or interval.low > found.required_low:
+                if found.upward or found.downward:
                     yield found
 
     def complement(self, withheld: Mapping[str, Withheld], exposure: Exposure) -> str:
@@ -298,13 +317,13 @@ class _Table:
             region = self.region({**withheld, key: Withheld.SECONDARY})
             if exposure.upward and exposure.high is not None:
                 high = region.maximum(form)
-                if high is None or high >= exposure.required_high:
+                if _reaches_above(high, exposure.value, exposure.required_high):
                     return key
-                if high > exposure.high:
+                if high is not None and high > exposure.high:
                     widening.append((high - exposure.high, key))
             else:
                 low = region.minimum(form)
-                if low <= exposure.required_low:
+                if _reaches_below(low, exposure.value, exposure.required_low):
                     return key
                 if low < exposure.low:
                     widening.append((exposure.low - low, key))
