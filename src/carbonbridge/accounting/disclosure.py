@@ -227,16 +227,17 @@ def suppress(
     table = _Table(cells, truth, rules)
     withheld: dict[str, Withheld] = dict(primary(cells, rules))
     while (exposure := next(table.exposures(withheld), None)) is not None:
-        withheld[table.complement(withheld, exposure)] = Withheld.SECONDARY
+        for key in table.twins[table.complement(withheld, exposure)]:
+            withheld.setdefault(key, Withheld.SECONDARY)
     # a greedy choice can become unnecessary once later ones are made: publish each complementary
     # suppression again (the largest first) whenever the pattern still passes the audit without
     # it, until none can be; then each one left is needed, so none is exactly derivable either
     released = True
     while released:
         released = False
-        secondary = sorted((k for k, why in withheld.items() if why is Withheld.SECONDARY), key=table.cost)
-        for key in reversed(secondary):
-            trial = {k: why for k, why in withheld.items() if k != key}
+        secondary = {table.twins[k][0] for k, why in withheld.items() if why is Withheld.SECONDARY}
+        for first in sorted(secondary, key=table.cost, reverse=True):
+            trial = {k: why for k, why in withheld.items() if k not in table.twins[first]}
             if next(table.exposures(trial), None) is None:
                 withheld, released = trial, True
     return withheld
@@ -262,6 +263,12 @@ class _Table:
             for c in self.cells
         }
         self.sensitive = [c for c in self.cells if primary_reason_of(c, rules) is not None]
+        # cells that publish the same figure in every variant (IPCC 2 and GPC IV.1, say) are
+        # withheld or published together: one of them alone would give the other away
+        groups: dict[tuple[object, ...], list[str]] = {}
+        for c in self.cells:
+            groups.setdefault(tuple(sorted((v, _form_key(f)) for v, f in c.forms.items())), []).append(c.key)
+        self.twins = {key: tuple(group) for group in groups.values() for key in group}
         self.levels = {
             (c.key, v): protection_levels(c.contributions[v].values(), rules)
             for c in self.sensitive
@@ -301,7 +308,11 @@ class _Table:
         """The published cell to withhold next, for ``exposure`` (see the module docstring)."""
         exposed = next(c for c in self.cells if c.key == exposure.key)
         form = exposed.forms[exposure.variant]
-        published = [c.key for c in self.cells if c.key not in withheld and self.variables[c.key]]
+        published = [
+            c.key
+            for c in self.cells
+            if c.key not in withheld and self.variables[c.key] and self.twins[c.key][0] == c.key
+        ]
         # only a cell linked to the exposed one through shared variables can change its interval
         linked, grew = set(self.variables[exposed.key]), True
         while grew:
@@ -314,7 +325,7 @@ class _Table:
         widening: list[tuple[Fraction, str]] = []
         # cheapest first, so the first candidate that alone meets the level is the one to take
         for key in sorted(candidates, key=self.cost):
-            region = self.region({**withheld, key: Withheld.SECONDARY})
+            region = self.region({**withheld, **dict.fromkeys(self.twins[key], Withheld.SECONDARY)})
             if exposure.upward and exposure.high is not None:
                 high = region.maximum(form)
                 if _reaches_above(high, exposure.value, exposure.required_high):
