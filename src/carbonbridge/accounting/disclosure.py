@@ -37,7 +37,8 @@ whose result is *proved* safe: an audit-driven greedy. Withhold the sensitive ce
 sensitive cell with the LP; while one is exposed, withhold the one published cell linked to it
 (through shared variables) that best widens its interval in the exposed direction (one that
 alone meets the protection level, the cheapest by value; otherwise the largest widening;
-otherwise the cheapest cell that shares a variable with it), and audit again. Then publish
+otherwise the cheapest cell that shares a variable with it), and audit again; cells that are
+the same sum in every variant (linked tables' common cells, §4.3.1) go together. Then publish
 again, largest first, every complementary suppression the final pattern does not need. It ends
 because each round withholds one more cell, and it returns only a pattern that passed the audit,
 so safety does not rest on the heuristic.
