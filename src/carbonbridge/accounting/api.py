@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import Response
 
-from carbonbridge.accounting import corrections, service, statements
+from carbonbridge.accounting import corrections, release, service, statements
 from carbonbridge.accounting.model import Facility, Organisation, OrganisationKind
 from carbonbridge.accounting.schemas import (
     ComputeIn,
@@ -18,9 +18,7 @@ from carbonbridge.accounting.schemas import (
     OrganisationIn,
     OrganisationOut,
     ReconciliationOut,
-    RegionalNotComputableOut,
     RegionalOut,
-    RegionalYearOut,
     ReopenIn,
     ReopeningOut,
     RowsIn,
@@ -206,23 +204,15 @@ def compute(sessions: Sessions, body: ComputeIn, gwp: GwpSet = GwpSet.AR6) -> In
 
 @router.get("/inventory/region", response_model=RegionalOut)
 @public
-def region(sessions: Sessions, settings: AppSettings, gwp: GwpSet = GwpSet.AR6) -> RegionalOut:
+def region(
+    sessions: Sessions, settings: AppSettings, principal: CurrentPrincipal, gwp: GwpSet = GwpSet.AR6
+) -> RegionalOut:
     """The territory's inventory by IPCC and GPC sector per year, with per-capita and per-GDP
-    intensities (public; aggregates only)."""
-    result = service.regional(sessions, settings.region, gwp)
-    return RegionalOut(
-        region=result.region,
-        gwp=gwp.value,
-        synthetic=result.synthetic,
-        records=result.record_count,
-        years=[RegionalYearOut.of(y) for y in result.inventory.years],
-        co_pollutants_kg={y: dict(v) for y, v in result.co_pollutants.items()},
-        not_computable=[
-            RegionalNotComputableOut(year=g.year, activity=g.activity, records=g.records, reason=g.reason)
-            for g in service.not_computable_groups(result.not_computable)
-        ],
-        excluded_records=len(result.not_computable),
-    )
+    intensities and co-pollutants (public). Figures that would disclose one organisation, and those
+    that would let them be derived, are `null` and named in `withheld` (disclosure control,
+    docs/accounting.md); with a regulator's or an administrator's token every figure is given."""
+    result = release.regional_release(sessions, principal, settings.region, gwp, release.rules_of(settings))
+    return RegionalOut.of(result)
 
 
 @router.get("/activity-template.csv", response_class=Response)

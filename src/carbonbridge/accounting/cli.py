@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -19,7 +20,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 from sqlalchemy.orm import Session, sessionmaker
 
-from carbonbridge.accounting import service
+from carbonbridge.accounting import release, service
 from carbonbridge.accounting.engine import calculate
 from carbonbridge.accounting.intake import parse_upload
 from carbonbridge.accounting.model import (
@@ -31,6 +32,7 @@ from carbonbridge.accounting.model import (
 )
 from carbonbridge.factors.model import GwpSet
 from carbonbridge.factors.service import shipped_library
+from carbonbridge.kernel.errors import Unauthenticated
 
 app = typer.Typer(help="Emissions inventories / 温室气体排放清单", no_args_is_help=True)
 COMMANDS = {"inventory": app}
@@ -237,31 +239,104 @@ def reopen(
 
 
 @app.command("region")
-def region(gwp: Annotated[GwpSet, typer.Option(case_sensitive=False)] = GwpSet.AR6) -> None:
-    """The regional inventory by IPCC sector per year / 区域清单."""
+def region(
+    gwp: Annotated[GwpSet, typer.Option(case_sensitive=False)] = GwpSet.AR6,
+    unsuppressed: Annotated[
+        bool,
+        typer.Option(
+            "--unsuppressed",
+            help="every figure, for the regulator: needs a regulator's or administrator's API token "
+            "in the environment variable CARBONBRIDGE_TOKEN",
+        ),
+    ] = False,
+    output: Annotated[
+        Format, typer.Option("--format", help="table or json (the REST API's shape)")
+    ] = Format.TABLE,
+) -> None:
+    """The regional inventory per year as the public sees it: figures that would disclose one
+    organisation are withheld (docs/accounting.md, "Disclosure control") / 区域清单（公开版）."""
+    from carbonbridge.accounting.schemas import RegionalOut
+    from carbonbridge.platform.db import unit_of_work
+    from carbonbridge.platform.identity import PUBLIC, authenticate_token
     from carbonbridge.platform.settings import get_settings
 
+    settings = get_settings()
+    principal = PUBLIC
     with _database() as sessions:
-        result = service.regional(sessions, get_settings().region, gwp)
-    table = Table(title=f"{result.region} · GWP {gwp.value} · {result.record_count} records (t CO2e)")
+        if unsuppressed:
+            token = os.environ.get("CARBONBRIDGE_TOKEN", "").strip()
+            if not token:
+                raise Unauthenticated("--unsuppressed needs a regulator's API token in CARBONBRIDGE_TOKEN")
+            with unit_of_work(sessions) as session:
+                principal = authenticate_token(session, token)
+            release.require_unsuppressed(principal)
+        result = release.regional_release(
+            sessions, principal, settings.region, gwp, release.rules_of(settings)
+        )
+    if output is Format.JSON:
+        body = RegionalOut.of(result).model_dump(mode="json")
+        sys.stdout.write(json.dumps(body, ensure_ascii=False, indent=2) + "\n")
+        return
+    _print_release(result)
+
+
+def _print_release(result: release.ReleaseResult) -> None:
+    from carbonbridge.accounting import publication
+    from carbonbridge.platform import i18n
+
+    r = result.release
+    mark = "" if r.masked else " (unsuppressed / 未隐匿)"
+    table = Table(
+        title=f"{result.region} · GWP {result.gwp.value} · {result.record_count} records (t CO2e){mark}"
+    )
     table.add_column("year")
     table.add_column("IPCC total", justify="right")
     table.add_column("GPC BASIC", justify="right")
+    table.add_column("GPC BASIC+", justify="right")
     table.add_column("per capita", justify="right")
-    for y in result.inventory.years:
-        per_capita = f"{y.per_capita_kg / 1000:,.3f}" if y.per_capita_kg is not None else "—"
+    for y in r.years:
         table.add_row(
-            str(y.year), f"{y.ipcc_total_kg / 1000:,.1f}", f"{y.gpc_basic_kg / 1000:,.1f}", per_capita
+            str(y.year),
+            _figure(y.ipcc_total_kg, y.withheld.get("ipcc_total_kg"), 1),
+            _figure(y.gpc_basic_kg, y.withheld.get("gpc_basic_kg"), 1),
+            _figure(y.gpc_basic_plus_kg, y.withheld.get("gpc_basic_plus_kg"), 1),
+            _figure(y.per_capita_kg, y.withheld.get("per_capita_kg"), 3),
         )
     console.print(table)
+    sectors = Table(title="IPCC sectors / IPCC 部门 (t CO2e)")
+    sectors.add_column("sector")
+    for y in r.years:
+        sectors.add_column(str(y.year), justify="right")
+    for key, label in ((s.key, s.label_en) for s in (r.years[0].ipcc if r.years else ())):
+        cells = [y.ipcc_sector(key) for y in r.years]
+        sectors.add_row(f"{key} {label}", *(_figure(s.co2e_kg, s.withheld.get("co2e_kg"), 1) for s in cells))
+    console.print(sectors)
+    if any(y.withheld or any(s.withheld for s in (*y.ipcc, *y.gpc, *y.outside_ipcc)) for y in r.years):
+        note = publication.PUBLIC_NOTE if r.masked else publication.REGULATOR_NOTE
+        rules = r.rules
+        values = {
+            "min_reporters": rules.min_reporters,
+            "dominance_n": rules.dominance_n,
+            "dominance_k": rules.dominance_k,
+            "protection_percent": rules.protection_percent,
+        }
+        console.print(f"[dim]{'*' if r.masked else '†'} {note.format(**values)}[/dim]", highlight=False)
+        console.print(f"[dim]{i18n.gettext('zh', note).format(**values)}[/dim]", highlight=False)
     if result.not_computable:
         console.print(
-            f"[red]not computable / 无法计算: {len(result.not_computable)} record(s); "
+            f"[red]not computable / 无法计算: {result.excluded_records} record(s); "
             "every figure above excludes them[/red]"
         )
-        for g in service.not_computable_groups(result.not_computable):
+        for g in result.not_computable:
             console.print(
                 f"  {g.year} {g.activity} ({g.records} record(s)): {g.reason}", markup=False, soft_wrap=True
             )
     if result.synthetic:
         console.print("[yellow]synthetic demo data / 演示数据为合成数据[/yellow]")
+
+
+def _figure(kg: Decimal | None, why: str | None, places: int) -> str:
+    """A figure in tonnes, ``confidential / 保密*`` when withheld, ``†`` when the public does not see it."""
+    if kg is None:
+        return "confidential / 保密*" if why else "—"
+    return f"{kg / 1000:,.{places}f}" + ("†" if why else "")

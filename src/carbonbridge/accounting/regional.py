@@ -65,8 +65,9 @@ KIND_TO_IPCC: Mapping[OrganisationKind, str] = {
     OrganisationKind.OTHER: "1.A.4",
 }
 
-_BASIC = {("I", 1), ("I", 2), ("II", 1), ("II", 2), ("III", 1), ("III", 3)}
-_BASIC_PLUS = _BASIC | {("IV", 1), ("V", 1), ("II", 3)}
+#: GPC Table 3.3: the sector/scope cells of BASIC and of BASIC+
+BASIC = {("I", 1), ("I", 2), ("II", 1), ("II", 2), ("III", 1), ("III", 3)}
+BASIC_PLUS = BASIC | {("IV", 1), ("V", 1), ("II", 3)}
 
 
 def ipcc_sector(e: RecordEmissions, kind: OrganisationKind) -> str | None:
@@ -93,7 +94,8 @@ def gpc_cell(e: RecordEmissions, *, waste_in_territory: bool = True) -> tuple[st
     return cells.get(prefix)
 
 
-def _basis(e: RecordEmissions) -> Basis:
+def basis_of(e: RecordEmissions) -> Basis:
+    """The basis a record counts with in the territory: IPCC, else location, else its only one."""
     for basis in (Basis.IPCC, Basis.LOCATION, Basis.DEFAULT):
         if basis in e.method_results:
             return basis
@@ -105,7 +107,7 @@ def _total(key: str, en: str, zh: str, items: Iterable[RecordEmissions]) -> Sect
     ids: list[str] = []
     for e in items:
         ids.append(e.record.id)
-        for g in e.gases(_basis(e)):
+        for g in e.gases(basis_of(e)):
             by_gas[gas_group(g.gas)] = by_gas.get(gas_group(g.gas), _ZERO) + g.co2e_kg
     return SectorTotal(key, en, zh, sum(by_gas.values(), _ZERO), by_gas, tuple(ids), bool(ids))
 
@@ -193,8 +195,8 @@ def _year(
         ipcc=ipcc,
         gpc=tuple(gpc),
         ipcc_total_kg=ipcc_total,
-        gpc_basic_kg=sum((totals[f"{k}/{s}"] for k, s in sorted(_BASIC)), _ZERO),
-        gpc_basic_plus_kg=sum((totals[f"{k}/{s}"] for k, s in sorted(_BASIC_PLUS)), _ZERO),
+        gpc_basic_kg=sum((totals[f"{k}/{s}"] for k, s in sorted(BASIC)), _ZERO),
+        gpc_basic_plus_kg=sum((totals[f"{k}/{s}"] for k, s in sorted(BASIC_PLUS)), _ZERO),
         outside_ipcc=(outside,),
         population=population.get(year),
         gdp_10k_cny=gdp.get(year),

@@ -7,16 +7,19 @@ from decimal import Decimal
 
 from pydantic import BaseModel, Field
 
+from carbonbridge.accounting import publication
+from carbonbridge.accounting.disclosure import Withheld
 from carbonbridge.accounting.model import (
     FrameworkLine,
     FrameworkView,
     NotComputable,
     Reconciliation,
     RecordEmissions,
-    RegionalYear,
-    SectorTotal,
     Trace,
 )
+from carbonbridge.accounting.publication import ReleasedSector, ReleasedYear
+from carbonbridge.accounting.release import ReleaseResult
+from carbonbridge.platform import i18n
 
 
 class LineOut(BaseModel):
@@ -215,16 +218,25 @@ class ExplainOut(BaseModel):
         )
 
 
+_WITHHELD = (
+    "fields withheld from the public under disclosure control (docs/accounting.md), by name "
+    "(`co2e_kg`, `by_gas.CO2`, `ipcc_total_kg`, `co_pollutants_kg.SO2` ...), with the reason: always "
+    "`confidential` for the public, whose copy has `null` in their place; `threshold`, `dominance` or "
+    "`secondary` for the regulator and administrators, who see the values"
+)
+
+
 class SectorOut(BaseModel):
     key: str
     label_en: str
     label_zh: str
-    co2e_kg: Decimal
-    by_gas: dict[str, Decimal]
+    co2e_kg: Decimal | None = Field(description="kg CO2e; null when withheld (see `withheld`)")
+    by_gas: dict[str, Decimal | None] = Field(description="kg CO2e per gas group; null when withheld")
     reported: bool
+    withheld: dict[str, Withheld] = Field(description=_WITHHELD)
 
     @classmethod
-    def of(cls, s: SectorTotal) -> SectorOut:
+    def of(cls, s: ReleasedSector) -> SectorOut:
         return cls(
             key=s.key,
             label_en=s.label_en,
@@ -232,24 +244,26 @@ class SectorOut(BaseModel):
             co2e_kg=s.co2e_kg,
             by_gas=dict(s.by_gas),
             reported=s.reported,
+            withheld=dict(s.withheld),
         )
 
 
 class RegionalYearOut(BaseModel):
     year: int
-    ipcc_total_kg: Decimal
-    gpc_basic_kg: Decimal
-    gpc_basic_plus_kg: Decimal
+    ipcc_total_kg: Decimal | None = Field(description="null when withheld (see `withheld`)")
+    gpc_basic_kg: Decimal | None = Field(description="null when withheld")
+    gpc_basic_plus_kg: Decimal | None = Field(description="null when withheld")
     population: Decimal | None
     gdp_10k_cny: Decimal | None
-    per_capita_kg: Decimal | None
-    per_10k_cny_kg: Decimal | None
+    per_capita_kg: Decimal | None = Field(description="null without population, or when withheld")
+    per_10k_cny_kg: Decimal | None = Field(description="null without GDP, or when withheld")
     ipcc: list[SectorOut]
     gpc: list[SectorOut]
     outside_ipcc: list[SectorOut]
+    withheld: dict[str, Withheld] = Field(description=_WITHHELD)
 
     @classmethod
-    def of(cls, y: RegionalYear) -> RegionalYearOut:
+    def of(cls, y: ReleasedYear) -> RegionalYearOut:
         return cls(
             year=y.year,
             ipcc_total_kg=y.ipcc_total_kg,
@@ -262,6 +276,7 @@ class RegionalYearOut(BaseModel):
             ipcc=[SectorOut.of(s) for s in y.ipcc],
             gpc=[SectorOut.of(s) for s in y.gpc],
             outside_ipcc=[SectorOut.of(s) for s in y.outside_ipcc],
+            withheld=dict(y.withheld),
         )
 
 
@@ -275,18 +290,67 @@ class RegionalNotComputableOut(BaseModel):
     reason: str
 
 
+class DisclosureOut(BaseModel):
+    """How the figures were protected. The rule's parameters are given to the regulator only: the
+    Handbook on Statistical Disclosure Control advises keeping concentration-rule parameters
+    confidential."""
+
+    masked: bool = Field(description="true: the public's copy, withheld figures are null")
+    note_en: str
+    note_zh: str
+    min_reporters: int | None = Field(description="threshold rule (regulator only)")
+    dominance_n: int | None = Field(description="n of the (n,k)-dominance rule (regulator only)")
+    dominance_k_percent: Decimal | None = Field(description="k of the (n,k)-dominance rule (regulator only)")
+    protection_percent: Decimal | None = Field(description="least protection interval (regulator only)")
+
+
 class RegionalOut(BaseModel):
     region: str
     gwp: str
     synthetic: bool
     records: int
     years: list[RegionalYearOut]
-    #: year -> pollutant -> kg (SO2, NOx, PM10, PM2.5; no CO2e)
-    co_pollutants_kg: dict[int, dict[str, Decimal]]
+    #: year -> pollutant -> kg (SO2, NOx, PM10, PM2.5; no CO2e); null when withheld
+    co_pollutants_kg: dict[int, dict[str, Decimal | None]]
+    disclosure: DisclosureOut
     not_computable: list[RegionalNotComputableOut] = Field(
         default_factory=list, description="records every figure excludes: the engine cannot compute them now"
     )
     excluded_records: int = Field(0, description="how many records every figure excludes (not computable)")
+
+    @classmethod
+    def of(cls, result: ReleaseResult) -> RegionalOut:
+        """A release as JSON (the REST API and ``carbonbridge inventory region --format json``)."""
+        r, rules = result.release, result.release.rules
+        note = publication.PUBLIC_NOTE if r.masked else publication.REGULATOR_NOTE
+        values = {
+            "min_reporters": rules.min_reporters,
+            "dominance_n": rules.dominance_n,
+            "dominance_k": rules.dominance_k,
+            "protection_percent": rules.protection_percent,
+        }
+        return cls(
+            region=result.region,
+            gwp=result.gwp.value,
+            synthetic=result.synthetic,
+            records=result.record_count,
+            years=[RegionalYearOut.of(y) for y in r.years],
+            co_pollutants_kg={y.year: dict(y.co_pollutants_kg) for y in r.years},
+            not_computable=[
+                RegionalNotComputableOut(year=g.year, activity=g.activity, records=g.records, reason=g.reason)
+                for g in result.not_computable
+            ],
+            excluded_records=result.excluded_records,
+            disclosure=DisclosureOut(
+                masked=r.masked,
+                note_en=note.format(**values),
+                note_zh=i18n.gettext("zh", note).format(**values),
+                min_reporters=None if r.masked else rules.min_reporters,
+                dominance_n=None if r.masked else rules.dominance_n,
+                dominance_k_percent=None if r.masked else rules.dominance_k,
+                protection_percent=None if r.masked else rules.protection_percent,
+            ),
+        )
 
 
 class SubmissionOut(BaseModel):

@@ -15,7 +15,7 @@ import threading
 from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
 from sqlalchemy.exc import IntegrityError
@@ -429,6 +429,9 @@ class RegionalResult:
     co_pollutants: Mapping[int, Mapping[str, Decimal]]
     #: current records the engine cannot compute now; every figure above excludes them
     not_computable: tuple[NotComputable, ...] = ()
+    #: what the figures were summed from (disclosure control needs each organisation's share)
+    emissions: tuple[RecordEmissions, ...] = ()
+    kinds: Mapping[str, OrganisationKind] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -489,7 +492,10 @@ def regional(sessions: sessionmaker[Session], region: str, gwp: GwpSet) -> Regio
         y.year: co_pollutant_totals([e for e in emissions if e.record.year == y.year])
         for y in inventory.years
     }
-    result = RegionalResult(inventory, region, synthetic, gwp, len(records), by_year, failed)
+    kinds = {o.id: o.kind for o in organisations}
+    result = RegionalResult(
+        inventory, region, synthetic, gwp, len(records), by_year, failed, tuple(emissions), kinds
+    )
     with _regional_lock:
         _regional_cache[key] = result
     return result

@@ -8,7 +8,8 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from carbonbridge.accounting import corrections, service, statements
+from carbonbridge.accounting import corrections, publication, release, service, statements
+from carbonbridge.accounting.disclosure import Withheld
 from carbonbridge.factors.model import GwpSet
 from carbonbridge.kernel.errors import (
     CarbonbridgeError,
@@ -163,42 +164,56 @@ def region_page(
     settings: AppSettings,
     gwp: GwpSet = GwpSet.AR6,
 ) -> Response:
-    result = service.regional(sessions, settings.region, gwp)
+    result = release.regional_release(sessions, principal, settings.region, gwp, release.rules_of(settings))
     lang = page_language(request)
+    years = result.release.years
 
     def label(s: object) -> str:
         return str(getattr(s, "label_zh" if lang == "zh" else "label_en"))
 
-    years = [y.year for y in result.inventory.years]
-    ipcc_keys = [s.key for s in result.inventory.years[0].ipcc if "." not in s.key] if years else []
-    ipcc_series = [
-        {
-            "name": label(result.inventory.years[0].ipcc_sector(k)),
-            "data": [float(y.ipcc_sector(k).co2e_kg / _T) for y in result.inventory.years],
-        }
-        for k in ipcc_keys
-    ]
-    gpc_keys = [s.key for s in result.inventory.years[0].gpc if "/" not in s.key] if years else []
-    gpc_series = [
-        {
-            "name": label(result.inventory.years[0].gpc_sector(k)),
-            "data": [float(y.gpc_sector(k).co2e_kg / _T) for y in result.inventory.years],
-        }
-        for k in gpc_keys
-    ]
-    chart = {"years": [str(y) for y in years], "ipcc": ipcc_series, "gpc": gpc_series}
-    return render(
-        request,
-        "region.html",
-        {
-            "principal": principal,
-            "r": result,
-            "chart": chart,
-            "gwp_sets": list(GwpSet),
-            "label": label,
-            "not_computable": service.not_computable_groups(result.not_computable),
-        },
-    )
+    def reason(why: str) -> str:
+        return i18n.gettext(lang, publication.REASONS[Withheld(why)])
+
+    def tonnes(kg: Decimal | None) -> float | None:
+        return None if kg is None else float(kg / _T)  # a withheld figure is no chart point
+
+    def series(keys: list[str], find: str) -> list[dict[str, object]]:
+        return [
+            {
+                "name": label(getattr(years[0], find)(k)),
+                "data": [tonnes(getattr(y, find)(k).co2e_kg) for y in years],
+            }
+            for k in keys
+        ]
+
+    ipcc_keys = [s.key for s in years[0].ipcc if "." not in s.key] if years else []
+    gpc_keys = [s.key for s in years[0].gpc if "/" not in s.key] if years else []
+    chart = {
+        "years": [str(y.year) for y in years],
+        "ipcc": series(ipcc_keys, "ipcc_sector"),
+        "gpc": series(gpc_keys, "gpc_sector"),
+    }
+    rules = result.release.rules
+    note = publication.PUBLIC_NOTE if result.release.masked else publication.REGULATOR_NOTE
+    context = {
+        "principal": principal,
+        "r": result,
+        "chart": chart,
+        "gwp_sets": list(GwpSet),
+        "label": label,
+        "reason": reason,
+        "not_computable": result.not_computable,
+        "any_withheld": any(
+            y.withheld or any(s.withheld for s in (*y.ipcc, *y.gpc, *y.outside_ipcc)) for y in years
+        ),
+        "disclosure_note": i18n.gettext(lang, note).format(
+            min_reporters=rules.min_reporters,
+            dominance_n=rules.dominance_n,
+            dominance_k=rules.dominance_k,
+            protection_percent=rules.protection_percent,
+        ),
+    }
+    return render(request, "region.html", context)
 
 
 def _check_form(year: str, choice: tuple[str, str, set[str]]) -> None:

@@ -12,6 +12,7 @@ database records refuses to sign (``ledger-log-key-mismatch``) rather than start
 
 from __future__ import annotations
 
+from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 
@@ -41,6 +42,14 @@ class Settings(BaseSettings):
     max_upload_rows: int = 200_000
     #: default UI language
     default_locale: str = "zh"
+    #: disclosure control of public aggregates (docs/accounting.md, "Disclosure control"): a
+    #: figure with fewer contributing organisations than this is withheld (threshold rule) ...
+    disclosure_min_reporters: int = Field(default=3, ge=1)
+    #: ... or whose n largest contributions exceed k % of it ((n,k)-dominance rule) ...
+    disclosure_dominance_n: int = Field(default=1, ge=1)
+    disclosure_dominance_k: Decimal = Field(default=Decimal(85), gt=0, lt=100)
+    #: ... and every withheld one must stay uncertain by at least this % either way
+    disclosure_protection_percent: Decimal = Field(default=Decimal(10), ge=0, le=100)
     #: bytes above which a request body (an upload, a JSON document) is refused with 413, unread
     max_upload_bytes: int = Field(default=50 * 1024 * 1024, gt=0)
     #: how long a web login (session cookie) lasts, in hours (docs/security.md)
