@@ -35,7 +35,7 @@ API_PREFIX = "/api/v1"
 def create_app(settings: Settings | None = None, engine: Engine | None = None) -> FastAPI:
     """Build the app; the engine is created once here, never per request."""
     settings = settings or get_settings()
-    engine = engine or make_engine(settings.resolved_database_url())
+    engine = engine or make_engine(settings.resolved_database_url(), synchronous=settings.sqlite_synchronous)
     app = FastAPI(
         title="carbonbridge",
         version="0.1.0",

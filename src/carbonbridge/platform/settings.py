@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -26,6 +27,18 @@ class Settings(BaseSettings):
     max_upload_rows: int = 200_000
     #: default UI language
     default_locale: str = "zh"
+    #: SQLite's ``PRAGMA synchronous`` (WAL mode): ``full`` syncs the WAL at every commit, so an
+    #: acknowledged write survives a power loss or an OS crash; ``normal`` syncs only at WAL
+    #: checkpoints: it survives a crash of the process, but the last commits before a power loss
+    #: or an OS crash may roll back (the database stays consistent). ``docs/operations.md``
+    sqlite_synchronous: Literal["full", "normal"] = "full"
+    #: bearer secret that ``/metrics`` requires; unset = ``/metrics`` is public (``docs/operations.md``)
+    metrics_token: SecretStr | None = None
+
+    @field_validator("sqlite_synchronous", mode="before")
+    @classmethod
+    def _lower(cls, value: object) -> object:
+        return value.strip().lower() if isinstance(value, str) else value
 
     def resolved_database_url(self) -> str:
         if self.database_url:
