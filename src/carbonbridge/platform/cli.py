@@ -14,6 +14,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from carbonbridge.kernel.errors import CarbonbridgeError
+from carbonbridge.platform import backup_cli
 from carbonbridge.platform.db import make_engine, session_factory, unit_of_work
 from carbonbridge.platform.identity import Role, create_user, issue_token
 from carbonbridge.platform.migrate import upgrade
@@ -28,6 +29,8 @@ app = typer.Typer(
 )
 users = typer.Typer(help="Users and API tokens / 用户与令牌", no_args_is_help=True)
 app.add_typer(users, name="users")
+app.command("backup")(backup_cli.backup)
+app.command("restore")(backup_cli.restore)
 
 console = Console()
 err = Console(stderr=True)

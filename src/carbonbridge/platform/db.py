@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from functools import partial
 from pathlib import Path
 from typing import Any, Literal
@@ -86,12 +86,13 @@ def prepare_sqlite_file(path: Path) -> None:
     elif directory.stat().st_mode & _OTHERS:
         mode = directory.stat().st_mode & 0o777
         log.warning(
-            "the database directory %s has mode %o: others can list it; chmod 700 %s", directory, mode, directory
+            "the database directory %s has mode %o: others can list it; chmod 700 %s",
+            directory,
+            mode,
+            directory,
         )
-    try:
+    with suppress(FileExistsError):
         os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
-    except FileExistsError:
-        pass
     for file in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
         if file.exists() and file.stat().st_mode & _OTHERS:
             mode = file.stat().st_mode & 0o777
