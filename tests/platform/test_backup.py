@@ -205,7 +205,7 @@ def test_restore_verifies_the_log_against_the_manifest(
     data = json.loads(path.read_text())
     data["checkpoint"]["root_hash"] = base64.b64encode(bytes(32)).decode()
     path.write_text(json.dumps(data))
-    with pytest.raises(RestoreUnverified, match="the backup recorded .* root AAAA"):
+    with pytest.raises(RestoreUnverified, match=r"the backup recorded .* root AAAA"):
         backups.restore(tmp_path / "bk", fresh_url())
 
 

@@ -58,7 +58,8 @@ def test_the_database_wal_and_shm_are_created_private(tmp_path: Path, permissive
         connection.exec_driver_sql("CREATE TABLE t (a INTEGER)")
         connection.exec_driver_sql("INSERT INTO t VALUES (1)")
         # while a connection is open in WAL mode, SQLite keeps the -wal and -shm files
-        assert (directory / "cb.db-wal").exists() and (directory / "cb.db-shm").exists()
+        assert (directory / "cb.db-wal").exists()
+        assert (directory / "cb.db-shm").exists()
         modes = {p.name: _mode(p) for p in directory.iterdir()}
     engine.dispose()
     assert _mode(directory) == 0o700
@@ -82,5 +83,6 @@ def test_an_existing_directory_others_can_enter_is_warned_about(
     tmp_path.chmod(0o755)
     with caplog.at_level(logging.WARNING, logger="carbonbridge.db"):
         make_engine(f"sqlite:///{tmp_path / 'cb.db'}").dispose()
-    assert "has mode 755" in caplog.text and "chmod 700" in caplog.text
+    assert "has mode 755" in caplog.text
+    assert "chmod 700" in caplog.text
     assert _mode(tmp_path / "cb.db") == 0o600
