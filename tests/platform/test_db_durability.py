@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 from pydantic import ValidationError
+from sqlalchemy import text
+from sqlalchemy.exc import IntegrityError
 
 from carbonbridge.platform.db import make_engine
 from carbonbridge.platform.errors import InsecureStorage
@@ -86,3 +88,18 @@ def test_an_existing_directory_others_can_enter_is_warned_about(
     assert "has mode 755" in caplog.text
     assert "chmod 700" in caplog.text
     assert _mode(tmp_path / "cb.db") == 0o600
+
+
+def test_database_errors_do_not_carry_the_statements_values(tmp_path: Path) -> None:
+    """A database error that reaches a log (a 500's traceback) names the statement, not the
+    names or texts it was writing."""
+    engine = make_engine(f"sqlite:///{tmp_path / 'cb.db'}")
+    insert = text("INSERT INTO t VALUES (:name)")
+    with engine.begin() as connection:
+        connection.exec_driver_sql("CREATE TABLE t (name TEXT UNIQUE)")
+        connection.execute(insert, {"name": "Li Xiaoming"})
+    with pytest.raises(IntegrityError) as caught, engine.begin() as connection:
+        connection.execute(insert, {"name": "Li Xiaoming"})
+    engine.dispose()
+    assert "INSERT INTO t" in str(caught.value)
+    assert "Xiaoming" not in str(caught.value)

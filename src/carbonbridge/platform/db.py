@@ -104,7 +104,9 @@ def prepare_sqlite_file(path: Path) -> None:
 
 def make_engine(url: str, *, synchronous: SqliteSynchronous | None = None) -> Engine:
     """Create the process's engine for ``url`` (``sqlite:///path`` or ``postgresql+psycopg://...``);
-    ``synchronous`` is SQLite's (default: the settings' ``sqlite_synchronous``)."""
+    ``synchronous`` is SQLite's (default: the settings' ``sqlite_synchronous``). Statement
+    parameters are kept out of error messages (``hide_parameters``): a logged database error must
+    not carry the names, texts or token hashes a statement wrote."""
     if url.startswith("sqlite"):
         file = sqlite_file_path(url)
         pool: dict[str, int] = {}
@@ -114,13 +116,15 @@ def make_engine(url: str, *, synchronous: SqliteSynchronous | None = None) -> En
             # registry's writer can hold at once: a connection returned to a full pool is closed,
             # and opening one (with its pragmas) costs more than the query it serves
             pool = {"pool_size": SQLITE_POOL_SIZE, "max_overflow": SQLITE_POOL_SIZE}
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, **pool)
+        engine = create_engine(
+            url, connect_args={"check_same_thread": False, "timeout": 30}, hide_parameters=True, **pool
+        )
         chosen = synchronous or get_settings().sqlite_synchronous
         event.listen(engine, "connect", partial(_sqlite_pragmas, synchronous=chosen))
         return engine
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20, hide_parameters=True)
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:
