@@ -65,11 +65,17 @@ VERIFIER = Principal("bench-ver", "verifier", Role.VERIFIER)
 
 
 def server_command(
-    data: Path, port: int, database_url: str, workers: int, synchronous: str = "full"
+    data: Path,
+    port: int,
+    database_url: str,
+    workers: int,
+    synchronous: str = "full",
+    request_log: bool = False,
 ) -> tuple[list[str], dict[str, str]]:
     """The platform's own ``carbonbridge serve`` (which tunes the garbage collector for serving,
-    ``platform.app.prepare_for_serving``), without the access log, settings from the
-    environment; ``workers`` uvicorn worker processes; SQLite's ``synchronous``."""
+    ``platform.app.prepare_for_serving``), settings from the environment; ``workers`` uvicorn
+    worker processes; SQLite's ``synchronous``; the request log (one JSON line per request, to
+    the server's log file) only if ``request_log``."""
     env = {
         **os.environ,
         "CARBONBRIDGE_DATA_DIR": str(data),
@@ -77,7 +83,8 @@ def server_command(
         "CARBONBRIDGE_SQLITE_SYNCHRONOUS": synchronous,
     }
     command = [sys.executable, "-c", "from carbonbridge.platform.cli import main; main()", "serve"]
-    command += ["--host", "127.0.0.1", "--port", str(port), "--workers", str(workers), "--no-access-log"]
+    command += ["--host", "127.0.0.1", "--port", str(port), "--workers", str(workers)]
+    command += [] if request_log else ["--no-access-log"]
     return command, env
 
 
@@ -186,6 +193,7 @@ class Outcome:
     answered: int
     retired: int
     wrk_figure: tuple[float, float] = (0.0, 0.0)  # requests/s, p99 ms
+    wrk_cpu_seconds: float = 0.0  # the server's processes during wrk's run
 
 
 def measure(data: Path, database_url: str, args: argparse.Namespace, synchronous: str = "full") -> Outcome:
@@ -195,7 +203,7 @@ def measure(data: Path, database_url: str, args: argparse.Namespace, synchronous
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = int(s.getsockname()[1])
-    command, env = server_command(data, port, database_url, args.workers, synchronous)
+    command, env = server_command(data, port, database_url, args.workers, synchronous, args.request_log)
     log = (data / "server.log").open("wb")
     server = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
     try:
@@ -221,9 +229,11 @@ def measure(data: Path, database_url: str, args: argparse.Namespace, synchronous
         timings, failures, elapsed, warmed = asyncio.run(
             run(port, token, body, args.clients, per_client, args.rate)
         )
+        cpu_before = server_cpu_seconds(server.pid)
         wrk_report, wrk_answered, wrk_figure = (
             run_wrk(port, token, body, args.clients, args.wrk, data) if args.wrk else ("", 0, (0.0, 0.0))
         )
+        cpu = server_cpu_seconds(server.pid) - cpu_before
     finally:
         server.terminate()
         server.wait(timeout=30)
@@ -234,7 +244,7 @@ def measure(data: Path, database_url: str, args: argparse.Namespace, synchronous
     engine.dispose()
     answered = warmed + len(timings) - len(failures) + wrk_answered
     retired = tally.by_state.get(UnitState.RETIRED, 0)
-    return Outcome(timings, failures, elapsed, wrk_report, answered, retired, wrk_figure)
+    return Outcome(timings, failures, elapsed, wrk_report, answered, retired, wrk_figure, cpu)
 
 
 def main() -> None:
@@ -266,6 +276,11 @@ def main() -> None:
         default=["full", "normal"],
         help="SQLite's PRAGMA synchronous settings to measure, in turn (default: both; SQLite only)",
     )
+    parser.add_argument(
+        "--request-log",
+        action="store_true",
+        help="serve with the request log on (a JSON line per request to the server's log file)",
+    )
     args = parser.parse_args()
     figures: dict[str, tuple[float, float]] = {}
     for synchronous in ["postgres"] if args.postgres else args.synchronous:
@@ -286,6 +301,25 @@ def main() -> None:
         )
 
 
+def server_cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of process ``pid`` and its children (uvicorn's workers), all
+    threads, from ``/proc`` (Linux; 0.0 elsewhere)."""
+    ticks = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+    total = 0.0
+    pids = [pid]
+    try:
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    except OSError:
+        children = []
+    for p in [*pids, *(int(c) for c in children)]:
+        try:
+            fields = Path(f"/proc/{p}/stat").read_text().rpartition(")")[2].split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / ticks  # utime, stime
+    return total
+
+
 def postgres_commit_setting(database_url: str) -> str:
     """The server's ``synchronous_commit`` (``on``: every commit waits for its WAL flush)."""
     import psycopg
@@ -304,11 +338,18 @@ def report(outcome: Outcome, args: argparse.Namespace, synchronous: str, commit:
         if args.postgres
         else f", embedded SQLite (synchronous={synchronous.upper()})"
     )
-    print(f"retirements via REST ({setting}; `carbonbridge serve --no-access-log`)")
+    log = "" if args.request_log else " --no-access-log"
+    print(f"retirements via REST ({setting}; `carbonbridge serve{log}`)")
     figure = (0.0, 0.0)
     if outcome.wrk_report:
         print(outcome.wrk_report)
         figure = outcome.wrk_figure
+        served = outcome.wrk_figure[0] * args.wrk
+        if served and outcome.wrk_cpu_seconds:
+            # CPU time is what a shared machine's load disturbs least (wall-clock figures vary
+            # by ±20 % or more between runs minutes apart)
+            per = outcome.wrk_cpu_seconds / served * 1000
+            print(f"  server CPU {outcome.wrk_cpu_seconds:.1f} s: {per:.3f} ms per request")
     if outcome.timings:
         timings = sorted(outcome.timings)
         p50 = statistics.median(timings)

@@ -108,6 +108,8 @@ def test_two_workers_start_under_load_without_dying(database_url: str, tmp_path:
                 for _ in range(100)
             ]
             answers = [f.result().status_code for f in asked]
+        # whichever worker answers the scrape counts both workers' requests (PROMETHEUS_MULTIPROC_DIR)
+        scraped = [httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=60).text for _ in range(4)]
     finally:
         for burner in burners:
             burner.kill()
@@ -120,3 +122,5 @@ def test_two_workers_start_under_load_without_dying(database_url: str, tmp_path:
     deaths = [ln for ln in log.lines if "died" in ln]
     assert deaths == [], "\n".join(log.lines)
     assert answers == [200] * 100
+    counted = 'carbonbridge_http_requests_total{method="GET",route="/api/v1/ledger/key",status="200"} 100.0'
+    assert all(counted in text for text in scraped), scraped[0][:2000]

@@ -134,17 +134,15 @@ class RequestObservation:
         latency.observe(seconds)
         if request_log.isEnabledFor(logging.INFO):
             state = scope.get("state") or {}
-            line = {
-                "event": "request",
-                "request_id": request_id,
-                "method": method,
-                "route": route,
-                "status": status,
-                "duration_ms": round(seconds * 1000, 1),
-                "auth": auth,
-                "role": "public" if auth == "none" else state.get("principal_role"),
-            }
-            request_log.info(json.dumps(line, separators=(", ", ": ")))
+            role = "public" if auth == "none" else state.get("principal_role")
+            # assembled from JSON-encoded parts (each value encoded once and kept) and handed to
+            # the handlers directly: ``Logger.info`` would walk the stack for the caller's line
+            line = (
+                f'{{"event": "request", "request_id": "{request_id}", "method": "{method}", '
+                f'"route": {_json(route)}, "status": {status}, "duration_ms": {seconds * 1000:.1f}, '
+                f'"auth": "{auth}", "role": {_json(role)}}}'
+            )
+            request_log.handle(request_log.makeRecord(request_log.name, logging.INFO, "", 0, line, (), None))
 
     def _template(self, scope: Any) -> str:
         """The matched route's path template (``/api/v1/ledger/entries/{index}/receipt``), found by
@@ -161,6 +159,18 @@ class RequestObservation:
                 self._routes_seen = len(routes)
             found = self._templates.get(id(endpoint), UNMATCHED)
         return found
+
+
+_encoded: dict[str | None, str] = {}
+
+
+def _json(value: str | None) -> str:
+    """``json.dumps(value)``, remembered: the values are route templates and role names, a set
+    fixed by the app's routes and :class:`~carbonbridge.platform.identity.Role`."""
+    found = _encoded.get(value)
+    if found is None:
+        found = _encoded[value] = json.dumps(value, ensure_ascii=False)
+    return found
 
 
 def _templates_by_endpoint(routes: Iterable[Any]) -> dict[int, str]:
