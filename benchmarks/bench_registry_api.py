@@ -76,12 +76,9 @@ def server_command(
     ``platform.app.prepare_for_serving``), settings from the environment; ``workers`` uvicorn
     worker processes; SQLite's ``synchronous``; the request log (one JSON line per request, to
     the server's log file) only if ``request_log``."""
-    env = {
-        **os.environ,
-        "CARBONBRIDGE_DATA_DIR": str(data),
-        "CARBONBRIDGE_DATABASE_URL": database_url,
-        "CARBONBRIDGE_SQLITE_SYNCHRONOUS": synchronous,
-    }
+    env = {**os.environ, "CARBONBRIDGE_DATA_DIR": str(data), "CARBONBRIDGE_DATABASE_URL": database_url}
+    if synchronous in ("full", "normal"):  # SQLite's; a PostgreSQL run passes its label
+        env["CARBONBRIDGE_SQLITE_SYNCHRONOUS"] = synchronous
     command = [sys.executable, "-c", "from carbonbridge.platform.cli import main; main()", "serve"]
     command += ["--host", "127.0.0.1", "--port", str(port), "--workers", str(workers)]
     command += [] if request_log else ["--no-access-log"]

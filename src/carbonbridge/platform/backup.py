@@ -157,7 +157,7 @@ def _backup_sqlite(source: Path, directory: Path, progress: Progress) -> Manifes
         with engine.connect() as connection:
             rows = _row_counts(connection, progress)
             revision = _schema_revision(connection)
-            checkpoint = _log_checkpoint(Session(bind=connection))
+            checkpoint = _log_checkpoint(connection)
     finally:
         engine.dispose()
     return _manifest(
@@ -176,7 +176,7 @@ def _backup_postgres(url: str, directory: Path, progress: Progress) -> Manifest:
             snapshot = str(connection.exec_driver_sql("SELECT pg_export_snapshot()").scalar_one())
             rows = _row_counts(connection, progress)
             revision = _schema_revision(connection)
-            checkpoint = _log_checkpoint(Session(bind=connection))
+            checkpoint = _log_checkpoint(connection)
             conninfo, env = _libpq(engine.url)
             command = [pg_dump, "--format=custom", "--verbose", f"--snapshot={snapshot}"]
             command += [f"--file={target}", f"--dbname={conninfo}"]
@@ -335,7 +335,7 @@ def _verify(url: str, manifest: Manifest, progress: Progress) -> Restored:
         progress("migrating the schema to this version", 0, None)
         upgrade(engine)
         with engine.connect() as connection:
-            restored = _log_checkpoint(Session(bind=connection))
+            restored = _log_checkpoint(connection)
         recorded = manifest.checkpoint
         same = (recorded is None and restored is None) or (
             recorded is not None
@@ -364,14 +364,16 @@ def _describe(checkpoint: LogCheckpoint | None) -> str:
 # --- the log, reached by name -------------------------------------------------------------------
 
 
-def _log_checkpoint(session: Session) -> LogCheckpoint | None:
-    """The log's latest checkpoint in the session's database; ``None`` if it has none yet."""
+def _log_checkpoint(connection: Connection) -> LogCheckpoint | None:
+    """The log's latest checkpoint as the connection's transaction sees it; ``None`` if the log
+    has none yet."""
     ledger = optional_module("carbonbridge.ledger.service")
     notes = optional_module("carbonbridge.ledger.checkpoint")
     if ledger is None or notes is None:
         return None
     try:
-        _size, note = ledger.latest_checkpoint_in(session)
+        with Session(bind=connection) as session:
+            _size, note = ledger.latest_checkpoint_in(session)
     except NotFound:
         return None
     body = notes.parse_checkpoint(notes.checkpoint_text(note))
