@@ -5,12 +5,13 @@ forks, so nothing built in the parent can be shared) and pings each through a pi
 second; a worker that has not answered within ``timeout_worker_healthcheck`` seconds (uvicorn's
 default: 5) is killed and replaced ("Child process [...] died"). A worker answers only once its
 ping thread runs, and that starts after the child has re-imported the parent's main module (the
-``carbonbridge`` console script, i.e. the whole CLI: SQLAlchemy, Alembic, Typer, Rich; 2.8 s of
-CPU measured for a worker up to a built app, 1.2 s of it that import). On the 2-core test machine
-under load (load average 13) a worker took 7-9 s of wall time to get there, so every worker was
-killed before it could answer, and its replacement again: 2 deaths in the first start measured
-here, 17 over 5 starts in issue 9. Nothing in the application hangs: the start is just slower
-than 5 s on a busy machine. So ``serve`` gives uvicorn's documented option a value that covers a
+``carbonbridge`` console script, i.e. the whole CLI: SQLAlchemy, Alembic, Typer, Rich), and the
+app is built after that: 2.8 s of CPU per worker up to a built app, 7-9 s of wall time on the
+2-core development machine at a load average of 13, the app alone 6-21 s. uvicorn's 5 s then
+kill a loaded start's workers, and their replacements again: issue 9 counted 17 deaths over 5
+starts, and ``tests/platform/test_serve_workers.py`` (two busy processes per CPU) saw a worker die
+on the code before this change. Nothing in the application hangs; the start is just slower than
+5 s on a busy machine. So ``serve`` gives uvicorn's documented option a value that covers a
 loaded start, :data:`WORKER_HEALTHCHECK_TIMEOUT` (``--worker-healthcheck-timeout``). Since the
 ping is answered by its own thread, a longer timeout only delays noticing a worker whose whole
 process is stuck; one that exits is noticed at once (``Process.is_alive``).
