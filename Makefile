@@ -10,15 +10,15 @@ PYTEST := $(BIN)/python -m pytest
 # pytest exits 5 when a marker selects no tests; that is not a failure of a suite
 ALLOW_EMPTY := rc=$$?; if [ $$rc -eq 5 ]; then rc=0; fi; exit $$rc
 
-.PHONY: run test lint bench migrate install install-dev chromium wrk test-slow test-spark format
+.PHONY: run test lint bench migrate install install-dev chromium wrk pg-client test-slow test-spark format
 
 run: $(VENV)/.run-installed  ## install, migrate, load the demo region, serve on :8000
 	$(BIN)/carbonbridge serve --demo --host 127.0.0.1 --port 8000
 
-test: $(VENV)/.dev-installed chromium  ## the whole suite on SQLite and PostgreSQL, browser tests included
+test: $(VENV)/.dev-installed chromium pg-client  ## the whole suite on SQLite and PostgreSQL, browser tests included
 	$(PYTEST) -m "not slow and not spark" -n 2 --dist loadgroup -q
 
-test-slow: $(VENV)/.dev-installed  ## long suites CI runs after `make test`
+test-slow: $(VENV)/.dev-installed pg-client  ## long suites CI runs after `make test`
 	$(PYTEST) -m "slow" -q; $(ALLOW_EMPTY)
 
 test-spark: $(VENV)/.ci-installed  ## the bulk engine on Apache Spark in local mode
@@ -70,3 +70,9 @@ chromium:  ## Debian's chromium for the browser tests, when absent
 	  echo "installing Debian chromium for browser tests"; \
 	  (apt-get install -y -q chromium >/dev/null 2>&1 || \
 	   (apt-get update -q >/dev/null && apt-get install -y -q chromium >/dev/null)); }
+
+pg-client:  ## Debian's PostgreSQL client tools (pg_dump, pg_restore: backup/restore), when absent
+	@command -v pg_dump >/dev/null 2>&1 || { \
+	  echo "installing Debian postgresql-client for backup/restore"; \
+	  (apt-get install -y -q postgresql-client >/dev/null 2>&1 || \
+	   (apt-get update -q >/dev/null && apt-get install -y -q postgresql-client >/dev/null)); }

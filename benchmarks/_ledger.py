@@ -1,7 +1,8 @@
 """Shared set-up of the ledger benchmarks: a migrated SQLite file database as the platform
-configures it (WAL, ``synchronous=NORMAL``), the log key, realistic events, and a bulk loader that
-builds a large log quickly (benchmark-only: it writes the ledger tables directly, bypassing the
-append path, and computes the stored hashes in memory with ``merkle.stored_hashes_for_leaf_hash``).
+configures it (WAL, ``synchronous`` as the settings say: FULL by default), the log key,
+realistic events, and a bulk loader that builds a large log quickly (benchmark-only: it writes the
+ledger tables directly, bypassing the append path, and computes the stored hashes in memory with
+``merkle.stored_hashes_for_leaf_hash``).
 """
 
 from __future__ import annotations

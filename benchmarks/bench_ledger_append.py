@@ -1,7 +1,8 @@
 """Durable appends to the transparency log with group commit, against ``pymerkle.SqliteTree``.
 
-Both run on a SQLite file database configured as the platform configures it (WAL,
-``synchronous=NORMAL``; pymerkle's connection gets the same pragmas) and take the same batches of
+Both run on a SQLite file database configured as the platform configures it (WAL, ``synchronous``
+as ``CARBONBRIDGE_SQLITE_SYNCHRONOUS`` says, FULL by default; pymerkle's connection gets the same
+pragmas) and take the same batches of
 the same ~200-byte canonical JSON events. Timed, per batch:
 
 (a) carbonbridge: ``service.append_events`` in one transaction (entries, stored hashes, one
@@ -33,6 +34,7 @@ from carbonbridge.ledger.checkpoint import sign_checkpoint
 from carbonbridge.ledger.model import Checkpoint
 from carbonbridge.ledger.note import NoteSigner
 from carbonbridge.platform.db import unit_of_work
+from carbonbridge.platform.settings import get_settings
 
 TARGET_PER_S = 20_000
 
@@ -54,7 +56,7 @@ def run_carbonbridge(directory: Path, events: list[service.LogEvent], batch: int
 def run_pymerkle(directory: Path, events: list[service.LogEvent], batch: int, signer: NoteSigner) -> float:
     tree = SqliteTree(str(directory / "pymerkle.db"))
     tree.con.execute("PRAGMA journal_mode=WAL")
-    tree.con.execute("PRAGMA synchronous=NORMAL")
+    tree.con.execute(f"PRAGMA synchronous={get_settings().sqlite_synchronous.upper()}")
     start = time.perf_counter()
     for chunk in batches(len(events), batch):
         entries = [
@@ -78,7 +80,8 @@ def main() -> None:
     rng = random.Random(1)
     events = [submission_event(rng, n) for n in range(args.entries)]
     size = len(canonical_json({"kind": events[0].kind, "event": events[0].event, "at": AT}))
-    print(f"sqlite {sqlite3.sqlite_version}, WAL, synchronous=NORMAL; {args.entries:,} entries of ~{size} B")
+    sync = get_settings().sqlite_synchronous.upper()
+    print(f"sqlite {sqlite3.sqlite_version}, WAL, synchronous={sync}; {args.entries:,} entries of ~{size} B")
     for batch in args.batch:
         with tempfile.TemporaryDirectory(prefix="carbonbridge-bench-") as tmp:
             ours, receipts = run_carbonbridge(Path(tmp), events, batch)

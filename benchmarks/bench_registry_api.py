@@ -18,7 +18,11 @@ in the registry against the retirements answered 201. Timings are noisy on a sha
 the load at the time is printed.
 
     python -m benchmarks.bench_registry_api [--clients 50] [--wrk SECONDS] [--per-client N]
-        [--workers N] [--postgres [ADMIN_URL]] [--rate REQ_PER_S]
+        [--workers N] [--postgres [ADMIN_URL]] [--rate REQ_PER_S] [--synchronous full normal]
+
+On SQLite the run measures each ``--synchronous`` setting in turn (default: FULL, the platform's
+default, then NORMAL; ``CARBONBRIDGE_SQLITE_SYNCHRONOUS`` for the server) and prints the ratio of
+their throughputs and p99s; on PostgreSQL it prints the server's ``synchronous_commit``.
 
 Several workers on SQLite contend for its one write lock with its busy-wait back-off (sleeps of
 1 to 100 ms): use them on PostgreSQL.
@@ -62,14 +66,23 @@ VERIFIER = Principal("bench-ver", "verifier", Role.VERIFIER)
 
 
 def server_command(
-    data: Path, port: int, database_url: str, workers: int
+    data: Path,
+    port: int,
+    database_url: str,
+    workers: int,
+    synchronous: str = "full",
+    request_log: bool = False,
 ) -> tuple[list[str], dict[str, str]]:
     """The platform's own ``carbonbridge serve`` (which tunes the garbage collector for serving,
-    ``platform.app.prepare_for_serving``), without the access log, settings from the
-    environment; ``workers`` uvicorn worker processes."""
+    ``platform.app.prepare_for_serving``), settings from the environment; ``workers`` uvicorn
+    worker processes; SQLite's ``synchronous``; the request log (one JSON line per request, to
+    the server's log file) only if ``request_log``."""
     env = {**os.environ, "CARBONBRIDGE_DATA_DIR": str(data), "CARBONBRIDGE_DATABASE_URL": database_url}
+    if synchronous in ("full", "normal"):  # SQLite's; a PostgreSQL run passes its label
+        env["CARBONBRIDGE_SQLITE_SYNCHRONOUS"] = synchronous
     command = [sys.executable, "-c", "from carbonbridge.platform.cli import main; main()", "serve"]
-    command += ["--host", "127.0.0.1", "--port", str(port), "--workers", str(workers), "--no-access-log"]
+    command += ["--host", "127.0.0.1", "--port", str(port), "--workers", str(workers)]
+    command += [] if request_log else ["--no-access-log"]
     return command, env
 
 
@@ -178,16 +191,18 @@ class Outcome:
     wrk_report: str
     answered: int
     retired: int
+    wrk_figure: tuple[float, float] = (0.0, 0.0)  # requests/s, p99 ms
+    wrk_cpu_seconds: float = 0.0  # the server's processes during wrk's run
 
 
-def measure(data: Path, database_url: str, args: argparse.Namespace) -> Outcome:
+def measure(data: Path, database_url: str, args: argparse.Namespace, synchronous: str = "full") -> Outcome:
     """Set up, start the server, warm up, run the httpx clients (if asked) then wrk; stop the
     server; count the retired tonnes in the registry."""
     token, account, project = setup(data, database_url)
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = int(s.getsockname()[1])
-    command, env = server_command(data, port, database_url, args.workers)
+    command, env = server_command(data, port, database_url, args.workers, synchronous, args.request_log)
     log = (data / "server.log").open("wb")
     server = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
     try:
@@ -213,9 +228,11 @@ def measure(data: Path, database_url: str, args: argparse.Namespace) -> Outcome:
         timings, failures, elapsed, warmed = asyncio.run(
             run(port, token, body, args.clients, per_client, args.rate)
         )
-        wrk_report, wrk_answered = (
-            run_wrk(port, token, body, args.clients, args.wrk, data) if args.wrk else ("", 0)
+        cpu_before = server_cpu_seconds(server.pid)
+        wrk_report, wrk_answered, wrk_figure = (
+            run_wrk(port, token, body, args.clients, args.wrk, data) if args.wrk else ("", 0, (0.0, 0.0))
         )
+        cpu = server_cpu_seconds(server.pid) - cpu_before
     finally:
         server.terminate()
         server.wait(timeout=30)
@@ -225,7 +242,8 @@ def measure(data: Path, database_url: str, args: argparse.Namespace) -> Outcome:
     [tally] = service.conservation(session_factory(engine), project)
     engine.dispose()
     answered = warmed + len(timings) - len(failures) + wrk_answered
-    return Outcome(timings, failures, elapsed, wrk_report, answered, tally.by_state.get(UnitState.RETIRED, 0))
+    retired = tally.by_state.get(UnitState.RETIRED, 0)
+    return Outcome(timings, failures, elapsed, wrk_report, answered, retired, wrk_figure, cpu)
 
 
 def main() -> None:
@@ -250,31 +268,102 @@ def main() -> None:
         metavar="ADMIN_URL",
         help="run on a fresh PostgreSQL database created through ADMIN_URL (default: embedded SQLite)",
     )
+    parser.add_argument(
+        "--synchronous",
+        nargs="+",
+        choices=["full", "normal"],
+        default=["full", "normal"],
+        help="SQLite's PRAGMA synchronous settings to measure, in turn (default: both; SQLite only)",
+    )
+    parser.add_argument(
+        "--request-log",
+        action="store_true",
+        help="serve with the request log on (a JSON line per request to the server's log file)",
+    )
     args = parser.parse_args()
-    database_url, drop = fresh_postgres(args.postgres) if args.postgres else ("", lambda: None)
+    figures: dict[str, tuple[float, float]] = {}
+    for synchronous in ["postgres"] if args.postgres else args.synchronous:
+        database_url, drop = fresh_postgres(args.postgres) if args.postgres else ("", lambda: None)
+        try:
+            with tempfile.TemporaryDirectory() as tmp:
+                outcome = measure(Path(tmp), database_url, args, synchronous)
+                commit = postgres_commit_setting(database_url) if args.postgres else ""
+        finally:
+            drop()
+        figures[synchronous] = report(outcome, args, synchronous, commit)
+    if {"full", "normal"} <= figures.keys() and all(figures.values()):
+        (full_rate, full_p99), (normal_rate, normal_p99) = figures["full"], figures["normal"]
+        print(
+            f"synchronous FULL / NORMAL: throughput {full_rate / normal_rate:.2f}×, "
+            f"p99 {full_p99 / normal_p99:.2f}× ({full_rate:.0f} vs {normal_rate:.0f} req/s; "
+            f"p99 {full_p99:.1f} vs {normal_p99:.1f} ms)"
+        )
+
+
+def server_cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of process ``pid`` and its children (uvicorn's workers), all
+    threads, from ``/proc`` (Linux; 0.0 elsewhere)."""
+    ticks = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+    total = 0.0
+    pids = [pid]
     try:
-        with tempfile.TemporaryDirectory() as tmp:
-            outcome = measure(Path(tmp), database_url, args)
-    finally:
-        drop()
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    except OSError:
+        children = []
+    for p in [*pids, *(int(c) for c in children)]:
+        try:
+            fields = Path(f"/proc/{p}/stat").read_text().rpartition(")")[2].split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / ticks  # utime, stime
+    return total
+
+
+def postgres_commit_setting(database_url: str) -> str:
+    """The server's ``synchronous_commit`` (``on``: every commit waits for its WAL flush)."""
+    import psycopg
+
+    with psycopg.connect(database_url.replace("postgresql+psycopg://", "postgresql://", 1)) as connection:
+        row = connection.execute("SHOW synchronous_commit").fetchone()
+    return str(row[0]) if row else "?"
+
+
+def report(outcome: Outcome, args: argparse.Namespace, synchronous: str, commit: str) -> tuple[float, float]:
+    """Print one setting's figures; return (requests/s, p99 ms) of wrk, else of httpx, else zeros."""
     load = os.getloadavg()
     setting = f"{args.workers} uvicorn worker{'s' if args.workers > 1 else ''}"
-    setting += ", PostgreSQL" if args.postgres else ", embedded SQLite"
-    print(f"retirements via REST ({setting}; `carbonbridge serve --no-access-log`)")
+    setting += (
+        f", PostgreSQL (synchronous_commit={commit})"
+        if args.postgres
+        else f", embedded SQLite (synchronous={synchronous.upper()})"
+    )
+    log = "" if args.request_log else " --no-access-log"
+    print(f"retirements via REST ({setting}; `carbonbridge serve{log}`)")
+    figure = (0.0, 0.0)
     if outcome.wrk_report:
         print(outcome.wrk_report)
+        figure = outcome.wrk_figure
+        served = outcome.wrk_figure[0] * args.wrk
+        if served and outcome.wrk_cpu_seconds:
+            # CPU time is what a shared machine's load disturbs least (wall-clock figures vary
+            # by ±20 % or more between runs minutes apart)
+            per = outcome.wrk_cpu_seconds / served * 1000
+            print(f"  server CPU {outcome.wrk_cpu_seconds:.1f} s: {per:.3f} ms per request")
     if outcome.timings:
         timings = sorted(outcome.timings)
         p50 = statistics.median(timings)
         p99 = timings[min(len(timings) - 1, int(0.99 * len(timings)))]
         mode = f"open loop at {args.rate:g} req/s" if args.rate else "closed loop"
         met = "met" if p99 < TARGET_P99_MS else "NOT met"
+        rate = len(timings) / outcome.elapsed
         print(f"httpx (Python, same cores): {len(timings)} requests, {args.clients} clients ({mode})")
-        print(f"  {len(outcome.failures)} failed · {len(timings) / outcome.elapsed:.0f} req/s")
+        print(f"  {len(outcome.failures)} failed · {rate:.0f} req/s")
         print(f"  p50 {p50:.1f} ms · p99 {p99:.1f} ms · max {timings[-1]:.1f} ms")
         print(f"  target p99 < {TARGET_P99_MS:.0f} ms: ratio p99/target = {p99 / TARGET_P99_MS:.2f} ({met})")
         if outcome.failures:
             print("  first failure:", outcome.failures[0])
+        if not outcome.wrk_report:
+            figure = (rate, p99)
     # every answered retirement is in the registry, and nothing more than what was in flight
     # when wrk stopped (sent, committed, its answer not counted)
     consistent = outcome.answered <= outcome.retired <= outcome.answered + args.clients
@@ -283,15 +372,17 @@ def main() -> None:
         f" (+ at most {args.clients} in flight at the end): {'consistent' if consistent else 'MISMATCH'}"
     )
     print(f"load average {load[0]:.1f} {load[1]:.1f} {load[2]:.1f} on {os.cpu_count()} CPUs (shared: noisy)")
+    return figure
 
 
 def run_wrk(
     port: int, token: str, body: dict[str, object], clients: int, seconds: float, tmp: Path
-) -> tuple[str, int]:
+) -> tuple[str, int, tuple[float, float]]:
     """Closed-loop load from wrk (``clients`` connections, one thread): its latency percentiles
-    and the target line, or why it did not run; and how many requests it counted answered 2xx."""
+    and the target line, or why it did not run; how many requests it counted answered 2xx; and
+    its (requests/s, p99 ms)."""
     if shutil.which("wrk") is None:
-        return "wrk: not installed (apt-get install wrk, or make wrk); skipped", 0
+        return "wrk: not installed (apt-get install wrk, or make wrk); skipped", 0, (0.0, 0.0)
     script = tmp / "retire.lua"
     script.write_text(
         'wrk.method = "POST"\n'
@@ -322,7 +413,7 @@ def run_wrk(
         f"  p50 {float(p50):.1f} ms · p99 {float(p99):.1f} ms · max {float(worst):.1f} ms\n"
         f"  target p99 < {TARGET_P99_MS:.0f} ms: ratio p99/target = {float(p99) / TARGET_P99_MS:.2f} ({met})"
     )
-    return report, int(requests) - int(bad)
+    return report, int(requests) - int(bad), (float(rate), float(p99))
 
 
 if __name__ == "__main__":

@@ -13,7 +13,7 @@ DOCS = Path(__file__).resolve().parents[2] / "docs" / "errors.md"
 
 
 def _errors() -> list[type]:
-    for context in (*STORE_CONTEXTS, "kernel"):
+    for context in (*STORE_CONTEXTS, "kernel", "platform"):
         optional_module(f"carbonbridge.{context}.errors")
     return all_error_types()
 

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import gc
+import logging
+import os
+import time
 from importlib import resources
 from pathlib import Path
 
@@ -10,7 +13,7 @@ from fastapi import APIRouter, FastAPI
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.engine import Engine
 
-from carbonbridge.platform import problems
+from carbonbridge.platform import observability, problems
 from carbonbridge.platform import web as shell
 from carbonbridge.platform.api import router as platform_router
 from carbonbridge.platform.db import make_engine, session_factory
@@ -35,7 +38,7 @@ API_PREFIX = "/api/v1"
 def create_app(settings: Settings | None = None, engine: Engine | None = None) -> FastAPI:
     """Build the app; the engine is created once here, never per request."""
     settings = settings or get_settings()
-    engine = engine or make_engine(settings.resolved_database_url())
+    engine = engine or make_engine(settings.resolved_database_url(), synchronous=settings.sqlite_synchronous)
     app = FastAPI(
         title="carbonbridge",
         version="0.1.0",
@@ -77,6 +80,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
             app.include_router(router)
     static = Path(str(resources.files("carbonbridge.platform"))) / "static"
     app.mount("/static", StaticFiles(directory=static), name="static")
+    observability.install(app, settings)  # request ids, request log, /metrics (outermost middleware)
     return app
 
 
@@ -104,6 +108,10 @@ def prepare_for_serving() -> None:
 def create_served_app() -> FastAPI:
     """The app for a server process (uvicorn ``--factory``, e.g. each of several workers):
     :func:`create_app` from the environment's settings, then :func:`prepare_for_serving`."""
+    started = time.perf_counter()
     app = create_app()
     prepare_for_serving()
+    logging.getLogger("carbonbridge.serving").info(
+        "worker %d: app built in %.1f s (platform/serving.py)", os.getpid(), time.perf_counter() - started
+    )
     return app

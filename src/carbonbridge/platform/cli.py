@@ -14,7 +14,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from carbonbridge.kernel.errors import CarbonbridgeError
-from carbonbridge.platform import users_cli
+from carbonbridge.platform import backup_cli, serving, users_cli
 from carbonbridge.platform.db import make_engine, session_factory
 from carbonbridge.platform.migrate import upgrade
 from carbonbridge.platform.optional import optional_module
@@ -27,6 +27,8 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.add_typer(users_cli.app, name="users")
+app.command("backup")(backup_cli.backup)
+app.command("restore")(backup_cli.restore)
 
 console = Console()
 err = Console(stderr=True)
@@ -82,7 +84,12 @@ def serve(
     workers: Annotated[
         int, typer.Option(min=1, help="server processes (use several on PostgreSQL, not SQLite)")
     ] = 1,
-    access_log: Annotated[bool, typer.Option(help="log every request (uvicorn's access log)")] = True,
+    access_log: Annotated[
+        bool, typer.Option(help="log every request: one JSON line on stderr (docs/operations.md)")
+    ] = True,
+    worker_healthcheck_timeout: Annotated[
+        int, typer.Option(min=1, help="seconds a worker may take to answer uvicorn's health check")
+    ] = serving.WORKER_HEALTHCHECK_TIMEOUT,
 ) -> None:
     """Serve the API and web pages / 启动平台服务."""
     import uvicorn
@@ -99,10 +106,12 @@ def serve(
         else:
             loader.load_demo_if_empty(session_factory(engine), console)
     console.print(f"serving on http://{host}:{port}  (API docs: http://{host}:{port}/docs)")
-    options: dict[str, Any] = {"host": host, "port": port, "log_level": "info", "access_log": access_log}
+    options: dict[str, Any] = {"host": host, "port": port, **serving.uvicorn_options(access_log)}
     if workers > 1:  # each worker process builds the app from the environment's settings
+        serving.prepare_workers(settings, engine, console)
         engine.dispose()
         factory = "carbonbridge.platform.app:create_served_app"
+        options["timeout_worker_healthcheck"] = worker_healthcheck_timeout
         uvicorn.run(factory, factory=True, workers=workers, **options)
         return
     served = create_app(settings, engine)

@@ -37,11 +37,13 @@ def get_principal(request: Request) -> Principal:
     """Bearer token (API) or session cookie (web); no credentials = the public."""
     credentials = credentials_of(request)
     if credentials is None:
+        request.state.principal_role = PUBLIC.role.value  # for the request log: the role, never who
         return PUBLIC
     with unit_of_work(get_sessions(request)) as session:
         found = authenticate_all(session, [credentials])[0]
     if isinstance(found, Unauthenticated):
         raise found
+    request.state.principal_role = found.role.value
     return found
 
 

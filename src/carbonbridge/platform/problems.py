@@ -8,6 +8,7 @@ method) are rendered the same way, and anything unexpected becomes a 500 problem
 
 from __future__ import annotations
 
+import json
 import logging
 from typing import Any
 
@@ -111,8 +112,11 @@ async def _http(request: Request, exc: Exception) -> JSONResponse:
 
 
 async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
-    log.exception("unhandled error on %s %s", request.method, request.url.path)
-    return problem(
+    # the request id (platform/observability.py) finds this entry and the request's log line; the
+    # raw path is not logged (it may name a person)
+    request_id = getattr(request.state, "request_id", None)
+    log.exception("unhandled error on a %s request, request_id %s", request.method, request_id)
+    response = problem(
         request,
         status=500,
         code="internal",
@@ -120,6 +124,10 @@ async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
         title_zh="内部错误",
         detail="an unexpected error occurred; it has been logged",
     )
+    if request_id is None:
+        return response
+    body = {**json.loads(bytes(response.body)), "request_id": request_id}
+    return JSONResponse(body, status_code=500, media_type=PROBLEM_JSON, headers={"X-Request-ID": request_id})
 
 
 class RejectNulBytes:

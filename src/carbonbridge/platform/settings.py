@@ -15,11 +15,12 @@ from __future__ import annotations
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from limits import parse_many
 from limits.errors import ConfigurationError
 from limits.storage import Storage, storage_from_string
-from pydantic import Field, ValidationInfo, field_validator
+from pydantic import Field, SecretStr, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -91,6 +92,19 @@ class Settings(BaseSettings):
         if info.field_name == "log_key_file" and value in (None, ""):
             return None
         return Path(str(value)).expanduser().resolve()
+
+    #: SQLite's ``PRAGMA synchronous`` (WAL mode): ``full`` syncs the WAL at every commit, so an
+    #: acknowledged write survives a power loss or an OS crash; ``normal`` syncs only at WAL
+    #: checkpoints: it survives a crash of the process, but the last commits before a power loss
+    #: or an OS crash may roll back (the database stays consistent). ``docs/operations.md``
+    sqlite_synchronous: Literal["full", "normal"] = "full"
+    #: bearer secret that ``/metrics`` requires; unset = ``/metrics`` is public (``docs/operations.md``)
+    metrics_token: SecretStr | None = None
+
+    @field_validator("sqlite_synchronous", mode="before")
+    @classmethod
+    def _lower(cls, value: object) -> object:
+        return value.strip().lower() if isinstance(value, str) else value
 
     def resolved_database_url(self) -> str:
         if self.database_url:
