@@ -4,12 +4,13 @@ Every verification failure names exactly what failed (which key, which line, whi
 an auditor reading one line knows whether the receipt is corrupt, forged, or merely for another
 tree. Parsing failures are :class:`~carbonbridge.kernel.errors.InvalidInput` (422); verification
 failures share the base :class:`LedgerVerificationFailed` (also 422: the presented evidence is
-wrong, nothing on the server is).
+wrong, nothing on the server is); the CLI exits 3 for them (``ExitCode.VERIFICATION_FAILED``), so a
+script can tell forged or tampered evidence from a mistyped command (2).
 """
 
 from __future__ import annotations
 
-from carbonbridge.kernel.errors import CarbonbridgeError, InvalidInput, NotFound
+from carbonbridge.kernel.errors import CarbonbridgeError, ExitCode, InvalidInput, NotFound
 
 
 class MalformedNote(InvalidInput):
@@ -67,6 +68,7 @@ class LedgerVerificationFailed(InvalidInput):
     code = "ledger-verification-failed"
     title_en = "Transparency log verification failed"
     title_zh = "透明日志验证失败"
+    exit_code = ExitCode.VERIFICATION_FAILED
 
 
 class UnknownSigner(LedgerVerificationFailed):
@@ -131,3 +133,12 @@ class RootMismatch(LedgerVerificationFailed):
     code = "ledger-root-mismatch"
     title_en = "Root hash mismatch"
     title_zh = "根哈希不符"
+
+
+class AuditFailed(LedgerVerificationFailed):
+    """``carbonbridge ledger audit`` found stored entries, hashes, roots or signatures that do not
+    recompute: the log no longer proves what it published. The detail names the first bad record."""
+
+    code = "ledger-audit-failed"
+    title_en = "Log audit failed"
+    title_zh = "日志审计未通过"
