@@ -110,4 +110,4 @@ def test_a_usage_error_is_one_error_line_then_the_usage(capsys: pytest.CaptureFi
 
 @pytest.mark.parametrize("interruption", [KeyboardInterrupt(), typer.Abort()])
 def test_an_interrupted_command_exits_130(interruption: BaseException) -> None:
-    assert run(["act"], _cli(_raise(interruption))) == ExitCode.INTERRUPTED == 130
+    assert run(["act"], _cli(_raise(interruption))) == 130  # ExitCode.INTERRUPTED

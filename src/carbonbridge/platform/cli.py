@@ -38,7 +38,6 @@ users = typer.Typer(help="Users and API tokens / 用户与令牌", no_args_is_he
 app.add_typer(users, name="users")
 
 console = Console()
-err = Console(stderr=True)
 
 #: contexts contributing a Typer sub-app ``cli.app`` named ``cli.NAME``
 CLI_CONTEXTS = ("factors", "accounting", "ledger", "methodologies", "registry", "demo")
