@@ -76,7 +76,8 @@ def _rejection(cli: typer.Typer, receipt_text: str, tmp_path: Path, *extra: str)
     key_file = tmp_path / "log.vkey"
     key_file.write_text(keys.verifier_key() + "\n")
     code, out = _run(cli, "verify", str(path), "--key-file", str(key_file), *extra)
-    assert code == 2, out
+    assert code == 3, out  # verification failed (docs/errors.md#exit-codes)
+    assert out.startswith("error[ledger-"), out
     return out
 
 
@@ -143,8 +144,8 @@ def test_audit_passes_then_names_a_tampered_entry(cli: typer.Typer, sessions: se
 
     code, out = _run(cli, "ledger", "audit")
 
-    assert code == 1
-    assert "first bad record: entry 2" in out
+    assert code == 3
+    assert "error[ledger-audit-failed]: 6 finding(s); first bad record: entry 2: entry bytes" in out
 
 
 def test_export_tiles_and_consistency_commands(

@@ -61,7 +61,8 @@ def test_balance_and_blocks_tables(cli: typer.Typer, world: World) -> None:
 
 def test_another_organisation_cannot_read_a_balance(cli: typer.Typer, world: World) -> None:
     token = _token(world, "buyer", "reporter", "buyer-co")
-    result = runner.invoke(cli, ["registry", "--token", token, "balance", world.dev[AccountKind.HOLDING].id])
+    balance = ["registry", "balance", world.dev[AccountKind.HOLDING].id]
+    result = runner.invoke(cli, balance, env={"CARBONBRIDGE_TOKEN": token})
     assert result.exit_code == 1
     assert result.stderr.startswith("error[forbidden]")
 
@@ -108,11 +109,14 @@ def test_implausible_report_needs_an_override_reason(cli: typer.Typer, world: Wo
     assert "logged as transparency-log entry" in accepted.stdout
 
 
-def test_export_request_reject_confirm_and_expire(cli: typer.Typer, world: World) -> None:
+def test_export_request_reject_confirm_and_expire(cli: typer.Typer, world: World, tmp_path: Path) -> None:
     project = registered_project(world.sessions)
     issued_report(world.sessions, project, 2024, {"net_t": "100"})
     dev = world.dev[AccountKind.HOLDING].id
-    holder = ["registry", "--token", _token(world, "dev", "developer", "mangrove-dev")]
+    token_file = tmp_path / "dev.token"
+    token_file.write_text(_token(world, "dev", "developer", "mangrove-dev") + "\n")
+    token_file.chmod(0o600)
+    holder = ["registry", "--token-file", str(token_file)]
     office = ["registry", "--token", _token(world, "office", "regulator")]
     units = ["--from", dev, "--project", "MG001", "--vintage", "2024"]
     request = [*holder, "export", *units, "--start", "1", "--end", "10", "--to-registry", "Verra"]

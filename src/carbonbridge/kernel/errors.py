@@ -5,13 +5,31 @@ page ``docs/errors.md#<code>``), an HTTP status and bilingual titles. Instances 
 sentence and, for invalid input, a list of :class:`FieldIssue` naming the field, the value and why.
 
 The API renders these as RFC 9457 problem+json (``platform/problems.py``); the CLI prints one line
-and exits non-zero.
+and exits with the error's :class:`ExitCode` (the table in ``docs/errors.md#exit-codes``).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from enum import IntEnum
 from typing import ClassVar
+
+
+class ExitCode(IntEnum):
+    """The ``carbonbridge`` command's exit statuses, stable for scripts (``docs/errors.md#exit-codes``).
+
+    2 for usage errors is Click's own; 130 is the shell's 128 + SIGINT.
+    """
+
+    OK = 0
+    #: refused or failed: not found, conflict, forbidden, unauthenticated, unavailable, a file error
+    FAILED = 1
+    #: invalid input, or a command line Click cannot parse
+    INVALID = 2
+    #: evidence does not check out: a receipt, checkpoint, consistency proof or log audit
+    VERIFICATION_FAILED = 3
+    #: interrupted (Ctrl-C) or aborted at a prompt
+    INTERRUPTED = 130
 
 
 @dataclass(frozen=True)
@@ -51,6 +69,8 @@ class CarbonbridgeError(Exception):
     status: ClassVar[int] = 500
     title_en: ClassVar[str] = "Internal error"
     title_zh: ClassVar[str] = "内部错误"
+    #: what the CLI exits with when this error ends a command
+    exit_code: ClassVar[ExitCode] = ExitCode.FAILED
 
     def __str__(self) -> str:
         if not self.issues:
@@ -68,6 +88,7 @@ class InvalidInput(CarbonbridgeError):
     status = 422
     title_en = "Invalid input"
     title_zh = "输入无效"
+    exit_code = ExitCode.INVALID
 
 
 class NotFound(CarbonbridgeError):

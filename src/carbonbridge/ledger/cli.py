@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from carbonbridge.kernel.errors import CarbonbridgeError, Conflict, DependencyUnavailable, InvalidInput
 from carbonbridge.ledger import keys, service
 from carbonbridge.ledger.checkpoint import checkpoint_text, open_checkpoint
-from carbonbridge.ledger.errors import TileNotFound
+from carbonbridge.ledger.errors import AuditFailed, TileNotFound
 from carbonbridge.ledger.note import (
     SIG_COSIGNATURE_V1,
     Ed25519Signer,
@@ -34,6 +34,8 @@ from carbonbridge.ledger.proof import parse_receipt, verify_receipt
 from carbonbridge.ledger.tiles import FetchTile
 from carbonbridge.ledger.verify import verify_consistency, verify_consistency_from_tiles
 from carbonbridge.ledger.witness import Witness, load_or_create_key
+from carbonbridge.platform.cli_errors import failure
+from carbonbridge.platform.cli_token import TokenFileOption, TokenOption, resolve_token
 from carbonbridge.platform.settings import get_settings
 
 app = typer.Typer(help="Transparency log / 透明日志", no_args_is_help=True)
@@ -41,6 +43,7 @@ verify_app = typer.Typer(help="Verify a receipt offline / 离线验证回执", n
 witness_app = typer.Typer(help="Witness the log / 见证日志", no_args_is_help=True)
 COMMANDS = {"ledger": app, "verify": verify_app, "witness": witness_app}
 console = Console()
+#: notes for a person (stdout keeps what a script reads: the verifier key alone)
 err = Console(stderr=True)
 
 
@@ -57,8 +60,8 @@ def _database() -> Iterator[sessionmaker[Session]]:
 
 
 def _fail(exc: CarbonbridgeError) -> typer.Exit:
-    err.print(f"[red]FAILED[/red] {escape(f'[{exc.code}]: {exc}')}", highlight=False, soft_wrap=True)
-    return typer.Exit(2 if exc.status == 422 else 1)
+    """Print ``error[<code>]: ...`` and exit with the error's status (3 for a failed verification)."""
+    return failure(exc)
 
 
 @app.command("key")
@@ -165,16 +168,15 @@ def audit() -> None:
         table.add_row(finding.record, finding.reason)
     console.print(table)
     first = report.findings[0]
-    err.print(
-        f"[red]FAILED[/red]: {escape(f'first bad record: {first.record}: {first.reason}')}",
-        highlight=False,
-        soft_wrap=True,
+    raise _fail(
+        AuditFailed(f"{len(report.findings)} finding(s); first bad record: {first.record}: {first.reason}")
     )
-    raise typer.Exit(1)
 
 
 @app.command("consistency")
-def consistency(old_checkpoint_file: Path) -> None:
+def consistency(
+    old_checkpoint_file: Annotated[Path, typer.Argument(exists=True, dir_okay=False)],
+) -> None:
     """Prove the latest checkpoint extends the one in OLD_CHECKPOINT_FILE / 一致性证明."""
     try:
         with _database() as sessions:
@@ -193,11 +195,18 @@ def consistency(old_checkpoint_file: Path) -> None:
 
 @verify_app.callback(invoke_without_command=True, context_settings={"allow_interspersed_args": True})
 def verify(
-    receipt: Annotated[Path, typer.Argument(help="receipt file (c2sp.org/tlog-proof)")],
+    receipt: Annotated[
+        Path, typer.Argument(exists=True, dir_okay=False, help="receipt file (c2sp.org/tlog-proof)")
+    ],
     key: Annotated[str | None, typer.Option(help="the log's verifier key text")] = None,
-    key_file: Annotated[Path | None, typer.Option(help="file holding the log's verifier key")] = None,
+    key_file: Annotated[
+        Path | None, typer.Option(exists=True, dir_okay=False, help="file holding the log's verifier key")
+    ] = None,
     data: Annotated[
-        Path | None, typer.Option(help="the logged entry bytes (default: the receipt's extra line)")
+        Path | None,
+        typer.Option(
+            exists=True, dir_okay=False, help="the logged entry bytes (default: the receipt's extra line)"
+        ),
     ] = None,
 ) -> None:
     """Verify a receipt offline: signature, entry, inclusion / 离线验证回执 (no database, no network)."""
@@ -287,11 +296,13 @@ def witness(
         str | None, typer.Option(help="the platform's base URL, e.g. https://carbon.example")
     ] = None,
     key_file: Annotated[
-        Path | None, typer.Option(help="the witness's PRIVATE+KEY file (cosignature/v1)")
+        Path | None,
+        typer.Option(exists=True, dir_okay=False, help="the witness's PRIVATE+KEY file (cosignature/v1)"),
     ] = None,
     state: Annotated[Path | None, typer.Option(help="file remembering the last checkpoint cosigned")] = None,
     log_key: Annotated[str | None, typer.Option(help="the log's verifier key (pinned)")] = None,
-    token: Annotated[str | None, typer.Option(envvar="CARBONBRIDGE_TOKEN", help="witness API token")] = None,
+    token: TokenOption = None,
+    token_file: TokenFileOption = None,
 ) -> None:
     """Pull mode: fetch, check consistency from tiles, cosign and submit / 获取、核验一致性、联署并提交.
 
@@ -300,8 +311,12 @@ def witness(
     if ctx.invoked_subcommand is not None:
         return
     try:
+        token = resolve_token(token, token_file)
         if log is None or key_file is None or state is None or log_key is None or token is None:
-            raise InvalidInput("pull mode needs --log, --key-file, --state, --log-key and --token")
+            raise InvalidInput(
+                "pull mode needs --log, --key-file, --state, --log-key and a witness API token "
+                "(CARBONBRIDGE_TOKEN, --token-file or --token)"
+            )
         signer = parse_signer_key(key_file.read_text().strip())
         if signer.sig_type != SIG_COSIGNATURE_V1:
             raise InvalidInput(f"{key_file} is not a cosignature/v1 (type 0x04) key")
@@ -422,5 +437,11 @@ def witnesses_push() -> None:
         console.print(
             f"{mark} {escape(r.witness)} tree size {r.tree_size}: {escape(r.detail)}", highlight=False
         )
-    if any(not r.cosigned for r in results):
-        raise typer.Exit(1)
+    failed = [r for r in results if not r.cosigned]
+    if failed:
+        raise _fail(
+            DependencyUnavailable(
+                f"{len(failed)} of {len(results)} witness(es) did not cosign: "
+                + "; ".join(f"{r.witness}: {r.detail}" for r in failed)
+            )
+        )

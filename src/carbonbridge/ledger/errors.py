@@ -4,14 +4,21 @@ Every verification failure names exactly what failed (which key, which line, whi
 an auditor reading one line knows whether the receipt is corrupt, forged, or merely for another
 tree. Parsing failures are :class:`~carbonbridge.kernel.errors.InvalidInput` (422); verification
 failures share the base :class:`LedgerVerificationFailed` (also 422: the presented evidence is
-wrong, nothing on the server is). A process that cannot sign for the log with the key its
-database records raises :class:`LogKeyUnavailable` (503: the server is misconfigured, not the
-caller; nothing was written).
+wrong, nothing on the server is); the CLI exits 3 for them (``ExitCode.VERIFICATION_FAILED``), so a
+script can tell forged or tampered evidence from a mistyped command (2). A process that cannot
+sign for the log with the key its database records raises :class:`LogKeyUnavailable` (503: the
+server is misconfigured, not the caller; nothing was written).
 """
 
 from __future__ import annotations
 
-from carbonbridge.kernel.errors import CarbonbridgeError, DependencyUnavailable, InvalidInput, NotFound
+from carbonbridge.kernel.errors import (
+    CarbonbridgeError,
+    DependencyUnavailable,
+    ExitCode,
+    InvalidInput,
+    NotFound,
+)
 
 
 class MalformedNote(InvalidInput):
@@ -69,6 +76,7 @@ class LedgerVerificationFailed(InvalidInput):
     code = "ledger-verification-failed"
     title_en = "Transparency log verification failed"
     title_zh = "透明日志验证失败"
+    exit_code = ExitCode.VERIFICATION_FAILED
 
 
 class UnknownSigner(LedgerVerificationFailed):
@@ -163,3 +171,12 @@ class LogNotInitialised(LogKeyUnavailable):
     code = "ledger-log-not-initialised"
     title_en = "Transparency log not initialised"
     title_zh = "透明日志尚未初始化"
+
+
+class AuditFailed(LedgerVerificationFailed):
+    """``carbonbridge ledger audit`` found stored entries, hashes, roots or signatures that do not
+    recompute: the log no longer proves what it published. The detail names the first bad record."""
+
+    code = "ledger-audit-failed"
+    title_en = "Log audit failed"
+    title_zh = "日志审计未通过"

@@ -1,6 +1,7 @@
 """The ``carbonbridge`` command: the CLI root that mounts every context's commands.
 
-Errors print in one line (``error[<code>]: ...``) and exit non-zero; long jobs show a Rich progress bar.
+Errors print in one line (``error[<code>]: ...``) and exit with the status ``docs/errors.md#exit-codes``
+gives (``platform/cli_errors.py``); long jobs show a Rich progress bar.
 """
 
 from __future__ import annotations
@@ -11,10 +12,17 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from carbonbridge.kernel.errors import CarbonbridgeError
+from carbonbridge.kernel.errors import CarbonbridgeError, DependencyUnavailable, ExitCode
 from carbonbridge.platform import backup_cli, serving, users_cli
+from carbonbridge.platform.cli_errors import (
+    exit_status,
+    print_error,
+    print_os_error,
+    print_usage_error,
+)
 from carbonbridge.platform.db import make_engine, session_factory
 from carbonbridge.platform.migrate import upgrade
 from carbonbridge.platform.optional import optional_module
@@ -31,7 +39,6 @@ app.command("backup")(backup_cli.backup)
 app.command("restore")(backup_cli.restore)
 
 console = Console()
-err = Console(stderr=True)
 
 #: contexts contributing a Typer sub-app ``cli.app`` named ``cli.NAME``
 CLI_CONTEXTS = ("factors", "accounting", "ledger", "methodologies", "registry", "demo")
@@ -120,29 +127,43 @@ def serve(
 
 
 def main() -> None:
-    """Entry point: run the CLI, printing domain errors in one line."""
+    """Entry point: run the CLI and exit with its status (``docs/errors.md#exit-codes``)."""
     _mount_contexts()
+    sys.exit(run())
+
+
+def run(args: list[str] | None = None, cli: typer.Typer | None = None) -> int:
+    """Run the CLI (``cli``, default the ``carbonbridge`` app) on ``args`` (default ``sys.argv[1:]``)
+    and return its exit status.
+
+    Click runs in non-standalone mode so that a domain error reaches this function to be printed in
+    one line; in that mode Click *returns* the status of ``typer.Exit(n)`` instead of exiting, and
+    that status is what the process must exit with: a command that prints FAILED and raises
+    ``typer.Exit(3)`` exits 3, never 0.
+    """
     try:
-        app(standalone_mode=False)
+        return exit_status((cli or app)(args=args, standalone_mode=False))
     except CarbonbridgeError as exc:
-        err.print(f"error[{exc.code}]: {exc}", style="red", markup=False, highlight=False, soft_wrap=True)
-        sys.exit(2 if exc.status == 422 else 1)
-    except typer.Abort:
-        sys.exit(130)
-    except Exception as exc:
-        if isinstance(exc, _usage_errors()):
-            exc.show()  # type: ignore[attr-defined]
-            sys.exit(exc.exit_code)  # type: ignore[attr-defined]
-        raise
+        print_error(exc)
+        return int(exc.exit_code)
+    except OperationalError as exc:  # the database cannot be reached (as platform.db.unit_of_work says)
+        unavailable = DependencyUnavailable(f"database unavailable: {exc.orig}")
+        print_error(unavailable)
+        return int(unavailable.exit_code)
+    except typer.TyperException as exc:  # Click's usage errors (typer vendors its click)
+        if isinstance(exc, _usage_error()):
+            return print_usage_error(exc)
+        exc.show()  # type: ignore[attr-defined]
+        return int(exc.exit_code)
+    except OSError as exc:  # a file named on the command line that cannot be read or written
+        return print_os_error(exc)
+    except (typer.Abort, KeyboardInterrupt):
+        return int(ExitCode.INTERRUPTED)
 
 
-def _usage_errors() -> tuple[type[Exception], ...]:
-    """Click's usage errors: typer vendors its own click (``typer._click``), found here through a
-    public typer class rather than a private import; plain click's too, when installed."""
-    import click
-
-    vendored = next(c for c in typer.BadParameter.__mro__ if c.__name__ == "ClickException")
-    return (click.ClickException, vendored)
+def _usage_error() -> type[Exception]:
+    """Click's ``UsageError``, found through a public typer class rather than a private import."""
+    return next(c for c in typer.BadParameter.__mro__ if c.__name__ == "UsageError")
 
 
 if __name__ == "__main__":

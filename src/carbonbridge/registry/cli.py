@@ -1,10 +1,11 @@
 """``carbonbridge registry ...``: the registry for a terminal user, mirroring the REST API.
 
-Who acts: the user of ``--token`` (or ``CARBONBRIDGE_TOKEN``), with that user's role and
-organisation; without a token, the local administrator of the platform's database (as
-``carbonbridge inventory submit`` does). State changes print their log entry; ``--receipt FILE``
-saves the receipt (c2sp.org/tlog-proof) for ``carbonbridge verify FILE --key ...``. ``--format
-json`` prints the same bodies as the API. Errors print in one line and exit non-zero.
+Who acts: the user of the API token from ``--token``, ``--token-file`` or ``CARBONBRIDGE_TOKEN``
+(``platform/cli_token.py``), with that user's role and organisation; without a token, the local
+administrator of the platform's database (as ``carbonbridge inventory submit`` does). State changes
+print their log entry; ``--receipt FILE`` saves the receipt (c2sp.org/tlog-proof) for ``carbonbridge
+verify FILE --key ...``. ``--format json`` prints the same bodies as the API. Errors print in one
+line and exit with the status ``docs/errors.md#exit-codes`` gives.
 """
 
 from __future__ import annotations

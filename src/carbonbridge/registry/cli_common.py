@@ -6,6 +6,7 @@ command modules (``cli.py``, ``cli_units.py``, ``cli_exports.py``) use to print 
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -16,11 +17,12 @@ from typing import Annotated, Any
 import typer
 from pydantic import BaseModel
 from rich.console import Console
-from rich.markup import escape
 from rich.table import Table
 from sqlalchemy.orm import Session, sessionmaker
 
 from carbonbridge.kernel.errors import CarbonbridgeError, FieldIssue, InvalidInput
+from carbonbridge.platform.cli_errors import failure
+from carbonbridge.platform.cli_token import TokenFileOption, TokenOption, resolve_token
 from carbonbridge.platform.identity import Principal, Role
 from carbonbridge.registry import cli_compliance, views
 from carbonbridge.registry.model import Receipt
@@ -38,7 +40,6 @@ for _name, _sub in cli_compliance.COMMANDS.items():
 COMMANDS = {"registry": app}
 
 console = Console()
-err = Console(stderr=True)
 
 CLI_ADMIN = Principal("cli", "cli administrator", Role.ADMIN)
 
@@ -49,20 +50,31 @@ class Format(StrEnum):
 
 
 FormatOption = Annotated[Format, typer.Option("--format", help="output format")]
+
+
+def _receipt_path(path: Path | None) -> Path | None:
+    """Refuse a receipt file that could not be written before acting, not after the state changed
+    (a script seeing the failure would otherwise retry an operation that was done)."""
+    if path is not None and not os.access(path.parent, os.W_OK | os.X_OK):
+        raise typer.BadParameter(f"cannot write a file in {path.parent}: no such directory or no permission")
+    return path
+
+
 ReceiptOption = Annotated[
-    Path | None, typer.Option("--receipt", help="save the log receipt to this file", dir_okay=False)
+    Path | None,
+    typer.Option(
+        "--receipt", help="save the log receipt to this file", dir_okay=False, callback=_receipt_path
+    ),
 ]
 
 
 @app.callback()
-def main(
-    ctx: typer.Context,
-    token: Annotated[
-        str | None, typer.Option(envvar="CARBONBRIDGE_TOKEN", help="act as this API token's user")
-    ] = None,
-) -> None:
+def main(ctx: typer.Context, token: TokenOption = None, token_file: TokenFileOption = None) -> None:
     """The registry: projects, monitoring, issuance, transfers, retirements / 碳信用登记簿."""
-    ctx.obj = token
+    try:
+        ctx.obj = resolve_token(token, token_file)
+    except CarbonbridgeError as exc:
+        raise failure(exc) from exc
 
 
 @contextmanager
@@ -82,11 +94,7 @@ def _acting(ctx: typer.Context) -> Iterator[tuple[sessionmaker[Session], Princip
                 principal = authenticate_token(session, str(token))
         yield sessions, principal
     except CarbonbridgeError as exc:
-        err.print(f"[red]error[/red]{escape(f'[{exc.code}]: {exc}')}", highlight=False, soft_wrap=True)
-        for issue in exc.issues:
-            where = ".".join(str(p) for p in issue.location)
-            err.print(escape(f"  {where} = {issue.value!r}: {issue.reason}"), highlight=False)
-        raise typer.Exit(2 if exc.status == 422 else 1) from exc
+        raise failure(exc) from exc
 
 
 def _json(body: BaseModel | list[Any]) -> None:
