@@ -15,6 +15,7 @@ from carbonbridge.accounting.model import (
     SectorTotal,
     Trace,
 )
+from carbonbridge.kernel.bounds import RequestBody
 
 
 class LineOut(BaseModel):
@@ -253,14 +254,14 @@ class SubmissionOut(BaseModel):
     receipt: str = Field(description="c2sp.org/tlog-proof receipt; check with `carbonbridge verify`")
 
 
-class FacilityIn(BaseModel):
+class FacilityIn(RequestBody):
     id: str = Field(min_length=1, max_length=40)
     name: str = Field(min_length=1, max_length=300)
     region: str = Field(min_length=2, max_length=20)
     grid_region: str = Field(min_length=2, max_length=40)
 
 
-class OrganisationIn(BaseModel):
+class OrganisationIn(RequestBody):
     id: str = Field(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9_.-]+$")
     name_en: str = Field(min_length=1, max_length=300)
     name_zh: str = Field(min_length=1, max_length=300)
@@ -278,11 +279,11 @@ class OrganisationOut(BaseModel):
     region: str
 
 
-class RowsIn(BaseModel):
+class RowsIn(RequestBody):
     rows: list[dict[str, object]] = Field(min_length=1, max_length=200_000)
 
 
-class ComputeIn(BaseModel):
+class ComputeIn(RequestBody):
     """A stateless calculation: rows plus the facilities they name (nothing is stored)."""
 
     organisation_kind: str = "other"
@@ -290,11 +291,11 @@ class ComputeIn(BaseModel):
     rows: list[dict[str, object]] = Field(min_length=1, max_length=100_000)
 
 
-class FinaliseIn(BaseModel):
+class FinaliseIn(RequestBody):
     gwp: str = "AR6"
 
 
-class VerificationIn(BaseModel):
+class VerificationIn(RequestBody):
     opinion: str = Field(description="reasonable_assurance, limited_assurance, qualified or adverse")
     statement: str = Field(min_length=1, max_length=20_000)
 

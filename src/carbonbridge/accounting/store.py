@@ -240,6 +240,14 @@ def facilities_of(session: Session, organisation_id: str) -> dict[str, Facility]
     return {r.id: _facility(r) for r in rows}
 
 
+def facilities_by_id(session: Session, ids: Sequence[str]) -> dict[str, Facility]:
+    """The stored facilities among ``ids`` (of any organisation)."""
+    if not ids:
+        return {}
+    rows = session.scalars(select(FacilityRow).where(FacilityRow.id.in_(list(ids))))
+    return {r.id: _facility(r) for r in rows}
+
+
 def all_facilities(session: Session) -> dict[str, Facility]:
     return {r.id: _facility(r) for r in session.scalars(select(FacilityRow))}
 

@@ -9,6 +9,7 @@ from pydantic import BaseModel
 
 from carbonbridge.factors import service
 from carbonbridge.factors.model import Dataset, Factor, FactorQuery, Parameter, Resolution
+from carbonbridge.kernel.bounds import RequestBody
 from carbonbridge.kernel.errors import FieldIssue, InvalidInput
 from carbonbridge.platform.deps import CurrentPrincipal, Sessions
 
@@ -100,7 +101,7 @@ class ResolutionOut(BaseModel):
         )
 
 
-class Pins(BaseModel):
+class Pins(RequestBody):
     datasets: list[str]
 
 
