@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Iterable
 from typing import Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, Field, model_validator
@@ -62,22 +63,61 @@ def _string_issue(text: str) -> str | None:
 def json_issue(value: object, at: tuple[str | int, ...] = ()) -> FieldIssue | None:
     """The first place where ``value`` (parsed request JSON) leaves the bounds above, or ``None``.
     Iterative, so a body nested far deeper than Python's recursion limit is judged too."""
+    if _within(value):
+        return None
+    return _locate(value, at)
+
+
+def _scalar_ok(value: object) -> bool:
+    if isinstance(value, str):
+        return _string_issue(value) is None
+    if isinstance(value, bool):
+        return True
+    if isinstance(value, int):
+        return -MAX_EXACT_INT <= value <= MAX_EXACT_INT
+    if isinstance(value, float):
+        return math.isfinite(value)
+    return True
+
+
+def _within(root: object) -> bool:
+    """Whether ``root`` is within the limits: the fast path, run on every request body (no path
+    is built; a flat object's members are judged inline)."""
+    if not isinstance(root, dict | list):
+        return _scalar_ok(root)
+    stack: list[tuple[dict[Any, Any] | list[Any], int]] = [(root, 0)]
+    while stack:
+        container, depth = stack.pop()
+        if depth >= MAX_JSON_DEPTH:
+            return False
+        if isinstance(container, dict):
+            for key in container:
+                if isinstance(key, str) and ("\x00" in key or not key.isascii()) and _string_issue(key):
+                    return False
+            members: Iterable[Any] = container.values()
+        else:
+            members = container
+        for v in members:
+            kind = type(v)
+            if kind is str:
+                if "\x00" in v or (not v.isascii() and _SURROGATE.search(v)):
+                    return False
+            elif kind is int:
+                if not -MAX_EXACT_INT <= v <= MAX_EXACT_INT:
+                    return False
+            elif kind is dict or kind is list:
+                stack.append((v, depth + 1))
+            elif not _scalar_ok(v):
+                return False
+    return True
+
+
+def _locate(value: object, at: tuple[str | int, ...]) -> FieldIssue | None:
+    """The first offending place in document order, with its path (run only when there is one)."""
     stack: list[tuple[object, tuple[str | int, ...]]] = [(value, at)]
     while stack:
         item, where = stack.pop()
-        if isinstance(item, str):
-            reason = _string_issue(item)
-            if reason:
-                return FieldIssue(where, None, reason)
-        elif isinstance(item, bool):
-            continue
-        elif isinstance(item, int):
-            if not -MAX_EXACT_INT <= item <= MAX_EXACT_INT:
-                return FieldIssue(where, None, _INT_REASON)
-        elif isinstance(item, float):
-            if not math.isfinite(item):
-                return FieldIssue(where, None, "numbers must be finite")
-        elif isinstance(item, dict | list):
+        if isinstance(item, dict | list):
             if len(where) - len(at) >= MAX_JSON_DEPTH:
                 return FieldIssue(where, None, f"nested more than {MAX_JSON_DEPTH} levels deep")
             # pushed last to first, so that the first offending value in document order is named
@@ -89,7 +129,17 @@ def json_issue(value: object, at: tuple[str | int, ...] = ()) -> FieldIssue | No
                     stack.append((v, (*where, key)))
             else:
                 stack.extend((item[n], (*where, n)) for n in range(len(item) - 1, -1, -1))
+        elif not _scalar_ok(item):
+            return FieldIssue(where, None, _scalar_reason(item))
     return None
+
+
+def _scalar_reason(value: object) -> str:
+    if isinstance(value, str):
+        return _string_issue(value) or ""
+    if isinstance(value, float):
+        return "numbers must be finite"
+    return _INT_REASON
 
 
 def check_json(value: Any, at: tuple[str | int, ...] = ("body",)) -> Any:
@@ -117,6 +167,14 @@ JsonObject = Annotated[dict[str, Any], BeforeValidator(check_json)]
 
 def text_issue(value: object, location: tuple[str | int, ...], limit: int) -> FieldIssue | None:
     """Why ``value`` is not storable free text of at most ``limit`` characters, or ``None``."""
+    if (  # the usual text, judged in one expression
+        type(value) is str
+        and 0 < len(value) <= limit
+        and not value.isspace()
+        and "\x00" not in value
+        and (value.isascii() or not _SURROGATE.search(value))
+    ):
+        return None
     if not isinstance(value, str) or not value.strip() or len(value) > limit:
         return FieldIssue(location, value, f"1-{limit} characters")
     reason = _string_issue(value)

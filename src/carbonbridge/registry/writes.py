@@ -163,11 +163,23 @@ def check_units(units: Units, issues: list[FieldIssue]) -> None:
     32-bit column or a serial past the log's exact integers is refused here, for every face,
     rather than raised by the database inside a shared batch): a four-digit vintage, quantity and
     serials within ``1 .. 2**53 - 1``, identifiers without NUL."""
-    vintage = units.vintage
+    vintage, quantity, start, end = units.vintage, units.quantity, units.start, units.end
+    account, project = units.account_id, units.project_id
+    if (  # the usual request, judged in one expression (this runs for every request of a batch)
+        type(vintage) is int
+        and YEAR_MIN <= vintage <= YEAR_MAX
+        and (type(quantity) is not int or quantity <= MAX_EXACT_INT)
+        and (type(start) is not int or start <= MAX_EXACT_INT)
+        and (type(end) is not int or end <= MAX_EXACT_INT)
+        and type(account) is str
+        and "\x00" not in account
+        and type(project) is str
+        and "\x00" not in project
+    ):
+        return
     if isinstance(vintage, bool) or not isinstance(vintage, int) or not YEAR_MIN <= vintage <= YEAR_MAX:
         issues.append(FieldIssue(("units", "vintage"), vintage, "a four-digit year"))
-    for name in ("quantity", "start", "end"):
-        value = getattr(units, name)
+    for name, value in (("quantity", units.quantity), ("start", units.start), ("end", units.end)):
         if isinstance(value, int) and value > MAX_EXACT_INT:
             issues.append(FieldIssue(("units", name), value, f"at most {MAX_EXACT_INT} (2^53 - 1)"))
     check_identifier(units.account_id, ("units", "account_id"), issues)
