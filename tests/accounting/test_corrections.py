@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -89,7 +89,7 @@ def store_as_older_code(sessions: sessionmaker[Session], activity: str = "fuel.u
             sha256="0" * 64,
             records=[record],
             submitted_by="",
-            at=date(2025, 1, 1),  # type: ignore[arg-type]
+            at=datetime(2025, 1, 1, tzinfo=UTC),
         )
         event = submission_event(session, "sub_legacy") or {}
         pending = ledger.append_event(session, SUBMISSION_EVENT, event, private=True)

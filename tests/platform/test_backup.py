@@ -29,7 +29,7 @@ from carbonbridge.platform import backup as backups
 from carbonbridge.platform.db import make_engine, session_factory, unit_of_work
 from carbonbridge.platform.errors import BackupInvalid, RestoreTargetNotEmpty, RestoreUnverified
 from carbonbridge.platform.settings import get_settings
-from tests.conftest import PG_ADMIN_URL, _pg_url_for
+from tests.conftest import PG_ADMIN_URL, _pg_url_for, init_log_key
 
 pytestmark = pytest.mark.xdist_group("backup")
 
@@ -245,6 +245,7 @@ def test_backup_and_restore_commands(tmp_path: Path) -> None:
     from carbonbridge.platform.migrate import upgrade
 
     upgrade(source_engine)
+    init_log_key(source_engine)  # as `carbonbridge migrate` does
     sessions = session_factory(source_engine)
     signer = keys.log_signer(get_settings())
     with unit_of_work(sessions) as session:

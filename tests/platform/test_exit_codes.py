@@ -203,8 +203,9 @@ def _forged(receipt: str) -> str:
 
 
 def _prepare(root: Path, url: str, receipts: bool) -> Prepared:
-    """Migrate (which creates the log key) and load the demo region with the CLI, make two users and the files rows name; with ``receipts``,
-    save the log key, a receipt and its forged and malformed variants (for the offline rows)."""
+    """Migrate (which creates the log key) and load the demo region with the CLI, make two users
+    and the files rows name; with ``receipts``, save the log key, a receipt and its forged and
+    malformed variants (for the offline rows)."""
     root.mkdir(mode=0o700)
     prepared = Prepared(_base_env(root / "data", url), root, {"dir": str(root)}, url)
     for step in (("migrate",), ("demo", "load")):

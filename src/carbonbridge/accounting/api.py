@@ -30,6 +30,7 @@ from carbonbridge.accounting.schemas import (
 )
 from carbonbridge.accounting.template import template_csv, template_xlsx
 from carbonbridge.factors.model import GwpSet
+from carbonbridge.kernel.bounds import Year
 from carbonbridge.kernel.errors import FieldIssue, InvalidInput
 from carbonbridge.platform.bodies import multipart_body, read_uploads
 from carbonbridge.platform.deps import AppSettings, CurrentPrincipal, Sessions
@@ -258,7 +259,7 @@ def _enum(kind: type[GwpSet] | type[statements.Opinion], value: str, field: str)
     "/organisations/{organisation_id}/inventory/{year}/finalise", response_model=StatementOut, status_code=201
 )
 def finalise(
-    sessions: Sessions, principal: CurrentPrincipal, organisation_id: str, year: int, body: FinaliseIn
+    sessions: Sessions, principal: CurrentPrincipal, organisation_id: str, year: Year, body: FinaliseIn
 ) -> StatementOut:
     """Fix the year's inventory; afterwards no activity data can be added to that year."""
     result = statements.finalise(sessions, principal, organisation_id, year, _enum(GwpSet, body.gwp, "gwp"))
@@ -271,7 +272,7 @@ def finalise(
     status_code=201,
 )
 def verification(
-    sessions: Sessions, principal: CurrentPrincipal, organisation_id: str, year: int, body: VerificationIn
+    sessions: Sessions, principal: CurrentPrincipal, organisation_id: str, year: Year, body: VerificationIn
 ) -> StatementOut:
     """A verifier's statement on a finalised inventory (ISO 14064-3 opinion)."""
     opinion = _enum(statements.Opinion, body.opinion, "opinion")

@@ -19,6 +19,7 @@ from carbonbridge.accounting.model import (
 )
 from carbonbridge.accounting.publication import ReleasedSector, ReleasedYear
 from carbonbridge.accounting.release import ReleaseResult
+from carbonbridge.kernel.bounds import RequestBody
 from carbonbridge.platform import i18n
 
 
@@ -363,14 +364,14 @@ class SubmissionOut(BaseModel):
     replaces: str | None = Field(None, description="the submission this one replaces (a correction)")
 
 
-class FacilityIn(BaseModel):
+class FacilityIn(RequestBody):
     id: str = Field(min_length=1, max_length=40)
     name: str = Field(min_length=1, max_length=300)
     region: str = Field(min_length=2, max_length=20)
     grid_region: str = Field(min_length=2, max_length=40)
 
 
-class OrganisationIn(BaseModel):
+class OrganisationIn(RequestBody):
     id: str = Field(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9_.-]+$")
     name_en: str = Field(min_length=1, max_length=300)
     name_zh: str = Field(min_length=1, max_length=300)
@@ -388,11 +389,11 @@ class OrganisationOut(BaseModel):
     region: str
 
 
-class RowsIn(BaseModel):
+class RowsIn(RequestBody):
     rows: list[dict[str, object]] = Field(min_length=1, max_length=200_000)
 
 
-class ComputeIn(BaseModel):
+class ComputeIn(RequestBody):
     """A stateless calculation: rows plus the facilities they name (nothing is stored)."""
 
     organisation_kind: str = "other"
@@ -400,11 +401,11 @@ class ComputeIn(BaseModel):
     rows: list[dict[str, object]] = Field(min_length=1, max_length=100_000)
 
 
-class FinaliseIn(BaseModel):
+class FinaliseIn(RequestBody):
     gwp: str = "AR6"
 
 
-class VerificationIn(BaseModel):
+class VerificationIn(RequestBody):
     opinion: str = Field(description="reasonable_assurance, limited_assurance, qualified or adverse")
     statement: str = Field(min_length=1, max_length=20_000)
 
@@ -439,7 +440,7 @@ class SubmissionInfoOut(BaseModel):
     replaced_by: str | None = Field(description="the submission that replaced it (None: current)")
 
 
-class ReopenIn(BaseModel):
+class ReopenIn(RequestBody):
     reason: str = Field(min_length=1, max_length=2000, description="why the finalised year is reopened")
 
 

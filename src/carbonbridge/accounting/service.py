@@ -53,6 +53,7 @@ from carbonbridge.accounting.regional import regional_inventory
 from carbonbridge.factors.model import FactorResolver, GwpSet
 from carbonbridge.factors.resolution import FactorLibrary
 from carbonbridge.factors.service import library, library_in, shipped_library
+from carbonbridge.kernel.bounds import text_issue
 from carbonbridge.kernel.clock import utc_now
 from carbonbridge.kernel.errors import Conflict, FieldIssue, InvalidInput, NotFound
 from carbonbridge.kernel.ids import new_id
@@ -207,9 +208,20 @@ def register_organisation(
     ]
     if issues:
         raise InvalidInput("facilities belong to another organisation", issues)
+    _check_names(organisation, facilities)
     with unit_of_work(sessions) as session:
         if store.get_organisation(session, organisation.id) is not None:
             raise Conflict(f"organisation {organisation.id} already exists")
+        taken = store.facilities_by_id(session, [f.id for f in facilities])
+        if taken:
+            raise Conflict(
+                "facility ids are taken",
+                [
+                    FieldIssue(("facilities", n, "id"), f.id, f"a facility of {taken[f.id].organisation_id}")
+                    for n, f in enumerate(facilities)
+                    if f.id in taken
+                ],
+            )
         store.add_organisation(session, organisation, synthetic=synthetic)
         for facility in facilities:
             store.add_facility(session, facility)
@@ -221,6 +233,23 @@ def check_submitter(principal: Principal, organisation_id: str) -> None:
     use case; the faces call it first, to refuse an upload before reading its body."""
     principal.require(Role.REPORTER)
     principal.require_organisation(organisation_id)
+
+
+def _check_names(organisation: Organisation, facilities: Sequence[Facility]) -> None:
+    """Names are storable text (no NUL: PostgreSQL refuses it) and facility ids are unique."""
+    found = [
+        text_issue(organisation.name_en, ("name_en",), 300),
+        text_issue(organisation.name_zh, ("name_zh",), 300),
+        *(text_issue(f.name, ("facilities", n, "name"), 300) for n, f in enumerate(facilities)),
+    ]
+    seen: set[str] = set()
+    for n, f in enumerate(facilities):
+        if f.id in seen:
+            found.append(FieldIssue(("facilities", n, "id"), f.id, "named twice"))
+        seen.add(f.id)
+    issues = [i for i in found if i is not None]
+    if issues:
+        raise InvalidInput("invalid organisation", issues)
 
 
 def submit_upload(

@@ -21,7 +21,6 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     Date,
-    DateTime,
     ForeignKey,
     Index,
     Integer,
@@ -43,7 +42,7 @@ from carbonbridge.accounting.model import (
     OrganisationKind,
 )
 from carbonbridge.platform.db import Base
-from carbonbridge.platform.types import ExactDecimal
+from carbonbridge.platform.types import ExactDecimal, UtcDateTime
 
 
 class OrganisationRow(Base):
@@ -77,7 +76,7 @@ class SubmissionRow(Base):
     sha256: Mapped[str] = mapped_column(String(64))
     row_count: Mapped[int] = mapped_column(Integer)
     submitted_by: Mapped[str] = mapped_column(String(40))
-    submitted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    submitted_at: Mapped[datetime] = mapped_column(UtcDateTime())
     #: who submitted it, as the page shows them ("" for submissions stored before 0013)
     submitted_by_name: Mapped[str] = mapped_column(String(200), default="", server_default="")
     #: the submission this one corrects; each submission is replaced at most once
@@ -148,7 +147,7 @@ class StatementRow(Base):
     statement: Mapped[str] = mapped_column(Text, default="")
     by_user: Mapped[str] = mapped_column(String(40))
     by_name: Mapped[str] = mapped_column(String(200))
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    at: Mapped[datetime] = mapped_column(UtcDateTime())
     log_index: Mapped[int] = mapped_column(Integer)
     #: the revision of the year's inventory the statement is on (0 until the year is reopened)
     revision: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
@@ -170,7 +169,7 @@ class ReopeningRow(Base):
     reason: Mapped[str] = mapped_column(Text)
     by_user: Mapped[str] = mapped_column(String(40))
     by_name: Mapped[str] = mapped_column(String(200))
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    at: Mapped[datetime] = mapped_column(UtcDateTime())
     log_index: Mapped[int] = mapped_column(BigInteger)
 
 
@@ -285,6 +284,14 @@ def count_organisations(session: Session) -> int:
 
 def facilities_of(session: Session, organisation_id: str) -> dict[str, Facility]:
     rows = session.scalars(select(FacilityRow).where(FacilityRow.organisation_id == organisation_id))
+    return {r.id: _facility(r) for r in rows}
+
+
+def facilities_by_id(session: Session, ids: Sequence[str]) -> dict[str, Facility]:
+    """The stored facilities among ``ids`` (of any organisation)."""
+    if not ids:
+        return {}
+    rows = session.scalars(select(FacilityRow).where(FacilityRow.id.in_(list(ids))))
     return {r.id: _facility(r) for r in rows}
 
 

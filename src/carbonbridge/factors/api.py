@@ -9,6 +9,7 @@ from pydantic import BaseModel
 
 from carbonbridge.factors import service
 from carbonbridge.factors.model import Dataset, Factor, FactorQuery, Parameter, Resolution
+from carbonbridge.kernel.bounds import RequestBody
 from carbonbridge.kernel.errors import FieldIssue, InvalidInput
 from carbonbridge.platform.bodies import multipart_body, read_uploads
 from carbonbridge.platform.deps import AppSettings, CurrentPrincipal, Sessions
@@ -102,7 +103,7 @@ class ResolutionOut(BaseModel):
         )
 
 
-class Pins(BaseModel):
+class Pins(RequestBody):
     datasets: list[str]
 
 

@@ -10,12 +10,12 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import DateTime, ForeignKeyConstraint, Integer, String, Text, delete, select
+from sqlalchemy import ForeignKeyConstraint, Integer, String, Text, delete, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from carbonbridge.factors.model import Confidence, Dataset, Factor, Parameter
 from carbonbridge.platform.db import Base
-from carbonbridge.platform.types import ExactDecimal
+from carbonbridge.platform.types import ExactDecimal, UtcDateTime
 
 
 class DatasetRow(Base):
@@ -32,7 +32,7 @@ class DatasetRow(Base):
     notes: Mapped[str] = mapped_column(Text, default="")
     sha256: Mapped[str] = mapped_column(String(64))
     imported_by: Mapped[str] = mapped_column(String(40))
-    imported_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    imported_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 
 class FactorRow(Base):

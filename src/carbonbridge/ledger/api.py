@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
 from starlette.routing import BaseRoute, Route
 
+from carbonbridge.kernel.bounds import LogIndex, RequestBody, TreeSize
 from carbonbridge.ledger import service
 from carbonbridge.ledger.tiles import parse_tile_path
 from carbonbridge.ledger.witness import ADD_CHECKPOINT, Witness
@@ -46,7 +47,7 @@ class ConsistencyProofOut(BaseModel):
     hashes: list[str] = Field(description="base64 hashes (RFC 9162 §2.1.4.1)")
 
 
-class CosignatureIn(BaseModel):
+class CosignatureIn(RequestBody):
     checkpoint: str = Field(description="the log's checkpoint note carrying the witness's signature line")
     witness_key: str = Field(description="the witness's cosignature/v1 verifier key")
 
@@ -73,7 +74,7 @@ def verifier_key(sessions: Sessions) -> PlainTextResponse:
 
 @router.get("/entries/{index}/receipt", response_class=PlainTextResponse)
 @public
-def receipt(sessions: Sessions, index: int) -> PlainTextResponse:
+def receipt(sessions: Sessions, index: LogIndex) -> PlainTextResponse:
     """A receipt (c2sp.org/tlog-proof) for entry ``index`` against the latest checkpoint."""
     return _text(service.receipt(sessions, index))
 
@@ -82,8 +83,8 @@ def receipt(sessions: Sessions, index: int) -> PlainTextResponse:
 @public
 def inclusion(
     sessions: Sessions,
-    index: Annotated[int, Query(ge=0)],
-    size: Annotated[int, Query(ge=1)],
+    index: Annotated[LogIndex, Query()],
+    size: Annotated[TreeSize, Query()],
 ) -> InclusionProofOut:
     proof = service.inclusion_proof(sessions, index, size)
     return InclusionProofOut(index=index, tree_size=size, hashes=service.b64(proof))
@@ -93,8 +94,8 @@ def inclusion(
 @public
 def consistency(
     sessions: Sessions,
-    old: Annotated[int, Query(ge=0)],
-    new: Annotated[int, Query(ge=1)],
+    old: Annotated[LogIndex, Query(description="the older tree size")],
+    new: Annotated[TreeSize, Query(description="the newer tree size")],
 ) -> ConsistencyProofOut:
     proof = service.consistency_proof(sessions, old, new)
     return ConsistencyProofOut(old=old, new=new, hashes=service.b64(proof))

@@ -17,7 +17,6 @@ from typing import NamedTuple
 
 from sqlalchemy import (
     BigInteger,
-    DateTime,
     ForeignKey,
     Integer,
     LargeBinary,
@@ -34,6 +33,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 from carbonbridge.ledger.errors import HashStoreError
 from carbonbridge.ledger.model import StoredHashIndex
 from carbonbridge.platform.db import Base
+from carbonbridge.platform.types import UtcDateTime
 
 _STATE_ID = 1
 
@@ -47,7 +47,7 @@ class LogEntryRow(Base):
     entry: Mapped[bytes] = mapped_column(LargeBinary)
     leaf_hash: Mapped[bytes] = mapped_column(LargeBinary(32))
     kind: Mapped[str] = mapped_column(String(80), index=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 
 class StoredHashRow(Base):
@@ -66,7 +66,7 @@ class CheckpointRow(Base):
 
     tree_size: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     note: Mapped[str] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 
 class CosignatureRow(Base):
@@ -80,7 +80,7 @@ class CosignatureRow(Base):
     witness: Mapped[str] = mapped_column(String(200), primary_key=True)
     witness_key: Mapped[str] = mapped_column(Text)
     signature_line: Mapped[str] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 
 class CommitmentRow(Base):
@@ -122,7 +122,7 @@ class WitnessRow(Base):
     verifier_key: Mapped[str] = mapped_column(Text)
     url: Mapped[str] = mapped_column(Text)
     cosigned_size: Mapped[int] = mapped_column(BigInteger)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 
 @dataclass(frozen=True)

@@ -36,6 +36,9 @@ FetchTile = Callable[[str], bytes]
 
 MAX_LEVEL = 63
 MAX_ENTRY_SIZE = 0xFFFF
+#: index elements of the largest tile index a log can have (a tree of at most 2**63 - 1 entries,
+#: ``ledger_entries.index`` being BIGINT, has level-0 tiles up to 2**55: 17 digits, 6 elements)
+MAX_INDEX_ELEMENTS = 7
 
 
 def _encode_index(n: int) -> str:
@@ -64,8 +67,9 @@ def entry_bundle_path(index: int, width: int = TILE_WIDTH) -> str:
 
 
 def _decimal(text: str, what: str, path: str) -> int:
-    if not text.isascii() or not text.isdigit() or (text != "0" and text.startswith("0")):
-        raise MalformedTile(f"tile path {path!r}: {what} {text!r} is not a decimal")
+    # levels (0-63) and widths (1-255) have at most 3 digits: no int() of an arbitrary string
+    if not text.isascii() or not text.isdigit() or (text != "0" and text.startswith("0")) or len(text) > 3:
+        raise MalformedTile(f"tile path {path[:60]!r}: {what} {text[:20]!r} is not a decimal of 0-255")
     return int(text)
 
 
@@ -88,6 +92,13 @@ def parse_tile_path(path: str) -> Tile:
         if level > MAX_LEVEL:
             raise MalformedTile(f"tile path {path!r}: level {level} exceeds 63")
     groups = index_text.split("/")
+    if len(groups) > MAX_INDEX_ELEMENTS:
+        # well formed, perhaps, but beyond any tree this log can hold: not there (a static tile
+        # server answers 404 for it too), judged without converting thousands of digits
+        raise TileNotFound(
+            f"tile path {path[:60]!r}... has {len(groups)} index elements: beyond the largest "
+            f"possible log (at most {MAX_INDEX_ELEMENTS})"
+        )
     for i, group in enumerate(groups):
         digits = group[1:] if i < len(groups) - 1 and group.startswith("x") else group
         if len(digits) != 3 or not digits.isascii() or not digits.isdigit():

@@ -7,6 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body
 from pydantic import BaseModel
 
+from carbonbridge.kernel.bounds import JsonObject
 from carbonbridge.methodologies import service
 from carbonbridge.methodologies.model import Methodology
 from carbonbridge.platform.deps import Sessions
@@ -56,7 +57,7 @@ def get_methodology(ref: str) -> MethodologyDetailOut:
 
 @router.post("/methodologies/{ref}/calculate")
 @public
-def calculate(sessions: Sessions, ref: str, parameters: Annotated[dict[str, Any], Body()]) -> dict[str, Any]:
+def calculate(sessions: Sessions, ref: str, parameters: Annotated[JsonObject, Body()]) -> dict[str, Any]:
     """Run the calculator on ``parameters`` (the body) with the region's factor library; nothing is
     stored. Returns the calculation: every line with its equation and source, and the plausibility
     flags. Bad parameters are a 422 problem naming each parameter path."""

@@ -19,7 +19,7 @@ from enum import StrEnum
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import DateTime, ForeignKey, String, bindparam, select
+from sqlalchemy import ForeignKey, String, bindparam, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from carbonbridge.kernel.clock import utc_now
@@ -32,6 +32,7 @@ from carbonbridge.kernel.errors import (
 )
 from carbonbridge.kernel.ids import new_id
 from carbonbridge.platform.db import Base
+from carbonbridge.platform.types import UtcDateTime
 
 
 class Role(StrEnum):
@@ -93,9 +94,9 @@ class UserRow(Base):
     role: Mapped[str] = mapped_column(String(20))
     organisation_id: Mapped[str | None] = mapped_column(String(40), nullable=True)
     password_hash: Mapped[str | None] = mapped_column(String(200), nullable=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
     #: when an administrator disabled the user (every token stops working); ``None`` = active
-    disabled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    disabled_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
 
 
 class TokenKind(StrEnum):
@@ -119,9 +120,9 @@ class TokenRow(Base):
     user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     kind: Mapped[str] = mapped_column(String(10))
     label: Mapped[str] = mapped_column(String(200))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
 
 
 _hasher = PasswordHasher()

@@ -15,9 +15,12 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi.routing import iter_route_contexts
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match, Mount
 
 from carbonbridge.kernel.errors import CarbonbridgeError, FieldIssue, InvalidInput, TooManyRequests
+from carbonbridge.platform import openapi
 
 PROBLEM_JSON = "application/problem+json"
 TYPE_BASE = "/docs/errors#"
@@ -98,6 +101,7 @@ def _safe_input(value: object) -> object:
 
 
 _HTTP_CODES = {
+    400: ("bad-request", "Bad request", "请求无法解析"),
     404: ("not-found", "Not found", "未找到"),
     405: ("method-not-allowed", "Method not allowed", "不允许的方法"),
     413: ("too-large", "Request too large", "请求过大"),
@@ -108,7 +112,30 @@ async def _http(request: Request, exc: Exception) -> JSONResponse:
     status = exc.status_code if isinstance(exc, StarletteHTTPException) else 500
     code, en, zh = _HTTP_CODES.get(status, ("http-error", "HTTP error", "HTTP 错误"))
     detail = str(exc.detail) if isinstance(exc, StarletteHTTPException) else ""
-    return problem(request, status=status, code=code, title_en=en, title_zh=zh, detail=detail)
+    headers = dict(exc.headers or {}) if isinstance(exc, StarletteHTTPException) else {}
+    if status == 405:
+        headers["Allow"] = ", ".join(allowed_methods(request))
+    return problem(
+        request, status=status, code=code, title_en=en, title_zh=zh, detail=detail, headers=headers
+    )
+
+
+def allowed_methods(request: Request) -> list[str]:
+    """Every method some route serves at the request's path (RFC 9110 §15.5.6: a 405 carries
+    ``Allow``). Starlette's 405 names only the first route matching the path, though another
+    router may serve the same path with other methods (``GET`` and ``POST /registry/retirements``
+    are in two routers); a mount (static files) serves ``GET`` and ``HEAD``."""
+    found: set[str] = set()
+    # the app-level scope (a mount's handler sees its own root path), with a method to match
+    root = request.scope.get("app_root_path", request.scope.get("root_path", ""))
+    scope = {**request.scope, "root_path": root, "method": "GET"}
+    for route in iter_route_contexts(request.app.router.routes):
+        match, _ = route.matches(scope)
+        if match is Match.NONE:
+            continue
+        methods = route.methods
+        found |= set(methods) if methods else {"GET", "HEAD"} if isinstance(route.route, Mount) else set()
+    return sorted(found)
 
 
 async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
@@ -152,7 +179,9 @@ class RejectNulBytes:
 
 
 def install(app: FastAPI) -> None:
-    """Register the problem+json handlers (and the NUL-byte guard) on ``app``."""
+    """Register the problem+json handlers (and the NUL-byte guard) on ``app``, and document them
+    on every operation of its OpenAPI (``platform/openapi.py``)."""
+    openapi.install(app)
     app.add_middleware(RejectNulBytes)
     app.add_exception_handler(CarbonbridgeError, _domain)
     app.add_exception_handler(RequestValidationError, _validation)

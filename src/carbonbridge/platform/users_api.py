@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path
 from pydantic import BaseModel, Field
 
+from carbonbridge.kernel.bounds import RequestBody
 from carbonbridge.kernel.clock import utc_now
 from carbonbridge.platform import users
 from carbonbridge.platform.deps import CurrentPrincipal, Sessions
@@ -50,7 +51,7 @@ class TokenOut(BaseModel):
         return cls(**t.__dict__, state=t.state(utc_now()))
 
 
-class PasswordIn(BaseModel):
+class PasswordIn(RequestBody):
     password: str = Field(min_length=10, max_length=1024, description="the new password (10+ characters)")
 
 

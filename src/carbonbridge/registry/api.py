@@ -12,6 +12,7 @@ from fastapi.concurrency import run_in_threadpool
 
 from carbonbridge.platform.deps import CurrentPrincipal, Sessions, credentials_of, get_sessions
 from carbonbridge.platform.guard import GuardedRoute, public
+from carbonbridge.platform.openapi import CALLER_RESPONSES
 from carbonbridge.registry import api_compliance, coalescer, service, views
 from carbonbridge.registry.model import (
     Cancellation,
@@ -60,7 +61,9 @@ router = APIRouter(prefix="/registry", tags=["registry"], route_class=GuardedRou
 #: app ahead of every other API router (FastAPI matches routes in order, every router level
 #: twice; with this router last, a retirement was matched against 59 routes, half the request's
 #: CPU time in a profile)
-hot_router = moves = APIRouter(prefix="/registry", tags=["registry"], route_class=GuardedRoute)
+hot_router = moves = APIRouter(
+    prefix="/registry", tags=["registry"], route_class=GuardedRoute, responses=CALLER_RESPONSES
+)
 # single transfers, retirements and cancellations are group-committed (registry/coalescer.py)
 router.on_shutdown.append(coalescer.shutdown_all)
 

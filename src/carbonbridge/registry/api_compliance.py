@@ -9,33 +9,35 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, Strict
 
+from carbonbridge.kernel.bounds import RequestBody, TonnesOrZero, Year
 from carbonbridge.platform.deps import CurrentPrincipal, Sessions
 from carbonbridge.platform.guard import GuardedRoute, public
 from carbonbridge.registry import compliance, exchange, recognition
 from carbonbridge.registry.allowances import ComplianceStatus
 from carbonbridge.registry.model import Units
+from carbonbridge.registry.schemas import Serial, Tonnes, Vintage
 
 router = APIRouter(tags=["registry-compliance"], route_class=GuardedRoute)
 
 
-class AllocationIn(BaseModel):
-    quantity: int = Field(ge=1, strict=True)
+class AllocationIn(RequestBody):
+    quantity: Tonnes
     basis: str = Field(min_length=1, max_length=500)
 
 
-class OffsetIn(BaseModel):
+class OffsetIn(RequestBody):
     account_id: str
     project_id: str
-    vintage: int = Field(strict=True)
-    quantity: int | None = Field(default=None, ge=1, strict=True)
-    start: int | None = Field(default=None, ge=1, strict=True)
-    end: int | None = Field(default=None, ge=1, strict=True)
+    vintage: Vintage
+    quantity: Tonnes | None = None
+    start: Serial | None = None
+    end: Serial | None = None
 
 
-class SurrenderIn(BaseModel):
-    allowances_t: int = Field(ge=0, strict=True)
+class SurrenderIn(RequestBody):
+    allowances_t: Annotated[TonnesOrZero, Strict()]
     offsets: list[OffsetIn] = Field(default_factory=list, max_length=100)
 
 
@@ -59,7 +61,7 @@ class StatusOut(BaseModel):
     shortfall_t: int | None
 
 
-class ImportIn(BaseModel):
+class ImportIn(RequestBody):
     holder_organisation_id: str
     tables: dict[str, list[dict[str, Any]]]
 
@@ -104,7 +106,7 @@ def status_out(s: ComplianceStatus) -> StatusOut:
     status_code=201,
 )
 def allocate(
-    sessions: Sessions, principal: CurrentPrincipal, organisation_id: str, period: int, body: AllocationIn
+    sessions: Sessions, principal: CurrentPrincipal, organisation_id: str, period: Year, body: AllocationIn
 ) -> ComplianceReceiptOut:
     """Allocate allowances of a compliance period to a covered entity (regulator) / 分配配额."""
     return _receipt(
@@ -118,7 +120,7 @@ def allocate(
     status_code=201,
 )
 def surrender(
-    sessions: Sessions, principal: CurrentPrincipal, organisation_id: str, period: int, body: SurrenderIn
+    sessions: Sessions, principal: CurrentPrincipal, organisation_id: str, period: Year, body: SurrenderIn
 ) -> ComplianceReceiptOut:
     """Surrender allowances and offset credits against verified emissions / 清缴配额与抵销."""
     offsets = [Units(o.account_id, o.project_id, o.vintage, o.quantity, o.start, o.end) for o in body.offsets]
@@ -128,7 +130,7 @@ def surrender(
 
 
 @router.get("/compliance/{organisation_id}/{period}", response_model=StatusOut)
-def status(sessions: Sessions, principal: CurrentPrincipal, organisation_id: str, period: int) -> StatusOut:
+def status(sessions: Sessions, principal: CurrentPrincipal, organisation_id: str, period: Year) -> StatusOut:
     """An entity's compliance status for a period / 履约状态."""
     return status_out(compliance.status(sessions, principal, organisation_id, period))
 

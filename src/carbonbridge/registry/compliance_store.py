@@ -16,7 +16,6 @@ from datetime import datetime
 from sqlalchemy import (
     BigInteger,
     CheckConstraint,
-    DateTime,
     ForeignKey,
     Index,
     Integer,
@@ -30,6 +29,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from carbonbridge.platform.db import Base
+from carbonbridge.platform.types import UtcDateTime
 from carbonbridge.registry.store import AccountRow, ProjectRow, SerialCounterRow
 
 
@@ -47,7 +47,7 @@ class AllocationRow(Base):
     period: Mapped[int] = mapped_column(Integer)
     quantity: Mapped[int] = mapped_column(BigInteger)
     basis: Mapped[str] = mapped_column(Text)
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    at: Mapped[datetime] = mapped_column(UtcDateTime())
     actor_name: Mapped[str] = mapped_column(String(200))
     log_index: Mapped[int] = mapped_column(BigInteger)
 
@@ -75,7 +75,7 @@ class SurrenderRow(Base):
     statement_id: Mapped[str] = mapped_column(String(40))
     #: JSON list of the registry retirement operations that retired the offset credits
     retirement_operations: Mapped[str] = mapped_column(Text)
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    at: Mapped[datetime] = mapped_column(UtcDateTime())
     actor_name: Mapped[str] = mapped_column(String(200))
     log_index: Mapped[int] = mapped_column(BigInteger)
 

@@ -51,6 +51,7 @@ from carbonbridge.registry.writes import (
     PendingOperation,
     block_id,
     check_text,
+    check_units,
     new_operation,
     record,
     require_holder,
@@ -127,6 +128,7 @@ def request_export(
     exported. Public log entry."""
     principal.require(*_HOLDERS)
     issues: list[FieldIssue] = []
+    check_units(request.units, issues)
     check_text(request.destination_registry, "destination_registry", 200, issues)
     check_text(request.destination_account, "destination_account", 200, issues)
     check_text(request.reason, "reason", 500, issues)
@@ -250,6 +252,7 @@ def expire(
     and pending-export units never expire. Public log entry."""
     principal.require(Role.REGULATOR)
     issues: list[FieldIssue] = []
+    check_units(request.units, issues)
     check_text(request.reason, "reason", 500, issues)
     if issues:
         raise InvalidInput("invalid expiry", issues)

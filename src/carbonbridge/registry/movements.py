@@ -44,7 +44,9 @@ from carbonbridge.registry.writes import (
     PendingOperation,
     UnitRequest,
     block_id,
+    check_identifier,
     check_text,
+    check_units,
     ensure_registry_accounts,
     new_operation,
     record,
@@ -64,8 +66,13 @@ def _in_request(exc: CarbonbridgeError, n: int | None) -> CarbonbridgeError:
     return exc
 
 
-def _check_request(request: UnitRequest) -> None:
+def check_request(request: UnitRequest) -> None:
+    """What a request must satisfy before anything is read with it (:class:`InvalidInput`): its
+    units' bounds and identifiers (``writes.check_units``) and its free text."""
     issues: list[FieldIssue] = []
+    check_units(request.units, issues)
+    if isinstance(request, Transfer):
+        check_identifier(request.to_account_id, ("to_account_id",), issues)
     if isinstance(request, Retirement):
         check_text(request.beneficiary, "beneficiary", 200, issues)
         check_text(request.purpose, "purpose", 500, issues)
@@ -171,6 +178,7 @@ class UnitMover:
             self.projects.update(store.projects_by_id(self.session, projects))
 
     def move(self, principal: Principal, request: UnitRequest) -> PendingOperation:
+        """Decide ``request`` (already :func:`check_request`-ed) against the state so far."""
         self.read([request])
         return _move_one(
             principal,
@@ -197,6 +205,11 @@ class UnitMover:
 def move_units(
     session: Session, principal: Principal, requests: Sequence[UnitRequest], clock: Clock, numbered: bool
 ) -> list[PendingOperation]:
+    for n, request in enumerate(requests):
+        try:
+            check_request(request)
+        except CarbonbridgeError as exc:
+            raise _in_request(exc, n if numbered else None) from None
     mover = UnitMover(session, clock, {r.units.account_id for r in requests})
     mover.read(requests)
     steps = []
@@ -219,7 +232,6 @@ def _move_one(
     session: Session,
     clock: Clock,
 ) -> PendingOperation:
-    _check_request(request)
     units = request.units
     source = known.get(units.account_id)
     if source is None or units.account_id not in locked:

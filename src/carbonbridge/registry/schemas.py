@@ -6,12 +6,16 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, Strict
 
+from carbonbridge.kernel import bounds
+from carbonbridge.kernel.bounds import RequestBody
 from carbonbridge.registry import service
 from carbonbridge.registry.model import Balance, MonitoringReport, Project, Receipt, UnitState
 
-Tonnes = Annotated[int, Field(strict=True, ge=1, description="whole tonnes CO2e")]
+Tonnes = Annotated[bounds.Tonnes, Strict()]
+Serial = Annotated[bounds.SerialNumber, Strict()]
+Vintage = Annotated[bounds.Year, Strict()]
 
 
 class AccountOut(BaseModel):
@@ -128,7 +132,7 @@ class IssuanceReceiptOut(ReceiptOut):
         )
 
 
-class ProjectIn(BaseModel):
+class ProjectIn(RequestBody):
     code: str = Field(description="the project's part of every serial: 1-20 upper-case letters or digits")
     organisation_id: str
     name_en: str
@@ -174,17 +178,17 @@ class ProjectStepOut(BaseModel):
     receipt: ReceiptOut
 
 
-class OpinionIn(BaseModel):
+class OpinionIn(RequestBody):
     opinion: str = Field(description="the verifier's opinion or the regulator's note")
 
 
-class ReportIn(BaseModel):
+class ReportIn(RequestBody):
     period_start: date
     period_end: date
     parameters: dict[str, Any] = Field(description="the methodology's monitoring parameters")
 
 
-class VerifyIn(BaseModel):
+class VerifyIn(RequestBody):
     opinion: str
     override_reason: str = Field("", description="required when the calculation is flagged implausible")
 
@@ -220,16 +224,16 @@ class ReportStepOut(BaseModel):
     receipt: ReceiptOut
 
 
-class UnitsIn(BaseModel):
+class UnitsIn(RequestBody):
     """Units from a holding account: a serial range (``start``..``end``) or a quantity, lowest
     serials first."""
 
     account_id: str
     project_id: str
-    vintage: int
+    vintage: Vintage
     quantity: Tonnes | None = None
-    start: Annotated[int, Field(strict=True, ge=1)] | None = None
-    end: Annotated[int, Field(strict=True, ge=1)] | None = None
+    start: Serial | None = None
+    end: Serial | None = None
 
 
 class TransferIn(UnitsIn):
@@ -253,11 +257,11 @@ class ExportIn(UnitsIn):
     reason: str
 
 
-class ExportConfirmIn(BaseModel):
+class ExportConfirmIn(RequestBody):
     destination_reference: str = Field(description="the destination registry's transaction id (public)")
 
 
-class ExportRejectIn(BaseModel):
+class ExportRejectIn(RequestBody):
     reason: str
 
 
@@ -267,15 +271,15 @@ class ExpiryIn(UnitsIn):
     reason: str
 
 
-class ReversalIn(BaseModel):
+class ReversalIn(RequestBody):
     loss_t: Tonnes
     reason: str
 
 
-class PlannedIssuanceIn(BaseModel):
+class PlannedIssuanceIn(RequestBody):
     """Ex-ante units: tradable, never retirable, converted at the vintage's verified issuance."""
 
-    vintage: int
+    vintage: Vintage
     quantity: Tonnes
     basis: str
 

@@ -11,7 +11,8 @@ registry, project, vintage and block start-end) and Gold Standard's GS serials::
 * ``<project>``: the project code, 1-20 upper-case letters or digits;
 * ``<vintage>``: four-digit year;
 * ``<start>``, ``<end>``: the block's first and last serial, decimal integers without leading zeros,
-  ``1 <= start <= end``; the block holds ``end - start + 1`` tonnes.
+  ``1 <= start <= end <= 2**53 - 1`` (the largest integer the log's events carry exactly,
+  ``kernel.bounds``); the block holds ``end - start + 1`` tonnes.
 
 :func:`parse_serial` inverts :func:`format_serial` exactly (property-tested).
 """
@@ -21,6 +22,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from carbonbridge.kernel.bounds import MAX_EXACT_INT
 from carbonbridge.kernel.errors import FieldIssue, InvalidInput
 from carbonbridge.registry.model import REGISTRY_PREFIX
 
@@ -59,7 +61,12 @@ def _issues(serial: Serial) -> list[FieldIssue]:
         issues.append(FieldIssue(("start",), serial.start, "serials start at 1"))
     if serial.end < serial.start:
         issues.append(FieldIssue(("end",), serial.end, f"must be at least start ({serial.start})"))
+    if serial.end > MAX_EXACT_INT:
+        issues.append(FieldIssue(("end",), serial.end, _TOO_LARGE))
     return issues
+
+
+_TOO_LARGE = f"serials are at most {MAX_EXACT_INT} (2^53 - 1)"
 
 
 def format_serial(serial: Serial) -> str:
@@ -83,6 +90,9 @@ def parse_serial(text: str) -> Serial:
                 )
             ],
         )
+    if max(len(found["start"]), len(found["end"])) > len(str(MAX_EXACT_INT)):
+        # not converted: int() of thousands of digits is slow, and refused past 4300 digits
+        raise InvalidInput("not a serial number", [FieldIssue(("serial",), text[:80], _TOO_LARGE)])
     serial = Serial(
         found["region"], found["project"], int(found["vintage"]), int(found["start"]), int(found["end"])
     )

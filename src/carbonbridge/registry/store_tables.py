@@ -12,7 +12,6 @@ from sqlalchemy import (
     BigInteger,
     CheckConstraint,
     Date,
-    DateTime,
     ForeignKey,
     Index,
     Integer,
@@ -25,6 +24,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from carbonbridge.platform.db import Base
+from carbonbridge.platform.types import UtcDateTime
 
 
 class AccountRow(Base):
@@ -178,7 +178,7 @@ class OperationRow(Base):
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
     kind: Mapped[str] = mapped_column(String(30))
     project_id: Mapped[str | None] = mapped_column(String(40), nullable=True, index=True)
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    at: Mapped[datetime] = mapped_column(UtcDateTime())
     actor_user: Mapped[str] = mapped_column(String(40))
     actor_name: Mapped[str] = mapped_column(String(200))
     details: Mapped[str] = mapped_column(Text)

@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from carbonbridge.kernel.bounds import MAX_EXACT_INT, YEAR_MAX, YEAR_MIN, text_issue
 from carbonbridge.kernel.clock import Clock
 from carbonbridge.kernel.errors import (
     FieldIssue,
@@ -38,6 +39,7 @@ from carbonbridge.registry.model import (
     Retirement,
     SerialBlock,
     Transfer,
+    Units,
 )
 from carbonbridge.registry.serials import Serial, format_serial
 
@@ -150,8 +152,44 @@ def require_holder(principal: Principal, organisation_id: str | None, *roles: Ro
 
 
 def check_text(value: str, name: str, limit: int, issues: list[FieldIssue]) -> None:
-    if not isinstance(value, str) or not value.strip() or len(value) > limit:
-        issues.append(FieldIssue((name,), value, f"1-{limit} characters"))
+    """Free text a use case stores: non-blank, at most ``limit`` characters, no NUL."""
+    found = text_issue(value, (name,), limit)
+    if found is not None:
+        issues.append(found)
+
+
+def check_units(units: Units, issues: list[FieldIssue]) -> None:
+    """The bounds of a units request, checked before anything is read with them (a vintage past a
+    32-bit column or a serial past the log's exact integers is refused here, for every face,
+    rather than raised by the database inside a shared batch): a four-digit vintage, quantity and
+    serials within ``1 .. 2**53 - 1``, identifiers without NUL."""
+    vintage, quantity, start, end = units.vintage, units.quantity, units.start, units.end
+    account, project = units.account_id, units.project_id
+    if (  # the usual request, judged in one expression (this runs for every request of a batch)
+        type(vintage) is int
+        and YEAR_MIN <= vintage <= YEAR_MAX
+        and (type(quantity) is not int or quantity <= MAX_EXACT_INT)
+        and (type(start) is not int or start <= MAX_EXACT_INT)
+        and (type(end) is not int or end <= MAX_EXACT_INT)
+        and type(account) is str
+        and "\x00" not in account
+        and type(project) is str
+        and "\x00" not in project
+    ):
+        return
+    if isinstance(vintage, bool) or not isinstance(vintage, int) or not YEAR_MIN <= vintage <= YEAR_MAX:
+        issues.append(FieldIssue(("units", "vintage"), vintage, "a four-digit year"))
+    for name, value in (("quantity", units.quantity), ("start", units.start), ("end", units.end)):
+        if isinstance(value, int) and value > MAX_EXACT_INT:
+            issues.append(FieldIssue(("units", name), value, f"at most {MAX_EXACT_INT} (2^53 - 1)"))
+    check_identifier(units.account_id, ("units", "account_id"), issues)
+    check_identifier(units.project_id, ("units", "project_id"), issues)
+
+
+def check_identifier(value: str, location: tuple[str, ...], issues: list[FieldIssue]) -> None:
+    """An identifier to look up: text without NUL (which PostgreSQL refuses in any query)."""
+    if not isinstance(value, str) or "\x00" in value:
+        issues.append(FieldIssue(location, value, "an identifier (text without NUL)"))
 
 
 def ensure_registry_accounts(session: Session) -> None:
