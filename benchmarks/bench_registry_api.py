@@ -51,6 +51,7 @@ import httpx
 
 from carbonbridge.accounting import service as accounting
 from carbonbridge.accounting.model import Organisation, OrganisationKind
+from carbonbridge.ledger import keys
 from carbonbridge.ledger.service import init_log
 from carbonbridge.platform.db import make_engine, session_factory, unit_of_work
 from carbonbridge.platform.identity import Principal, Role, create_user, issue_token
@@ -110,6 +111,7 @@ def setup(data: Path, database_url: str = "") -> tuple[str, str, str]:
     upgrade(engine)
     sessions = session_factory(engine)
     init_log(sessions, settings)  # as `carbonbridge migrate` does
+    keys.use_settings(settings)  # this process signs with that key, as the server will
     org = Organisation("bench-dev", "Bench VPP", "基准虚拟电厂", OrganisationKind.OTHER, "CN-HI")
     accounting.register_organisation(sessions, OFFICE, org, [])
     holding = service.open_accounts(sessions, OFFICE, org.id)[AccountKind.HOLDING]
