@@ -114,3 +114,27 @@ def test_transparency_log_page_shows_key_and_checkpoint(page: Any, server: str) 
     page.goto(f"{server}/transparency-log?lang=en")
     assert "carbonbridge.local/" in page.locator("#vkey").inner_text()
     assert page.locator("#checkpoint").inner_text().startswith("carbonbridge.local/")
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_public_pages_fit_a_phone_without_sideways_scrolling(browser: Any, server: str, lang: str) -> None:
+    """At a phone's 390 px the header's navigation wraps instead of widening the page (it did
+    not in English: the links ran past the screen on every page)."""
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    wide = []
+    for path in (
+        "/",
+        "/inventory/region",
+        "/factors",
+        "/methodologies",
+        "/registry",
+        "/transparency-log",
+        "/login",
+    ):
+        page.goto(f"{server}{path}?lang={lang}")
+        width = page.evaluate("document.querySelector('header.top').scrollWidth")
+        if width > 390:
+            wide.append((path, width))
+    context.close()
+    assert wide == []
