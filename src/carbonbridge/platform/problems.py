@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from fastapi.routing import iter_route_contexts
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match, Mount
@@ -178,12 +179,46 @@ class RejectNulBytes:
         await self.app(scope, receive, send)
 
 
+#: paths a browser never navigates to as a page: the API, the log's tiles, the API docs, assets
+_MACHINE_PATHS = ("/api/", "/log/", "/docs", "/static/", "/metrics")
+
+Handler = Callable[[Request, Exception], Awaitable[Response]]
+
+
+def wants_page(request: Request) -> bool:
+    """A browser navigating to a page (``Accept: text/html``, outside the API's paths) gets an
+    HTML page in its language, never raw problem+json (``docs/errors.md``)."""
+    return "text/html" in request.headers.get("accept", "") and not request.url.path.startswith(
+        _MACHINE_PATHS
+    )
+
+
+def _for_browsers(handler: Handler) -> Handler:
+    """``handler``'s problem, rendered as an error page for a browser (:func:`wants_page`) with
+    the same status and headers; as problem+json for everyone else."""
+
+    async def handle(request: Request, exc: Exception) -> Response:
+        response = await handler(request, exc)
+        if not wants_page(request) or not isinstance(response, JSONResponse):
+            return response
+        from carbonbridge.platform.web import error_page  # the web shell renders; problems decide
+
+        body = json.loads(bytes(response.body))
+        headers = {k: v for k, v in response.headers.items() if k.lower() in _KEPT_HEADERS}
+        return error_page(request, body, headers)
+
+    return handle
+
+
+_KEPT_HEADERS = frozenset({"allow", "retry-after", "www-authenticate", "x-request-id"})
+
+
 def install(app: FastAPI) -> None:
     """Register the problem+json handlers (and the NUL-byte guard) on ``app``, and document them
     on every operation of its OpenAPI (``platform/openapi.py``)."""
     openapi.install(app)
     app.add_middleware(RejectNulBytes)
-    app.add_exception_handler(CarbonbridgeError, _domain)
-    app.add_exception_handler(RequestValidationError, _validation)
-    app.add_exception_handler(StarletteHTTPException, _http)
-    app.add_exception_handler(Exception, _unexpected)
+    app.add_exception_handler(CarbonbridgeError, _for_browsers(_domain))
+    app.add_exception_handler(RequestValidationError, _for_browsers(_validation))
+    app.add_exception_handler(StarletteHTTPException, _for_browsers(_http))
+    app.add_exception_handler(Exception, _for_browsers(_unexpected))

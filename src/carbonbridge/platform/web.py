@@ -98,6 +98,35 @@ def render(request: Request, template: str, context: Mapping[str, Any], status: 
 _WRITES = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
+def error_page(request: Request, problem: Mapping[str, Any], headers: Mapping[str, str]) -> HTMLResponse:
+    """The page a browser gets for a problem no page of its own rendered (an unknown address, a
+    method the page does not take, an error no page caught, a bug): the problem's status, title
+    in the page's language, and what happened; the request id of a 500 to quote."""
+    lang = page_language(request)
+    status = int(problem.get("status", 500))
+    title = i18n.gettext(lang, _ERROR_TITLES.get(status, "This request could not be served"))
+    context = {"principal": None, "status": status, "title": title, "problem": problem}
+    response = render(request, "error.html", context, status)
+    response.headers.update(headers)
+    return response
+
+
+#: what a browser is told, by status, where no page explains it better
+_ERROR_TITLES = {
+    400: "This request could not be read",
+    401: "Please log in first",
+    403: "You may not open this page",
+    404: "There is no page at this address",
+    405: "This page does not take this kind of request",
+    409: "This conflicts with the current state",
+    413: "Request too large",
+    422: "Some input is not valid",
+    429: "Too many attempts",
+    500: "Something went wrong on our side",
+    503: "A service the platform needs is unavailable",
+}
+
+
 def refusal_page(request: Request, error: CarbonbridgeError) -> HTMLResponse:
     """The page a browser gets when its request is refused before being read: not logged in
     (401, with a link to log in), or too large (413)."""
