@@ -77,14 +77,17 @@ def test_an_unknown_fuel_is_refused_with_row_column_and_reason(shipped: FactorLi
 
 
 def test_a_volume_without_a_published_density_is_refused_on_the_unit_column(shipped: FactorLibrary) -> None:
-    row = "fac_1,2024-03-01,2024-03-31,stationary_combustion,fuel.diesel,3200,L,,\n"
+    """Coke is a solid: no shipped dataset publishes a density for it, so litres cannot be
+    converted (diesel in litres is computed with the UNSD density: ``test_units.py``)."""
+    row = "fac_1,2024-03-01,2024-03-31,stationary_combustion,fuel.coke,3200,L,,\n"
 
     with pytest.raises(InvalidInput) as caught:
         _parse(HEADER + row, shipped)
 
     [issue] = caught.value.issues
     assert issue.location == ("rows", 2, "unit")
-    assert "no density is published" in issue.reason
+    assert "no density of fuel.coke is published" in issue.reason
+    assert "unsd-energy-conversion" in issue.reason  # where it looked
 
 
 def test_json_rows_are_screened_like_a_file(shipped: FactorLibrary) -> None:

@@ -28,6 +28,8 @@ class ActivityCategory(StrEnum):
 class OrganisationKind(StrEnum):
     """Reporting organisation type (drives the demo region and the GPC sub-sector)."""
 
+    #: power and heat plants and refineries: IPCC 2006 category 1.A.1 energy industries
+    ENERGY_INDUSTRIES = "energy_industries"
     HOTEL = "hotel"
     HOSPITAL = "hospital"
     WATER_UTILITY = "water_utility"

@@ -53,6 +53,7 @@ GPC_SECTORS: tuple[tuple[str, str, str], ...] = (
 
 #: Stationary combustion of each organisation kind, IPCC 2006 Vol.2 Ch.2 Table 2.1 categories.
 KIND_TO_IPCC: Mapping[OrganisationKind, str] = {
+    OrganisationKind.ENERGY_INDUSTRIES: "1.A.1",
     OrganisationKind.CEMENT: "1.A.2",
     OrganisationKind.MANUFACTURING: "1.A.2",
     OrganisationKind.HOTEL: "1.A.4",

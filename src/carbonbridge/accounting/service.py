@@ -127,6 +127,7 @@ def sources_for(pinned: Sequence[str], loaded: Sequence[str]) -> tuple[Sources, 
         d,
         ipcc_energy=pins + d.ipcc_energy,
         mee_fuel=pins + d.mee_fuel,
+        density=pins + d.density,
         grid_location=pins + d.grid_location,
     )
     rest = tuple(ref for ref in loaded if ref not in pins)
