@@ -280,9 +280,7 @@ class RecordCalculation:
         if per_gas_volume and is_compatible(r.unit, "m3"):
             cubic = r.quantity * conversion_factor(r.unit, "m3")
             normal = cubic * NORMAL_KELVIN / GAS_METER_KELVIN
-            step = GAS_VOLUME_STEP.format(
-                quantity=fmt(r.quantity), unit=r.unit, normal=fmt(normal)
-            )
+            step = GAS_VOLUME_STEP.format(quantity=fmt(r.quantity), unit=r.unit, normal=fmt(normal))
             return normal, "Nm3", (step,)
         return None
 
@@ -306,17 +304,21 @@ class RecordCalculation:
             energy = apply_factor(tonnes, "t", ncv, "TJ")
             uses += [FactorUse("density", density), FactorUse("ncv", ncv)]
             d, nf = density.factor, ncv.factor
-            steps.append(DENSITY_STEP.format(quantity=fmt(r.quantity), unit=r.unit, density=f"{d.value} {d.unit}", tonnes=fmt(tonnes)))
+            steps.append(
+                DENSITY_STEP.format(
+                    quantity=fmt(r.quantity), unit=r.unit, density=f"{d.value} {d.unit}", tonnes=fmt(tonnes)
+                )
+            )
             steps.append(f"{fmt(tonnes)} t × {nf.value} {nf.unit} = {fmt(energy)} TJ")
             return energy
-        ncv = found[0].factor
-        basis = dimension_of_safe(f"TJ/({ncv.unit})")
+        first = found[0].factor
+        basis = dimension_of_safe(f"TJ/({first.unit})")
         reason = NO_CONVERSION.format(
             activity=r.activity,
             unit=r.unit,
             dimension=dimension_of_safe(r.unit),
-            ncv=ncv.key,
-            ncv_unit=ncv.unit,
+            ncv=first.key,
+            ncv_unit=first.unit,
             basis=basis,
             searched=", ".join(searched) or "(none)",
         )
