@@ -217,6 +217,7 @@ class _Paths(RecordCalculation):
         uses: list[FactorUse] = []
         steps: list[str] = []
         energy = self.energy_tj(ds + self.sources.mee_fuel, uses, steps)
+        energy_uses, energy_steps = tuple(uses), tuple(steps)
         technology = dict(self.sources.mobile_technology).get(self.record.activity) if mobile else None
         if technology:
             steps.append(
@@ -237,7 +238,7 @@ class _Paths(RecordCalculation):
         pollutants, notes = self.co_pollutants(energy, uses, sector)
         equation = "mobile" if mobile else "stationary"
         trace = self.trace(Basis.IPCC, equation, uses, steps, notes)
-        return _IpccPath(tuple(gases), trace, pollutants, energy, tuple(uses), tuple(steps))
+        return _IpccPath(tuple(gases), trace, pollutants, energy, energy_uses, energy_steps)
 
     def ipcc_tier2(
         self,
@@ -269,7 +270,7 @@ class _Paths(RecordCalculation):
         if cause is not None:
             notes.append(cause.detail)
         trace = self.trace(Basis.IPCC, "tier2", uses, steps, (*notes, *more))
-        return _IpccPath(tuple(gases), trace, pollutants, energy, tuple(uses), tuple(steps))
+        return _IpccPath(tuple(gases), trace, pollutants, energy, (), ())  # energy not reused
 
     def co_pollutants(
         self, energy: Decimal, uses: list[FactorUse], sector: str | None
@@ -307,8 +308,8 @@ class _Paths(RecordCalculation):
                 if ipcc is None:
                     raise
                 energy = ipcc.energy
-                uses += [u for u in ipcc.uses if u.role in {"ncv", "density"}]
-                steps += [s for s in ipcc.steps if " TJ" in s]
+                uses += ipcc.energy_uses
+                steps += ipcc.energy_steps
                 notes.append(MEE_ENERGY_FROM_IPCC.format(reason=_reason(exc)))
             cc = self.fuel_property(Parameter.CARBON_CONTENT, ds)
             of = self.fuel_property(Parameter.OXIDATION_FACTOR, ds)
@@ -457,9 +458,10 @@ class _IpccPath:
     gases: tuple[GasAmount, ...]
     trace: Trace
     pollutants: tuple[PollutantAmount, ...]
+    #: fuel energy (TJ), and the factors and steps that converted the reported quantity to it
     energy: Decimal
-    uses: tuple[FactorUse, ...]
-    steps: tuple[str, ...]
+    energy_uses: tuple[FactorUse, ...]
+    energy_steps: tuple[str, ...]
 
 
 class _NoTier1(Exception):
