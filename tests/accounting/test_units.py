@@ -190,11 +190,14 @@ def test_a_volume_of_a_solid_fuel_names_field_value_and_the_missing_density() ->
     with pytest.raises(UnitMismatch) as caught:
         calculate(record("fuel.coke", "5", "L", rid="row-9"), LIBRARY, GwpSet.AR6, sector=COMMERCIAL)
 
-    assert caught.value.detail.startswith("record row-9: fuel.coke reported in 'L' ([length] ** 3)")
+    assert caught.value.detail.startswith("record row-9: fuel.coke reported in 'L', a volume (L, m3), cannot")
+    assert "#T1.2-coke-ncv (TJ/Gg) applies to a mass (t, kg)" in caught.value.detail
     assert "no density of fuel.coke is published" in caught.value.detail
     [issue] = caught.value.issues
     assert (issue.location, issue.value) == (("unit",), "L")
-    assert issue.reason.startswith("report fuel.coke in an energy unit (GJ, TJ, kWh) or in [mass]")
+    assert issue.reason == (
+        "report fuel.coke in an energy unit (GJ, TJ, kWh) or in a mass (t, kg), or import a density for it"
+    )
 
 
 # --- energy industries (IPCC 1.A.1) ---------------------------------------------------------------

@@ -51,8 +51,8 @@ GAS_VOLUME_STEP = (
 )
 DENSITY_STEP = "{quantity} {unit} with density {density} = {tonnes} t"
 NO_CONVERSION = (
-    "{activity} reported in '{unit}' ({dimension}) cannot be converted to energy: its NCV {ncv} "
-    "is per {ncv_unit} ({basis}), and no density of {activity} is published in the datasets "
+    "{activity} reported in '{unit}', {dimension}, cannot be converted to energy: its NCV {ncv} "
+    "({ncv_unit}) applies to {basis}, and no density of {activity} is published in the datasets "
     "searched ({searched})"
 )
 UNIT_ADVICE = "report {activity} in an energy unit (GJ, TJ, kWh) or in {basis}, or import a density for it"
@@ -312,11 +312,11 @@ class RecordCalculation:
             steps.append(f"{fmt(tonnes)} t × {nf.value} {nf.unit} = {fmt(energy)} TJ")
             return energy
         first = found[0].factor
-        basis = dimension_of_safe(f"TJ/({first.unit})")
+        basis = unit_family(f"TJ/({first.unit})")
         reason = NO_CONVERSION.format(
             activity=r.activity,
             unit=r.unit,
-            dimension=dimension_of_safe(r.unit),
+            dimension=unit_family(r.unit),
             ncv=first.key,
             ncv_unit=first.unit,
             basis=basis,
@@ -348,6 +348,20 @@ class RecordCalculation:
                 raise
             fuel = "fuel." + activity.split(".", 1)[1]
             return self.resolver.resolve(self.query(parameter, fuel, datasets=ds))
+
+
+#: the unit families a fuel quantity comes in, as a reporter names them
+_FAMILIES = {
+    "[mass]": "a mass (t, kg)",
+    "[normal_gas_volume]": "a normal gas volume (Nm3)",
+    "[length] ** 3": "a volume (L, m3)",
+}
+
+
+def unit_family(unit: str) -> str:
+    """``unit``'s family in words with its usual units (``"a mass (t, kg)"``), else its dimension."""
+    dimension = dimension_of_safe(unit)
+    return _FAMILIES.get(dimension, dimension)
 
 
 def dimension_of_safe(unit: str) -> str:
