@@ -172,7 +172,11 @@ class RecordCalculation:
         notes: Iterable[str] = (),
     ) -> Trace:
         eq_id, text = EQUATIONS[equation]
-        return Trace(basis, eq_id, text, tuple(uses), self.gwp, tuple(steps), tuple(notes))
+        uses = tuple(uses)
+        # A factor standing in for another reporting year (year policy nearest-earlier) is said.
+        fallbacks = (u.resolution.fallback for u in uses if u.resolution.fallback)
+        notes = tuple(dict.fromkeys((*notes, *fallbacks)))
+        return Trace(basis, eq_id, text, uses, self.gwp, tuple(steps), notes)
 
     def result(
         self,
