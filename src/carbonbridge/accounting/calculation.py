@@ -34,6 +34,8 @@ GHGS = ("CO2", "CH4", "N2O")
 POLLUTANTS = ("SO2", "NOx", "PM10", "PM2.5")
 CO2_PER_C = (Decimal(44), Decimal(12))  # molar masses CO2 / C, as the MEE guidelines print them
 ZERO_INSTRUMENT = "zero-emission renewable instrument (Scope 2 Guidance Table 6.3, ch.7)"
+#: how a grid record's trace starts the note when no series-A factor serves its reporting year
+MEE_GRID_MISSING = "no MEE reporting factor (series A)"
 NO_RESIDUAL_MIX = (
     "no residual mix published for CN; location factor used per Scope 2 Guidance Table 6.3 hierarchy"
 )

@@ -26,6 +26,7 @@ from carbonbridge.accounting.calculation import (
     CO2_PER_C,
     DEFAULT_SOURCES,
     GHGS,
+    MEE_GRID_MISSING,
     MEE_GRID_REPORTING,
     MEE_NBS_GRID,
     NO_RESIDUAL_MIX,
@@ -275,7 +276,7 @@ class _Paths(RecordCalculation):
         try:
             rep = self.resolver.resolve(q)
         except FactorNotFound as exc:
-            notes.append(f"no MEE reporting factor (series A) for {r.year}: {exc.detail}")
+            notes.append(f"{MEE_GRID_MISSING} for {r.year}: {exc.detail}")
         else:
             results[Basis.MEE_GRID] = (self.gas("CO2", apply_factor(mwh, "MWh", rep, "kg"), []),)
             rep_use = (FactorUse("grid reporting", rep),)
