@@ -13,10 +13,10 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from carbonbridge.factors import store
 from carbonbridge.factors.datasets import parse_factors_csv, parse_manifest, plugin_datasets
-from carbonbridge.factors.model import Dataset, Factor, YearPolicy
+from carbonbridge.factors.model import Dataset, Factor, FactorQuery, Resolution, YearPolicy
 from carbonbridge.factors.resolution import FactorLibrary
 from carbonbridge.kernel.clock import utc_now
-from carbonbridge.kernel.errors import Conflict, FieldIssue, InvalidInput
+from carbonbridge.kernel.errors import Conflict, FactorNotFound, FieldIssue, InvalidInput
 from carbonbridge.ledger import service as ledger
 from carbonbridge.platform.db import unit_of_work
 from carbonbridge.platform.identity import Principal, Role
@@ -149,3 +149,21 @@ def shipped_library(policy: YearPolicy | None = None) -> FactorLibrary:
     """The built-in and plug-in datasets alone (no database): for the CLI's offline commands,
     under ``policy`` (default: the installation's :func:`year_policy`, as every other surface)."""
     return FactorLibrary([(d, list(f)) for d, f in _shipped()], year_policy=policy or year_policy())
+
+
+def explain(library: FactorLibrary, query: FactorQuery) -> Resolution:
+    """The resolution ``factors resolve`` (CLI and API) explains, as the engine would reach it.
+
+    A query without a gas for an activity published per gas (DESNZ publishes ``CO2e``) is what the
+    engine's per-unit path asks with :meth:`FactorLibrary.resolve_all`: asked the same way, it fails
+    with the same reason the inventory and an upload give (``docs/factor-datasets.md``).
+    """
+    try:
+        return library.resolve(query)
+    except FactorNotFound:
+        if query.gas is not None:
+            raise
+        found = library.resolve_all(query)  # raises the engine's own FactorNotFound
+        if len(found) != 1:
+            raise
+        return found[0]
