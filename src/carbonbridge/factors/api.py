@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from carbonbridge.factors import service
 from carbonbridge.factors.model import Dataset, Factor, FactorQuery, Parameter, Resolution
