@@ -35,13 +35,10 @@ SETS = {
 LATER = " | ".join(f"published for a later year ({y} > 2022) ({ref}#hotel-CN)" for y, ref in SETS.items())
 CAUSE_2022 = f"candidates rejected: {LATER}"
 #: why a 2026 hotel night has none under the strict policy (the 2025 set names its own year)
-CAUSE_2026 = (
-    "candidates rejected: "
-    + " | ".join(
-        f"prescribed for reporting years {y}, not 2026; the region's year policy is strict "
-        f"(nearest-earlier would use it) ({ref}#hotel-CN)"
-        for y, ref in SETS.items()
-    )
+CAUSE_2026 = "candidates rejected: " + " | ".join(
+    f"prescribed for reporting years {y}, not 2026; the region's year policy is strict "
+    f"(nearest-earlier would use it) ({ref}#hotel-CN)"
+    for y, ref in SETS.items()
 )
 HOTEL_2022 = "hq,2022-03-01,2022-03-31,business_travel,hotel.CN,10,room_night,,\n"
 
@@ -69,7 +66,10 @@ def test_upload_validation_gives_the_resolver_reason(app_client: Any, actors: di
     assert response.status_code == 422, response.text
     [issue] = response.json()["issues"]
     assert issue["location"] == ["rows", 2, "activity"]
-    assert issue["reason"].startswith("cannot be computed: no eligible factor: ef factor for activity hotel.CN")
+    prefix = (
+        "cannot be computed: no eligible factor: ef factor for activity hotel.CN, region CN-HI, year 2022"
+    )
+    assert issue["reason"].startswith(prefix)
     assert issue["reason"].endswith(CAUSE_2022)
 
 

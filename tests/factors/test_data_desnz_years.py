@@ -69,7 +69,8 @@ def test_each_set_ships_the_rows_of_the_2025_set() -> None:
 )
 def test_long_haul_business_flight_uses_the_set_of_its_year(year: int, kg: str) -> None:
     """DESNZ Business travel- air, Long-haul to/from UK, Business class, With RF (8% uplift)."""
-    e = calculate(_record("travel.flight.long_haul.business", "1000", "passenger_km", year), STRICT, GwpSet.AR5)
+    flight = _record("travel.flight.long_haul.business", "1000", "passenger_km", year)
+    e = calculate(flight, STRICT, GwpSet.AR5)
     assert e.co2e_kg(Basis.DEFAULT) == Decimal(kg)
     [use] = e.traces[Basis.DEFAULT].factors
     assert use.resolution.factor.dataset.ref == SETS[year]

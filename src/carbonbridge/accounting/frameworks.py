@@ -165,9 +165,7 @@ def _mee_placements(e: RecordEmissions) -> Sequence[_Placement]:
             # The engine noted the resolver's reason (e.g. the year policy): give that, not a guess.
             location = e.traces.get(Basis.LOCATION)
             why = next((n for n in location.notes if n.startswith(MEE_GRID_MISSING)), "") if location else ""
-            raise FactorNotFound(
-                f"record {e.record.id}: {why or f'{MEE_GRID_MISSING} for {e.record.year}'}"
-            )
+            raise FactorNotFound(f"record {e.record.id}: {why or f'{MEE_GRID_MISSING} for {e.record.year}'}")
         return [("electricity", Basis.MEE_GRID, _CO2)]
     if kind == "heat":
         return [("heat", Basis.DEFAULT, _CO2)]

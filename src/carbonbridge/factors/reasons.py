@@ -19,8 +19,8 @@ from functools import lru_cache
 from carbonbridge.factors.model import Factor, YearPolicy
 
 __all__ = [
-    "LATER_YEAR",
     "LATER_REPORTING_YEARS",
+    "LATER_YEAR",
     "NONE_IN_SCOPE",
     "OTHER_REPORTING_YEARS_STRICT",
     "STAND_IN",
@@ -118,9 +118,7 @@ def _patterns() -> tuple[tuple[re.Pattern[str], str], ...]:
     found = []
     for template in TEMPLATES:
         parts = re.split(r"(\{[a-z_]+\})", template)
-        regex = "".join(
-            f"(?P<{p[1:-1]}>.+?)" if p.startswith("{") else re.escape(p) for p in parts if p
-        )
+        regex = "".join(f"(?P<{p[1:-1]}>.+?)" if p.startswith("{") else re.escape(p) for p in parts if p)
         found.append((re.compile(f"^{regex}$"), template))
     return tuple(found)
 
