@@ -18,6 +18,7 @@ from carbonbridge.kernel.errors import FactorNotFound, InvalidInput
 
 LIBRARY = FactorLibrary(builtin_datasets())
 DESNZ = "desnz-ghg-conversion-factors"
+DESNZ_2025 = "desnz-ghg-conversion-factors@2025-v1.0"
 TREATMENTS = {
     "landfill",
     "combustion",
@@ -29,7 +30,7 @@ TREATMENTS = {
 
 
 def _waste_rows() -> list[tuple[str, Decimal]]:
-    return [(f.activity, f.value) for f in LIBRARY.search(activity_prefix="waste.", dataset=DESNZ)]
+    return [(f.activity, f.value) for f in LIBRARY.search(activity_prefix="waste.", dataset=DESNZ_2025)]
 
 
 def _record(activity: str, tonnes: str, year: int = 2025) -> ActivityRecord:
@@ -49,7 +50,7 @@ def _record(activity: str, tonnes: str, year: int = 2025) -> ActivityRecord:
 
 def test_waste_rows_use_the_engine_keys_and_units() -> None:
     """Every row is ``waste.<stream>.<treatment>`` in kg CO2e per tonne, a DESNZ route name."""
-    rows = LIBRARY.search(activity_prefix="waste.", dataset=DESNZ)
+    rows = LIBRARY.search(activity_prefix="waste.", dataset=DESNZ_2025)
     assert len(rows) == 56
     for factor in rows:
         _, stream, treatment = factor.activity.split(".")
@@ -103,14 +104,15 @@ def test_food_waste_in_kg_converts_to_tonnes() -> None:
     assert e.co2e_kg(Basis.DEFAULT) == Decimal("17.96622")
 
 
-def test_waste_before_2025_has_no_factor() -> None:
-    """The 2025 set is never used for a 2024 activity (published for a later year); no 2024 waste
-    factor ships, so a 2024 waste record is an error naming what is missing."""
+def test_waste_before_2023_has_no_factor() -> None:
+    """No DESNZ set before 2023 ships and a later set is never used: a 2022 waste record is an
+    error naming what is missing and why (published for a later year)."""
     with pytest.raises(FactorNotFound) as caught:
         calculate(
-            _record("waste.household_residual.landfill", "1", 2024), LIBRARY, GwpSet.AR5, datasets=(DESNZ,)
+            _record("waste.household_residual.landfill", "1", 2022), LIBRARY, GwpSet.AR5, datasets=(DESNZ,)
         )
     assert "waste.household_residual.landfill" in str(caught.value)
+    assert "published for a later year (2023 > 2022)" in str(caught.value)
 
 
 def test_unknown_route_is_not_invented() -> None:

@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from carbonbridge.factors.datasets import builtin_datasets
-from carbonbridge.factors.model import Dataset, Factor, FactorQuery, Parameter
+from carbonbridge.factors.model import Dataset, Factor, FactorQuery, Parameter, YearPolicy
 from carbonbridge.factors.resolution import FactorLibrary
 from carbonbridge.kernel.errors import FactorNotFound, InvalidInput
 
@@ -36,11 +36,13 @@ A = _dataset("series-a")
 B = _dataset("series-b")
 
 
-def _library(*factors: Factor, pinned: tuple[str, ...] = ()) -> FactorLibrary:
+def _library(
+    *factors: Factor, pinned: tuple[str, ...] = (), policy: YearPolicy = YearPolicy.STRICT
+) -> FactorLibrary:
     by_dataset: dict[Dataset, list[Factor]] = {}
     for f in factors:
         by_dataset.setdefault(f.dataset, []).append(f)
-    return FactorLibrary(by_dataset.items(), pinned=pinned)
+    return FactorLibrary(by_dataset.items(), pinned=pinned, year_policy=policy)
 
 
 def _q(**fields: object) -> FactorQuery:
@@ -110,17 +112,52 @@ def test_prescribed_reporting_years_win() -> None:
     assert resolution.rule.startswith("region=exact;year=applies")
 
 
-def test_factor_prescribed_from_a_later_reporting_year_is_not_used() -> None:
-    lib = _library(
-        _ef(A, "a2019", "0.6101", region="CN", applies=(2019, 2020)),
-        _ef(A, "a2021", "0.5810", region="CN", applies=(2021, 2021)),
-        _ef(A, "a2023", "0.5703", region="CN", year=2022, applies=(2023, 2025)),
-    )
+SERIES_A = (
+    _ef(A, "a2019", "0.6101", region="CN", applies=(2019, 2020)),
+    _ef(A, "a2021", "0.5810", region="CN", applies=(2021, 2021)),
+    _ef(A, "a2023", "0.5703", region="CN", year=2022, applies=(2023, 2025)),
+)
+
+
+def test_nearest_earlier_policy_uses_the_latest_earlier_reporting_year_and_says_so() -> None:
+    lib = _library(*SERIES_A, policy=YearPolicy.NEAREST_EARLIER)
     resolution = lib.resolve(_q(region="CN", year=2022))
     assert resolution.factor.row_id == "a2021"
     reasons = {r.factor.row_id: r.reason for r in resolution.rejected}
     assert reasons["a2023"] == "prescribed for later reporting years (2023-2025), not 2022"
     assert reasons["a2019"].startswith("older than")
+    assert "year=nearest-earlier" in resolution.rule
+    assert resolution.fallback == (
+        "no factor in scope applies to reporting year 2022; series-a@1#a2021 (for reporting years "
+        "2021) used instead: the region's year policy is nearest-earlier"
+    )
+
+
+def test_strict_policy_uses_no_factor_prescribed_for_other_reporting_years() -> None:
+    lib = _library(*SERIES_A)
+    with pytest.raises(FactorNotFound) as caught:
+        lib.resolve(_q(region="CN", year=2022))
+    reasons = {i.location[1]: i.reason for i in caught.value.issues}
+    assert reasons["series-a@1#a2021"] == (
+        "prescribed for reporting years 2021, not 2022; the region's year policy is strict "
+        "(nearest-earlier would use it)"
+    )
+    assert reasons["series-a@1#a2023"] == "prescribed for later reporting years (2023-2025), not 2022"
+    assert "prescribed for reporting years 2021, not 2022" in caught.value.detail
+
+
+def test_a_factor_applying_to_the_year_needs_no_fallback() -> None:
+    resolution = _library(*SERIES_A).resolve(_q(region="CN", year=2024))
+    assert resolution.factor.row_id == "a2023"
+    assert resolution.fallback == ""
+
+
+def test_later_year_is_never_used_under_either_policy() -> None:
+    for policy in YearPolicy:
+        lib = _library(_ef(A, "a2023", "0.5703", region="CN", applies=(2023, 2025)), policy=policy)
+        with pytest.raises(FactorNotFound) as caught:
+            lib.resolve(_q(region="CN", year=2022))
+        assert "prescribed for later reporting years (2023-2025), not 2022" in caught.value.detail
 
 
 def test_latest_data_year_not_after_query_year_is_used() -> None:
@@ -226,7 +263,11 @@ LIBRARY = FactorLibrary(builtin_datasets())
 
 def test_grid_series_a_never_falls_through_to_series_b() -> None:
     query = _q(region="CN", year=2030, datasets=("cn-mee-grid-reporting",))
-    resolution = LIBRARY.resolve(query)
+    with pytest.raises(FactorNotFound) as caught:
+        LIBRARY.resolve(query)
+    assert "cn-mee-nbs-electricity-co2" not in caught.value.detail
+    library = FactorLibrary(builtin_datasets(), year_policy=YearPolicy.NEAREST_EARLIER)
+    resolution = library.resolve(query)
     assert resolution.factor.dataset.id == "cn-mee-grid-reporting"
     assert all(r.factor.dataset.id == "cn-mee-grid-reporting" for r in resolution.rejected)
 

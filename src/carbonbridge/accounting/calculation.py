@@ -77,6 +77,8 @@ UNIT_MESSAGES = (
     MEE_ENERGY_FROM_IPCC,
 )
 ZERO_INSTRUMENT = "zero-emission renewable instrument (Scope 2 Guidance Table 6.3, ch.7)"
+#: how a grid record's trace starts the note when no series-A factor serves its reporting year
+MEE_GRID_MISSING = "no MEE reporting factor (series A)"
 NO_RESIDUAL_MIX = (
     "no residual mix published for CN; location factor used per Scope 2 Guidance Table 6.3 hierarchy"
 )
@@ -221,7 +223,11 @@ class RecordCalculation:
         notes: Iterable[str] = (),
     ) -> Trace:
         eq_id, text = EQUATIONS[equation]
-        return Trace(basis, eq_id, text, tuple(uses), self.gwp, tuple(steps), tuple(notes))
+        uses = tuple(uses)
+        # A factor standing in for another reporting year (year policy nearest-earlier) is said.
+        fallbacks = (u.resolution.fallback for u in uses if u.resolution.fallback)
+        notes = tuple(dict.fromkeys((*notes, *fallbacks)))
+        return Trace(basis, eq_id, text, uses, self.gwp, tuple(steps), notes)
 
     def result(
         self,

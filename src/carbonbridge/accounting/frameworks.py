@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 from decimal import Decimal
 
+from carbonbridge.accounting.calculation import MEE_GRID_MISSING
 from carbonbridge.accounting.model import (
     Basis,
     Contribution,
@@ -161,9 +162,10 @@ def _mee_placements(e: RecordEmissions) -> Sequence[_Placement]:
         return [("process", Basis.DEFAULT, _CO2)]
     if kind == "electricity":
         if Basis.MEE_GRID not in e.method_results:
-            raise FactorNotFound(
-                f"record {e.record.id}: no MEE reporting grid factor (series A) for {e.record.year}"
-            )
+            # The engine noted the resolver's reason (e.g. the year policy): give that, not a guess.
+            location = e.traces.get(Basis.LOCATION)
+            why = next((n for n in location.notes if n.startswith(MEE_GRID_MISSING)), "") if location else ""
+            raise FactorNotFound(f"record {e.record.id}: {why or f'{MEE_GRID_MISSING} for {e.record.year}'}")
         return [("electricity", Basis.MEE_GRID, _CO2)]
     if kind == "heat":
         return [("heat", Basis.DEFAULT, _CO2)]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from carbonbridge.factors import service
 from carbonbridge.factors.model import Dataset, Factor, FactorQuery, Parameter, Resolution
@@ -93,6 +93,10 @@ class ResolutionOut(BaseModel):
     factor: FactorOut
     rule: str
     rejected: list[RejectedOut]
+    fallback: str = Field(
+        default="",
+        description="why a factor for another reporting year stands in (year policy nearest-earlier)",
+    )
 
     @classmethod
     def of(cls, r: Resolution) -> ResolutionOut:
@@ -100,6 +104,7 @@ class ResolutionOut(BaseModel):
             factor=FactorOut.of(r.factor),
             rule=r.rule,
             rejected=[RejectedOut(key=x.factor.key, reason=x.reason) for x in r.rejected],
+            fallback=r.fallback,
         )
 
 
@@ -143,7 +148,7 @@ def resolve(
 ) -> ResolutionOut:
     """Which factor a calculation with these keys would use, and why the others were not chosen."""
     query = FactorQuery(parameter, activity, gas, region, year, sector, variant, tuple(dataset or ()))
-    return ResolutionOut.of(service.library(sessions).resolve(query))
+    return ResolutionOut.of(service.explain(service.library(sessions), query))
 
 
 @router.post(

@@ -71,11 +71,13 @@ def resolve(
 ) -> None:
     """Which factor would be used, and why / 说明因子选择规则."""
     query = FactorQuery(parameter, activity, gas, region, year, sector, variant, tuple(dataset or ()))
-    res = service.shipped_library().resolve(query)
+    res = service.explain(service.shipped_library(), query)
     f = res.factor
     console.print(f"[bold]{f.value} {f.unit}[/bold]  {f.key}")
     console.print(f"source: {f.citation()}  (confidence: {f.confidence.value})")
     console.print(f"rule: {res.rule}")
+    if res.fallback:
+        console.print(f"fallback: {res.fallback}")
     for r in res.rejected:
         console.print(f"  not {r.factor.key}: {r.reason}")
 

@@ -25,6 +25,21 @@ class Confidence(StrEnum):
     VERIFY = "verify"
 
 
+class YearPolicy(StrEnum):
+    """What a region accepts when no factor in scope applies to the reporting year itself
+    (``docs/factor-datasets.md``, "Reporting years and the year policy").
+
+    Only factors that name the reporting years they apply to (``applies``: the DESNZ annual sets,
+    the MEE series-A grid factor) are concerned; a factor published for a later year is never used
+    under either policy.
+    """
+
+    #: a factor is used only for the reporting years it applies to (the default)
+    STRICT = "strict"
+    #: when none applies, the nearest earlier published one stands in, and the trace says so
+    NEAREST_EARLIER = "nearest-earlier"
+
+
 class GwpSet(StrEnum):
     """IPCC assessment report whose 100-year GWPs convert gases to CO2e."""
 
@@ -141,6 +156,8 @@ class Resolution:
     factor: Factor
     rule: str
     rejected: tuple[Rejected, ...] = field(default=())
+    #: why a factor for another reporting year stands in (year policy ``nearest-earlier``), else ""
+    fallback: str = ""
 
 
 class FactorResolver(Protocol):

@@ -13,7 +13,9 @@ and every other candidate with the reason it lost. Rules, in order:
 (e) year: a factor whose ``applies`` range holds the query year > the most recent of the others
     (data ``year``, or for a factor with only ``applies`` the last year it was prescribed for)
     > timeless; a factor published for a later year, or first prescribed for a later reporting
-    year, is never used;
+    year, is never used. A factor that names the reporting years it applies to (``applies``) is
+    used for another year only under the region's year policy ``nearest-earlier``, and then the
+    resolution's ``fallback`` says which factor stood in and why (:class:`YearPolicy`);
 (f) sector: exact > blank;
 (h) dataset priority order; without one, the lowest ``id@version`` then ``row_id`` (recorded).
 
@@ -27,7 +29,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 
-from carbonbridge.factors.model import Dataset, Factor, FactorQuery, Rejected, Resolution
+from carbonbridge.factors import reasons
+from carbonbridge.factors.model import Dataset, Factor, FactorQuery, Rejected, Resolution, YearPolicy
 from carbonbridge.kernel.errors import FactorNotFound, FieldIssue, InvalidInput
 
 
@@ -56,7 +59,8 @@ class FactorLibrary:
     """An in-memory factor library implementing ``FactorResolver``.
 
     ``pinned`` is the region's choice of datasets (``id`` or ``id@version``) in priority order,
-    used when a query names none.
+    used when a query names none; ``year_policy`` what the region accepts when no factor applies
+    to the reporting year (:class:`YearPolicy`, default ``strict``).
     """
 
     def __init__(
@@ -64,6 +68,7 @@ class FactorLibrary:
         datasets: Iterable[tuple[Dataset, Sequence[Factor]]],
         *,
         pinned: tuple[str, ...] = (),
+        year_policy: YearPolicy = YearPolicy.STRICT,
     ) -> None:
         self._datasets: dict[str, Dataset] = {}
         self._factors: list[Factor] = []
@@ -79,6 +84,7 @@ class FactorLibrary:
         for factor in self._factors:
             self._by_key.setdefault((factor.parameter.value, factor.activity), []).append(factor)
         self.pinned = pinned
+        self.year_policy = year_policy
         self._resolved: dict[FactorQuery, Resolution | FactorNotFound] = {}
         self._resolved_all: dict[FactorQuery, tuple[Resolution, ...] | FactorNotFound] = {}
 
@@ -148,16 +154,20 @@ class FactorLibrary:
         ]
         gases = sorted({f.gas or "" for f in rows})
         winners: list[tuple[tuple[object, ...], str]] = []
+        rejected: list[Rejected] = []
         for gas in gases:
             per_gas = replace(query, gas=gas or None)
+            candidates = [f for f in rows if (f.gas or "") == gas]
             try:
-                resolution = self._choose(per_gas, scope, [f for f in rows if (f.gas or "") == gas])
+                resolution = self._choose(per_gas, scope, candidates)
             except FactorNotFound:
+                # The same reasons `resolve` gives for this gas, so every surface agrees.
+                rejected.extend(self._screen(per_gas, scope, candidates)[1])
                 continue
             ranked = self._rank(per_gas, scope, resolution.factor)
             winners.append((ranked.key(), resolution.factor.dataset.ref))
         if not winners:
-            raise self._not_found(query, scope, [], "no factor")
+            raise self._not_found(query, scope, rejected, "no eligible factor" if rejected else "no factor")
         best_ref = min(winners)[1]
         results = []
         for gas in gases:
@@ -229,25 +239,25 @@ class FactorLibrary:
         return _Ranked(factor, region, year, sector, variant, -1 if priority is None else priority)
 
     def _reject_reason(self, query: FactorQuery, factor: Factor, superseded: dict[str, str]) -> str:
-        """A hard rejection (rules c-g), or "" when the factor is eligible."""
+        """A hard rejection (rules c-g), or "" when the factor is eligible (the year's wording is
+        :func:`reasons.year_rejection`, shared by every surface)."""
         if factor.dataset.ref in superseded:
             return f"superseded by {superseded[factor.dataset.ref]}"
         if query.variant is not None and factor.variant != query.variant:
             return f"variant {factor.variant or '(none)'} is not {query.variant}"
         if factor.region not in _covering_regions(query.region):
             return f"region {factor.region} does not cover {query.region}"
-        if query.year is not None and factor.year is not None and factor.year > query.year:
-            return f"published for a later year ({factor.year} > {query.year})"
-        if query.year is not None and factor.applies is not None and factor.applies[0] > query.year:
-            first, last = factor.applies
-            return f"prescribed for later reporting years ({first}-{last}), not {query.year}"
+        year = reasons.year_rejection(factor, query.year, self.year_policy)
+        if year:
+            return year
         if query.sector is not None and factor.sector not in (None, query.sector):
             return f"sector {factor.sector} is not {query.sector}"
         return ""
 
-    def _choose(
+    def _screen(
         self, query: FactorQuery, scope: dict[str, int | None], candidates: list[Factor]
-    ) -> Resolution:
+    ) -> tuple[list[_Ranked], list[Rejected]]:
+        """Rules (c)-(g): the eligible candidates, ranked, and the rejected ones with the reason."""
         superseded = self._superseded(scope)
         rejected: list[Rejected] = []
         eligible: list[_Ranked] = []
@@ -257,6 +267,12 @@ class FactorLibrary:
                 rejected.append(Rejected(factor, reason))
             else:
                 eligible.append(self._rank(query, scope, factor))
+        return eligible, rejected
+
+    def _choose(
+        self, query: FactorQuery, scope: dict[str, int | None], candidates: list[Factor]
+    ) -> Resolution:
+        eligible, rejected = self._screen(query, scope, candidates)
         if not eligible:
             raise self._not_found(query, scope, rejected, "no eligible factor")
         eligible.sort(key=_Ranked.key)
@@ -265,7 +281,10 @@ class FactorLibrary:
         for other in eligible[1:]:
             rejected.append(Rejected(other.factor, _lost_because(best, other)))
         rule = _rule(query, best, eligible[1] if len(eligible) > 1 else None)
-        return Resolution(query=query, factor=best.factor, rule=rule, rejected=tuple(rejected))
+        fallback = reasons.year_fallback(best.factor, query.year)
+        return Resolution(
+            query=query, factor=best.factor, rule=rule, rejected=tuple(rejected), fallback=fallback
+        )
 
     def _refuse_open_choice(
         self,
@@ -310,10 +329,13 @@ class FactorLibrary:
             if value is not None:
                 parts.append(f"{label} {value}")
         searched = ", ".join(sorted(scope)) or "(none)"
-        detail = f"{why}: {', '.join(parts)}; datasets searched: {searched}"
+        # The causes go into the detail itself: the one line every surface shows (the inventory's
+        # "not computable" reason, an upload's refusal, `factors resolve`, problem+json's detail).
+        causes = reasons.not_found_summary((r.factor.key, r.reason) for r in rejected)
+        detail = f"{why}: {', '.join(parts)}; datasets searched: {searched}; {causes}"
         issues = [FieldIssue(("candidates", r.factor.key), str(r.factor.value), r.reason) for r in rejected]
         if not issues:
-            issues = [FieldIssue(("activity",), query.activity, "no factor published for it in scope")]
+            issues = [FieldIssue(("activity",), query.activity, reasons.NONE_IN_SCOPE)]
         return FactorNotFound(detail, issues)
 
 
@@ -349,6 +371,8 @@ def _rule(query: FactorQuery, best: _Ranked, runner_up: _Ranked | None) -> str:
     region = ("exact", "country", "global")[best.region]
     if query.year is None:
         year = "any"
+    elif reasons.year_fallback(best.factor, query.year):
+        year = "nearest-earlier"
     else:
         year = ("applies", "latest-not-after", "timeless")[best.year[0]]
     sector = "exact" if best.factor.sector and best.sector == 0 else "any"

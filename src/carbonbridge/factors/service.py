@@ -13,10 +13,10 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from carbonbridge.factors import store
 from carbonbridge.factors.datasets import parse_factors_csv, parse_manifest, plugin_datasets
-from carbonbridge.factors.model import Dataset, Factor
+from carbonbridge.factors.model import Dataset, Factor, FactorQuery, Resolution, YearPolicy
 from carbonbridge.factors.resolution import FactorLibrary
 from carbonbridge.kernel.clock import utc_now
-from carbonbridge.kernel.errors import Conflict, FieldIssue, InvalidInput
+from carbonbridge.kernel.errors import Conflict, FactorNotFound, FieldIssue, InvalidInput
 from carbonbridge.ledger import service as ledger
 from carbonbridge.platform.db import unit_of_work
 from carbonbridge.platform.identity import Principal, Role
@@ -32,11 +32,19 @@ _cache_lock = threading.Lock()
 _cache: dict[tuple[object, ...], FactorLibrary] = {}
 
 
+def year_policy() -> YearPolicy:
+    """The installation's year policy (``CARBONBRIDGE_FACTOR_YEAR_POLICY``, default ``strict``):
+    what the region accepts when no factor applies to a record's reporting year."""
+    from carbonbridge.platform.settings import get_settings
+
+    return YearPolicy(get_settings().factor_year_policy)
+
+
 def _generation(session: Session) -> tuple[object, ...]:
     refs = tuple(
         session.execute(select(store.DatasetRow.id, store.DatasetRow.version, store.DatasetRow.sha256))
     )
-    return (tuple(tuple(r) for r in refs), store.pins(session))
+    return (tuple(tuple(r) for r in refs), store.pins(session), year_policy())
 
 
 def library_in(session: Session) -> FactorLibrary:
@@ -49,7 +57,7 @@ def library_in(session: Session) -> FactorLibrary:
     datasets: list[tuple[Dataset, list[Factor]]] = [(d, list(f)) for d, f in _shipped()]
     shipped_refs = {d.ref for d, _ in datasets}
     datasets.extend((d, f) for d, f in store.imported_datasets(session) if d.ref not in shipped_refs)
-    library = FactorLibrary(datasets, pinned=store.pins(session))
+    library = FactorLibrary(datasets, pinned=store.pins(session), year_policy=year_policy())
     with _cache_lock:
         _cache.clear()
         _cache[generation] = library
@@ -137,6 +145,25 @@ def search(
     return library(sessions).search(text, activity_prefix=activity_prefix, dataset=dataset)
 
 
-def shipped_library() -> FactorLibrary:
-    """The built-in and plug-in datasets alone (no database): for the CLI's offline commands."""
-    return FactorLibrary([(d, list(f)) for d, f in _shipped()])
+def shipped_library(policy: YearPolicy | None = None) -> FactorLibrary:
+    """The built-in and plug-in datasets alone (no database): for the CLI's offline commands,
+    under ``policy`` (default: the installation's :func:`year_policy`, as every other surface)."""
+    return FactorLibrary([(d, list(f)) for d, f in _shipped()], year_policy=policy or year_policy())
+
+
+def explain(library: FactorLibrary, query: FactorQuery) -> Resolution:
+    """The resolution ``factors resolve`` (CLI and API) explains, as the engine would reach it.
+
+    A query without a gas for an activity published per gas (DESNZ publishes ``CO2e``) is what the
+    engine's per-unit path asks with :meth:`FactorLibrary.resolve_all`: asked the same way, it fails
+    with the same reason the inventory and an upload give (``docs/factor-datasets.md``).
+    """
+    try:
+        return library.resolve(query)
+    except FactorNotFound:
+        if query.gas is not None:
+            raise
+        found = library.resolve_all(query)  # raises the engine's own FactorNotFound
+        if len(found) != 1:
+            raise
+        return found[0]

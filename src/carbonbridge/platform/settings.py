@@ -39,6 +39,9 @@ class Settings(BaseSettings):
     region: str = "CN-HI"
     #: dataset ids or ``id@version`` the region pins, in priority order (comma-separated in env)
     pinned_datasets: str = ""
+    #: when no factor applies to a record's reporting year: ``strict`` (none is used) or
+    #: ``nearest-earlier`` (the nearest earlier one, said in the trace); docs/factor-datasets.md
+    factor_year_policy: Literal["strict", "nearest-earlier"] = "strict"
     #: rows above which an upload is refused
     max_upload_rows: int = 200_000
     #: default UI language
