@@ -119,6 +119,17 @@ class Factor:
         """Globally unique key: ``dataset@version#row_id``."""
         return f"{self.dataset.ref}#{self.row_id}"
 
+    @property
+    def shown_unit(self) -> str:
+        """The unit as a person reads it: a carbon content (MEE guideline 单位热值含碳量, IPCC
+        2006 Vol.2 Ch.1 Table 1.3) is tonnes of *carbon*, not CO2, per TJ, so ``t/TJ`` shows as
+        ``tC/TJ``; every other unit as stored (the stored unit is what pint computes with)."""
+        if self.parameter is Parameter.CARBON_CONTENT and "/" in self.unit:
+            mass, per = self.unit.split("/", 1)
+            if mass in {"t", "kg", "g"}:
+                return f"{mass}C/{per}"
+        return self.unit
+
     def citation(self) -> str:
         """Human-readable source line, e.g. ``IPCC, 2006 IPCC Guidelines ..., Vol.2 Ch.1 Table 1.4``."""
         parts = [self.dataset.publisher, self.dataset.title, self.table]

@@ -8,10 +8,22 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
 from carbonbridge.factors import service
+from carbonbridge.factors.model import Parameter
 from carbonbridge.platform.deps import CurrentPrincipal, Sessions
 from carbonbridge.platform.web import PageRoute, render
 
 router = APIRouter(include_in_schema=False, route_class=PageRoute)
+
+#: what each parameter is, for the table (English gettext ids, zh in ``locale/zh/.../sources.po``)
+PARAMETER_LABELS: dict[Parameter, str] = {
+    Parameter.EMISSION_FACTOR: "emission factor (EF)",
+    Parameter.NET_CALORIFIC_VALUE: "net calorific value (NCV)",
+    Parameter.CARBON_CONTENT: "carbon content (CC)",
+    Parameter.OXIDATION_FACTOR: "oxidation factor (OF)",
+    Parameter.GWP: "global warming potential (GWP)",
+    Parameter.MASS_FRACTION: "mass fraction in a blend",
+    Parameter.DENSITY: "density (mass per volume)",
+}
 
 
 @router.get("/factors", response_class=HTMLResponse)
@@ -33,5 +45,6 @@ def factors_page(
             "factors": found,
             "q": q,
             "pinned": library.pinned,
+            "labels": PARAMETER_LABELS,
         },
     )

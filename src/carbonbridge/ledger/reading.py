@@ -1,5 +1,6 @@
 """Reading the log: the latest signed checkpoint (c2sp.org/tlog-checkpoint) with its witness
-cosignatures, receipts (c2sp.org/tlog-proof) and RFC 9162 inclusion and consistency proofs."""
+cosignatures, receipts (c2sp.org/tlog-proof), RFC 9162 inclusion and consistency proofs, and
+pages of recent entries for people (:func:`entry_page`)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from carbonbridge.kernel.clock import Clock, utc_now
 from carbonbridge.kernel.errors import FieldIssue, InvalidInput, NotFound
 from carbonbridge.ledger import keys, store
 from carbonbridge.ledger.checkpoint import sign_checkpoint
+from carbonbridge.ledger.entries import PROJECT_DRAFTED, EntryPage, parse_entry, project_code
 from carbonbridge.ledger.errors import LogNotInitialised
 from carbonbridge.ledger.merkle import (
     prove_record,
@@ -110,3 +112,25 @@ def verifier_key(sessions: sessionmaker[Session]) -> str:
 
 def b64(hashes: Sequence[bytes]) -> list[str]:
     return [base64.b64encode(h).decode() for h in hashes]
+
+
+def entry_page(sessions: sessionmaker[Session], page: int, per_page: int = 25) -> EntryPage:
+    """Page ``page`` (1 = newest) of the log's entries, newest first, with the project codes the
+    log itself published (``registry.project_drafted`` entries) for describing them in words
+    (:mod:`~carbonbridge.ledger.entries`). A page past the last is refused (422, ``page``)."""
+    with unit_of_work(sessions) as session:
+        size = store.tree_size(session)
+        pages = max(1, -(-size // per_page))
+        if not 1 <= page <= pages:
+            issue = FieldIssue(("page",), page, f"a page in 1..{pages}")
+            raise InvalidInput("no such page of the log", [issue])
+        stop = size - (page - 1) * per_page
+        start = max(0, stop - per_page)
+        logged = store.entries_between(session, start, stop)
+        entries = [parse_entry(i, e) for i, e in enumerate(logged, start)]
+        codes = dict(
+            found
+            for e in store.entries_of_kind(session, PROJECT_DRAFTED)
+            if (found := project_code(parse_entry(e.index, e.entry))) is not None
+        )
+    return EntryPage(size, page, pages, per_page, tuple(reversed(entries)), codes)

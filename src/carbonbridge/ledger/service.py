@@ -6,7 +6,8 @@ Each group lives in its own module and is re-exported here unchanged:
 
 * :mod:`~carbonbridge.ledger.appends`: :func:`append_event`, :func:`append_events` (group commit),
   :class:`LogEvent`, :class:`PendingEntry`, :func:`commitment_opening`;
-* :mod:`~carbonbridge.ledger.reading`: checkpoints, receipts, inclusion and consistency proofs;
+* :mod:`~carbonbridge.ledger.reading`: checkpoints, receipts, inclusion and consistency proofs,
+  pages of recent entries (:func:`entry_page`);
 * :mod:`~carbonbridge.ledger.tileserving`: c2sp.org/tlog-tiles tiles, their cache, the export;
 * :mod:`~carbonbridge.ledger.witnessing`: witness cosignatures (c2sp.org/tlog-cosignature), the
   registry of witnesses and the push to them (c2sp.org/tlog-witness);
@@ -39,6 +40,7 @@ from carbonbridge.ledger.model import ROTATION_EVENT
 from carbonbridge.ledger.reading import (
     b64,
     consistency_proof,
+    entry_page,
     inclusion_proof,
     latest_checkpoint,
     latest_checkpoint_in,
@@ -83,6 +85,7 @@ __all__ = [
     "cached_tile",
     "commitment_opening",
     "consistency_proof",
+    "entry_page",
     "export_tiles",
     "http_post",
     "inclusion_proof",

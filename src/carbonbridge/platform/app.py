@@ -16,6 +16,7 @@ from sqlalchemy.engine import Engine
 from carbonbridge.platform import observability, problems
 from carbonbridge.platform import web as shell
 from carbonbridge.platform.api import router as platform_router
+from carbonbridge.platform.apidocs import docs_router
 from carbonbridge.platform.db import make_engine, session_factory
 from carbonbridge.platform.optional import optional_module
 from carbonbridge.platform.settings import Settings, get_settings
@@ -33,6 +34,7 @@ def _optional_router(module: str) -> APIRouter | None:
 
 
 API_PREFIX = "/api/v1"
+OPENAPI_URL = f"{API_PREFIX}/openapi.json"
 
 
 def create_app(settings: Settings | None = None, engine: Engine | None = None) -> FastAPI:
@@ -43,8 +45,9 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         title="carbonbridge",
         version="0.1.0",
         description="Regional carbon management platform: MRV, transparency log, credits, markets.",
-        openapi_url="/api/v1/openapi.json",
-        docs_url="/docs",
+        openapi_url=OPENAPI_URL,
+        docs_url=None,  # served from the installation's own assets (platform/apidocs.py)
+        redoc_url=None,
     )
     app.state.settings = settings
     ledger_keys = optional_module("carbonbridge.ledger.keys")
@@ -73,6 +76,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
             app.include_router(extra)
         # hot read paths a context wants answered before the rest of the routing table
         app.router.routes[0:0] = list(getattr(mod, "fast_routes", []) if mod is not None else [])
+    app.include_router(docs_router(OPENAPI_URL, app.title))
     app.include_router(shell.router)
     for context in CONTEXTS:
         router = _optional_router(f"carbonbridge.{context}.web")
