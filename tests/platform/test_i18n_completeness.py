@@ -1,0 +1,209 @@
+"""Every user-facing message has Chinese: a message added without a zh msgstr fails here.
+
+Three nets, because messages reach a person three ways:
+
+1. **Marked messages** — ``_("...")`` in the templates and ``_()``, ``N_()``, ``gettext(lang, "...")``
+   in the faces' Python — are extracted with Babel's own extractors (what ``pybabel extract`` runs),
+   and each needs a non-empty zh msgstr in the merged catalogue (``platform/i18n.py``).
+2. **Sentences the pure core builds in English** (a validation reason, why a factor lost, a
+   trace's note, a verification failure), which the faces show through ``i18n.localise``: every
+   string literal and f-string given to a reason sink (:data:`SINKS`) in :data:`CORE_MODULES` is
+   extracted from the syntax tree, an f-string's values standing as placeholders, and needs a
+   msgid of the same shape (``%(name)s`` for each value) with a zh msgstr.
+3. **Closed sets** shown by name (bases, categories, frameworks, equations, factor roles, the
+   resolution rule's words): each renders in Chinese differently from English.
+
+Pages rendered whole in Chinese are checked for English sentences in ``test_i18n_pages.py``.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from babel.messages.extract import extract
+
+from carbonbridge.platform import i18n
+
+SRC = Path(__file__).resolve().parents[2] / "src" / "carbonbridge"
+
+#: Python keywords: ``gettext(lang, "...")`` takes its message second
+KEYWORDS = {"_": None, "N_": None, "gettext": (2,)}
+
+#: modules of the pure core whose English sentences reach pages (through ``i18n.localise``)
+CORE_MODULES = (
+    "accounting/validation.py",
+    "accounting/intake.py",
+    "accounting/computability.py",
+    "accounting/engine.py",
+    "accounting/frameworks.py",
+    "factors/resolution.py",
+)
+
+#: calls whose argument at this position (or keyword) is a sentence a person reads
+SINKS: dict[str, tuple[int, str]] = {
+    "issue": (1, "reason"),
+    "FieldIssue": (2, "reason"),
+    "Rejected": (1, "reason"),
+    "InvalidInput": (0, "detail"),
+    "NotFound": (0, "detail"),
+    "Conflict": (0, "detail"),
+    "FactorNotFound": (0, "detail"),
+    "AmbiguousFactor": (0, "detail"),
+    "UnitMismatch": (0, "detail"),
+    "NotComputable": (1, "reason"),
+    "Refusal": (1, "reason"),
+    "_not_found": (3, "why"),
+}
+#: functions whose returned strings are reasons a person reads
+REASON_FUNCTIONS = frozenset({"_reject_reason", "_lost_because", "_to_quantity", "_year_refusal"})
+#: an f-string whose optional part is a value: the msgids that stand for each way it reads
+VARIANTS = {
+    "cannot be computed{}: {}": ("cannot be computed: {}", "cannot be computed (GWP set {}): {}"),
+}
+#: ``list.append(...)`` on these names collects notes shown in a trace
+NOTE_LISTS = frozenset({"notes"})
+
+
+def _zh_catalogue() -> dict[str, str]:
+    i18n._catalog.cache_clear()
+    return i18n._catalog("zh")
+
+
+def _marked(path: Path) -> Iterator[str]:
+    if path.suffix == ".html":
+        method = "jinja2.ext:babel_extract"
+        options = {"extensions": "jinja2.ext.i18n", "trim_blocks": "1", "lstrip_blocks": "1"}
+    else:
+        method, options = "python", {}
+    with path.open("rb") as handle:
+        for _line, message, _comments, _context in extract(method, handle, KEYWORDS, (), options):
+            for text in [message] if isinstance(message, str) else message:
+                if text:
+                    yield text
+
+
+def test_every_marked_message_in_templates_and_faces_has_chinese() -> None:
+    catalogue = _zh_catalogue()
+    files = sorted([*SRC.rglob("templates/*.html"), *SRC.rglob("*.py")])
+    missing = {
+        f"{path.relative_to(SRC)}: {text!r}"
+        for path in files
+        for text in _marked(path)
+        if not catalogue.get(text)
+    }
+    assert sorted(missing) == []
+
+
+def _shape(node: ast.expr) -> str | None:
+    """A sentence's msgid shape: a literal as it is, an f-string with ``{}`` for each value; None
+    for anything else (a variable, a call: checked where it was built)."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return node.value.replace("{", "{{").replace("}", "}}")
+    if isinstance(node, ast.JoinedStr):
+        parts = []
+        for value in node.values:
+            if isinstance(value, ast.Constant):
+                parts.append(str(value.value).replace("{", "{{").replace("}", "}}"))
+            else:
+                parts.append("{}")
+        return "".join(parts)
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+        left, right = _shape(node.left), _shape(node.right)
+        # "not one of: " + ", ".join(...): the joined values are one placeholder
+        return (left or "{}") + (right or "{}") if left or right else None
+    if isinstance(node, ast.IfExp):
+        return None
+    return None
+
+
+def _sink_name(call: ast.Call) -> str:
+    func = call.func
+    return func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else ""
+
+
+def core_sentences(path: Path) -> Iterator[tuple[int, str]]:
+    """``(line, shape)`` of every sentence built for a person in ``path`` (see :data:`SINKS`)."""
+    tree = ast.parse(path.read_text("utf-8"))
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call):
+            name = _sink_name(node)
+            argument: ast.expr | None = None
+            if name in SINKS:
+                position, keyword = SINKS[name]
+                if len(node.args) > position:
+                    argument = node.args[position]
+                argument = next((k.value for k in node.keywords if k.arg == keyword), argument)
+            elif (
+                name == "append"
+                and isinstance(node.func, ast.Attribute)
+                and isinstance(node.func.value, ast.Name)
+                and node.func.value.id in NOTE_LISTS
+                and node.args
+            ):
+                argument = node.args[0]
+            for branch in _branches(argument):
+                shape = _shape(branch)
+                if shape is not None and re.search(r"[A-Za-z]{2,}", shape):
+                    yield node.lineno, shape
+        elif isinstance(node, ast.keyword) and node.arg == "notes" and isinstance(node.value, ast.Tuple):
+            for element in node.value.elts:
+                shape = _shape(element)
+                if shape is not None:
+                    yield element.lineno, shape
+        elif isinstance(node, ast.FunctionDef) and node.name in REASON_FUNCTIONS:
+            for inner in ast.walk(node):
+                if isinstance(inner, ast.Return) and inner.value is not None:
+                    for branch in _branches(inner.value):
+                        shape = _shape(branch)
+                        if shape is not None and re.search(r"[A-Za-z]{2,}", shape):
+                            yield inner.lineno, shape
+
+
+def _branches(node: ast.expr | None) -> Iterator[ast.expr]:
+    if node is None:
+        return
+    if isinstance(node, ast.IfExp):
+        yield from _branches(node.body)
+        yield from _branches(node.orelse)
+    else:
+        yield node
+
+
+def _msgid_shapes(catalogue: dict[str, str]) -> set[str]:
+    return {
+        i18n.PLACEHOLDER.sub("{}", msgid.replace("{", "{{").replace("}", "}}")).replace("%%", "%")
+        for msgid, msgstr in catalogue.items()
+        if msgstr
+    }
+
+
+@pytest.mark.parametrize("module", CORE_MODULES)
+def test_every_sentence_the_core_builds_for_a_person_has_chinese(module: str) -> None:
+    shapes = _msgid_shapes(_zh_catalogue())
+    found = list(core_sentences(SRC / module))
+    missing = sorted(
+        f"{module}:{line}: {shape!r}"
+        for line, shape in found
+        if not set(VARIANTS.get(shape, (shape,))) <= shapes
+    )
+    assert missing == []
+
+
+def test_the_extraction_of_core_sentences_finds_them() -> None:
+    """The extractor is not vacuous: it sees the validation rules' reasons, values as ``{}``."""
+    found = {shape for _line, shape in core_sentences(SRC / "accounting/validation.py")}
+    assert "not an ISO date YYYY-MM-DD" in found
+    assert "the period is not over yet (today is {})" in found
+    assert "{} needs a unit convertible to one of: {}" in found
+
+
+def test_a_msgid_with_values_has_a_chinese_text_with_the_same_values() -> None:
+    for msgid, msgstr in _zh_catalogue().items():
+        wanted = set(i18n.PLACEHOLDER.findall(msgid))
+        if wanted:
+            assert set(i18n.PLACEHOLDER.findall(msgstr)) == wanted, msgid
+            assert "%" not in i18n.PLACEHOLDER.sub("", msgstr).replace("%%", ""), msgid
