@@ -39,6 +39,7 @@ CORE_MODULES = (
     "accounting/intake.py",
     "accounting/computability.py",
     "accounting/engine.py",
+    "accounting/calculation.py",
     "accounting/frameworks.py",
     "factors/resolution.py",
 )
@@ -57,6 +58,7 @@ SINKS: dict[str, tuple[int, str]] = {
     "NotComputable": (1, "reason"),
     "Refusal": (1, "reason"),
     "_not_found": (3, "why"),
+    "FactorUse": (0, "role"),
 }
 #: functions whose returned strings are reasons a person reads
 REASON_FUNCTIONS = frozenset({"_reject_reason", "_lost_because", "_to_quantity", "_year_refusal"})
@@ -66,6 +68,8 @@ VARIANTS = {
 }
 #: ``list.append(...)`` on these names collects notes shown in a trace
 NOTE_LISTS = frozenset({"notes"})
+#: a sentence assigned to this name (or to an UPPER_CASE constant, if it has a space) is a note
+NOTE_NAMES = frozenset({"note"})
 
 
 def _zh_catalogue() -> dict[str, str]:
@@ -149,6 +153,12 @@ def core_sentences(path: Path) -> Iterator[tuple[int, str]]:
                 shape = _shape(branch)
                 if shape is not None and re.search(r"[A-Za-z]{2,}", shape):
                     yield node.lineno, shape
+        elif isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+            name = node.targets[0].id
+            shape = _shape(node.value)
+            constant = name.isupper() and shape is not None and " " in shape
+            if shape is not None and (name in NOTE_NAMES or constant) and re.search(r"[A-Za-z]{2,}", shape):
+                yield node.lineno, shape
         elif isinstance(node, ast.keyword) and node.arg == "notes" and isinstance(node.value, ast.Tuple):
             for element in node.value.elts:
                 shape = _shape(element)
@@ -207,3 +217,114 @@ def test_a_msgid_with_values_has_a_chinese_text_with_the_same_values() -> None:
         if wanted:
             assert set(i18n.PLACEHOLDER.findall(msgstr)) == wanted, msgid
             assert "%" not in i18n.PLACEHOLDER.sub("", msgstr).replace("%%", ""), msgid
+
+
+CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+def test_every_calculation_basis_and_framework_is_named_in_chinese() -> None:
+    from carbonbridge.accounting import frameworks
+    from carbonbridge.accounting.model import Basis
+
+    for name in [*(b.value for b in Basis), *frameworks._PLACERS]:
+        # ISO 14064-1 is its own name in Chinese too
+        assert CJK.search(i18n.localise("zh", name)) or name == "iso14064-1", name
+        assert i18n.localise("zh", name) != name
+        assert i18n.localise("en", name) == name
+
+
+def test_every_equation_reads_in_chinese() -> None:
+    """The equations' formulas, and their names where they are not a bare citation."""
+    from carbonbridge.accounting.calculation import EQUATIONS
+
+    for name, formula in EQUATIONS.values():
+        assert CJK.search(i18n.localise("zh", formula)), formula
+        if not name.startswith("IPCC 2006"):
+            assert CJK.search(i18n.localise("zh", name)), name
+
+
+#: the words of a resolution rule (``factors.resolution._rule``)
+RULE_WORDS = (
+    "region=exact", "region=country", "region=global",
+    "year=any", "year=applies", "year=latest-not-after", "year=timeless",
+    "sector=exact", "sector=any",
+    "by=only-candidate", "by=specificity", "by=dataset-priority", "by=tie-order",
+)  # fmt: skip
+
+
+def test_every_word_of_a_resolution_rule_reads_in_chinese() -> None:
+    import inspect
+
+    from carbonbridge.factors import resolution
+
+    source = inspect.getsource(resolution._rule)
+    for word in RULE_WORDS:
+        key, value = word.split("=")
+        assert f'"{value}"' in source or f"={value}" in source, word
+        assert CJK.search(i18n.localise("zh", word)), word
+
+
+#: Latin words that are values in a reason: a command line, activity prefixes and categories listed as
+#: choices
+VALUE_WORDS = {"carbonbridge", "inventory", "submit", "replaces"} | {
+    "fuel", "mobile", "electricity", "heat", "refrigerant", "process", "travel", "hotel", "waste"
+}
+
+
+def test_an_upload_breaking_every_rule_gets_every_reason_in_chinese() -> None:
+    """Reasons as the real validation builds them, values filled in (``accounting.validation``)."""
+    from datetime import date
+
+    from carbonbridge.accounting.model import Facility
+    from carbonbridge.accounting.validation import RowContext, validate_rows
+    from carbonbridge.kernel.errors import InvalidInput
+
+    site = Facility("fac-1", "org-1", "Plant", "CN-HI", "CN-GRID-SOUTH")
+    other = Facility("fac-2", "org-2", "Elsewhere", "CN-HI", "CN-GRID-SOUTH")
+    context = RowContext("org-1", {"fac-1": site, "fac-2": other}, date(2025, 6, 1))
+    good = {
+        "facility_id": "fac-1", "period_start": "2024-01-01", "period_end": "2024-12-31",
+        "category": "stationary_combustion", "activity": "fuel.diesel", "quantity": "10", "unit": "t",
+    }  # fmt: skip
+    bad = [
+        {"facility_id": "fac-2"},
+        {"period_start": "2024-13-01"},
+        {"period_start": "01/02/2024"},
+        {"period_end": "2023-12-31"},
+        {"period_start": "2023-06-01"},
+        {"period_end": "2025-12-31", "period_start": "2025-01-01"},
+        {"period_start": "1989-01-01", "period_end": "1989-12-31"},
+        {"category": "nonsense"},
+        {"activity": "teleport.x"},
+        {"activity": "fuel.Diesel"},
+        {"category": "waste"},
+        {"quantity": "-1"},
+        {"quantity": "1,000"},
+        {"quantity": "ten"},
+        {"quantity": "1e20"},
+        {"quantity": "0.1234567"},
+        {"unit": "furlong"},
+        {"unit": "kWh/m"},
+        {"unit": "passenger_km"},
+        {"instrument": "REC"},
+        {"instrument": "GEC"},
+        {"note": "x" * 1001},
+        {"unit": ""},
+        {},
+    ]
+    rows = [(n + 2, {**good, **change}) for n, change in enumerate(bad)]
+    try:
+        validate_rows(rows, context, [])
+    except InvalidInput as exc:
+        error = exc
+    else:
+        raise AssertionError("the rows were accepted")
+    assert CJK.search(i18n.localise("zh", error.detail))
+    english = {i.reason for i in error.issues}
+    assert len(english) >= 20
+    for reason in english:
+        shown = i18n.localise("zh", reason)
+        assert CJK.search(shown), reason
+        # what stays Latin is values: codes, units, dates, file paths
+        words = re.findall(r"[a-z]{4,}", re.sub(r"[\w.\-/^*]*[._/^][\w.\-/^*]*", "", shown))
+        assert words == [] or set(words) <= VALUE_WORDS, (reason, shown)
