@@ -153,7 +153,7 @@ def core_sentences(path: Path) -> Iterator[tuple[int, str]]:
                 shape = _shape(branch)
                 if shape is not None and re.search(r"[A-Za-z]{2,}", shape):
                     yield node.lineno, shape
-        elif isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+        elif isinstance(node, ast.Assign) and isinstance(node.targets[0], ast.Name):
             name = node.targets[0].id
             shape = _shape(node.value)
             constant = name.isupper() and shape is not None and " " in shape
@@ -259,7 +259,7 @@ def test_every_word_of_a_resolution_rule_reads_in_chinese() -> None:
 
     source = inspect.getsource(resolution._rule)
     for word in RULE_WORDS:
-        key, value = word.split("=")
+        value = word.split("=")[1]
         assert f'"{value}"' in source or f"={value}" in source, word
         assert CJK.search(i18n.localise("zh", word)), word
 
@@ -267,7 +267,15 @@ def test_every_word_of_a_resolution_rule_reads_in_chinese() -> None:
 #: Latin words that are values in a reason: a command line, activity prefixes and categories listed as
 #: choices
 VALUE_WORDS = {"carbonbridge", "inventory", "submit", "replaces"} | {
-    "fuel", "mobile", "electricity", "heat", "refrigerant", "process", "travel", "hotel", "waste"
+    "fuel",
+    "mobile",
+    "electricity",
+    "heat",
+    "refrigerant",
+    "process",
+    "travel",
+    "hotel",
+    "waste",
 }
 
 
@@ -328,3 +336,10 @@ def test_an_upload_breaking_every_rule_gets_every_reason_in_chinese() -> None:
         # what stays Latin is values: codes, units, dates, file paths
         words = re.findall(r"[a-z]{4,}", re.sub(r"[\w.\-/^*]*[._/^][\w.\-/^*]*", "", shown))
         assert words == [] or set(words) <= VALUE_WORDS, (reason, shown)
+
+
+def test_every_kind_of_factor_value_is_named_in_chinese() -> None:
+    from carbonbridge.factors.model import Parameter
+
+    for parameter in Parameter:
+        assert CJK.search(i18n.localise("zh", parameter.value)), parameter
