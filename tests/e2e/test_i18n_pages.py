@@ -112,6 +112,8 @@ def test_the_main_pages_in_chinese_have_no_english_sentence(page: Any, server: s
         "/transparency-log",
         "/transparency-log/entries/1",
         "/methodologies",
+        "/methodologies/AMS-I.B",
+        "/methodologies/CCER-14-002-V01",
         "/no-such-page",
     ]
     english = {}

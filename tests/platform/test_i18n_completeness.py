@@ -343,3 +343,18 @@ def test_every_kind_of_factor_value_is_named_in_chinese() -> None:
 
     for parameter in Parameter:
         assert CJK.search(i18n.localise("zh", parameter.value)), parameter
+
+
+def test_every_calculation_line_described_in_words_has_chinese() -> None:
+    """A methodology's line whose "equation" is words (``"water pumped (activity data)"``), not a
+    formula (``"BE_y − PE_y − LE_y"``), has a msgid of its shape."""
+    shapes = _msgid_shapes(_zh_catalogue())
+    prose: list[tuple[str, int, str]] = []
+    for path in sorted((SRC / "methodologies").glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text("utf-8"))):
+            if isinstance(node, ast.Call) and _sink_name(node) == "Line" and len(node.args) > 3:
+                shape = _shape(node.args[3])
+                if shape and len(re.findall(r"\b[a-z]{3,}\b", shape)) >= 2:
+                    prose.append((path.name, node.lineno, shape))
+    assert len(prose) >= 20
+    assert sorted(f"{name}:{line}: {shape!r}" for name, line, shape in prose if shape not in shapes) == []
