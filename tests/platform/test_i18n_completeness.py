@@ -73,7 +73,6 @@ NOTE_NAMES = frozenset({"note"})
 
 
 def _zh_catalogue() -> dict[str, str]:
-    i18n._catalog.cache_clear()
     return i18n._catalog("zh")
 
 
