@@ -74,16 +74,24 @@ def log_page(
 
 @router.get("/transparency-log/entries/{index}", response_class=HTMLResponse)
 def entry_page(request: Request, sessions: Sessions, principal: CurrentPrincipal, index: int) -> Response:
+    lang = page_language(request)
     vkey = service.verifier_key(sessions)
     receipt = service.receipt(sessions, index)
     try:
         verified = verify_receipt(receipt, vkey, entry=parse_receipt(receipt).extra)
         outcome, error = (
-            f"OK: entry {verified.index} is in the log of size {verified.checkpoint.tree_size}",
+            i18n.gettext(lang, "OK: entry %(index)s is in the log of size %(size)s")
+            % {"index": verified.index, "size": verified.checkpoint.tree_size},
             None,
         )
     except CarbonbridgeError as exc:
-        outcome, error = None, f"{exc.code}: {exc}"
+        title = exc.title_zh if lang == "zh" else exc.title_en
+        error = i18n.gettext(lang, "%(title)s (%(code)s): %(detail)s") % {
+            "title": title,
+            "code": exc.code,
+            "detail": i18n.localise(lang, str(exc)),
+        }
+        outcome = None
     context = {
         "principal": principal,
         "index": index,

@@ -4,9 +4,17 @@ and an exit status from the table in ``docs/errors.md#exit-codes`` (:class:`Exit
 ``main`` in ``platform/cli.py`` applies this to every error that leaves a command, to Click's usage
 errors and to the status a command exits with (``raise typer.Exit(n)``); a context's CLI that catches
 a domain error itself ends with ``raise failure(exc) from exc``, which prints the same line.
+
+Where the terminal's locale is Chinese (``LC_ALL``, ``LC_MESSAGES`` or ``LANG`` starting with
+``zh``), the detail and the reasons are printed in Chinese where the catalogue knows them
+(``i18n.localise``); the ``error[<code>]`` prefix, the field paths and the values stay as they are,
+for scripts.
 """
 
 from __future__ import annotations
+
+import os
+from collections.abc import Callable
 
 import typer
 from rich.console import Console
@@ -31,15 +39,40 @@ def _line(text: str, style: str | None = None) -> None:
     err.print(text, style=style, markup=False, soft_wrap=True)
 
 
+def terminal_language() -> str:
+    """``zh`` when the terminal's locale is Chinese, else ``en`` (POSIX's order: ``LC_ALL``,
+    ``LC_MESSAGES``, ``LANG``)."""
+    for name in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        value = os.environ.get(name)
+        if value:
+            return "zh" if value.lower().startswith("zh") else "en"
+    return "en"
+
+
+def _localiser() -> Callable[[str], str]:
+    if terminal_language() == "en":
+        return lambda text: text
+    from carbonbridge.platform import i18n  # the catalogues only when a Chinese terminal needs them
+
+    return lambda text: i18n.localise("zh", text)
+
+
 def print_error(exc: CarbonbridgeError) -> None:
     """``error[<code>]: <detail>`` in one line; when several fields are wrong, one indented line each."""
-    one_line = " ".join(part.strip() for part in str(exc).splitlines())  # e.g. a driver's message
+    tr = _localiser()
+    detail = str(exc) if tr(exc.detail) == exc.detail else tr(exc.detail)
+    if exc.issues and tr(exc.detail) != exc.detail:  # as CarbonbridgeError.__str__, in Chinese
+        first = exc.issues[0]
+        where = ".".join(str(p) for p in first.location)
+        more = tr(f" (+{len(exc.issues) - 1} more)") if len(exc.issues) > 1 else ""
+        detail = f"{detail}: {where}={first.value!r}: {tr(first.reason)}{more}"
+    one_line = " ".join(part.strip() for part in detail.splitlines())  # e.g. a driver's message
     _line(f"error[{exc.code}]: {one_line}", style="red")
     if len(exc.issues) < 2:
         return  # the one issue is already in the line
     for issue in exc.issues[:MAX_ISSUES]:
         where = ".".join(str(p) for p in issue.location)
-        _line(f"  {where} = {issue.value!r}: {issue.reason}")
+        _line(f"  {where} = {issue.value!r}: {tr(issue.reason)}")
     if len(exc.issues) > MAX_ISSUES:
         _line(f"  ... and {len(exc.issues) - MAX_ISSUES} more")
 

@@ -84,6 +84,8 @@ def render(request: Request, template: str, context: Mapping[str, Any], status: 
     env.install_gettext_callables(  # type: ignore[attr-defined]
         translate, lambda s, p, n: translate(s if n == 1 else p), newstyle=True
     )
+    # a sentence the code built in English (a reason, a note), in the page's language
+    env.filters["tr"] = lambda text: i18n.localise(lang, str(text))
     principal = context.get("principal")
     html = env.get_template(template).render(
         {**context, "lang": lang, "request": request, "principal": principal}
