@@ -205,7 +205,7 @@ class _Paths(FuelCombustion):
         try:
             rep = self.resolver.resolve(q)
         except FactorNotFound as exc:
-            notes.append(f"{MEE_GRID_MISSING} for {r.year}: {exc.detail}")
+            notes.append(f"no MEE reporting factor (series A) for {r.year}: {exc.detail}")  # = MEE_GRID_MISSING
         else:
             results[Basis.MEE_GRID] = (self.gas("CO2", apply_factor(mwh, "MWh", rep, "kg"), []),)
             rep_use = (FactorUse("grid reporting", rep),)
