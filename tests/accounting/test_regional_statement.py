@@ -83,7 +83,8 @@ def test_the_statement_is_stored_per_gwp_set_and_year_and_read_back(
 
 def test_coverage_counts_reporting_of_registered_organisations(small_region: sessionmaker[Session]) -> None:
     year = release.regional_year(small_region, PUBLIC, REGION, 2025, GwpSet.AR6, RULES)
-    assert year is not None and year.coverage is not None
+    assert year is not None
+    assert year.coverage is not None
     assert (year.coverage.registered, year.coverage.reporting) == (6, 5)
     assert year.coverage.reporting_percent == Decimal("83.3")
     assert year.coverage.records == sum(
@@ -163,7 +164,8 @@ def test_the_public_gets_coverage_but_no_single_reporter_figure(small_region: se
     """The cement plant is the only IPPU reporter: its cell stays withheld in the stored copy."""
     year = release.regional_release(small_region, PUBLIC, REGION, GwpSet.AR6, RULES).release.years[0]
     assert year.ipcc_sector("2").co2e_kg is None
-    assert year.coverage is not None and year.coverage.reporting == 5
+    assert year.coverage is not None
+    assert year.coverage.reporting == 5
 
 
 def _without_record_ids(y: RegionalYear) -> RegionalYear:
