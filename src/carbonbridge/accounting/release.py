@@ -150,14 +150,31 @@ def regional_statement(
     sessions: sessionmaker[Session], region: str, gwp: GwpSet, rules: DisclosureRules
 ) -> RegionalStatement:
     """The stored statement when it is current (same data version, factor library and rules);
-    otherwise rebuilt (and stored) first."""
+    otherwise rebuilt (and stored) first. One rebuild at a time per process: requests that find
+    the statement stale while another thread rebuilds it wait and then read what it stored."""
+    current = _current(sessions, region, gwp, rules)
+    if current is not None:
+        return current
+    with _rebuilding:
+        current = _current(sessions, region, gwp, rules)
+        if current is not None:
+            return current
+        return rebuild_regional_statement(sessions, region, rules)[gwp]
+
+
+_rebuilding = threading.Lock()
+
+
+def _current(
+    sessions: sessionmaker[Session], region: str, gwp: GwpSet, rules: DisclosureRules
+) -> RegionalStatement | None:
     with unit_of_work(sessions) as session:
         version = store.regional_version(session)
         digest = factors_digest(library_in(session))
         rows = store.regional_statement_rows(session, region, gwp.value)
     if rows and all(r.version == version and r.factors == digest and r.rules == repr(rules) for r in rows):
         return _decoded(rows)
-    return rebuild_regional_statement(sessions, region, rules)[gwp]
+    return None
 
 
 def _decoded(rows: list[store.RegionalStatementRow]) -> RegionalStatement:
