@@ -65,11 +65,13 @@ def _seed(engine: object, n: int) -> int:
         )  # fmt: skip
         site = grid[model.id]
         facilities.append(
-            {"id": fid, "organisation_id": oid, "name": "site", "region": site.region, "grid_region": site.grid_region}
+            {"id": fid, "organisation_id": oid, "name": "site", "region": site.region,
+             "grid_region": site.grid_region}
         )  # fmt: skip
         submissions.append(
             {"id": sid, "organisation_id": oid, "filename": "bench.csv", "sha256": "0" * 64, "row_count": 3,
-             "submitted_by": "", "submitted_at": now, "submitted_by_name": "bench", "replaces": None, "log_index": None}
+             "submitted_by": "", "submitted_at": now, "submitted_by_name": "bench", "replaces": None,
+             "log_index": None}
         )  # fmt: skip
         scale = Decimal(100 + i % 97) / 100
         for y in YEARS:
@@ -113,7 +115,8 @@ def main() -> None:
             (2025, 1_040_000, 5.7e6),
         ):
             service.set_region_statistics(
-                sessions, LOADER, settings.region, year, population, Decimal(str(gdp)), synthetic=True, source="bench"
+                sessions, LOADER, settings.region, year, population, Decimal(str(gdp)), synthetic=True,
+                source="bench",
             )  # fmt: skip
         seeded = time.perf_counter() - t0
         t0 = time.perf_counter()
@@ -162,7 +165,8 @@ def main() -> None:
         f"{rebuild * 1000 / TARGET_MS:,.0f}; seeding {seeded:.1f} s"
     )
     print(
-        f"stored statement read alone (release.regional_release, in process): median {statistics.median(reads):.1f} ms"
+        "stored statement read alone (release.regional_release, in process): "
+        f"median {statistics.median(reads):.1f} ms"
     )
 
 
