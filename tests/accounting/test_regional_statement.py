@@ -8,14 +8,17 @@ import dataclasses
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
+import typer
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import delete, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
+from typer.testing import CliRunner
 
 from carbonbridge.accounting import release, service, store
 from carbonbridge.accounting.disclosure import DisclosureRules
@@ -30,6 +33,7 @@ from carbonbridge.platform.app import create_app
 from carbonbridge.platform.db import Base, make_engine, session_factory, unit_of_work
 from carbonbridge.platform.identity import PUBLIC, Principal, Role
 from carbonbridge.platform.settings import Settings
+from tests.accounting.test_corrections import cli as cli
 from tests.conftest import init_log_key, make_user
 
 REGION = "CN-HI"
@@ -222,3 +226,42 @@ def test_the_stored_statement_equals_the_row_by_row_computation(
     assert stored.header.record_count == direct.record_count
     with unit_of_work(sessions) as session:
         assert session.scalar(select(store.RegionalVersionRow.version)) == store.regional_version(session)
+
+
+@pytest.mark.parametrize(
+    ("lang", "heading", "note"),
+    [
+        ("zh", "报送机构数", "人均及万元GDP排放"),
+        ("en", "Organisations reporting", "Per capita and per 10^4 CNY"),
+    ],
+)
+def test_the_dashboard_shows_coverage_beside_the_figures_and_what_per_capita_means(
+    small_region: sessionmaker[Session], app_client: Any, lang: str, heading: str, note: str
+) -> None:
+    page = app_client.get(f"/inventory/region?lang={lang}")
+    assert page.status_code == 200, page.text
+    assert heading in page.text
+    assert 'data-reporting="5" data-registered="6"' in page.text
+    assert "5 / 6 (83.3 %)" in page.text
+    assert note in page.text
+
+
+def test_the_api_gives_coverage_and_the_per_capita_note_in_both_languages(
+    small_region: sessionmaker[Session], app_client: Any
+) -> None:
+    body = app_client.get("/api/v1/inventory/region").json()
+    coverage = body["years"][0]["coverage"]
+    assert (coverage["registered"], coverage["reporting"], coverage["reporting_percent"]) == (6, 5, "83.3")
+    assert coverage["share_of_published"] is None
+    assert body["per_capita_note_en"].startswith("Per capita and per 10^4 CNY of GDP")
+    assert body["per_capita_note_zh"].startswith("人均及万元GDP排放")
+
+
+def test_the_cli_prints_coverage_and_the_per_capita_note(
+    small_region: sessionmaker[Session], cli: typer.Typer
+) -> None:
+    result = CliRunner().invoke(cli, ["inventory", "region"], env={"COLUMNS": "200"})
+    assert result.exit_code == 0, result.output
+    assert "5 / 6 (83.3 %)" in result.output
+    assert "Per capita and per 10^4 CNY of GDP" in result.output
+    assert "人均及万元GDP排放" in result.output

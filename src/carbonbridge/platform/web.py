@@ -64,9 +64,6 @@ def make_environment() -> Environment:
     return env
 
 
-_ENV = make_environment()
-
-
 def page_language(request: Request) -> str:
     """``?lang=``, else the ``lang`` cookie (the page's language switch), else the browser's first
     choice (``Accept-Language``: an English browser gets English pages, as its problem+json
@@ -79,11 +76,12 @@ def page_language(request: Request) -> str:
 
 @lru_cache(maxsize=len(i18n.LOCALES))
 def _environment(lang: str) -> Environment:
-    """The shell's environment with ``lang``'s gettext, one per language for the process: an
-    overlay has its own template cache, so an overlay per request compiled every template on
-    every request (~200 ms for the regional dashboard, issue 10 §3)."""
+    """The shell's environment with ``lang``'s gettext, one per language for the process, each
+    with its own template cache. (An overlay per request compiled every template on every request,
+    ~200 ms of the regional dashboard, issue 10 §3; and overlays share their parent's globals,
+    where the i18n extension installs gettext, so one overlay per language would not do.)"""
     translate: Callable[[str], str] = lambda message: i18n.gettext(lang, message)  # noqa: E731
-    env = _ENV.overlay()
+    env = make_environment()
     env.install_gettext_callables(  # type: ignore[attr-defined]
         translate, lambda s, p, n: translate(s if n == 1 else p), newstyle=True
     )
