@@ -23,6 +23,8 @@ import hashlib
 import threading
 from collections import Counter
 from dataclasses import dataclass
+from functools import cache
+from importlib import metadata
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
@@ -141,9 +143,18 @@ class RegionalStatement:
 
 
 def factors_digest(library: FactorLibrary) -> str:
-    """What of the factor library a statement depends on: the loaded datasets and the pins."""
+    """What of the calculation a statement depends on besides the data: the loaded datasets, the
+    pins, and the installed carbonbridge release (a release may change the engine's rules)."""
     refs = sorted({d.ref for d in library.datasets()})
-    return hashlib.sha256(repr((refs, tuple(library.pinned))).encode()).hexdigest()
+    return hashlib.sha256(repr((refs, tuple(library.pinned), _release())).encode()).hexdigest()
+
+
+@cache
+def _release() -> str:
+    try:
+        return metadata.version("carbonbridge")
+    except metadata.PackageNotFoundError:  # pragma: no cover - running from a source tree
+        return "unknown"
 
 
 def regional_statement(
