@@ -94,6 +94,9 @@ def store_as_older_code(sessions: sessionmaker[Session], activity: str = "fuel.u
         event = submission_event(session, "sub_legacy") or {}
         pending = ledger.append_event(session, SUBMISSION_EVENT, event, private=True)
         store.set_submission_log_index(session, "sub_legacy", pending.index)  # as migration 0013 fills it
+        # stored before the regional statement this test read was built (migration 0015 stores
+        # none: the first read after the upgrade builds it from every record, these included)
+        store.bump_regional_version(session)
     return "sub_legacy"
 
 
@@ -197,7 +200,9 @@ def test_a_stored_uncomputable_record_is_listed_on_every_surface_and_excluded_fr
     assert region.json()["not_computable"] == [
         {"year": 2024, "activity": "fuel.unobtainium", "records": 1, "reason": listed["reason"]}
     ]
-    assert region.json()["years"] == region_before["years"]
+    figures = [{k: v for k, v in y.items() if k != "coverage"} for y in region.json()["years"]]
+    assert figures == [{k: v for k, v in y.items() if k != "coverage"} for y in region_before["years"]]
+    assert [y["coverage"]["excluded_records"] for y in region.json()["years"]] == [1]
 
     for lang, label in (("zh", "无法计算"), ("en", "Not computable")):
         page = app_client.get(f"/organisations/hotel-a?year=2024&lang={lang}", headers=actors["regulator"])

@@ -21,6 +21,7 @@ from rich.table import Table
 from sqlalchemy.orm import Session, sessionmaker
 
 from carbonbridge.accounting import release, service
+from carbonbridge.accounting.coverage import Coverage
 from carbonbridge.accounting.engine import calculate
 from carbonbridge.accounting.intake import parse_upload
 from carbonbridge.accounting.model import (
@@ -282,6 +283,7 @@ def region(
 
 def _print_release(result: release.ReleaseResult) -> None:
     from carbonbridge.accounting import publication
+    from carbonbridge.accounting.coverage import PER_CAPITA_NOTE
     from carbonbridge.platform import i18n
 
     r = result.release
@@ -294,6 +296,7 @@ def _print_release(result: release.ReleaseResult) -> None:
     table.add_column("GPC BASIC", justify="right")
     table.add_column("GPC BASIC+", justify="right")
     table.add_column("per capita", justify="right")
+    table.add_column("reporting / 报送", justify="right")
     for y in r.years:
         table.add_row(
             str(y.year),
@@ -301,8 +304,11 @@ def _print_release(result: release.ReleaseResult) -> None:
             _figure(y.gpc_basic_kg, y.withheld.get("gpc_basic_kg"), 1),
             _figure(y.gpc_basic_plus_kg, y.withheld.get("gpc_basic_plus_kg"), 1),
             _figure(y.per_capita_kg, y.withheld.get("per_capita_kg"), 3),
+            _coverage(y.coverage),
         )
     console.print(table)
+    console.print(f"[dim]{PER_CAPITA_NOTE}[/dim]", highlight=False)
+    console.print(f"[dim]{i18n.gettext('zh', PER_CAPITA_NOTE)}[/dim]", highlight=False)
     sectors = Table(title="IPCC sectors / IPCC 部门 (t CO2e)")
     sectors.add_column("sector")
     for y in r.years:
@@ -333,6 +339,14 @@ def _print_release(result: release.ReleaseResult) -> None:
             )
     if result.synthetic:
         console.print("[yellow]synthetic demo data / 演示数据为合成数据[/yellow]")
+
+
+def _coverage(c: Coverage | None) -> str:
+    """``reporting of registered (per cent)``: the organisations the year's figures come from."""
+    if c is None:
+        return "—"
+    share = "" if c.reporting_percent is None else f" ({c.reporting_percent} %)"
+    return f"{c.reporting:,} / {c.registered:,}{share}"
 
 
 def _figure(kg: Decimal | None, why: str | None, places: int) -> str:

@@ -25,7 +25,6 @@ from decimal import Decimal
 
 from carbonbridge.accounting.calculation import (
     DEFAULT_SOURCES,
-    MEE_GRID_MISSING,
     MEE_GRID_REPORTING,
     MEE_NBS_GRID,
     NO_RESIDUAL_MIX,
@@ -205,7 +204,7 @@ class _Paths(FuelCombustion):
         try:
             rep = self.resolver.resolve(q)
         except FactorNotFound as exc:
-            notes.append(f"no MEE reporting factor (series A) for {r.year}: {exc.detail}")  # = MEE_GRID_MISSING
+            notes.append(f"no MEE reporting factor (series A) for {r.year}: {exc.detail}")
         else:
             results[Basis.MEE_GRID] = (self.gas("CO2", apply_factor(mwh, "MWh", rep, "kg"), []),)
             rep_use = (FactorUse("grid reporting", rep),)

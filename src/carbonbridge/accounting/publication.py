@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
 
+from carbonbridge.accounting.coverage import Coverage
 from carbonbridge.accounting.disclosure import DisclosureRules, TableCell, Withheld, suppress
 from carbonbridge.accounting.model import OrganisationKind, RecordEmissions, RegionalYear, SectorTotal
 from carbonbridge.accounting.regional import BASIC, BASIC_PLUS, IPCC_SECTORS, basis_of, gpc_cell, ipcc_sector
@@ -281,6 +282,8 @@ class ReleasedYear:
     co_pollutants_kg: Mapping[str, Decimal | None]
     #: year-level field (``ipcc_total_kg``, ``per_capita_kg``, ``co_pollutants_kg.SO2`` ...) -> why
     withheld: Mapping[str, Withheld]
+    #: who the figures are summed from (organisations reporting of those registered)
+    coverage: Coverage | None = None
 
     def ipcc_sector(self, key: str) -> ReleasedSector:
         return next(s for s in self.ipcc if s.key == key)
@@ -307,6 +310,7 @@ def release_year(
     withheld: Mapping[str, Withheld],
     *,
     masked: bool,
+    coverage: Coverage | None = None,
 ) -> ReleasedYear:
     """``year`` with the figures of ``withheld`` (cell key -> reason) masked or annotated."""
 
@@ -361,4 +365,5 @@ def release_year(
         per_10k_cny_kg=None if hidden else year.per_10k_cny_kg,
         co_pollutants_kg=pollutants,
         withheld=why,
+        coverage=coverage,
     )

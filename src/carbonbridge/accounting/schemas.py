@@ -8,6 +8,7 @@ from decimal import Decimal
 from pydantic import BaseModel, Field
 
 from carbonbridge.accounting import publication
+from carbonbridge.accounting.coverage import PER_CAPITA_NOTE, Coverage
 from carbonbridge.accounting.disclosure import Withheld
 from carbonbridge.accounting.model import (
     FrameworkLine,
@@ -249,6 +250,35 @@ class SectorOut(BaseModel):
         )
 
 
+class CoverageOut(BaseModel):
+    """Who a year's figures are summed from (docs/accounting.md, "Coverage"): counts of
+    organisations, never one organisation's figures."""
+
+    registered: int = Field(description="organisations registered on the platform")
+    reporting: int = Field(description="organisations with activity records for the year")
+    reporting_percent: Decimal | None = Field(description="reporting / registered, per cent (0.1)")
+    finalised: int = Field(description="reporting organisations whose year's inventory is finalised")
+    verified: int = Field(description="... and has a third-party verification statement")
+    records: int = Field(description="current activity records of the year")
+    excluded_records: int = Field(description="records of the year every figure excludes (not computable)")
+    share_of_published: Decimal | None = Field(
+        description="share of the region's published total; null: the platform holds no published total"
+    )
+
+    @classmethod
+    def of(cls, c: Coverage) -> CoverageOut:
+        return cls(
+            registered=c.registered,
+            reporting=c.reporting,
+            reporting_percent=c.reporting_percent,
+            finalised=c.finalised,
+            verified=c.verified,
+            records=c.records,
+            excluded_records=c.excluded_records,
+            share_of_published=c.share_of_published,
+        )
+
+
 class RegionalYearOut(BaseModel):
     year: int
     ipcc_total_kg: Decimal | None = Field(description="null when withheld (see `withheld`)")
@@ -262,6 +292,7 @@ class RegionalYearOut(BaseModel):
     gpc: list[SectorOut]
     outside_ipcc: list[SectorOut]
     withheld: dict[str, Withheld] = Field(description=_WITHHELD)
+    coverage: CoverageOut | None = Field(None, description="who the year's figures are summed from")
 
     @classmethod
     def of(cls, y: ReleasedYear) -> RegionalYearOut:
@@ -278,6 +309,7 @@ class RegionalYearOut(BaseModel):
             gpc=[SectorOut.of(s) for s in y.gpc],
             outside_ipcc=[SectorOut.of(s) for s in y.outside_ipcc],
             withheld=dict(y.withheld),
+            coverage=None if y.coverage is None else CoverageOut.of(y.coverage),
         )
 
 
@@ -318,6 +350,8 @@ class RegionalOut(BaseModel):
         default_factory=list, description="records every figure excludes: the engine cannot compute them now"
     )
     excluded_records: int = Field(0, description="how many records every figure excludes (not computable)")
+    per_capita_note_en: str = Field(PER_CAPITA_NOTE, description="what per capita and per GDP mean here")
+    per_capita_note_zh: str = ""
 
     @classmethod
     def of(cls, result: ReleaseResult) -> RegionalOut:
@@ -342,6 +376,8 @@ class RegionalOut(BaseModel):
                 for g in result.not_computable
             ],
             excluded_records=result.excluded_records,
+            per_capita_note_en=PER_CAPITA_NOTE,
+            per_capita_note_zh=i18n.gettext("zh", PER_CAPITA_NOTE),
             disclosure=DisclosureOut(
                 masked=r.masked,
                 note_en=note.format(**values),

@@ -11,7 +11,6 @@ scoping are checked here, whatever face calls.
 from __future__ import annotations
 
 import hashlib
-import threading
 from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -227,6 +226,7 @@ def register_organisation(
         for facility in facilities:
             store.add_facility(session, facility)
         ledger.append_event(session, ORGANISATION_EVENT, organisation_event(session, organisation.id) or {})
+        store.bump_regional_version(session)
 
 
 def check_submitter(principal: Principal, organisation_id: str) -> None:
@@ -384,7 +384,7 @@ def _store(
     kind = REPLACEMENT_EVENT if replaces else SUBMISSION_EVENT
     pending = ledger.append_event(session, kind, event, private=True)
     store.set_submission_log_index(session, submission_id, pending.index)
-    _invalidate()
+    store.bump_regional_version(session)
     return SubmissionResult(
         submission_id, organisation_id, len(records), digest, pending.index, pending.receipt(), replaces
     )
@@ -480,55 +480,63 @@ def not_computable_groups(items: Sequence[NotComputable]) -> list[NotComputableG
     return [NotComputableGroup(y, a, n, reason) for (y, a, reason), n in sorted(counts.items())]
 
 
-_regional_lock = threading.Lock()
-_regional_cache: dict[tuple[object, ...], RegionalResult] = {}
+@dataclass(frozen=True)
+class RegionalData:
+    """What the regional statement is built from, read in one transaction."""
+
+    region: str
+    organisations: tuple[Organisation, ...]
+    records: tuple[ActivityRecord, ...]
+    #: year -> (population, GDP in 10^4 CNY, synthetic, source)
+    statistics: Mapping[int, tuple[int, Decimal, bool, str]]
+    resolver: FactorLibrary
+    synthetic: bool
 
 
-def _invalidate() -> None:
-    with _regional_lock:
-        _regional_cache.clear()
+def regional_data(session: Session, region: str) -> RegionalData:
+    """Every current record, organisation and statistic of the territory, and the factor library."""
+    organisations = store.list_organisations(session)
+    records = store.records_of(session)
+    stats = store.region_statistics(session, region)
+    synthetic = store.any_synthetic(session) or any(s[2] for s in stats.values())
+    return RegionalData(region, tuple(organisations), tuple(records), stats, library_in(session), synthetic)
 
 
-def regional(sessions: sessionmaker[Session], region: str, gwp: GwpSet) -> RegionalResult:
-    """The territory's inventory by IPCC and GPC sector, per year, with intensities (public)."""
-    with unit_of_work(sessions) as session:
-        organisations = store.list_organisations(session)
-        records = store.records_of(session)
-        stats = store.region_statistics(session, region)
-        resolver = library_in(session)
-        key = (
-            region,
-            gwp,
-            len(records),
-            records[-1].id if records else "",
-            id(resolver),
-            tuple(sorted(stats)),
-            store.count_replacements(session),
-        )
-        with _regional_lock:
-            cached = _regional_cache.get(key)
-        if cached is not None:
-            return cached
-        synthetic = store.any_synthetic(session) or any(s[2] for s in stats.values())
-    emissions, failed = compute_each(records, organisations, resolver, gwp)
+def regional_of(data: RegionalData, gwp: GwpSet) -> RegionalResult:
+    """The territory's inventory by IPCC and GPC sector, per year, with intensities: every
+    record computed row by row by the engine (``regional.regional_inventory``)."""
+    emissions, failed = compute_each(data.records, data.organisations, data.resolver, gwp)
     inventory = regional_inventory(
-        region,
-        organisations,
+        data.region,
+        data.organisations,
         emissions,
-        population={y: Decimal(s[0]) for y, s in stats.items()},
-        gdp_10k_cny={y: s[1] for y, s in stats.items()},
+        population={y: Decimal(s[0]) for y, s in data.statistics.items()},
+        gdp_10k_cny={y: s[1] for y, s in data.statistics.items()},
     )
     by_year = {
         y.year: co_pollutant_totals([e for e in emissions if e.record.year == y.year])
         for y in inventory.years
     }
-    kinds = {o.id: o.kind for o in organisations}
-    result = RegionalResult(
-        inventory, region, synthetic, gwp, len(records), by_year, failed, tuple(emissions), kinds
+    kinds = {o.id: o.kind for o in data.organisations}
+    return RegionalResult(
+        inventory,
+        data.region,
+        data.synthetic,
+        gwp,
+        len(data.records),
+        by_year,
+        failed,
+        tuple(emissions),
+        kinds,
     )
-    with _regional_lock:
-        _regional_cache[key] = result
-    return result
+
+
+def regional(sessions: sessionmaker[Session], region: str, gwp: GwpSet) -> RegionalResult:
+    """The territory's inventory recomputed now from every record (no stored statement: the
+    faces read ``release.regional_release``, which stores it)."""
+    with unit_of_work(sessions) as session:
+        data = regional_data(session, region)
+    return regional_of(data, gwp)
 
 
 def submit_records(
@@ -588,7 +596,7 @@ def set_region_statistics(
             session, region, year, population, gdp_10k_cny, synthetic=synthetic, source=source
         )
         ledger.append_event(session, STATISTICS_EVENT, statistics_event(session, region, year) or {})
-    _invalidate()
+        store.bump_regional_version(session)
 
 
 def organisation_count(sessions: sessionmaker[Session]) -> int:

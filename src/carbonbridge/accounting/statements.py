@@ -205,6 +205,7 @@ def finalise(
         row = _row(principal, organisation_id, year, "finalised", gwp, figures, "", "", pending.index)
         row.revision = revision
         store.add_statement(session, row)
+        store.bump_regional_version(session)
         return StatementResult(_statement(row), pending.receipt())
 
 
@@ -261,6 +262,7 @@ def verify(
         )
         row.revision = final.revision
         store.add_statement(session, row)
+        store.bump_regional_version(session)
         return StatementResult(_statement(row), pending.receipt())
 
 
@@ -311,6 +313,7 @@ def reopen(
             log_index=pending.index,
         )
         store.add_reopening(session, row)
+        store.bump_regional_version(session)
         return ReopeningResult(_reopening(row), pending.receipt())
 
 

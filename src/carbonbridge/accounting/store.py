@@ -27,11 +27,14 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    delete,
     func,
     select,
     text,
     update,
 )
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from carbonbridge.accounting.model import (
@@ -41,6 +44,7 @@ from carbonbridge.accounting.model import (
     Organisation,
     OrganisationKind,
 )
+from carbonbridge.kernel.clock import utc_now
 from carbonbridge.platform.db import Base
 from carbonbridge.platform.types import ExactDecimal, UtcDateTime
 
@@ -599,3 +603,103 @@ def reopening(session: Session, organisation_id: str, year: int, revision: int) 
             ReopeningRow.revision == revision,
         )
     )
+
+
+# --- the stored regional statement --------------------------------------------------------------
+
+
+class RegionalVersionRow(Base):
+    """The version of everything the regional statement is built from (current records,
+    organisations, statements, statistics). Every such change adds one in its own transaction, so
+    that every server process sees that a stored statement is stale (docs/accounting.md, "The
+    stored regional statement"). One row (``id`` 1); no row reads as version 0."""
+
+    __tablename__ = "regional_version"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    version: Mapped[int] = mapped_column(BigInteger)
+    at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class RegionalStatementRow(Base):
+    """One year of the regional statement under one GWP set (year 0: the region's facts), as
+    built at ``version`` with the factor library ``factors`` (digest of the loaded datasets and
+    the pins) and the disclosure ``rules``: released figures, suppression pattern, coverage (JSON)."""
+
+    __tablename__ = "regional_statements"
+
+    region: Mapped[str] = mapped_column(String(20), primary_key=True)
+    gwp: Mapped[str] = mapped_column(String(8), primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    version: Mapped[int] = mapped_column(BigInteger)
+    factors: Mapped[str] = mapped_column(String(64))
+    rules: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text)
+    built_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+def bump_regional_version(session: Session) -> None:
+    """Mark every stored regional statement stale, in the transaction of the change that makes
+    it so (an upsert: the row exists after the first change)."""
+    now = utc_now()
+    bump = {"version": RegionalVersionRow.version + 1, "at": now}
+    first = {"id": 1, "version": 1, "at": now}
+    if session.get_bind().dialect.name == "postgresql":
+        pg = postgresql_insert(RegionalVersionRow).values(**first)
+        session.execute(pg.on_conflict_do_update(index_elements=[RegionalVersionRow.id], set_=bump))
+    else:
+        lite = sqlite_insert(RegionalVersionRow).values(**first)
+        session.execute(lite.on_conflict_do_update(index_elements=[RegionalVersionRow.id], set_=bump))
+    session.flush()
+
+
+def regional_version(session: Session) -> int:
+    """The current version of the regional data (0 before any change)."""
+    found = session.scalar(select(RegionalVersionRow.version).where(RegionalVersionRow.id == 1))
+    return int(found or 0)
+
+
+def regional_statement_rows(
+    session: Session, region: str, gwp: str | None = None
+) -> list[RegionalStatementRow]:
+    query = select(RegionalStatementRow).where(RegionalStatementRow.region == region)
+    if gwp is not None:
+        query = query.where(RegionalStatementRow.gwp == gwp)
+    return list(session.scalars(query.order_by(RegionalStatementRow.gwp, RegionalStatementRow.year)))
+
+
+def replace_regional_statement(session: Session, region: str, rows: Sequence[RegionalStatementRow]) -> None:
+    """The region's stored statement becomes ``rows`` (every GWP set and year)."""
+    session.execute(delete(RegionalStatementRow).where(RegionalStatementRow.region == region))
+    session.add_all(rows)
+    session.flush()
+
+
+def count_reporting(session: Session) -> dict[int, int]:
+    """Year -> organisations with a current activity record in it."""
+    query = (
+        select(ActivityRow.year, func.count(func.distinct(ActivityRow.organisation_id)))
+        .where(ActivityRow.superseded_by.is_(None))
+        .group_by(ActivityRow.year)
+    )
+    return {int(y): int(n) for y, n in session.execute(query)}
+
+
+def count_statements(session: Session) -> dict[tuple[int, str], int]:
+    """(year, kind) -> organisations with a statement of that kind in force (current revision)."""
+    current = {
+        (o, y): r
+        for o, y, r in session.execute(
+            select(ReopeningRow.organisation_id, ReopeningRow.year, func.max(ReopeningRow.revision)).group_by(
+                ReopeningRow.organisation_id, ReopeningRow.year
+            )
+        )
+    }
+    found: dict[tuple[int, str], set[str]] = {}
+    rows = session.execute(
+        select(StatementRow.organisation_id, StatementRow.year, StatementRow.kind, StatementRow.revision)
+    )
+    for organisation, year, kind, revision in rows:
+        if revision == current.get((organisation, year), 0):
+            found.setdefault((int(year), str(kind)), set()).add(str(organisation))
+    return {k: len(v) for k, v in found.items()}

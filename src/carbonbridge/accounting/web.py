@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from carbonbridge.accounting import corrections, publication, release, service, statements
+from carbonbridge.accounting.coverage import PER_CAPITA_NOTE
 from carbonbridge.accounting.disclosure import Withheld
 from carbonbridge.factors.model import GwpSet
 from carbonbridge.kernel.errors import (
@@ -203,6 +204,7 @@ def region_page(
         "label": label,
         "reason": reason,
         "not_computable": result.not_computable,
+        "per_capita_note": PER_CAPITA_NOTE,
         "any_withheld": any(
             y.withheld or any(s.withheld for s in (*y.ipcc, *y.gpc, *y.outside_ipcc)) for y in years
         ),

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Coroutine, Mapping
 from datetime import timedelta
 from decimal import Decimal
+from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -63,9 +64,6 @@ def make_environment() -> Environment:
     return env
 
 
-_ENV = make_environment()
-
-
 def page_language(request: Request) -> str:
     """``?lang=``, else the ``lang`` cookie (the page's language switch), else the browser's first
     choice (``Accept-Language``: an English browser gets English pages, as its problem+json
@@ -76,19 +74,30 @@ def page_language(request: Request) -> str:
     return i18n.normalise(chosen, "zh")
 
 
-def render(request: Request, template: str, context: Mapping[str, Any], status: int = 200) -> HTMLResponse:
-    """Render ``template`` in the caller's language."""
-    lang = page_language(request)
+@lru_cache(maxsize=len(i18n.LOCALES))
+def _environment(lang: str) -> Environment:
+    """The shell's environment with ``lang``'s gettext, one per language for the process, each
+    with its own template cache. (An overlay per request compiled every template on every request,
+    ~200 ms of the regional dashboard, issue 10 §3; and overlays share their parent's globals,
+    where the i18n extension installs gettext, so one overlay per language would not do.)"""
     translate: Callable[[str], str] = lambda message: i18n.gettext(lang, message)  # noqa: E731
-    env = _ENV.overlay()
+    env = make_environment()
     env.install_gettext_callables(  # type: ignore[attr-defined]
         translate, lambda s, p, n: translate(s if n == 1 else p), newstyle=True
     )
     # a sentence the code built in English (a reason, a note), in the page's language
     env.filters["tr"] = lambda text: i18n.localise(lang, str(text))
+    return env
+
+
+def render(request: Request, template: str, context: Mapping[str, Any], status: int = 200) -> HTMLResponse:
+    """Render ``template`` in the caller's language."""
+    lang = page_language(request)
     principal = context.get("principal")
-    html = env.get_template(template).render(
-        {**context, "lang": lang, "request": request, "principal": principal}
+    html = (
+        _environment(lang)
+        .get_template(template)
+        .render({**context, "lang": lang, "request": request, "principal": principal})
     )
     response = HTMLResponse(html, status_code=status)
     if request.query_params.get("lang"):
