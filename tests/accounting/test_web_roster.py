@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
 from tests.accounting.test_api import HEADER, ROWS, _upload
-from tests.accounting.test_api import actors as actors  # noqa: F401 - the fixture
+from tests.accounting.test_api import actors as actors  # the fixture, reused
 from tests.conftest import make_user
 
 BROWSER = {"Accept": "text/html,application/xhtml+xml;q=0.9,*/*;q=0.8"}
@@ -21,7 +21,7 @@ def _ids(html: str) -> list[str]:
 
 
 @pytest.fixture
-def uploaded(app_client: Any, actors: dict[str, Any]) -> dict[str, Any]:  # noqa: F811
+def uploaded(app_client: Any, actors: dict[str, Any]) -> dict[str, Any]:
     assert _upload(app_client, actors["reporter"], "hotel-a", HEADER + ROWS).status_code == 201
     return actors
 
