@@ -35,9 +35,10 @@ from carbonbridge.ledger.logkey import (
     log_keys,
     rotate_key,
 )
-from carbonbridge.ledger.model import ROTATION_EVENT
+from carbonbridge.ledger.model import ROTATION_EVENT, CheckpointSummary
 from carbonbridge.ledger.reading import (
     b64,
+    checkpoint_summary,
     consistency_proof,
     inclusion_proof,
     latest_checkpoint,
@@ -66,6 +67,7 @@ __all__ = [
     "AuditFinding",
     "AuditReport",
     "Auditor",
+    "CheckpointSummary",
     "KeyRotation",
     "KeySchedule",
     "LogEvent",
@@ -81,6 +83,7 @@ __all__ = [
     "audit",
     "b64",
     "cached_tile",
+    "checkpoint_summary",
     "commitment_opening",
     "consistency_proof",
     "export_tiles",
