@@ -243,3 +243,43 @@ def test_a_pinned_regional_dataset_drives_the_location_based_figure(
         "/api/v1/organisations/hotel-a/inventory?year=2024", headers=actors["reporter"]
     ).json()
     assert Decimal(body["views"]["ghgp"]["totals"]["scope2_location"]) == Decimal("480000")
+
+
+def test_the_regulator_uploads_for_an_organisation_and_a_verifier_may_not(
+    app_client: Any, actors: dict[str, Any], sessions: sessionmaker[Session]
+) -> None:
+    refused = _upload(app_client, actors["verifier"], "hotel-a", HEADER + ROWS)
+    assert refused.status_code == 403
+    assert "regulator" in refused.json()["detail"]
+    assert _count(sessions) == 0
+    accepted = _upload(app_client, actors["regulator"], "hotel-a", HEADER + ROWS)
+    assert accepted.status_code == 201, accepted.text
+    assert accepted.json()["rows"] == 4
+    assert _count(sessions) == 4
+
+
+def test_the_roster_pages_and_searches_and_the_public_gets_counts(
+    app_client: Any, actors: dict[str, Any]
+) -> None:
+    assert _upload(app_client, actors["reporter"], "hotel-a", HEADER + ROWS).status_code == 201
+    url = "/api/v1/reporting/organisations?year=2024"
+    first = app_client.get(url + "&per_page=1", headers=actors["regulator"]).json()
+    second = app_client.get(url + "&per_page=1&page=2", headers=actors["regulator"]).json()
+    assert (first["total"], first["pages"]) == (2, 2)
+    assert [
+        (x["organisation"]["id"], x["stage"], x["records"]) for x in first["lines"] + second["lines"]
+    ] == [
+        ("hotel-a", "reported", 4),
+        ("hotel-b", "not reported", 0),
+    ]
+    found = app_client.get(url + "&q=%E4%B9%99", headers=actors["verifier"]).json()  # 乙
+    assert [x["organisation"]["id"] for x in found["lines"]] == ["hotel-b"]
+    mine = app_client.get(url, headers=actors["other"]).json()
+    assert [x["organisation"]["id"] for x in mine["lines"]] == ["hotel-b"]
+    past = app_client.get(url + "&page=3&per_page=1", headers=actors["regulator"])
+    assert past.status_code == 422
+    assert "the last page is 2" in past.text
+    assert app_client.get(url).status_code == 401
+    status = app_client.get("/api/v1/reporting/status?year=2024").json()
+    assert (status["organisations"], status["reported"], status["finalised"]) == (2, 1, 0)
+    assert Decimal(status["coverage_percent"]) == Decimal("50.0")

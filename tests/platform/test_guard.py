@@ -31,6 +31,7 @@ PUBLIC_OPERATIONS = {
     ("get", "/api/v1/factors/resolve"),
     ("post", "/api/v1/inventory/compute"),
     ("get", "/api/v1/inventory/region"),
+    ("get", "/api/v1/reporting/status"),
     ("get", "/api/v1/activity-template.csv"),
     ("get", "/api/v1/activity-template.xlsx"),
     ("get", "/api/v1/ledger/checkpoint"),

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import Response
 
-from carbonbridge.accounting import corrections, release, service, statements
+from carbonbridge.accounting import corrections, release, roster, service, statements
 from carbonbridge.accounting.model import Facility, Organisation, OrganisationKind
 from carbonbridge.accounting.schemas import (
     ComputeIn,
@@ -21,6 +21,9 @@ from carbonbridge.accounting.schemas import (
     RegionalOut,
     ReopenIn,
     ReopeningOut,
+    ReportingStatusOut,
+    RosterLineOut,
+    RosterOut,
     RowsIn,
     StatementOut,
     SubmissionInfoOut,
@@ -214,6 +217,60 @@ def region(
     docs/accounting.md); with a regulator's or an administrator's token every figure is given."""
     result = release.regional_release(sessions, principal, settings.region, gwp, release.rules_of(settings))
     return RegionalOut.of(result)
+
+
+@router.get("/reporting/organisations", response_model=RosterOut)
+def reporting_roster(
+    sessions: Sessions,
+    principal: CurrentPrincipal,
+    year: Annotated[int, Query(ge=roster.FIRST_YEAR, le=roster.LAST_YEAR)],
+    q: Annotated[str, Query(max_length=roster.MAX_QUERY, description="part of an id or name")] = "",
+    page: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
+    per_page: Annotated[int, Query(ge=1, le=roster.MAX_PER_PAGE)] = roster.PER_PAGE,
+    gwp: GwpSet = GwpSet.AR6,
+) -> RosterOut:
+    """The organisations the caller may see (a reporter: its own), searched by id or name and
+    paged, each with its reporting stage and totals for ``year``. A page past the last is a 422."""
+    found = roster.roster(sessions, principal, year=year, gwp=gwp, query=q, page=page, per_page=per_page)
+    lines = [
+        RosterLineOut(
+            organisation=_org_out(x.organisation),
+            stage=x.stage.value,
+            records=x.records,
+            ghgp_co2e_kg=x.ghgp_co2e_kg,
+            cn_mee_co2e_kg=x.cn_mee_co2e_kg,
+            not_computable=x.not_computable,
+        )
+        for x in found.lines
+    ]
+    return RosterOut(
+        year=found.year,
+        gwp=found.gwp.value,
+        q=found.query,
+        page=found.page,
+        per_page=found.per_page,
+        total=found.total,
+        pages=found.pages,
+        lines=lines,
+    )
+
+
+@router.get("/reporting/status", response_model=ReportingStatusOut)
+@public
+def reporting_status(
+    sessions: Sessions, year: Annotated[int, Query(ge=roster.FIRST_YEAR, le=roster.LAST_YEAR)]
+) -> ReportingStatusOut:
+    """How many registered organisations reported, finalised and were verified for ``year``
+    (public: counts only, no organisation named)."""
+    s = roster.reporting_status(sessions, year)
+    return ReportingStatusOut(
+        year=s.year,
+        organisations=s.organisations,
+        reported=s.reported,
+        finalised=s.finalised,
+        verified=s.verified,
+        coverage_percent=s.coverage_percent,
+    )
 
 
 @router.get("/activity-template.csv", response_class=Response)

@@ -490,3 +490,36 @@ class ReopeningOut(BaseModel):
     at: datetime
     log_index: int
     receipt: str | None = None
+
+
+class RosterLineOut(BaseModel):
+    organisation: OrganisationOut
+    stage: str = Field(description="not reported, reported, finalised or verified (the furthest reached)")
+    records: int = Field(description="current activity records in the year")
+    ghgp_co2e_kg: Decimal | None = Field(description="GHG Protocol headline total; null without data")
+    cn_mee_co2e_kg: Decimal | None = Field(description="China MEE guideline total (CO2); null without data")
+    not_computable: int = Field(description="records both totals exclude (not computable now)")
+
+
+class RosterOut(BaseModel):
+    """One page of the organisations the caller may see, with their stage and totals for a year."""
+
+    year: int
+    gwp: str
+    q: str
+    page: int
+    per_page: int
+    total: int = Field(description="organisations matching the search, on every page together")
+    pages: int
+    lines: list[RosterLineOut]
+
+
+class ReportingStatusOut(BaseModel):
+    """How many organisations reached each stage for a year (names no organisation)."""
+
+    year: int
+    organisations: int = Field(description="registered organisations")
+    reported: int
+    finalised: int = Field(description="finalised or verified")
+    verified: int
+    coverage_percent: Decimal | None = Field(description="reported / registered, to 0.1 %")

@@ -64,6 +64,9 @@ FRAMEWORKS = ("ghgp", "iso14064", "cn-mee")
 
 SessionFactory = sessionmaker[Session]
 
+#: who may submit an organisation's activity data (a reporter only for its own organisation)
+SUBMITTERS = (Role.REPORTER, Role.REGULATOR)
+
 
 @dataclass(frozen=True)
 class SubmissionResult:
@@ -230,9 +233,10 @@ def register_organisation(
 
 
 def check_submitter(principal: Principal, organisation_id: str) -> None:
-    """Who may submit activity data for ``organisation_id``: its reporters. Checked again by the
-    use case; the faces call it first, to refuse an upload before reading its body."""
-    principal.require(Role.REPORTER)
+    """Who may submit activity data for ``organisation_id``: its reporters, and the regulator (an
+    office that keys in a paper return or a late file for an enterprise). Checked again by the use
+    case; the faces call it first, to refuse an upload before reading its body."""
+    principal.require(*SUBMITTERS)
     principal.require_organisation(organisation_id)
 
 
@@ -264,8 +268,7 @@ def submit_upload(
 ) -> SubmissionResult:
     """Accept an activity-data file (CSV or XLSX) for ``organisation_id``: all rows or none.
     With ``replaces``, the file replaces that earlier submission (a correction)."""
-    principal.require(Role.REPORTER)
-    principal.require_organisation(organisation_id)
+    check_submitter(principal, organisation_id)
     digest = hashlib.sha256(data).hexdigest()
     with _writing(sessions) as session:
         organisation, facilities = _organisation_for(session, organisation_id)
@@ -285,8 +288,7 @@ def submit_rows(
     replaces: str | None = None,
 ) -> SubmissionResult:
     """Accept activity rows sent as JSON (same columns and checks as the upload template)."""
-    principal.require(Role.REPORTER)
-    principal.require_organisation(organisation_id)
+    check_submitter(principal, organisation_id)
     from carbonbridge.kernel.canonical import canonical_json
 
     digest = hashlib.sha256(canonical_json(list(rows))).hexdigest()
@@ -548,8 +550,7 @@ def submit_records(
     source: str,
 ) -> SubmissionResult:
     """Accept records already validated by ``intake`` (the demo loader, bulk imports)."""
-    principal.require(Role.REPORTER)
-    principal.require_organisation(organisation_id)
+    check_submitter(principal, organisation_id)
     from carbonbridge.kernel.canonical import canonical_json
 
     digest = hashlib.sha256(canonical_json([r.id for r in records])).hexdigest()

@@ -29,6 +29,7 @@ from sqlalchemy import (
     UniqueConstraint,
     delete,
     func,
+    or_,
     select,
     text,
     update,
@@ -36,6 +37,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy.sql.elements import ColumnElement
 
 from carbonbridge.accounting.model import (
     ActivityCategory,
@@ -703,3 +705,72 @@ def count_statements(session: Session) -> dict[tuple[int, str], int]:
         if revision == current.get((organisation, year), 0):
             found.setdefault((int(year), str(kind)), set()).add(str(organisation))
     return {k: len(v) for k, v in found.items()}
+
+
+# --- the roster: organisations with their reporting status (accounting/roster.py) ---------------
+
+
+def _matching(query: str) -> list[ColumnElement[bool]]:
+    """Conditions for organisations whose id or name contains ``query`` (any case; ``%`` and
+    ``_`` are literal)."""
+    if not query:
+        return []
+    columns = (OrganisationRow.id, OrganisationRow.name_en, OrganisationRow.name_zh)
+    return [func.lower(c).contains(query.lower(), autoescape=True) for c in columns]
+
+
+def organisations_page(
+    session: Session, query: str, ids: Sequence[str] | None, offset: int, limit: int
+) -> tuple[list[Organisation], int]:
+    """One page of the organisations whose id or name contains ``query`` (among ``ids`` when
+    given), by English name then id, and how many match in all."""
+    conditions: list[ColumnElement[bool]] = []
+    if query:
+        conditions.append(or_(*_matching(query)))
+    if ids is not None:
+        conditions.append(OrganisationRow.id.in_(ids))
+    total = session.scalar(select(func.count()).select_from(OrganisationRow).where(*conditions))
+    rows = session.scalars(
+        select(OrganisationRow)
+        .where(*conditions)
+        .order_by(OrganisationRow.name_en, OrganisationRow.id)
+        .offset(offset)
+        .limit(limit)
+    )
+    return [_organisation(r) for r in rows], int(total or 0)
+
+
+def record_counts(
+    session: Session, year: int, organisation_ids: Sequence[str] | None = None
+) -> dict[str, int]:
+    """Organisation -> its current activity records in ``year`` (organisations with none are left out)."""
+    query = (
+        select(ActivityRow.organisation_id, func.count())
+        .where(ActivityRow.year == year, ActivityRow.superseded_by.is_(None))
+        .group_by(ActivityRow.organisation_id)
+    )
+    if organisation_ids is not None:
+        query = query.where(ActivityRow.organisation_id.in_(organisation_ids))
+    return {str(org): int(n) for org, n in session.execute(query)}
+
+
+def statement_kinds_in_force(
+    session: Session, year: int, organisation_ids: Sequence[str] | None = None
+) -> dict[str, set[str]]:
+    """Organisation -> the kinds of statement (``finalised``, ``verified``) on the current
+    revision of its ``year`` inventory (a reopening leaves the earlier ones out of force)."""
+    reopened = select(ReopeningRow.organisation_id, func.max(ReopeningRow.revision)).where(
+        ReopeningRow.year == year
+    )
+    statements = select(StatementRow.organisation_id, StatementRow.kind, StatementRow.revision).where(
+        StatementRow.year == year
+    )
+    if organisation_ids is not None:
+        reopened = reopened.where(ReopeningRow.organisation_id.in_(organisation_ids))
+        statements = statements.where(StatementRow.organisation_id.in_(organisation_ids))
+    current = {str(o): int(r) for o, r in session.execute(reopened.group_by(ReopeningRow.organisation_id))}
+    kinds: dict[str, set[str]] = {}
+    for org, kind, revision in session.execute(statements):
+        if revision == current.get(str(org), 0):
+            kinds.setdefault(str(org), set()).add(str(kind))
+    return kinds

@@ -8,10 +8,11 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from carbonbridge.accounting import corrections, publication, release, service, statements
+from carbonbridge.accounting import corrections, publication, release, roster, service, statements
 from carbonbridge.accounting.coverage import PER_CAPITA_NOTE
 from carbonbridge.accounting.disclosure import Withheld
 from carbonbridge.factors.model import GwpSet
+from carbonbridge.kernel.clock import utc_now
 from carbonbridge.kernel.errors import (
     CarbonbridgeError,
     FieldIssue,
@@ -35,12 +36,32 @@ def _login_redirect(request: Request) -> Response:
 
 
 @router.get("/organisations", response_class=HTMLResponse)
-def organisations_page(request: Request, sessions: Sessions, principal: CurrentPrincipal) -> Response:
-    try:
-        organisations = service.list_organisations(sessions, principal)
-    except Unauthenticated:
+def organisations_page(
+    request: Request,
+    sessions: Sessions,
+    principal: CurrentPrincipal,
+    year: Annotated[int | None, Query(ge=roster.FIRST_YEAR, le=roster.LAST_YEAR)] = None,
+    q: Annotated[str, Query(max_length=roster.MAX_QUERY)] = "",
+    page: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
+    gwp: GwpSet = GwpSet.AR6,
+) -> Response:
+    """The roster: the organisations the caller may see, searched and paged on the server, each
+    with its reporting stage and totals for the year (the latest with data unless asked)."""
+    if principal.role is Role.PUBLIC:
         return _login_redirect(request)
-    return render(request, "organisations.html", {"principal": principal, "organisations": organisations})
+    with_data = roster.years(sessions)
+    chosen = year or (with_data[-1] if with_data else utc_now().year - 1)
+    found = roster.roster(sessions, principal, year=chosen, gwp=gwp, query=q, page=page)
+    context = {
+        "principal": principal,
+        "roster": found,
+        "status": roster.reporting_status(sessions, chosen),
+        # the asked-for year is offered even without data, so the selector and the table agree
+        "years": sorted({*with_data, chosen}),
+        "has_data": chosen in with_data,
+        "gwp_sets": list(GwpSet),
+    }
+    return render(request, "organisations.html", context)
 
 
 @router.get("/organisations/{organisation_id}", response_class=HTMLResponse)
@@ -82,7 +103,9 @@ def organisation_page(
             and "verified" not in kinds
             and principal.role is Role.VERIFIER,
             "opinions": list(statements.Opinion),
-            "years": years,
+            # the asked-for year is offered even without data, so the selector and the page agree
+            "years": sorted({*years, chosen}),
+            "has_data": chosen in years,
             "gwp_sets": list(GwpSet),
             "errors": None,
             "uploaded": request.query_params.get("uploaded"),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import TypeAlias
 
 #: A position in the dense, append-only sequence of stored hashes (see
@@ -24,6 +25,17 @@ class Checkpoint:
     tree_size: int
     root_hash: bytes
     extensions: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class CheckpointSummary:
+    """What a person is shown of the latest checkpoint: the tree size, the root hash and when the
+    log signed it (the note itself is ``GET /log/checkpoint``)."""
+
+    origin: str
+    tree_size: int
+    root_hash: bytes
+    signed_at: datetime
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from carbonbridge.kernel.clock import Clock, utc_now
 from carbonbridge.kernel.errors import FieldIssue, InvalidInput, NotFound
 from carbonbridge.ledger import keys, store
-from carbonbridge.ledger.checkpoint import sign_checkpoint
+from carbonbridge.ledger.checkpoint import parse_checkpoint, sign_checkpoint
 from carbonbridge.ledger.entries import PROJECT_DRAFTED, EntryPage, parse_entry, project_code
 from carbonbridge.ledger.errors import LogNotInitialised
 from carbonbridge.ledger.merkle import (
@@ -22,6 +22,7 @@ from carbonbridge.ledger.merkle import (
 )
 from carbonbridge.ledger.model import (
     Checkpoint,
+    CheckpointSummary,
 )
 from carbonbridge.ledger.note import (
     NoteSigner,
@@ -59,6 +60,19 @@ def latest_checkpoint(
             note = sign_checkpoint(Checkpoint(signer.name, 0, tree_hash(0, reader)), signer)
             store.add_checkpoint(session, 0, note, clock())
         return latest_checkpoint_in(session)[1]
+
+
+def checkpoint_summary(sessions: sessionmaker[Session]) -> CheckpointSummary:
+    """The latest checkpoint's size, root hash and signing time (c2sp.org/tlog-checkpoint: the
+    note body is origin, size and base64 root hash, one per line)."""
+    note = latest_checkpoint(sessions)
+    with unit_of_work(sessions) as session:
+        body = note.split("\n\n", 1)[0] + "\n"
+        checkpoint = parse_checkpoint(body)
+        signed_at = store.checkpoint_time(session, checkpoint.tree_size)
+    if signed_at is None:  # pragma: no cover - the note was just read from this table
+        raise NotFound(f"checkpoint of size {checkpoint.tree_size} vanished")
+    return CheckpointSummary(checkpoint.origin, checkpoint.tree_size, checkpoint.root_hash, signed_at)
 
 
 def receipt(sessions: sessionmaker[Session], index: int) -> str:

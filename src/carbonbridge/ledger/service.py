@@ -36,9 +36,10 @@ from carbonbridge.ledger.logkey import (
     log_keys,
     rotate_key,
 )
-from carbonbridge.ledger.model import ROTATION_EVENT
+from carbonbridge.ledger.model import ROTATION_EVENT, CheckpointSummary
 from carbonbridge.ledger.reading import (
     b64,
+    checkpoint_summary,
     consistency_proof,
     entry_page,
     inclusion_proof,
@@ -68,6 +69,7 @@ __all__ = [
     "AuditFinding",
     "AuditReport",
     "Auditor",
+    "CheckpointSummary",
     "KeyRotation",
     "KeySchedule",
     "LogEvent",
@@ -83,6 +85,7 @@ __all__ = [
     "audit",
     "b64",
     "cached_tile",
+    "checkpoint_summary",
     "commitment_opening",
     "consistency_proof",
     "entry_page",

@@ -372,6 +372,11 @@ def checkpoint_note(
     return None if row is None else (row[0], row[1])
 
 
+def checkpoint_time(session: Session, size: int) -> datetime | None:
+    """When the checkpoint of ``size`` was signed."""
+    return session.scalar(select(CheckpointRow.created_at).where(CheckpointRow.tree_size == size))
+
+
 def iter_checkpoints(session: Session) -> Iterator[tuple[int, str]]:
     rows = session.execute(
         select(CheckpointRow.tree_size, CheckpointRow.note)

@@ -28,7 +28,7 @@ LOCALES = ("zh", "en")
 
 
 #: packages whose ``locale/`` catalogues are merged, platform first
-CATALOG_PACKAGES = ("platform", "accounting", "factors", "ledger", "methodologies", "registry")
+CATALOG_PACKAGES = ("platform", "accounting", "factors", "ledger", "methodologies", "registry", "overview")
 
 
 def catalog_files(lang: str) -> list[Traversable]:

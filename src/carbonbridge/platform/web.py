@@ -30,7 +30,7 @@ from carbonbridge.platform.guard import is_public, public, require_credentials
 from carbonbridge.platform.optional import optional_module
 
 #: contexts whose ``templates/`` directory the shell loads (platform first)
-TEMPLATE_PACKAGES = ("platform", "accounting", "factors", "ledger", "methodologies", "registry")
+TEMPLATE_PACKAGES = ("platform", "accounting", "factors", "ledger", "methodologies", "registry", "overview")
 
 
 def _template_dirs() -> list[str]:
@@ -171,11 +171,6 @@ class PageRoute(APIRoute):
 
 
 router = APIRouter(include_in_schema=False, route_class=PageRoute)
-
-
-@router.get("/", response_class=HTMLResponse)
-def home(request: Request, principal: CurrentPrincipal) -> Response:
-    return render(request, "home.html", {"principal": principal})
 
 
 @router.get("/login", response_class=HTMLResponse)
