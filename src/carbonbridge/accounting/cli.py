@@ -4,13 +4,10 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import os
-import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from decimal import Decimal
-from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -36,12 +33,6 @@ from carbonbridge.platform.cli_format import Column, FormatOption, OutputFormat,
 app = typer.Typer(help="Emissions inventories / 温室气体排放清单", no_args_is_help=True)
 COMMANDS = {"inventory": app, "records": records_app}
 console = Console()
-
-
-class Format(StrEnum):
-    TABLE = "table"
-    JSON = "json"
-    CSV = "csv"
 
 
 @contextmanager
@@ -268,7 +259,10 @@ def submit(
 
 
 @app.command("submissions")
-def submissions(organisation: Annotated[str, typer.Argument(help="organisation id")]) -> None:
+def submissions(
+    organisation: Annotated[str, typer.Argument(help="organisation id")],
+    output: FormatOption = OutputFormat.TABLE,
+) -> None:
     """An organisation's submissions: which replaced which, when, by whom / 报送及替换记录."""
     from carbonbridge.accounting import corrections
     from carbonbridge.platform.identity import Principal, Role
@@ -276,6 +270,15 @@ def submissions(organisation: Annotated[str, typer.Argument(help="organisation i
     admin = Principal("cli", "cli administrator", Role.ADMIN)
     with _database() as sessions:
         history = corrections.submission_history(sessions, admin, organisation)
+    if output is not OutputFormat.TABLE:
+        rows = [
+            {"id": x.id, "filename": x.filename, "rows": x.rows, "years": ",".join(str(y) for y in x.years),
+             "submitted_at": x.submitted_at, "submitted_by": x.submitted_by, "log_index": x.log_index,
+             "replaces": x.replaces, "replaced_by": x.replaced_by, "sha256": x.sha256}
+            for x in history
+        ]  # fmt: skip
+        emit(rows, [Column(k) for k in (rows[0] if rows else {"id": None})], output)
+        return
     console.print(f"{organisation} · submissions / 报送记录 (oldest first)", soft_wrap=True)
     for x in history:
         status = f"replaced by {x.replaced_by}" if x.replaced_by else "current"
@@ -323,9 +326,7 @@ def region(
             "in the environment variable CARBONBRIDGE_TOKEN",
         ),
     ] = False,
-    output: Annotated[
-        Format, typer.Option("--format", help="table or json (the REST API's shape)")
-    ] = Format.TABLE,
+    output: FormatOption = OutputFormat.TABLE,
 ) -> None:
     """The regional inventory per year as the public sees it: figures that would disclose one
     organisation are withheld (docs/accounting.md, "Disclosure control") / 区域清单（公开版）."""
@@ -347,9 +348,17 @@ def region(
         result = release.regional_release(
             sessions, principal, settings.region, gwp, release.rules_of(settings)
         )
-    if output is Format.JSON:
-        body = RegionalOut.of(result).model_dump(mode="json")
-        sys.stdout.write(json.dumps(body, ensure_ascii=False, indent=2) + "\n")
+    if output is OutputFormat.JSON:
+        emit_json(RegionalOut.of(result).model_dump(mode="json"))  # the REST API's body
+        return
+    if output is OutputFormat.CSV:
+        rows = [
+            {"year": y.year, "ipcc_total_kg": y.ipcc_total_kg, "gpc_basic_kg": y.gpc_basic_kg,
+             "gpc_basic_plus_kg": y.gpc_basic_plus_kg, "per_capita_kg": y.per_capita_kg,
+             "per_10k_cny_kg": y.per_10k_cny_kg, "withheld": ";".join(sorted(y.withheld))}
+            for y in result.release.years
+        ]  # fmt: skip
+        emit(rows, [Column(k) for k in (rows[0] if rows else {"year": None})], output)
         return
     _print_release(result)
 
