@@ -232,7 +232,10 @@ def test_cli_table_names_the_framework_used_and_never_cuts_a_column(engine: Engi
     assert cli.returncode == 0, cli.stderr
     assert "iso14064 (asked: ISO-14064-1)" in cli.stdout
     assert "…" not in cli.stdout
-    line = "Category 2 — indirect emissions from imported energy (location-based) / 类别2 — 输入能源的间接排放（基于位置）"
+    line = (
+        "Category 2 — indirect emissions from imported energy (location-based) / "
+        "类别2 — 输入能源的间接排放（基于位置）"
+    )
     assert line in cli.stdout
 
 
