@@ -310,3 +310,50 @@ def test_cli_records_of_an_unknown_organisation_exit_1_not_found(engine: Engine)
     cli = _cli(engine, "records", "list", "nope")
     assert cli.returncode == 1
     assert cli.stderr.startswith("error[not-found]")
+
+
+@pytest.mark.parametrize(
+    ("detail", "has_results", "has_factors"), [("gases", True, False), ("none", False, False)]
+)
+def test_the_compute_response_can_leave_out_the_trace(
+    app_client: Any, detail: str, has_results: bool, has_factors: bool
+) -> None:
+    url = f"/api/v1/inventory/compute-file?results={detail}"
+    body = app_client.post(url, files={"file": ("a.csv", FILE.encode())}).json()
+    assert bool(body["results"]) is has_results
+    assert any(b["factors"] for r in body["results"] for b in r["bases"]) is has_factors
+    assert [inv["year"] for inv in body["inventories"]] == [2023, 2024]
+
+
+def test_cli_gives_one_inventory_per_organisation_named_by_the_facilities_file(
+    engine: Engine, tmp_path: Path
+) -> None:
+    """1,000 MWh (org-a) and 10 MWh (org-b) in 2024 at the shipped national factor for 2024
+    reports, 0.5703 t/MWh, under cn-mee: 570,300 kg and 5,703 kg, one inventory each."""
+    activity = tmp_path / "a.csv"
+    activity.write_text(
+        HEADER
+        + "a1,2024-01-01,2024-12-31,purchased_electricity,electricity.grid,1000,MWh,,\n"
+        + "b1,2024-01-01,2024-12-31,purchased_electricity,electricity.grid,10,MWh,,\n",
+        encoding="utf-8",
+    )
+    sites = tmp_path / "facilities.csv"
+    sites.write_text(
+        "id,organisation_id,name,region,grid_region\n"
+        "a1,org-a,A,CN-HI,CN-GRID-SOUTH\nb1,org-b,B,CN-HI,CN-GRID-SOUTH\n",
+        encoding="utf-8",
+    )
+    orgs = tmp_path / "organisations.csv"
+    orgs.write_text(
+        "id,name_en,name_zh,kind,region\norg-a,A,甲,hotel,CN-HI\norg-b,B,乙,other,CN-HI\n", "utf-8"
+    )
+    cli = _cli(
+        engine, "inventory", "compute", str(activity), "--facilities", str(sites),
+        "--organisations", str(orgs), "--framework", "cn-mee", "--format", "csv",
+    )  # fmt: skip
+    assert cli.returncode == 0, cli.stderr
+    totals = [line.split(",") for line in cli.stdout.splitlines() if ",total," in line]
+    assert [(t[0], t[1], Decimal(t[6])) for t in totals] == [
+        ("org-a", "2024", Decimal("570300")),
+        ("org-b", "2024", Decimal("5703")),
+    ]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import Response
@@ -188,10 +188,24 @@ FrameworkQuery = Annotated[
 ]
 
 
+#: ``?results=``: how much of each record the response carries
+ResultsQuery = Annotated[
+    Literal["trace", "gases", "none"],
+    Query(
+        description="per record: `trace` (per-gas masses, factors, rules, equation, GWP set; the "
+        "default), `gases` (per-gas masses only) or `none`",
+    ),
+]
+
+
 @router.post("/inventory/compute", response_model=ComputeOut)
 @public
 def compute(
-    sessions: Sessions, body: ComputeIn, gwp: GwpSet = GwpSet.AR6, framework: FrameworkQuery = None
+    sessions: Sessions,
+    body: ComputeIn,
+    gwp: GwpSet = GwpSet.AR6,
+    framework: FrameworkQuery = None,
+    results: ResultsQuery = "trace",
 ) -> ComputeOut:
     """Compute inventories from rows without storing anything (any caller): one per
     organisation and reporting year, with every record's per-gas masses and trace. The region's
@@ -205,7 +219,7 @@ def compute(
     result = adhoc.compute_rows(
         sessions, body.rows, facilities, gwp, kind=kind, organisations=organisations, framework=framework
     )
-    return ComputeOut.of(result)
+    return ComputeOut.of(result, results)
 
 
 @router.post(
@@ -223,6 +237,7 @@ async def compute_file(
     region: Annotated[str, Query(min_length=2, max_length=20)] = "CN-HI",
     grid_region: Annotated[str, Query(min_length=2, max_length=40)] = "CN-GRID-SOUTH",
     kind: Annotated[str, Query(max_length=40)] = "other",
+    results: ResultsQuery = "trace",
 ) -> ComputeOut:
     """Compute an activity file (``multipart/form-data``, part ``file``) without storing
     anything (any caller), exactly as ``carbonbridge inventory compute FILE`` does: the file's
@@ -233,7 +248,7 @@ async def compute_file(
     result = adhoc.compute_file(
         sessions, upload.filename, upload.data, facilities, gwp, kind=chosen, framework=framework
     )
-    return ComputeOut.of(result)
+    return ComputeOut.of(result, results)
 
 
 @router.get("/organisations/{organisation_id}/records", response_model=RecordPageOut)

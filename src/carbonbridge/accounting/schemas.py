@@ -469,8 +469,23 @@ class ComputeOut(BaseModel):
     results: list[ExplainOut] = Field(description="per record: per-gas masses (kg) and the trace")
 
     @classmethod
-    def of(cls, result: AdhocInventory) -> ComputeOut:
-        """The body of the API's stateless compute and of ``inventory compute --format json``."""
+    def of(cls, result: AdhocInventory, detail: str = "trace") -> ComputeOut:
+        """The body of the API's stateless compute and of ``inventory compute --format json``.
+        ``detail``: ``trace`` (per-gas masses and the trace of each record), ``gases`` (per-gas
+        masses only: no factors, conversions or notes) or ``none`` (no per-record results)."""
+        results = [] if detail == "none" else [ExplainOut.of(e) for e in result.records]
+        if detail == "gases":
+            results = [
+                r.model_copy(
+                    update={
+                        "bases": [
+                            b.model_copy(update={"factors": [], "conversions": [], "notes": []})
+                            for b in r.bases
+                        ]
+                    }
+                )
+                for r in results
+            ]
         return cls(
             gwp=result.gwp.value,
             framework=result.framework,
@@ -478,7 +493,7 @@ class ComputeOut(BaseModel):
             records=len(result.records),
             years=list(result.years),
             inventories=[InventoryOut.of(p) for p in result.parts],
-            results=[ExplainOut.of(e) for e in result.records],
+            results=results,
         )
 
 
