@@ -116,8 +116,9 @@ def test_one_file_gives_the_same_figures_on_cli_api_and_web_with_the_pinned_data
 
 
 def test_a_file_spanning_two_years_gives_one_inventory_per_year(app_client: Any) -> None:
-    """2023: 500 MWh x 0.5366 t/MWh (MEE national average 2022, applied to 2023 reports) is not
-    added to 2024: 1,000 MWh x 0.5703 + 100,000 Nm3 natural gas (216,218.8809 kg, MEE guideline)."""
+    """2023's 500 MWh is not added to 2024, whose cn-mee total is exactly 1,000 MWh x 0.5703 t/MWh
+    (the national factor MEE prescribes for 2024 reports) + 100,000 Nm3 natural gas
+    (216,218.8809 kg CO2, FC x NCV x CC x OF x 44/12 with the MEE guideline's defaults)."""
     response = app_client.post(
         "/api/v1/inventory/compute-file?framework=MEE", files={"file": ("a.csv", FILE.encode())}
     )
@@ -127,7 +128,7 @@ def test_a_file_spanning_two_years_gives_one_inventory_per_year(app_client: Any)
     assert body["years"] == [2023, 2024]
     totals = {inv["year"]: Decimal(inv["views"]["cn-mee"]["total_co2e_kg"]) for inv in body["inventories"]}
     assert totals[2024] == Decimal("570300") + Decimal("216218.8809")
-    assert set(totals) == {2023, 2024}
+    assert totals[2023] > 0
     assert [inv["records"] for inv in body["inventories"]] == [1, 2]
 
 
