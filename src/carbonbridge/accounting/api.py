@@ -258,7 +258,7 @@ def list_records(
     organisation_id: str,
     year: Annotated[int | None, Query(ge=1990, le=2100)] = None,
     limit: Annotated[int, Query(ge=1, le=records.MAX_LIMIT)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=2**31 - 1)] = 0,
 ) -> RecordPageOut:
     """The organisation's current activity records, a page at a time (oldest period first), each
     with the address of its ``explain``. Scoped like the organisation's inventory."""

@@ -75,7 +75,7 @@ def list_records(
     organisation: Annotated[str, typer.Argument(help="organisation id")],
     year: Annotated[int | None, typer.Option(min=1990, max=2100, help="only this reporting year")] = None,
     limit: Annotated[int, typer.Option(min=1, max=1000, help="records per page")] = 100,
-    offset: Annotated[int, typer.Option(min=0, help="records to skip")] = 0,
+    offset: Annotated[int, typer.Option(min=0, max=2**31 - 1, help="records to skip")] = 0,
     output: FormatOption = OutputFormat.TABLE,
     token_file: TokenFileOption = None,
 ) -> None:
