@@ -358,3 +358,14 @@ def test_cli_gives_one_inventory_per_organisation_named_by_the_facilities_file(
         ("org-a", "2024", Decimal("570300")),
         ("org-b", "2024", Decimal("5703")),
     ]
+
+
+def test_a_bad_file_on_the_compute_page_is_an_html_page_naming_the_row(app_client: Any) -> None:
+    bad = FILE.replace("1000,MWh", "-3,MWh")
+    page = app_client.post(
+        "/inventory/compute?lang=en", files={"file": ("a.csv", bad.encode())}, data={"framework": "ghgp"}
+    )
+    assert page.status_code == 422
+    assert page.headers["content-type"].startswith("text/html")
+    assert 'id="compute-issues"' in page.text
+    assert "rows / 3 / quantity" in page.text
