@@ -21,7 +21,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from carbonbridge.kernel.display import FigureKind
+from carbonbridge.kernel.display import FigureKind, shown
 from carbonbridge.kernel.errors import FieldIssue, InvalidInput
 from carbonbridge.platform.cli_format import Column, OutputFormat, emit
 from carbonbridge.platform.cli_format import FormatOption as ListFormatOption
@@ -190,9 +190,9 @@ def project_show(
             title=f"{r.id} · {r.period_start}–{r.period_end} · net {c['net_t']} t · {r.status.value}",
         )
         for ln in c["lines"]:
-            shown = f"{Decimal(ln['value']):,.4f}"  # display only, as on the web sheet
+            value = shown(Decimal(ln["value"]))  # the display rule (docs/display.md)
             table.add_row(
-                ln["name"], f"{ln['label_en']} / {ln['label_zh']}", shown, ln["unit"], ln["equation"]
+                ln["name"], f"{ln['label_en']} / {ln['label_zh']}", value, ln["unit"], ln["equation"]
             )
         console.print(table)
         for f in c["flags"]:
