@@ -182,7 +182,7 @@ def test_compute_endpoint_stores_nothing(app_client: Any, sessions: sessionmaker
     facilities = [{"id": "f", "name": "f", "region": "CN-HI", "grid_region": "CN-GRID-SOUTH"}]
     response = app_client.post("/api/v1/inventory/compute", json={"facilities": facilities, "rows": rows})
     assert response.status_code == 200, response.text
-    assert Decimal(response.json()["views"]["cn-mee"]["total_co2e_kg"]) == Decimal("570300")
+    assert Decimal(response.json()["inventories"][0]["views"]["cn-mee"]["total_co2e_kg"]) == Decimal("570300")
     assert _count(sessions) == 0
 
 

@@ -89,7 +89,7 @@ CASES = [
     fails("factors resolve: no factor", 1, "factor-not-found", "factors", "resolve", "no.such.activity"),
     # inventory (accounting)
     ok("inventory compute", "inventory", "compute", "{activity}", "--format", "csv",
-       stdout="ghg_protocol,total"),
+       stdout="ghgp,total,Total", db=True),
     fails("inventory compute: bad row", 2, "invalid-input", "inventory", "compute", "{bad_activity}"),
     ok("inventory region", "inventory", "region", stdout="CN-HI", db=True),
     fails("inventory submit: unknown organisation", 1, "not-found",

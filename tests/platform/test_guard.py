@@ -30,6 +30,7 @@ PUBLIC_OPERATIONS = {
     ("get", "/api/v1/factors/datasets"),
     ("get", "/api/v1/factors/resolve"),
     ("post", "/api/v1/inventory/compute"),
+    ("post", "/api/v1/inventory/compute-file"),
     ("get", "/api/v1/inventory/region"),
     ("get", "/api/v1/reporting/status"),
     ("get", "/api/v1/activity-template.csv"),
@@ -52,7 +53,7 @@ PUBLIC_OPERATIONS = {
     ("get", "/log/tile/{path}"),
 }
 #: the web forms anyone may post
-PUBLIC_FORMS = {"/login", "/logout", "/methodologies/{ref}"}
+PUBLIC_FORMS = {"/login", "/logout", "/methodologies/{ref}", "/inventory/compute"}
 MALFORMED_JSON = b'{"rows": [1, 2,'
 MIB = 1024 * 1024
 

@@ -2,22 +2,22 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import Response
 
-from carbonbridge.accounting import corrections, release, roster, service, statements
+from carbonbridge.accounting import adhoc, corrections, records, release, roster, service, statements
 from carbonbridge.accounting.model import Facility, Organisation, OrganisationKind
 from carbonbridge.accounting.schemas import (
     ComputeIn,
+    ComputeOut,
     ExplainOut,
     FinaliseIn,
     InventoryOut,
-    NotComputableOut,
     OrganisationIn,
     OrganisationOut,
-    ReconciliationOut,
+    RecordPageOut,
     RegionalOut,
     ReopenIn,
     ReopeningOut,
@@ -29,7 +29,6 @@ from carbonbridge.accounting.schemas import (
     SubmissionInfoOut,
     SubmissionOut,
     VerificationIn,
-    ViewOut,
 )
 from carbonbridge.accounting.template import template_csv, template_xlsx
 from carbonbridge.factors.model import GwpSet
@@ -71,23 +70,7 @@ def _org_out(o: Organisation) -> OrganisationOut:
 
 
 def inventory_out(inv: service.OrganisationInventory) -> InventoryOut:
-    pollutants = service.co_pollutant_totals(inv.records)
-    return InventoryOut(
-        organisation_id=inv.organisation.id,
-        year=inv.year,
-        gwp=inv.gwp.value,
-        records=len(inv.records),
-        synthetic=inv.synthetic,
-        views={
-            "ghgp": ViewOut.of(inv.ghgp),
-            "iso14064": ViewOut.of(inv.iso14064),
-            "cn-mee": ViewOut.of(inv.cn_mee),
-        },
-        reconciliations=[ReconciliationOut.of(inv.ghgp_vs_iso), ReconciliationOut.of(inv.ghgp_vs_mee)],
-        co_pollutants_kg=pollutants,
-        not_computable=[NotComputableOut.of(x) for x in inv.not_computable],
-        excluded_records=len(inv.not_computable),
-    )
+    return InventoryOut.of(inv)
 
 
 @router.get("/organisations", response_model=list[OrganisationOut])
@@ -197,13 +180,93 @@ def explain(
     return ExplainOut.of(service.explain_record(sessions, principal, record_id, gwp))
 
 
-@router.post("/inventory/compute", response_model=InventoryOut)
+#: ``?framework=``: any accepted spelling; the response names the canonical one
+FrameworkQuery = Annotated[
+    str | None,
+    Query(
+        max_length=60,
+        description="the framework to report under: ghgp (ghg-protocol), iso14064 (iso-14064-1) or "
+        "cn-mee, any case; `framework` in the response is the canonical name used",
+    ),
+]
+
+
+#: ``?results=``: how much of each record the response carries
+ResultsQuery = Annotated[
+    Literal["trace", "gases", "none"],
+    Query(
+        description="per record: `trace` (per-gas masses, factors, rules, equation, GWP set; the "
+        "default), `gases` (per-gas masses only) or `none`",
+    ),
+]
+
+
+@router.post("/inventory/compute", response_model=ComputeOut)
 @public
-def compute(sessions: Sessions, body: ComputeIn, gwp: GwpSet = GwpSet.AR6) -> InventoryOut:
-    """Compute an inventory from rows without storing anything (any caller)."""
+def compute(
+    sessions: Sessions,
+    body: ComputeIn,
+    gwp: GwpSet = GwpSet.AR6,
+    framework: FrameworkQuery = None,
+    results: ResultsQuery = "trace",
+) -> ComputeOut:
+    """Compute inventories from rows without storing anything (any caller): one per
+    organisation and reporting year, with every record's per-gas masses and trace. The region's
+    pinned factor datasets are searched first, as for stored data."""
     kind = _kind(body.organisation_kind, ("body", "organisation_kind"))
-    facilities = [Facility(f.id, "adhoc", f.name, f.region, f.grid_region) for f in body.facilities]
-    return inventory_out(service.compute_adhoc(sessions, kind, facilities, body.rows, gwp))
+    organisations = [
+        Organisation(o.id, o.id, o.id, _kind(o.kind, ("body", "organisations", n, "kind")), o.region)
+        for n, o in enumerate(body.organisations)
+    ]
+    facilities = [Facility(f.id, f.organisation_id, f.name, f.region, f.grid_region) for f in body.facilities]
+    result = adhoc.compute_rows(
+        sessions, body.rows, facilities, gwp, kind=kind, organisations=organisations, framework=framework
+    )
+    return ComputeOut.of(result, results)
+
+
+@router.post(
+    "/inventory/compute-file",
+    response_model=ComputeOut,
+    openapi_extra=multipart_body(file="activity data, CSV (UTF-8/GB18030) or XLSX template"),
+)
+@public
+async def compute_file(
+    request: Request,
+    sessions: Sessions,
+    settings: AppSettings,
+    gwp: GwpSet = GwpSet.AR6,
+    framework: FrameworkQuery = None,
+    region: Annotated[str, Query(min_length=2, max_length=20)] = "CN-HI",
+    grid_region: Annotated[str, Query(min_length=2, max_length=40)] = "CN-GRID-SOUTH",
+    kind: Annotated[str, Query(max_length=40)] = "other",
+    results: ResultsQuery = "trace",
+) -> ComputeOut:
+    """Compute an activity file (``multipart/form-data``, part ``file``) without storing
+    anything (any caller), exactly as ``carbonbridge inventory compute FILE`` does: the file's
+    facilities are in ``region`` and ``grid_region``; one inventory per reporting year."""
+    chosen = _kind(kind, ("query", "kind"))
+    upload = (await read_uploads(request, ("file",), settings.max_upload_bytes))["file"]
+    facilities = adhoc.file_facilities(upload.filename, upload.data, region, grid_region)
+    result = adhoc.compute_file(
+        sessions, upload.filename, upload.data, facilities, gwp, kind=chosen, framework=framework
+    )
+    return ComputeOut.of(result, results)
+
+
+@router.get("/organisations/{organisation_id}/records", response_model=RecordPageOut)
+def list_records(
+    sessions: Sessions,
+    principal: CurrentPrincipal,
+    organisation_id: str,
+    year: Annotated[int | None, Query(ge=1990, le=2100)] = None,
+    limit: Annotated[int, Query(ge=1, le=records.MAX_LIMIT)] = 100,
+    offset: Annotated[int, Query(ge=0, le=2**31 - 1)] = 0,
+) -> RecordPageOut:
+    """The organisation's current activity records, a page at a time (oldest period first), each
+    with the address of its ``explain``. Scoped like the organisation's inventory."""
+    page = records.list_records(sessions, principal, organisation_id, year=year, limit=limit, offset=offset)
+    return RecordPageOut.of(page)
 
 
 @router.get("/inventory/region", response_model=RegionalOut)

@@ -4,52 +4,36 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import os
-import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from decimal import Decimal
-from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 from sqlalchemy.orm import Session, sessionmaker
 
 from carbonbridge.accounting import release, service
+from carbonbridge.accounting.cli_records import records_app
 from carbonbridge.accounting.coverage import Coverage
-from carbonbridge.accounting.engine import calculate
-from carbonbridge.accounting.intake import parse_upload
 from carbonbridge.accounting.model import (
     Facility,
+    FrameworkLine,
     FrameworkView,
     Organisation,
     OrganisationKind,
-    RecordEmissions,
 )
 from carbonbridge.factors.model import GwpSet
-from carbonbridge.factors.service import shipped_library
-from carbonbridge.kernel.errors import Unauthenticated
+from carbonbridge.kernel.display import FigureKind, shown
+from carbonbridge.kernel.errors import FieldIssue, InvalidInput, Unauthenticated
+from carbonbridge.platform.cli_format import Column, FormatOption, OutputFormat, emit, emit_json, print_table
 
 app = typer.Typer(help="Emissions inventories / 温室气体排放清单", no_args_is_help=True)
-COMMANDS = {"inventory": app}
+COMMANDS = {"inventory": app, "records": records_app}
 console = Console()
-
-
-class Framework(StrEnum):
-    GHGP = "ghgp"
-    ISO14064 = "iso14064"
-    CN_MEE = "cn-mee"
-
-
-class Format(StrEnum):
-    TABLE = "table"
-    JSON = "json"
-    CSV = "csv"
 
 
 @contextmanager
@@ -64,23 +48,65 @@ def _database() -> Iterator[sessionmaker[Session]]:
         engine.dispose()
 
 
-def _facility_ids(filename: str, data: bytes) -> list[str]:
-    """Facility ids named in an activity file (so a file can be computed without a database)."""
+def _read_csv(path: Path) -> list[dict[str, str]]:
     from carbonbridge.accounting.intake import decode_csv
 
-    if data.startswith(b"PK\x03\x04") or filename.lower().endswith(".xlsx"):
-        from openpyxl import load_workbook
+    text, _ = decode_csv(path.read_bytes())
+    return [
+        {k.strip(): (v or "").strip() for k, v in row.items() if k}
+        for row in csv.DictReader(io.StringIO(text))
+    ]
 
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-        sheet = workbook["activity"] if "activity" in workbook.sheetnames else workbook.worksheets[0]
-        rows = sheet.iter_rows(values_only=True)
-        header = [str(c or "").strip() for c in next(rows, ())]
-        column = next((i for i, h in enumerate(header) if h in ("facility_id", "设施编号")), None)
-        return sorted({str(r[column]) for r in rows if column is not None and r and r[column] is not None})
-    text, _ = decode_csv(data)
-    reader = csv.DictReader(io.StringIO(text))
-    ids = {(row.get("facility_id") or row.get("设施编号") or "").strip() for row in reader}
-    return sorted(i for i in ids if i)
+
+def _facilities_from(path: Path, region: str, grid_region: str) -> list[Facility]:
+    """Facilities from a CSV (``id,organisation_id,name,region,grid_region``, as ``demo export``
+    writes ``facilities.csv``); a missing region or grid region is the command's default."""
+    rows = _read_csv(path)
+    missing = [
+        FieldIssue((path.name, n, "id"), row.get("id", ""), "a facility id")
+        for n, row in enumerate(rows, start=2)
+        if not (row.get("id") or row.get("facility_id"))
+    ]
+    if missing or not rows:
+        raise InvalidInput(
+            "not a facilities file",
+            missing or [FieldIssue((path.name,), "", "a header and one row per facility")],
+        )
+    return [
+        Facility(
+            row.get("id") or row["facility_id"],
+            row.get("organisation_id") or "adhoc",
+            row.get("name") or row.get("id") or row["facility_id"],
+            row.get("region") or region,
+            row.get("grid_region") or grid_region,
+        )
+        for row in rows
+    ]
+
+
+def _organisations_from(path: Path, region: str) -> list[Organisation]:
+    """Organisations from a CSV (``id,name_en,name_zh,kind,region``, as ``demo export`` writes)."""
+    organisations = []
+    for n, row in enumerate(_read_csv(path), start=2):
+        try:
+            kind = OrganisationKind(row.get("kind") or "other")
+        except ValueError:
+            choices = ", ".join(k.value for k in OrganisationKind)
+            raise InvalidInput(
+                "unknown organisation kind",
+                [FieldIssue((path.name, n, "kind"), row.get("kind"), f"one of {choices}")],
+            ) from None
+        ident = row.get("id", "")
+        organisations.append(
+            Organisation(
+                ident,
+                row.get("name_en") or ident,
+                row.get("name_zh") or ident,
+                kind,
+                row.get("region") or region,
+            )
+        )
+    return organisations
 
 
 @app.command("compute")
@@ -88,85 +114,124 @@ def compute(
     file: Annotated[
         Path, typer.Argument(exists=True, dir_okay=False, help="activity CSV or XLSX (template format)")
     ],
-    framework: Annotated[Framework, typer.Option(help="framework view")] = Framework.GHGP,
+    framework: Annotated[
+        str,
+        typer.Option(help="framework view: ghgp (ghg-protocol), iso14064 (iso-14064-1), cn-mee; any case"),
+    ] = "ghgp",
     gwp: Annotated[GwpSet, typer.Option(help="GWP-100 set", case_sensitive=False)] = GwpSet.AR6,
-    output: Annotated[Format, typer.Option("--format", help="output format")] = Format.TABLE,
+    output: FormatOption = OutputFormat.TABLE,
     region: Annotated[str, typer.Option(help="ISO 3166-2 region of the facilities")] = "CN-HI",
     grid_region: Annotated[str, typer.Option(help="grid region for electricity factors")] = "CN-GRID-SOUTH",
     kind: Annotated[
         OrganisationKind, typer.Option(help="organisation kind (combustion sector)")
     ] = OrganisationKind.OTHER,
+    facilities: Annotated[
+        Path | None,
+        typer.Option(
+            exists=True,
+            dir_okay=False,
+            help="facilities CSV (id,organisation_id,name,region,grid_region): results per organisation",
+        ),
+    ] = None,
+    organisations: Annotated[
+        Path | None,
+        typer.Option(exists=True, dir_okay=False, help="organisations CSV (id,name_en,name_zh,kind,region)"),
+    ] = None,
 ) -> None:
-    """Compute an inventory from a file, offline, with the shipped factor datasets / 离线核算."""
+    """Compute inventories from a file without storing it, per reporting year (and organisation),
+    with the installation's factor datasets and the region's pins, as the API does / 离线核算."""
+    from carbonbridge.accounting import adhoc
+    from carbonbridge.accounting.schemas import ComputeOut
+
     data = file.read_bytes()
-    facilities = {f: Facility(f, "file", f, region, grid_region) for f in _facility_ids(file.name, data)}
-    organisation = Organisation("file", file.stem, file.stem, kind, region)
-    library = shipped_library()
-    screen = service.screen_for(library, organisation)
-    records = parse_upload(file.name, data, organisation_id="file", facilities=facilities, screen=screen)
-    sector = service.sector_of(kind)
-    emissions: list[RecordEmissions] = []
-    with Progress(
-        TextColumn("[progress.description]{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeRemainingColumn(),
-        console=Console(stderr=True),
-        disable=len(records) < 2000,
-    ) as progress:
-        task = progress.add_task("computing / 核算中", total=len(records))
-        for record in records:
-            emissions.append(calculate(record, library, gwp, sector=sector))
-            progress.advance(task)
-    g, i, m, _, _ = service.views(organisation, emissions)
-    view = {Framework.GHGP: g, Framework.ISO14064: i, Framework.CN_MEE: m}[framework]
-    _print_view(view, gwp, output, len(records))
-
-
-def _print_view(view: FrameworkView, gwp: GwpSet, output: Format, rows: int) -> None:
-    if output is Format.JSON:
-        body = {
-            "framework": view.framework,
-            "gwp": gwp.value,
-            "records": rows,
-            "total_co2e_kg": str(view.total_co2e_kg),
-            "totals": {k: str(v) for k, v in view.totals.items()},
-            "lines": [
-                {
-                    "key": x.key,
-                    "label_en": x.label_en,
-                    "label_zh": x.label_zh,
-                    "co2e_kg": str(x.co2e_kg),
-                    "by_gas": {k: str(v) for k, v in x.by_gas.items()},
-                    "reported": x.reported,
-                }
-                for x in view.lines
-            ],
-            "out_of_boundary": [{"key": x.key, "co2e_kg": str(x.co2e_kg)} for x in view.out_of_boundary],
+    sites = (
+        _facilities_from(facilities, region, grid_region)
+        if facilities is not None
+        else adhoc.file_facilities(file.name, data, region, grid_region)
+    )
+    known = _organisations_from(organisations, region) if organisations is not None else []
+    with _database() as sessions:
+        result = adhoc.compute_file(
+            sessions, file.name, data, sites, gwp, kind=kind, organisations=known, framework=framework
+        )
+    if output is OutputFormat.JSON:
+        emit_json(ComputeOut.of(result).model_dump(mode="json"))
+        return
+    chosen = result.framework or "ghgp"
+    rows = [
+        {
+            "organisation": part.organisation.id,
+            "year": part.year,
+            "framework": chosen,
+            "line": line.key,
+            "label_en": line.label_en,
+            "label_zh": line.label_zh,
+            "co2e_kg": line.co2e_kg if line.reported else None,
+            "reported": line.reported,
         }
-        sys.stdout.write(json.dumps(body, ensure_ascii=False, indent=2) + "\n")
+        for part in result.parts
+        for line in (*part.view(chosen).lines, _total_line(part.view(chosen)))
+    ]
+    if output is OutputFormat.CSV:
+        emit(rows, CSV_COLUMNS, output)
         return
-    if output is Format.CSV:
-        writer = csv.writer(sys.stdout)
-        writer.writerow(["framework", "line", "label_en", "label_zh", "co2e_kg", "reported"])
+    _print_parts(result, chosen, framework)
+
+
+#: the columns of ``inventory compute --format csv`` (every digit, kg CO2e)
+CSV_COLUMNS = [
+    Column("organisation"),
+    Column("year"),
+    Column("framework"),
+    Column("line"),
+    Column("label_en"),
+    Column("label_zh"),
+    Column("co2e_kg", figure=FigureKind.MEASURE),
+    Column("reported"),
+]
+
+
+def _total_line(view: FrameworkView) -> FrameworkLine:
+    return FrameworkLine("total", "Total", "合计", view.total_co2e_kg, {}, (), True)
+
+
+def _print_parts(result: object, chosen: str, asked: str) -> None:
+    """One table per organisation and year (t CO2e, shown by the display rule)."""
+    from carbonbridge.accounting.adhoc import AdhocInventory
+
+    if not isinstance(result, AdhocInventory):
+        return
+    said = "" if asked.strip().lower() == chosen else f" (asked: {asked})"
+    pins = ", ".join(result.pinned) or "none / 无"
+    console.print(
+        f"framework / 核算标准: {chosen}{said} · GWP {result.gwp.value} · "
+        f"pinned datasets / 锁定数据集: {pins}",
+        markup=False,
+        highlight=False,
+        soft_wrap=True,
+    )
+    for part in result.parts:
+        view = part.view(chosen)
+        table = Table(
+            title=f"{part.organisation.id} · {part.year} · {view.framework} · "
+            f"{len(part.records)} records (t CO2e)"
+        )
+        table.add_column("line")
+        table.add_column("t CO2e", justify="right")
+        table.add_column("by gas (t CO2e)")
         for x in view.lines:
-            writer.writerow([view.framework, x.key, x.label_en, x.label_zh, str(x.co2e_kg), x.reported])
-        writer.writerow([view.framework, "total", "Total", "合计", str(view.total_co2e_kg), True])
-        return
-    table = Table(title=f"{view.framework} · GWP {gwp.value} · {rows} records (t CO2e)")
-    table.add_column("line")
-    table.add_column("t CO2e", justify="right")
-    table.add_column("by gas (t CO2e)")
-    for x in view.lines:
-        amount = f"{x.co2e_kg / Decimal(1000):,.3f}" if x.reported else "not reported"
-        gases = "; ".join(f"{k} {v / Decimal(1000):,.3f}" for k, v in x.by_gas.items())
-        table.add_row(f"{x.label_en} / {x.label_zh}", amount, gases)
-    table.add_row("[bold]Total / 合计[/bold]", f"[bold]{view.total_co2e_kg / Decimal(1000):,.3f}[/bold]", "")
-    console.print(table)
-    for x in view.out_of_boundary:
-        console.print(f"outside boundary: {x.label_en}: {x.co2e_kg / Decimal(1000):,.3f} t CO2e")
-    for note in view.notes:
-        console.print(f"[dim]{note}[/dim]")
+            amount = shown(x.co2e_kg / _T) if x.reported else "not reported"
+            gases = "; ".join(f"{k} {shown(v / _T)}" for k, v in x.by_gas.items())
+            table.add_row(f"{x.label_en} / {x.label_zh}", amount, gases)
+        table.add_row("[bold]Total / 合计[/bold]", f"[bold]{shown(view.total_co2e_kg / _T)}[/bold]", "")
+        print_table(table, console)
+        for x in view.out_of_boundary:
+            console.print(f"outside boundary: {x.label_en}: {shown(x.co2e_kg / _T)} t CO2e", markup=False)
+        for note in view.notes:
+            console.print(note, style="dim", markup=False, soft_wrap=True)
+
+
+_T = Decimal(1000)
 
 
 @app.command("submit")
@@ -195,7 +260,10 @@ def submit(
 
 
 @app.command("submissions")
-def submissions(organisation: Annotated[str, typer.Argument(help="organisation id")]) -> None:
+def submissions(
+    organisation: Annotated[str, typer.Argument(help="organisation id")],
+    output: FormatOption = OutputFormat.TABLE,
+) -> None:
     """An organisation's submissions: which replaced which, when, by whom / 报送及替换记录."""
     from carbonbridge.accounting import corrections
     from carbonbridge.platform.identity import Principal, Role
@@ -203,6 +271,15 @@ def submissions(organisation: Annotated[str, typer.Argument(help="organisation i
     admin = Principal("cli", "cli administrator", Role.ADMIN)
     with _database() as sessions:
         history = corrections.submission_history(sessions, admin, organisation)
+    if output is not OutputFormat.TABLE:
+        rows = [
+            {"id": x.id, "filename": x.filename, "rows": x.rows, "years": ",".join(str(y) for y in x.years),
+             "submitted_at": x.submitted_at, "submitted_by": x.submitted_by, "log_index": x.log_index,
+             "replaces": x.replaces, "replaced_by": x.replaced_by, "sha256": x.sha256}
+            for x in history
+        ]  # fmt: skip
+        emit(rows, [Column(k) for k in (rows[0] if rows else {"id": None})], output)
+        return
     console.print(f"{organisation} · submissions / 报送记录 (oldest first)", soft_wrap=True)
     for x in history:
         status = f"replaced by {x.replaced_by}" if x.replaced_by else "current"
@@ -250,9 +327,7 @@ def region(
             "in the environment variable CARBONBRIDGE_TOKEN",
         ),
     ] = False,
-    output: Annotated[
-        Format, typer.Option("--format", help="table or json (the REST API's shape)")
-    ] = Format.TABLE,
+    output: FormatOption = OutputFormat.TABLE,
 ) -> None:
     """The regional inventory per year as the public sees it: figures that would disclose one
     organisation are withheld (docs/accounting.md, "Disclosure control") / 区域清单（公开版）."""
@@ -274,9 +349,17 @@ def region(
         result = release.regional_release(
             sessions, principal, settings.region, gwp, release.rules_of(settings)
         )
-    if output is Format.JSON:
-        body = RegionalOut.of(result).model_dump(mode="json")
-        sys.stdout.write(json.dumps(body, ensure_ascii=False, indent=2) + "\n")
+    if output is OutputFormat.JSON:
+        emit_json(RegionalOut.of(result).model_dump(mode="json"))  # the REST API's body
+        return
+    if output is OutputFormat.CSV:
+        rows = [
+            {"year": y.year, "ipcc_total_kg": y.ipcc_total_kg, "gpc_basic_kg": y.gpc_basic_kg,
+             "gpc_basic_plus_kg": y.gpc_basic_plus_kg, "per_capita_kg": y.per_capita_kg,
+             "per_10k_cny_kg": y.per_10k_cny_kg, "withheld": ";".join(sorted(y.withheld))}
+            for y in result.release.years
+        ]  # fmt: skip
+        emit(rows, [Column(k) for k in (rows[0] if rows else {"year": None})], output)
         return
     _print_release(result)
 

@@ -8,6 +8,7 @@ from decimal import Decimal
 from pydantic import BaseModel, Field
 
 from carbonbridge.accounting import publication
+from carbonbridge.accounting.adhoc import AdhocInventory
 from carbonbridge.accounting.coverage import PER_CAPITA_NOTE, Coverage
 from carbonbridge.accounting.disclosure import Withheld
 from carbonbridge.accounting.model import (
@@ -19,7 +20,9 @@ from carbonbridge.accounting.model import (
     Trace,
 )
 from carbonbridge.accounting.publication import ReleasedSector, ReleasedYear
+from carbonbridge.accounting.records import RecordPage
 from carbonbridge.accounting.release import ReleaseResult
+from carbonbridge.accounting.service import OrganisationInventory, co_pollutant_totals
 from carbonbridge.kernel.bounds import RequestBody
 from carbonbridge.platform import i18n
 
@@ -146,6 +149,25 @@ class InventoryOut(BaseModel):
     )
     excluded_records: int = Field(0, description="how many records every total excludes (not computable)")
 
+    @classmethod
+    def of(cls, inv: OrganisationInventory) -> InventoryOut:
+        return cls(
+            organisation_id=inv.organisation.id,
+            year=inv.year,
+            gwp=inv.gwp.value,
+            records=len(inv.records),
+            synthetic=inv.synthetic,
+            views={
+                "ghgp": ViewOut.of(inv.ghgp),
+                "iso14064": ViewOut.of(inv.iso14064),
+                "cn-mee": ViewOut.of(inv.cn_mee),
+            },
+            reconciliations=[ReconciliationOut.of(inv.ghgp_vs_iso), ReconciliationOut.of(inv.ghgp_vs_mee)],
+            co_pollutants_kg=co_pollutant_totals(inv.records),
+            not_computable=[NotComputableOut.of(x) for x in inv.not_computable],
+            excluded_records=len(inv.not_computable),
+        )
+
 
 class FactorUseOut(BaseModel):
     role: str
@@ -171,7 +193,14 @@ class TraceOut(BaseModel):
 
 
 class ExplainOut(BaseModel):
+    """One record's figures per basis: each gas's mass and CO2e (kg, every digit) and the trace
+    (factors, the rule that chose each, equation, GWP set)."""
+
     record_id: str
+    organisation_id: str = ""
+    facility_id: str = ""
+    period_start: date | None = None
+    period_end: date | None = None
     activity: str
     quantity: Decimal
     unit: str
@@ -211,6 +240,10 @@ class ExplainOut(BaseModel):
             )
         return cls(
             record_id=e.record.id,
+            organisation_id=e.record.organisation_id,
+            facility_id=e.record.facility_id,
+            period_start=e.record.period_start,
+            period_end=e.record.period_end,
             activity=e.record.activity,
             quantity=e.record.quantity,
             unit=e.record.unit,
@@ -429,12 +462,128 @@ class RowsIn(RequestBody):
     rows: list[dict[str, object]] = Field(min_length=1, max_length=200_000)
 
 
+class ComputeFacilityIn(FacilityIn):
+    organisation_id: str = Field(
+        "adhoc",
+        min_length=1,
+        max_length=40,
+        description="the organisation the facility belongs to (one of `organisations`); results are "
+        "per organisation and year",
+    )
+
+
+class ComputeOrganisationIn(RequestBody):
+    id: str = Field(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9_.-]+$")
+    kind: str = "other"
+    region: str = Field("CN-HI", min_length=2, max_length=20)
+
+
 class ComputeIn(RequestBody):
     """A stateless calculation: rows plus the facilities they name (nothing is stored)."""
 
-    organisation_kind: str = "other"
-    facilities: list[FacilityIn] = Field(min_length=1, max_length=1000)
+    organisation_kind: str = Field("other", description="kind of the ad-hoc organisation")
+    organisations: list[ComputeOrganisationIn] = Field(
+        default_factory=list, max_length=1000, description="organisations facilities may name"
+    )
+    facilities: list[ComputeFacilityIn] = Field(min_length=1, max_length=1000)
     rows: list[dict[str, object]] = Field(min_length=1, max_length=100_000)
+
+
+class ComputeOut(BaseModel):
+    """A stateless calculation: one inventory per organisation and reporting year (never a sum
+    across years), and every record's per-gas masses with its trace."""
+
+    gwp: str
+    framework: str | None = Field(
+        description="the canonical name of the framework asked for (`ghgp`, `iso14064`, `cn-mee`); "
+        "null when none was named"
+    )
+    pinned_datasets: list[str] = Field(description="the region's pinned datasets, searched first")
+    records: int
+    years: list[int]
+    inventories: list[InventoryOut] = Field(description="one per organisation and year")
+    results: list[ExplainOut] = Field(description="per record: per-gas masses (kg) and the trace")
+
+    @classmethod
+    def of(cls, result: AdhocInventory, detail: str = "trace") -> ComputeOut:
+        """The body of the API's stateless compute and of ``inventory compute --format json``.
+        ``detail``: ``trace`` (per-gas masses and the trace of each record), ``gases`` (per-gas
+        masses only: no factors, conversions or notes) or ``none`` (no per-record results)."""
+        results = [] if detail == "none" else [ExplainOut.of(e) for e in result.records]
+        if detail == "gases":
+            results = [
+                r.model_copy(
+                    update={
+                        "bases": [
+                            b.model_copy(update={"factors": [], "conversions": [], "notes": []})
+                            for b in r.bases
+                        ]
+                    }
+                )
+                for r in results
+            ]
+        return cls(
+            gwp=result.gwp.value,
+            framework=result.framework,
+            pinned_datasets=list(result.pinned),
+            records=len(result.records),
+            years=list(result.years),
+            inventories=[InventoryOut.of(p) for p in result.parts],
+            results=results,
+        )
+
+
+class RecordOut(BaseModel):
+    """A stored activity record: its id is what `GET /api/v1/records/{id}/explain` takes."""
+
+    id: str
+    submission_id: str
+    facility_id: str
+    period_start: date
+    period_end: date
+    year: int
+    category: str
+    activity: str
+    quantity: Decimal
+    unit: str
+    instrument: str | None
+    explain: str = Field(description="the record's explain address")
+
+
+class RecordPageOut(BaseModel):
+    organisation_id: str
+    year: int | None
+    total: int = Field(description="records in all (every page)")
+    limit: int
+    offset: int
+    records: list[RecordOut]
+
+    @classmethod
+    def of(cls, page: RecordPage) -> RecordPageOut:
+        return cls(
+            organisation_id=page.organisation_id,
+            year=page.year,
+            total=page.total,
+            limit=page.limit,
+            offset=page.offset,
+            records=[
+                RecordOut(
+                    id=x.record.id,
+                    submission_id=x.submission_id,
+                    facility_id=x.record.facility_id,
+                    period_start=x.record.period_start,
+                    period_end=x.record.period_end,
+                    year=x.record.year,
+                    category=x.record.category.value,
+                    activity=x.record.activity,
+                    quantity=x.record.quantity,
+                    unit=x.record.unit,
+                    instrument=x.record.instrument,
+                    explain=f"/api/v1/records/{x.record.id}/explain",
+                )
+                for x in page.records
+            ],
+        )
 
 
 class FinaliseIn(RequestBody):

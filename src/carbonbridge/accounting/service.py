@@ -51,7 +51,7 @@ from carbonbridge.accounting.reconciliation import reconcile
 from carbonbridge.accounting.regional import regional_inventory
 from carbonbridge.factors.model import FactorResolver, GwpSet
 from carbonbridge.factors.resolution import FactorLibrary
-from carbonbridge.factors.service import library, library_in, shipped_library
+from carbonbridge.factors.service import library_in
 from carbonbridge.kernel.bounds import text_issue
 from carbonbridge.kernel.clock import utc_now
 from carbonbridge.kernel.errors import Conflict, FieldIssue, InvalidInput, NotFound
@@ -603,22 +603,6 @@ def set_region_statistics(
 def organisation_count(sessions: sessionmaker[Session]) -> int:
     with unit_of_work(sessions) as session:
         return store.count_organisations(session)
-
-
-def compute_adhoc(
-    sessions: sessionmaker[Session],
-    kind: OrganisationKind,
-    facilities: Sequence[Facility],
-    rows: Sequence[Mapping[str, object]],
-    gwp: GwpSet,
-) -> OrganisationInventory:
-    """An inventory of rows that are not stored (the REST ``/inventory/compute``, the CLI)."""
-    organisation = Organisation("adhoc", "ad-hoc calculation", "临时计算", kind, facilities[0].region)
-    resolver = library(sessions) if sessions is not None else shipped_library()
-    sites = {f.id: f for f in facilities}
-    screen = screen_for(resolver, organisation)
-    records = parse_rows(rows, organisation_id="adhoc", facilities=sites, first_row=0, screen=screen)
-    return inventory_of(organisation, records, resolver, gwp)
 
 
 def inventory_of(

@@ -447,6 +447,25 @@ def records_of(
     return [_record(r) for r in session.scalars(query)]
 
 
+def records_page(
+    session: Session, organisation_id: str, year: int | None, limit: int, offset: int
+) -> tuple[int, list[tuple[ActivityRecord, str]]]:
+    """One page of an organisation's current records (oldest period first) with each record's
+    submission id, and how many there are in all."""
+    current = ActivityRow.superseded_by.is_(None) & (ActivityRow.organisation_id == organisation_id)
+    if year is not None:
+        current = current & (ActivityRow.year == year)
+    total = session.scalar(select(func.count()).select_from(ActivityRow).where(current)) or 0
+    query = (
+        select(ActivityRow)
+        .where(current)
+        .order_by(ActivityRow.period_start, ActivityRow.facility_id, ActivityRow.activity, ActivityRow.id)
+        .limit(limit)
+        .offset(offset)
+    )
+    return int(total), [(_record(r), r.submission_id) for r in session.scalars(query)]
+
+
 def records_by_ids(session: Session, ids: Sequence[str]) -> list[ActivityRecord]:
     return [_record(r) for r in session.scalars(select(ActivityRow).where(ActivityRow.id.in_(ids)))]
 

@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from carbonbridge.accounting import corrections, publication, release, roster, service, statements
+from carbonbridge.accounting import adhoc, corrections, publication, release, roster, service, statements
 from carbonbridge.accounting.coverage import PER_CAPITA_NOTE
 from carbonbridge.accounting.disclosure import Withheld
 from carbonbridge.factors.model import GwpSet
@@ -23,6 +23,7 @@ from carbonbridge.kernel.errors import (
 from carbonbridge.platform import i18n
 from carbonbridge.platform.bodies import read_upload_form
 from carbonbridge.platform.deps import AppSettings, CurrentPrincipal, Sessions
+from carbonbridge.platform.guard import public
 from carbonbridge.platform.identity import Principal, Role
 from carbonbridge.platform.web import PageRoute, page_language, refusal_page, render
 
@@ -239,6 +240,75 @@ def region_page(
         ),
     }
     return render(request, "region.html", context)
+
+
+_FRAMEWORKS = ("ghgp", "iso14064", "cn-mee")
+
+
+def _compute_context(principal: Principal, **values: object) -> dict[str, object]:
+    return {
+        "principal": principal,
+        "frameworks": _FRAMEWORKS,
+        "gwp_sets": list(GwpSet),
+        "framework": "ghgp",
+        "gwp": GwpSet.AR6,
+        "region": "CN-HI",
+        "grid_region": "CN-GRID-SOUTH",
+        "result": None,
+        "error": None,
+        **values,
+    }
+
+
+@router.get("/inventory/compute", response_class=HTMLResponse)
+@public
+def compute_page(request: Request, principal: CurrentPrincipal) -> Response:
+    """The stateless calculation's form (anyone): a file computed as the API and CLI compute it."""
+    return render(request, "compute.html", _compute_context(principal))
+
+
+@router.post("/inventory/compute", response_class=HTMLResponse)
+@public
+async def compute_file(
+    request: Request, sessions: Sessions, principal: CurrentPrincipal, settings: AppSettings
+) -> Response:
+    """A file computed without storing anything: one inventory per organisation and year."""
+    texts: dict[str, str] = {}
+    try:
+        uploads, texts = await read_upload_form(
+            request,
+            ("file",),
+            settings.max_upload_bytes,
+            fields=("framework", "gwp", "region", "grid_region"),
+        )
+        upload = uploads["file"]
+        gwp = texts.get("gwp") or "AR6"
+        if gwp not in {g.value for g in GwpSet}:
+            choices = ", ".join(g.value for g in GwpSet)
+            raise InvalidInput("invalid form", [FieldIssue(("gwp",), gwp, f"one of {choices}")])
+        region = texts.get("region") or "CN-HI"
+        grid = texts.get("grid_region") or "CN-GRID-SOUTH"
+        facilities = adhoc.file_facilities(upload.filename, upload.data, region, grid)
+        result = adhoc.compute_file(
+            sessions,
+            upload.filename,
+            upload.data,
+            facilities,
+            GwpSet(gwp),
+            framework=texts.get("framework") or "ghgp",
+        )
+    except PayloadTooLarge as exc:
+        return refusal_page(request, exc)
+    except CarbonbridgeError as exc:
+        context = _compute_context(principal, error=exc, **_echo(texts))
+        return render(request, "compute.html", context, exc.status)
+    context = _compute_context(principal, result=result, **_echo(texts), framework=result.framework)
+    return render(request, "compute.html", context)
+
+
+def _echo(texts: dict[str, str]) -> dict[str, object]:
+    """The form's region and grid region, as typed, for the page that answers it."""
+    return {k: texts[k] for k in ("region", "grid_region") if texts.get(k)}
 
 
 def _check_form(year: str, choice: tuple[str, str, set[str]]) -> None:

@@ -7,14 +7,47 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.table import Table
 
 from carbonbridge.factors import service
-from carbonbridge.factors.model import FactorQuery, Parameter
+from carbonbridge.factors.model import Factor, FactorQuery, Parameter
+from carbonbridge.platform.cli_format import Column, FormatOption, OutputFormat, emit
 
 app = typer.Typer(help="Emission-factor library / 排放因子库", no_args_is_help=True)
 COMMANDS = {"factors": app}
 console = Console()
+
+
+#: ``factors search`` columns (JSON and CSV: every factor field, the value with every digit)
+SEARCH_COLUMNS = [
+    Column("dataset"),
+    Column("row"),
+    Column("parameter"),
+    Column("activity"),
+    Column("gas"),
+    Column("value"),  # a published figure, shown as its source prints it (docs/display.md)
+    Column("unit"),
+    Column("region"),
+    Column("year"),
+    Column("source"),
+]
+
+
+def _factor_row(f: Factor) -> dict[str, object]:
+    return {
+        "dataset": f.dataset.ref,
+        "row": f.row_id,
+        "parameter": f.parameter.value,
+        "activity": f.activity,
+        "gas": f.gas or "",
+        "value": f.value,
+        "unit": f.unit,
+        "region": f.region,
+        "year": f.year,
+        "source": f.table,
+        "key": f.key,
+        "citation": f.citation(),
+        "confidence": f.confidence.value,
+    }
 
 
 @app.command("search")
@@ -23,37 +56,12 @@ def search(
     activity: Annotated[str, typer.Option(help="activity code prefix, e.g. fuel.")] = "",
     dataset: Annotated[str, typer.Option(help="dataset id or id@version")] = "",
     limit: Annotated[int, typer.Option(help="rows to show")] = 50,
+    output: FormatOption = OutputFormat.TABLE,
 ) -> None:
     """Search the shipped factor datasets / 检索排放因子."""
     found = service.shipped_library().search(text, activity_prefix=activity, dataset=dataset)
-    table = Table(title=f"{len(found)} factor(s)")
-    for column in (
-        "dataset",
-        "row",
-        "parameter",
-        "activity",
-        "gas",
-        "value",
-        "unit",
-        "region",
-        "year",
-        "source",
-    ):
-        table.add_column(column, justify="right" if column == "value" else "left")
-    for f in found[:limit]:
-        table.add_row(
-            f.dataset.ref,
-            f.row_id,
-            f.parameter.value,
-            f.activity,
-            f.gas or "",
-            str(f.value),
-            f.unit,
-            f.region,
-            str(f.year or ""),
-            f.table,
-        )
-    console.print(table)
+    rows = [_factor_row(f) for f in found[:limit]]
+    emit(rows, SEARCH_COLUMNS, output, title=f"{len(found)} factor(s)")
 
 
 @app.command("resolve")
@@ -68,18 +76,29 @@ def resolve(
     sector: Annotated[str | None, typer.Option()] = None,
     variant: Annotated[str | None, typer.Option()] = None,
     dataset: Annotated[list[str] | None, typer.Option(help="datasets to search, in priority order")] = None,
+    output: FormatOption = OutputFormat.TABLE,
 ) -> None:
     """Which factor would be used, and why / 说明因子选择规则."""
     query = FactorQuery(parameter, activity, gas, region, year, sector, variant, tuple(dataset or ()))
     res = service.explain(service.shipped_library(), query)
     f = res.factor
+    if output is not OutputFormat.TABLE:
+        body = {
+            **_factor_row(f),
+            "rule": res.rule,
+            "fallback": res.fallback,
+            "rejected": [f"{r.factor.key}: {r.reason}" for r in res.rejected],
+        }
+        columns = [*SEARCH_COLUMNS, Column("rule")]
+        emit([body], columns, output, body=body)
+        return
     console.print(f"[bold]{f.value} {f.unit}[/bold]  {f.key}")
-    console.print(f"source: {f.citation()}  (confidence: {f.confidence.value})")
-    console.print(f"rule: {res.rule}")
+    console.print(f"source: {f.citation()}  (confidence: {f.confidence.value})", markup=False, soft_wrap=True)
+    console.print(f"rule: {res.rule}", markup=False, soft_wrap=True)
     if res.fallback:
-        console.print(f"fallback: {res.fallback}")
+        console.print(f"fallback: {res.fallback}", markup=False, soft_wrap=True)
     for r in res.rejected:
-        console.print(f"  not {r.factor.key}: {r.reason}")
+        console.print(f"  not {r.factor.key}: {r.reason}", markup=False, soft_wrap=True)
 
 
 @app.command("check")

@@ -11,9 +11,11 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from carbonbridge.kernel.display import shown
 from carbonbridge.kernel.errors import FieldIssue, InvalidInput
 from carbonbridge.methodologies import service
 from carbonbridge.methodologies.model import Calculation
+from carbonbridge.platform.cli_format import Column, FormatOption, OutputFormat, emit, print_table
 
 app = typer.Typer(help="Methodology calculators / 方法学计算器", no_args_is_help=True)
 COMMANDS = {"methodologies": app}
@@ -26,14 +28,26 @@ class Format(StrEnum):
 
 
 @app.command("list")
-def list_methodologies() -> None:
+def list_methodologies(output: FormatOption = OutputFormat.TABLE) -> None:
     """Installed methodologies / 已安装的方法学."""
-    table = Table(title="methodologies")
-    for column in ("id", "version", "kind", "title", "标题"):
-        table.add_column(column)
-    for m in service.available():
-        table.add_row(m.id, m.version, m.kind.value, m.title_en, m.title_zh)
-    console.print(table)
+    rows = [
+        {
+            "id": m.id,
+            "version": m.version,
+            "kind": m.kind.value,
+            "title_en": m.title_en,
+            "title_zh": m.title_zh,
+        }
+        for m in service.available()
+    ]
+    columns = [
+        Column("id"),
+        Column("version"),
+        Column("kind"),
+        Column("title_en", "title"),
+        Column("title_zh", "标题"),
+    ]
+    emit(rows, columns, output, title="methodologies")
 
 
 @app.command("example")
@@ -57,12 +71,12 @@ def _read(path: Path) -> dict[str, Any]:
 
 
 def _table(calc: Calculation) -> None:
-    table = Table(title=f"{calc.methodology} · net {calc.net_t:,.3f} t CO2e ({calc.kind.value})")
+    table = Table(title=f"{calc.methodology} · net {shown(calc.net_t)} t CO2e ({calc.kind.value})")
     for column in ("symbol", "value", "unit", "equation", "source"):
         table.add_column(column, justify="right" if column == "value" else "left", overflow="fold")
     for line in calc.lines:
-        table.add_row(line.name, f"{line.value:,.4f}", line.unit, line.equation, line.source)
-    console.print(table)
+        table.add_row(line.name, shown(line.value), line.unit, line.equation, line.source)
+    print_table(table, console)
     if calc.buffer_share is not None:
         console.print(f"buffer share: {calc.buffer_share}")
     for flag in calc.flags:

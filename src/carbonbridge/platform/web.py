@@ -16,6 +16,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.routing import APIRoute
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, select_autoescape
 
+from carbonbridge.kernel.display import shown
 from carbonbridge.kernel.errors import CarbonbridgeError, PayloadTooLarge, TooManyRequests, Unauthenticated
 from carbonbridge.platform import i18n, throttle, users
 from carbonbridge.platform.bodies import OverCap, capped, read_form, size
@@ -61,6 +62,7 @@ def make_environment() -> Environment:
         lstrip_blocks=True,
     )
     env.filters["num"] = fmt_number
+    env.filters["shown"] = shown  # the display rule (kernel/display.py, docs/display.md)
     return env
 
 

@@ -21,7 +21,10 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
+from carbonbridge.kernel.display import FigureKind, shown
 from carbonbridge.kernel.errors import FieldIssue, InvalidInput
+from carbonbridge.platform.cli_format import Column, OutputFormat, emit
+from carbonbridge.platform.cli_format import FormatOption as ListFormatOption
 from carbonbridge.registry import cli_exports as cli_exports
 from carbonbridge.registry import cli_units as cli_units
 from carbonbridge.registry import service, views
@@ -131,29 +134,27 @@ def project_register(
 
 
 @project_app.command("list")
-def project_list(ctx: typer.Context, output: FormatOption = Format.TABLE) -> None:
+def project_list(ctx: typer.Context, output: ListFormatOption = OutputFormat.TABLE) -> None:
     """Every project with tonnes issued and retired / 项目列表."""
     with _acting(ctx) as (sessions, _):
         totals = views.registry_totals(sessions)
-    if output is Format.JSON:
-        rows = [
-            {**ProjectOut.of(x.project).model_dump(mode="json"), "issued": x.issued, "retired": x.retired}
-            for x in totals.projects
-        ]
-        sys.stdout.write(json.dumps(rows, ensure_ascii=False, indent=2) + "\n")
-        return
-    table = Table("code", "project / 项目", "methodology", "status", "issued t", "retired t")
-    for x in totals.projects:
-        p = x.project
-        table.add_row(
-            p.code,
-            f"{p.name_en} / {p.name_zh}",
-            p.methodology,
-            p.status.value,
-            f"{x.issued:,}",
-            f"{x.retired:,}",
-        )
-    console.print(table)
+    body = [
+        {**ProjectOut.of(x.project).model_dump(mode="json"), "issued": x.issued, "retired": x.retired}
+        for x in totals.projects
+    ]
+    rows = [
+        {**b, "name": f"{x.project.name_en} / {x.project.name_zh}"}
+        for b, x in zip(body, totals.projects, strict=True)
+    ]
+    columns = [
+        Column("code"),
+        Column("name", "project / 项目"),
+        Column("methodology"),
+        Column("status"),
+        Column("issued", "issued t", FigureKind.COUNT),
+        Column("retired", "retired t", FigureKind.COUNT),
+    ]
+    emit(rows, columns, output, body=body)
 
 
 @project_app.command("show")
@@ -189,9 +190,9 @@ def project_show(
             title=f"{r.id} · {r.period_start}–{r.period_end} · net {c['net_t']} t · {r.status.value}",
         )
         for ln in c["lines"]:
-            shown = f"{Decimal(ln['value']):,.4f}"  # display only, as on the web sheet
+            value = shown(Decimal(ln["value"]))  # the display rule (docs/display.md)
             table.add_row(
-                ln["name"], f"{ln['label_en']} / {ln['label_zh']}", shown, ln["unit"], ln["equation"]
+                ln["name"], f"{ln['label_en']} / {ln['label_zh']}", value, ln["unit"], ln["equation"]
             )
         console.print(table)
         for f in c["flags"]:
@@ -274,63 +275,83 @@ def monitoring_verify(
 def balance(
     ctx: typer.Context,
     account: Annotated[str, typer.Argument(help="account id")],
-    output: FormatOption = Format.TABLE,
+    output: ListFormatOption = OutputFormat.TABLE,
 ) -> None:
     """Tonnes per project, vintage and state in an account / 余额."""
     with _acting(ctx) as (sessions, principal):
         found = service.balances(sessions, principal, account)
-    if output is Format.JSON:
-        _json([BalanceOut.of(b) for b in found])
-        return
-    table = Table("project", "vintage", "state / 状态", "t CO2e", title=account)
-    for b in found:
-        table.add_row(b.project_id, str(b.vintage), b.state.value, f"{b.tonnes:,}")
-    console.print(table)
+    rows = [
+        {"project": b.project_id, "vintage": b.vintage, "state": b.state.value, "tonnes": b.tonnes}
+        for b in found
+    ]
+    columns = [
+        Column("project"),
+        Column("vintage"),
+        Column("state", "state / 状态"),
+        Column("tonnes", "t CO2e", FigureKind.COUNT),
+    ]
+    emit(rows, columns, output, title=account, body=[BalanceOut.of(b).model_dump(mode="json") for b in found])
 
 
 @app.command("blocks")
 def blocks(
     ctx: typer.Context,
     account: Annotated[str, typer.Argument(help="account id")],
-    output: FormatOption = Format.TABLE,
+    output: ListFormatOption = OutputFormat.TABLE,
 ) -> None:
     """The open serial blocks of an account / 序列号区块."""
     with _acting(ctx) as (sessions, principal):
         found = service.holdings(sessions, principal, account)
         serials = views.serials_of(sessions, found)
-    if output is Format.JSON:
-        rows = [
-            {"serial": s, "count": b.count, "state": b.state.value, "account_id": b.account_id}
-            for b, s in zip(found, serials, strict=True)
-        ]
-        sys.stdout.write(json.dumps(rows, indent=2) + "\n")
-        return
-    table = Table("serial / 序列号", "t", "state / 状态", title=account)
-    for b, s in zip(found, serials, strict=True):
-        table.add_row(s, f"{b.count:,}", b.state.value)
-    console.print(table)
+    rows = [
+        {"serial": s, "count": b.count, "state": b.state.value, "account_id": b.account_id}
+        for b, s in zip(found, serials, strict=True)
+    ]
+    columns = [
+        Column("serial", "serial / 序列号"),
+        Column("count", "t", FigureKind.COUNT),
+        Column("state", "state / 状态"),
+    ]
+    emit(rows, columns, output, title=account)
 
 
 @app.command("retirements")
-def retirements(ctx: typer.Context, output: FormatOption = Format.TABLE) -> None:
+def retirements(ctx: typer.Context, output: ListFormatOption = OutputFormat.TABLE) -> None:
     """The public retirement records, newest first / 注销记录."""
     with _acting(ctx) as (sessions, _):
         found = views.all_retirements(sessions)
-    if output is Format.JSON:
-        _json([RetirementRecordOut.of(r) for r in found])
-        return
-    table = Table("beneficiary / 受益方", "purpose / 用途", "t", "serials / 序列号", "log entry")
-    for r in found:
-        table.add_row(r.beneficiary, r.purpose, f"{r.quantity:,}", ", ".join(r.serials), str(r.log_index))
-    console.print(table)
+    rows = [
+        {"beneficiary": r.beneficiary, "purpose": r.purpose, "quantity": r.quantity,
+         "serials": ", ".join(r.serials), "log_index": r.log_index}
+        for r in found
+    ]  # fmt: skip
+    columns = [
+        Column("beneficiary", "beneficiary / 受益方"),
+        Column("purpose", "purpose / 用途"),
+        Column("quantity", "t", FigureKind.COUNT),
+        Column("serials", "serials / 序列号"),
+        Column("log_index", "log entry"),
+    ]
+    emit(rows, columns, output, body=[RetirementRecordOut.of(r).model_dump(mode="json") for r in found])
 
 
 @app.command("serial")
-def serial(ctx: typer.Context, text: Annotated[str, typer.Argument(help="serial or range, CB-...")]) -> None:
+def serial(
+    ctx: typer.Context,
+    text: Annotated[str, typer.Argument(help="serial or range, CB-...")],
+    output: ListFormatOption = OutputFormat.TABLE,
+) -> None:
     """Where each part of a serial range stands now (public credit search) / 序列号查询."""
     with _acting(ctx) as (sessions, _):
         found = service.find_serial(sessions, text)
-    table = Table("serial / 序列号", "state / 状态", "standard", "methodology")
-    for s in found:
-        table.add_row(s.serial, s.state.value, s.standard, s.methodology)
-    console.print(table)
+    rows = [
+        {"serial": s.serial, "state": s.state.value, "standard": s.standard, "methodology": s.methodology}
+        for s in found
+    ]
+    columns = [
+        Column("serial", "serial / 序列号"),
+        Column("state", "state / 状态"),
+        Column("standard"),
+        Column("methodology"),
+    ]
+    emit(rows, columns, output)
