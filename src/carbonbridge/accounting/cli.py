@@ -12,17 +12,11 @@ from contextlib import contextmanager
 from decimal import Decimal
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-from rich.table import Table
-from sqlalchemy.orm import Session, sessionmaker
 
-from carbonbridge.accounting import release, service
-from carbonbridge.accounting.engine import calculate
-from carbonbridge.accounting.intake import parse_upload
 from carbonbridge.accounting.model import (
     Facility,
     FrameworkView,
@@ -31,8 +25,14 @@ from carbonbridge.accounting.model import (
     RecordEmissions,
 )
 from carbonbridge.factors.model import GwpSet
-from carbonbridge.factors.service import shipped_library
 from carbonbridge.kernel.errors import Unauthenticated
+
+# the services, the database and Rich's tables are imported by the commands that use them, so that
+# ``--help`` and an offline ``compute`` start fast (docs/cli.md, "Start-up time")
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session, sessionmaker
+
+    from carbonbridge.accounting import release
 
 app = typer.Typer(help="Emissions inventories / 温室气体排放清单", no_args_is_help=True)
 COMMANDS = {"inventory": app}
@@ -97,6 +97,13 @@ def compute(
     ] = OrganisationKind.OTHER,
 ) -> None:
     """Compute an inventory from a file, offline, with the shipped factor datasets / 离线核算."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    from carbonbridge.accounting import service
+    from carbonbridge.accounting.engine import calculate
+    from carbonbridge.accounting.intake import parse_upload
+    from carbonbridge.factors.service import shipped_library
+
     data = file.read_bytes()
     facilities = {f: Facility(f, "file", f, region, grid_region) for f in _facility_ids(file.name, data)}
     organisation = Organisation("file", file.stem, file.stem, kind, region)
@@ -123,6 +130,8 @@ def compute(
 
 
 def _print_view(view: FrameworkView, gwp: GwpSet, output: Format, rows: int) -> None:
+    from rich.table import Table
+
     if output is Format.JSON:
         body = {
             "framework": view.framework,
@@ -178,6 +187,7 @@ def submit(
     ] = None,
 ) -> None:
     """Submit an activity file to the platform database (as an administrator) / 报送活动数据."""
+    from carbonbridge.accounting import service
     from carbonbridge.platform.identity import Principal, Role
 
     admin = Principal("cli", "cli administrator", Role.ADMIN)
@@ -255,6 +265,7 @@ def region(
 ) -> None:
     """The regional inventory per year as the public sees it: figures that would disclose one
     organisation are withheld (docs/accounting.md, "Disclosure control") / 区域清单（公开版）."""
+    from carbonbridge.accounting import release
     from carbonbridge.accounting.schemas import RegionalOut
     from carbonbridge.platform.db import unit_of_work
     from carbonbridge.platform.identity import PUBLIC, authenticate_token
@@ -281,6 +292,8 @@ def region(
 
 
 def _print_release(result: release.ReleaseResult) -> None:
+    from rich.table import Table
+
     from carbonbridge.accounting import publication
     from carbonbridge.platform import i18n
 

@@ -7,9 +7,9 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.table import Table
 
-from carbonbridge.factors import service
+# the service (and with it the database) and Rich's tables are imported by the commands that use
+# them, so that ``--help`` starts fast (docs/cli.md, "Start-up time")
 from carbonbridge.factors.model import FactorQuery, Parameter
 
 app = typer.Typer(help="Emission-factor library / 排放因子库", no_args_is_help=True)
@@ -25,6 +25,10 @@ def search(
     limit: Annotated[int, typer.Option(help="rows to show")] = 50,
 ) -> None:
     """Search the shipped factor datasets / 检索排放因子."""
+    from rich.table import Table
+
+    from carbonbridge.factors import service
+
     found = service.shipped_library().search(text, activity_prefix=activity, dataset=dataset)
     table = Table(title=f"{len(found)} factor(s)")
     for column in (
@@ -70,6 +74,8 @@ def resolve(
     dataset: Annotated[list[str] | None, typer.Option(help="datasets to search, in priority order")] = None,
 ) -> None:
     """Which factor would be used, and why / 说明因子选择规则."""
+    from carbonbridge.factors import service
+
     query = FactorQuery(parameter, activity, gas, region, year, sector, variant, tuple(dataset or ()))
     res = service.shipped_library().resolve(query)
     f = res.factor

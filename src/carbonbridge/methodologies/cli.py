@@ -9,10 +9,10 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
-from rich.table import Table
 
+# the service and Rich's tables are imported by the commands that use them, so that ``--help``
+# starts fast (docs/cli.md, "Start-up time")
 from carbonbridge.kernel.errors import FieldIssue, InvalidInput
-from carbonbridge.methodologies import service
 from carbonbridge.methodologies.model import Calculation
 
 app = typer.Typer(help="Methodology calculators / 方法学计算器", no_args_is_help=True)
@@ -28,6 +28,10 @@ class Format(StrEnum):
 @app.command("list")
 def list_methodologies() -> None:
     """Installed methodologies / 已安装的方法学."""
+    from rich.table import Table
+
+    from carbonbridge.methodologies import service
+
     table = Table(title="methodologies")
     for column in ("id", "version", "kind", "title", "标题"):
         table.add_column(column)
@@ -39,6 +43,8 @@ def list_methodologies() -> None:
 @app.command("example")
 def example(ref: Annotated[str, typer.Argument(help="methodology id or id@version")]) -> None:
     """Print a worked-example parameter set as JSON / 打印示例参数."""
+    from carbonbridge.methodologies import service
+
     print(json.dumps(service.get(ref).example(), ensure_ascii=False, indent=2))
 
 
@@ -57,6 +63,8 @@ def _read(path: Path) -> dict[str, Any]:
 
 
 def _table(calc: Calculation) -> None:
+    from rich.table import Table
+
     table = Table(title=f"{calc.methodology} · net {calc.net_t:,.3f} t CO2e ({calc.kind.value})")
     for column in ("symbol", "value", "unit", "equation", "source"):
         table.add_column(column, justify="right" if column == "value" else "left", overflow="fold")
@@ -80,6 +88,8 @@ def calculate(
     output: Annotated[Format, typer.Option("--format", help="output format")] = Format.TABLE,
 ) -> None:
     """Calculate from a parameter file with the shipped factors / 按参数文件计算."""
+    from carbonbridge.methodologies import service
+
     calc = service.calculate(ref, _read(params))
     if output is Format.JSON:
         print(json.dumps(calc.as_dict(), ensure_ascii=False, indent=2))
