@@ -5,10 +5,11 @@ interpreter (``<venv>/bin/carbonbridge``), ``--runs`` times after one warm-up ru
 OS file cache and Python's bytecode cache); the figure is the median. Targets on the 2-vCPU
 development VM: ``--help`` and every group's ``--help`` ≤ 0.3 s; a 10-row ``inventory compute``
 (rows made from the upload template's example rows, ``accounting.template``) and a
-``methodologies calculate`` of a shipped worked example ≤ 1 s. Each line prints the median, its
-ratio to the target and, where measured, the baseline: the same script run on ``main`` at
-3fc9d6b (2026-12-04, before the lazy CLI), when every command imported the web, database and bulk
-stacks first.
+``methodologies calculate`` of a shipped worked example ≤ 1 s. Each line prints the median, the
+median CPU time (user + system: other jobs on a shared machine stretch wall-clock time, hardly CPU
+time), the ratio of the median to the target and, where measured, the baseline: the same script
+run on ``main`` at 3fc9d6b (2026-12-04, before the lazy CLI), when every command imported the web,
+database and bulk stacks first.
 
     python -m benchmarks.bench_cli [--runs 7]
 """
@@ -19,6 +20,7 @@ import argparse
 import csv
 import io
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -67,26 +69,29 @@ def activity_csv(rows: int) -> bytes:
     for n in range(rows):
         row = list(EXAMPLE_ROWS[n % len(EXAMPLE_ROWS)])
         row[0] = f"FAC-{n // len(EXAMPLE_ROWS) + 1}"
-        writer.writerow(
-            str(v) if not isinstance(v, date) else v.isoformat() for v in row
-        )
+        writer.writerow(str(v) if not isinstance(v, date) else v.isoformat() for v in row)
     return b"\xef\xbb\xbf" + buffer.getvalue().encode("utf-8")
 
 
-def _time(command: list[str], env: dict[str, str], runs: int) -> float:
-    """Median wall-clock seconds of ``command`` over ``runs`` runs after one warm-up run."""
+def _time(command: list[str], env: dict[str, str], runs: int) -> tuple[float, float]:
+    """Median wall-clock and median CPU (user + system) seconds of ``command`` over ``runs`` runs
+    after one warm-up run."""
     times = []
+    cpu = []
     for n in range(runs + 1):
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
         start = time.perf_counter()
         result = subprocess.run(command, env=env, capture_output=True, check=False)
         elapsed = time.perf_counter() - start
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
         if result.returncode != 0:
             raise SystemExit(
                 f"{' '.join(command)} exited {result.returncode}: {result.stderr.decode()[-400:]}"
             )
         if n:
             times.append(elapsed)
-    return statistics.median(times)
+            cpu.append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
+    return statistics.median(times), statistics.median(cpu)
 
 
 def main() -> None:
@@ -122,14 +127,14 @@ def main() -> None:
             )
         )
         print(f"carbonbridge CLI, median of {args.runs} runs after a warm-up ({script})")
-        print(f"{'command':32} {'median':>8} {'target':>7} {'ratio':>6}   baseline (3fc9d6b)")
+        print(f"{'command':30} {'median':>8} {'CPU':>7} {'target':>7} {'ratio':>6}   baseline (3fc9d6b)")
         for label, command, target in cases:
-            median = _time([script, *command], env, args.runs)
+            median, cpu = _time([script, *command], env, args.runs)
             baseline = BASELINE_S.get(label)
             before = f"{baseline:.2f} s ({baseline / median:.1f}× this run)" if baseline else "-"
             verdict = "met" if median <= target else "NOT met"
             print(
-                f"{label:32} {median:7.3f}s {target:6.1f}s {median / target:5.2f}×   {before}"
+                f"{label:30} {median:7.3f}s {cpu:6.3f}s {target:6.1f}s {median / target:5.2f}×   {before}"
                 f"  [{verdict}]"
             )
 

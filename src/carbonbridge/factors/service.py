@@ -7,19 +7,21 @@ import hashlib
 import threading
 from collections.abc import Callable, Mapping
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session, sessionmaker
-
-from carbonbridge.factors import store
 from carbonbridge.factors.datasets import parse_factors_csv, parse_manifest, plugin_datasets
 from carbonbridge.factors.model import Dataset, Factor
 from carbonbridge.factors.resolution import FactorLibrary
 from carbonbridge.kernel.clock import utc_now
 from carbonbridge.kernel.errors import Conflict, FieldIssue, InvalidInput
-from carbonbridge.ledger import service as ledger
-from carbonbridge.platform.db import unit_of_work
-from carbonbridge.platform.identity import Principal, Role
+
+# the store, the log and the database are imported by the use cases that write or read them:
+# the CLI's offline commands (``shipped_library``) start without the database stack
+# (docs/cli.md, "Start-up time")
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session, sessionmaker
+
+    from carbonbridge.platform.identity import Principal
 
 
 @lru_cache(maxsize=1)
@@ -33,6 +35,10 @@ _cache: dict[tuple[object, ...], FactorLibrary] = {}
 
 
 def _generation(session: Session) -> tuple[object, ...]:
+    from sqlalchemy import select
+
+    from carbonbridge.factors import store
+
     refs = tuple(
         session.execute(select(store.DatasetRow.id, store.DatasetRow.version, store.DatasetRow.sha256))
     )
@@ -41,6 +47,8 @@ def _generation(session: Session) -> tuple[object, ...]:
 
 def library_in(session: Session) -> FactorLibrary:
     """The library as of ``session``'s transaction (cached while nothing was imported or pinned)."""
+    from carbonbridge.factors import store
+
     generation = _generation(session)
     with _cache_lock:
         cached = _cache.get(generation)
@@ -57,12 +65,16 @@ def library_in(session: Session) -> FactorLibrary:
 
 
 def library(sessions: sessionmaker[Session]) -> FactorLibrary:
+    from carbonbridge.platform.db import unit_of_work
+
     with unit_of_work(sessions) as session:
         return library_in(session)
 
 
 def check_importer(principal: Principal) -> None:
     """Who may import a dataset: the regulator (the faces check it before reading the files)."""
+    from carbonbridge.platform.identity import Role
+
     principal.require(Role.REGULATOR)
 
 
@@ -74,6 +86,10 @@ def import_dataset(
     All rows are validated first; any bad row rejects the whole import. A version that exists
     (shipped or imported) is a conflict: an erratum must be a new version.
     """
+    from carbonbridge.factors import store
+    from carbonbridge.ledger import service as ledger
+    from carbonbridge.platform.db import unit_of_work
+
     check_importer(principal)
     dataset = parse_manifest(manifest_json)
     factors = parse_factors_csv(dataset, factors_csv)
@@ -99,6 +115,8 @@ PINS_EVENT = "factors.pins"
 
 
 def _dataset_event(session: Session, dataset_id: str, version: str) -> dict[str, object] | None:
+    from carbonbridge.factors import store
+
     row = session.get(store.DatasetRow, (dataset_id, version))
     if row is None:
         return None
@@ -115,6 +133,11 @@ LEDGER_AUDITORS: dict[str, Callable[[Session, Mapping[str, object]], Mapping[str
 
 def pin(sessions: sessionmaker[Session], principal: Principal, datasets: tuple[str, ...]) -> tuple[str, ...]:
     """Set the region's pinned datasets (priority order); each must be loaded."""
+    from carbonbridge.factors import store
+    from carbonbridge.ledger import service as ledger
+    from carbonbridge.platform.db import unit_of_work
+    from carbonbridge.platform.identity import Role
+
     principal.require(Role.REGULATOR)
     with unit_of_work(sessions) as session:
         loaded = library_in(session).datasets()

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import sys
 from dataclasses import dataclass
+from difflib import get_close_matches
 from functools import cache
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -31,10 +32,11 @@ from carbonbridge.platform.cli_errors import (
 from carbonbridge.platform.optional import optional_module
 
 if TYPE_CHECKING:
-    import click
     from rich.console import Console
     from sqlalchemy.engine import Engine
     from sqlalchemy.orm import Session, sessionmaker
+    from typer._click import core as click  # the Click that typer vendors (its types)
+    from typer._click.formatting import HelpFormatter
 
     from carbonbridge.platform.settings import Settings
 
@@ -42,12 +44,13 @@ if TYPE_CHECKING:
 @dataclass(frozen=True)
 class LazyCommand:
     """A root sub-command that is imported only when it runs: ``module``'s Typer app
-    ``COMMANDS[name]`` (a group), or its function ``function`` (a single command); ``help`` is
-    the one line ``carbonbridge --help`` shows for it (a test checks it against the loaded one)."""
+    ``COMMANDS[name]``, or its attribute ``attribute`` (a Typer app, or a function that becomes a
+    single command); ``help`` is the one line ``carbonbridge --help`` shows for it (a test checks
+    it against the loaded command)."""
 
     module: str
     help: str
-    function: str = ""
+    attribute: str = ""
 
 
 #: every root sub-command but ``migrate`` and ``serve``, in the order ``--help`` lists them
@@ -55,14 +58,14 @@ LAZY_COMMANDS: dict[str, LazyCommand] = {
     "backup": LazyCommand(
         "carbonbridge.platform.backup_cli",
         "Back up the configured database while the platform runs / 在线备份数据库",
-        function="backup",
+        attribute="backup",
     ),
     "restore": LazyCommand(
         "carbonbridge.platform.backup_cli",
         "Restore a backup into the configured database, then verify it / 恢复备份并验证",
-        function="restore",
+        attribute="restore",
     ),
-    "users": LazyCommand("carbonbridge.platform.users_cli", "Users and API tokens / 用户与令牌"),
+    "users": LazyCommand("carbonbridge.platform.users_cli", "Users and API tokens / 用户与令牌", "app"),
     "factors": LazyCommand("carbonbridge.factors.cli", "Emission-factor library / 排放因子库"),
     "inventory": LazyCommand("carbonbridge.accounting.cli", "Emissions inventories / 温室气体排放清单"),
     "ledger": LazyCommand("carbonbridge.ledger.cli", "Transparency log / 透明日志"),
@@ -80,7 +83,9 @@ class LazyGroup(TyperGroup):
 
     Listing them (``--help``) needs no import: while the group formats its help, a command not yet
     loaded is represented by a stand-in carrying its name and one-line help. A command whose module
-    is not installed (an optional context) is neither listed nor found.
+    is not installed (an optional context) is neither listed nor found. A name missing from the
+    table is looked up, on the slow path, in every context's ``COMMANDS`` (so a group added there
+    runs before the table lists it; ``tests/platform/test_cli_startup.py`` asks for the row).
     """
 
     _formatting_help = False
@@ -90,16 +95,31 @@ class LazyGroup(TyperGroup):
         return [*names, *(n for n in LAZY_COMMANDS if n not in names and _installed(n))]
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
-        if cmd_name in self.commands or cmd_name not in LAZY_COMMANDS:
+        if cmd_name in self.commands:
             return super().get_command(ctx, cmd_name)
         if self._formatting_help:
-            return TyperCommand(cmd_name, help=LAZY_COMMANDS[cmd_name].help)
-        command = load_command(cmd_name)
+            entry = LAZY_COMMANDS.get(cmd_name)
+            return None if entry is None else TyperCommand(cmd_name, help=entry.help)
+        command = load_command(cmd_name) if cmd_name in LAZY_COMMANDS else _untabled_command(cmd_name)
         if command is not None:
             self.commands[cmd_name] = command
         return command
 
-    def format_help(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+    def resolve_command(
+        self, ctx: click.Context, args: list[str]
+    ) -> tuple[str | None, click.Command | None, list[str]]:
+        """Typer's resolution, with its "did you mean" over every command, loaded or not."""
+        try:
+            return super().resolve_command(ctx, args)
+        except _usage_error() as exc:
+            matches = get_close_matches(args[0], self.list_commands(ctx)) if args else []
+            message = str(getattr(exc, "message", ""))
+            if matches and "Did you mean" not in message:
+                suggestions = ", ".join(repr(m) for m in matches)
+                exc.message = f"{message.rstrip('.')}. Did you mean {suggestions}?"  # type: ignore[attr-defined]
+            raise
+
+    def format_help(self, ctx: click.Context, formatter: HelpFormatter) -> None:
         self._formatting_help = True
         try:
             super().format_help(ctx, formatter)
@@ -117,6 +137,18 @@ def _installed(name: str) -> bool:
         return False
 
 
+def _untabled_command(name: str) -> click.Command | None:
+    """Command group ``name`` from a context's ``COMMANDS`` when the table lacks it (slow path:
+    imports every context's CLI)."""
+    for module_name in dict.fromkeys(e.module for e in LAZY_COMMANDS.values() if not e.attribute):
+        sub = getattr(optional_module(module_name), "COMMANDS", {}).get(name)
+        if isinstance(sub, typer.Typer):
+            command = get_command(sub)
+            command.name = name
+            return command
+    return None
+
+
 def load_command(name: str) -> click.Command | None:
     """The Click command of lazy command ``name``, importing its module (``None`` when that
     module is not installed). The platform reaches contexts by name, never imports them."""
@@ -124,12 +156,12 @@ def load_command(name: str) -> click.Command | None:
     module = optional_module(entry.module)
     if module is None:
         return None
-    if entry.function:  # a single command: the function with the table's one-line help
-        single = typer.Typer()
-        single.command(name, short_help=entry.help)(getattr(module, entry.function))
+    found = getattr(module, entry.attribute) if entry.attribute else module.COMMANDS[name]
+    if not isinstance(found, typer.Typer):  # a function: a single command with the table's help
+        single = typer.Typer(add_completion=False)
+        single.command(name, short_help=entry.help)(found)
         return get_command(single)
-    sub: typer.Typer = module.COMMANDS[name]
-    command = get_command(sub)
+    command = get_command(found)
     command.name = name
     return command
 
@@ -165,6 +197,10 @@ def _migrate(settings: Settings) -> Engine:
     """The schema to head, then the log's key recorded (created only for a new, empty log): the
     one step that may create a log key (``migrate``, and ``serve`` as it starts; docs/ledger.md,
     "The log key"). Refuses, before serving anything, a key file that is not the recorded key."""
+    from carbonbridge.platform.db import make_engine, session_factory
+    from carbonbridge.platform.migrate import upgrade
+
+    console = _console()
     engine = make_engine(settings.resolved_database_url())
     upgrade(engine)
     console.print(f"data directory: {settings.data_dir}", markup=False, highlight=False, soft_wrap=True)
