@@ -97,6 +97,11 @@ def _time(command: list[str], env: dict[str, str], runs: int) -> tuple[float, fl
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument(
+        "--baseline-script",
+        help="another installation's console script (e.g. a checkout of main before this change) "
+        "timed right after each command, under the same machine load",
+    )
     args = parser.parse_args()
     script = _script()
     with tempfile.TemporaryDirectory() as tmp:
@@ -137,6 +142,12 @@ def main() -> None:
                 f"{label:30} {median:7.3f}s {cpu:6.3f}s {target:6.1f}s {median / target:5.2f}×   {before}"
                 f"  [{verdict}]"
             )
+            if args.baseline_script:
+                then, then_cpu = _time([args.baseline_script, *command], env, args.runs)
+                print(
+                    f"{'  same run, baseline script':30} {then:7.3f}s {then_cpu:6.3f}s"
+                    f"{'':8} {then / median:5.1f}× slower than this code, CPU {then_cpu / cpu:.1f}×"
+                )
 
 
 if __name__ == "__main__":
