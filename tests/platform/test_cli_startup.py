@@ -73,7 +73,7 @@ def test_help_lists_every_group_with_its_help_without_importing_them(tmp_path: P
     assert "carbonbridge.accounting.cli" not in printed  # sanity: it printed help, not a module list
 
 
-@pytest.mark.parametrize("group", ["inventory", "factors", "methodologies"])
+@pytest.mark.parametrize("group", ["inventory", "factors", "methodologies", "ledger", "witness"])
 def test_an_offline_groups_help_imports_no_database(group: str, tmp_path: Path) -> None:
     heavy, printed = _imported_after(
         f"from carbonbridge.platform.cli import run\nassert run([{group!r}, '--help']) == 0", tmp_path
