@@ -13,6 +13,7 @@ import json
 import os
 import subprocess
 import sys
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -130,3 +131,22 @@ def test_a_name_missing_from_the_table_still_runs(monkeypatch: pytest.MonkeyPatc
     assert command is not None
     assert command.name == "verify"
     assert root.get_command(None, "no-such-group") is None  # type: ignore[arg-type]
+
+
+def test_an_offline_inventory_compute_imports_no_database_or_web_stack(tmp_path: Path) -> None:
+    """``inventory compute FILE`` with the shipped datasets: the worked check of ``test_cli.py``
+    (100,000 Nm3 natural gas under the MEE guideline, 216,218.8809 kg CO2) without SQLAlchemy."""
+    path = tmp_path / "activity.csv"
+    path.write_text(
+        "facility_id,period_start,period_end,category,activity,quantity,unit,instrument,note\n"
+        "f1,2024-01-01,2024-12-31,stationary_combustion,fuel.natural_gas,100000,Nm3,,\n",
+        encoding="utf-8",
+    )
+    heavy, printed = _imported_after(
+        "from carbonbridge.platform.cli import run\n"
+        f"assert run(['inventory', 'compute', {str(path)!r}, '--framework', 'cn-mee',"
+        " '--format', 'json']) == 0",
+        tmp_path,
+    )
+    assert heavy.isdisjoint({"sqlalchemy", "alembic", "psycopg", "fastapi", "starlette", "jinja2", "ibis"})
+    assert Decimal(json.loads(printed)["total_co2e_kg"]) == Decimal("216218.8809")

@@ -17,24 +17,12 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, sessionmaker
-
-from carbonbridge.accounting import corrections, store
 from carbonbridge.accounting.calculation import DEFAULT_SOURCES, Sources
 from carbonbridge.accounting.computability import Calculate, Computability, partition
 from carbonbridge.accounting.engine import SECTOR_BY_KIND, calculate
 from carbonbridge.accounting.errors import InventoryFinalised
-from carbonbridge.accounting.events import (
-    ORGANISATION_EVENT,
-    REPLACEMENT_EVENT,
-    STATISTICS_EVENT,
-    SUBMISSION_EVENT,
-    organisation_event,
-    statistics_event,
-    submission_event,
-)
 from carbonbridge.accounting.frameworks import cn_mee, ghg_protocol, iso14064
 from carbonbridge.accounting.intake import CORRECTION_HINT, parse_rows, parse_upload
 from carbonbridge.accounting.model import (
@@ -57,13 +45,18 @@ from carbonbridge.kernel.bounds import text_issue
 from carbonbridge.kernel.clock import utc_now
 from carbonbridge.kernel.errors import Conflict, FieldIssue, InvalidInput, NotFound
 from carbonbridge.kernel.ids import new_id
-from carbonbridge.ledger import service as ledger
-from carbonbridge.platform.db import unit_of_work
-from carbonbridge.platform.identity import Principal, Role
+
+# the store, the log, the events and the database (SQLAlchemy, ``platform.db``, ``platform.identity``
+# with its tables) are imported by the use cases that read or write them, so that an offline
+# computation (``carbonbridge inventory compute``) starts without them (docs/cli.md)
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session, sessionmaker
+
+    from carbonbridge.platform.identity import Principal
+
+    SessionFactory = sessionmaker[Session]
 
 FRAMEWORKS = ("ghgp", "iso14064", "cn-mee")
-
-SessionFactory = sessionmaker[Session]
 
 
 @dataclass(frozen=True)
@@ -200,6 +193,12 @@ def register_organisation(
     synthetic: bool = False,
 ) -> None:
     """Register a reporting organisation and its facilities (regulator)."""
+    from carbonbridge.accounting import store
+    from carbonbridge.accounting.events import ORGANISATION_EVENT, organisation_event
+    from carbonbridge.ledger import service as ledger
+    from carbonbridge.platform.db import unit_of_work
+    from carbonbridge.platform.identity import Role
+
     principal.require(Role.REGULATOR)
     issues = [
         FieldIssue(("facilities", n, "organisation_id"), f.organisation_id, "must be the organisation's id")
@@ -231,6 +230,8 @@ def register_organisation(
 def check_submitter(principal: Principal, organisation_id: str) -> None:
     """Who may submit activity data for ``organisation_id``: its reporters. Checked again by the
     use case; the faces call it first, to refuse an upload before reading its body."""
+    from carbonbridge.platform.identity import Role
+
     principal.require(Role.REPORTER)
     principal.require_organisation(organisation_id)
 
@@ -263,6 +264,8 @@ def submit_upload(
 ) -> SubmissionResult:
     """Accept an activity-data file (CSV or XLSX) for ``organisation_id``: all rows or none.
     With ``replaces``, the file replaces that earlier submission (a correction)."""
+    from carbonbridge.platform.identity import Role
+
     principal.require(Role.REPORTER)
     principal.require_organisation(organisation_id)
     digest = hashlib.sha256(data).hexdigest()
@@ -284,6 +287,8 @@ def submit_rows(
     replaces: str | None = None,
 ) -> SubmissionResult:
     """Accept activity rows sent as JSON (same columns and checks as the upload template)."""
+    from carbonbridge.platform.identity import Role
+
     principal.require(Role.REPORTER)
     principal.require_organisation(organisation_id)
     from carbonbridge.kernel.canonical import canonical_json
@@ -301,6 +306,10 @@ def submit_rows(
 @contextmanager
 def _writing(sessions: sessionmaker[Session]) -> Iterator[Session]:
     """One submission's transaction; a unique key another request took first is a conflict."""
+    from sqlalchemy.exc import IntegrityError
+
+    from carbonbridge.platform.db import unit_of_work
+
     try:
         with unit_of_work(sessions) as session:
             yield session
@@ -312,6 +321,8 @@ def _writing(sessions: sessionmaker[Session]) -> Iterator[Session]:
 
 
 def _organisation_for(session: Session, organisation_id: str) -> tuple[Organisation, dict[str, Facility]]:
+    from carbonbridge.accounting import store
+
     organisation = store.get_organisation(session, organisation_id)
     if organisation is None:
         raise NotFound(f"organisation {organisation_id} does not exist")
@@ -327,6 +338,10 @@ def _store(
     records: Sequence[ActivityRecord],
     replaces: str | None = None,
 ) -> SubmissionResult:
+    from carbonbridge.accounting import corrections, store
+    from carbonbridge.accounting.events import REPLACEMENT_EVENT, SUBMISSION_EVENT, submission_event
+    from carbonbridge.ledger import service as ledger
+
     replaced = corrections.replaceable(session, organisation_id, replaces) if replaces else None
     closed = store.finalised_years(session, organisation_id)
     late = [
@@ -395,6 +410,10 @@ def _store(
 def list_organisations(sessions: sessionmaker[Session], principal: Principal) -> list[Organisation]:
     """Organisations the caller may see: all for regulators, verifiers and admins; its own for a
     reporter; none for the public."""
+    from carbonbridge.accounting import store
+    from carbonbridge.platform.db import unit_of_work
+    from carbonbridge.platform.identity import Role
+
     principal.require(Role.REGULATOR, Role.VERIFIER, Role.REPORTER)
     with unit_of_work(sessions) as session:
         if principal.can_see_all_organisations():
@@ -405,6 +424,10 @@ def list_organisations(sessions: sessionmaker[Session], principal: Principal) ->
 def organisation_inventory(
     sessions: sessionmaker[Session], principal: Principal, organisation_id: str, year: int, gwp: GwpSet
 ) -> OrganisationInventory:
+    from carbonbridge.accounting import store
+    from carbonbridge.platform.db import unit_of_work
+    from carbonbridge.platform.identity import Role
+
     principal.require(Role.REGULATOR, Role.VERIFIER, Role.REPORTER)
     principal.require_organisation(organisation_id)
     with unit_of_work(sessions) as session:
@@ -423,6 +446,10 @@ def explain_record(
     sessions: sessionmaker[Session], principal: Principal, record_id: str, gwp: GwpSet
 ) -> RecordEmissions:
     """Every basis of one record with the factors, rules, equation and GWP set behind it."""
+    from carbonbridge.accounting import store
+    from carbonbridge.platform.db import unit_of_work
+    from carbonbridge.platform.identity import Role
+
     principal.require(Role.REGULATOR, Role.VERIFIER, Role.REPORTER)
     with unit_of_work(sessions) as session:
         found = store.records_by_ids(session, [record_id])
@@ -490,6 +517,9 @@ def _invalidate() -> None:
 
 def regional(sessions: sessionmaker[Session], region: str, gwp: GwpSet) -> RegionalResult:
     """The territory's inventory by IPCC and GPC sector, per year, with intensities (public)."""
+    from carbonbridge.accounting import store
+    from carbonbridge.platform.db import unit_of_work
+
     with unit_of_work(sessions) as session:
         organisations = store.list_organisations(session)
         records = store.records_of(session)
@@ -539,6 +569,8 @@ def submit_records(
     source: str,
 ) -> SubmissionResult:
     """Accept records already validated by ``intake`` (the demo loader, bulk imports)."""
+    from carbonbridge.platform.identity import Role
+
     principal.require(Role.REPORTER)
     principal.require_organisation(organisation_id)
     from carbonbridge.kernel.canonical import canonical_json
@@ -574,6 +606,12 @@ def set_region_statistics(
     synthetic: bool,
     source: str,
 ) -> None:
+    from carbonbridge.accounting import store
+    from carbonbridge.accounting.events import STATISTICS_EVENT, statistics_event
+    from carbonbridge.ledger import service as ledger
+    from carbonbridge.platform.db import unit_of_work
+    from carbonbridge.platform.identity import Role
+
     principal.require(Role.REGULATOR)
     issues = []
     if population <= 0:
@@ -591,6 +629,9 @@ def set_region_statistics(
 
 
 def organisation_count(sessions: sessionmaker[Session]) -> int:
+    from carbonbridge.accounting import store
+    from carbonbridge.platform.db import unit_of_work
+
     with unit_of_work(sessions) as session:
         return store.count_organisations(session)
 
@@ -624,6 +665,10 @@ def inventory_of(
 
 def years_of(sessions: sessionmaker[Session], principal: Principal, organisation_id: str) -> list[int]:
     """Years in which ``organisation_id`` has activity data (scoped like its inventory)."""
+    from carbonbridge.accounting import store
+    from carbonbridge.platform.db import unit_of_work
+    from carbonbridge.platform.identity import Role
+
     principal.require(Role.REGULATOR, Role.VERIFIER, Role.REPORTER)
     principal.require_organisation(organisation_id)
     with unit_of_work(sessions) as session:
