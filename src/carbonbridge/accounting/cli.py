@@ -9,14 +9,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from decimal import Decimal
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
-from rich.table import Table
-from sqlalchemy.orm import Session, sessionmaker
 
-from carbonbridge.accounting import release, service
 from carbonbridge.accounting.cli_records import records_app
 from carbonbridge.accounting.coverage import Coverage
 from carbonbridge.accounting.model import (
@@ -30,6 +27,13 @@ from carbonbridge.factors.model import GwpSet
 from carbonbridge.kernel.display import FigureKind, shown
 from carbonbridge.kernel.errors import FieldIssue, InvalidInput, Unauthenticated
 from carbonbridge.platform.cli_format import Column, FormatOption, OutputFormat, emit, emit_json, print_table
+
+# the services, the database and Rich's tables are imported by the commands that use them, so that
+# ``--help`` and an offline ``compute`` start fast (docs/cli.md, "Start-up time")
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session, sessionmaker
+
+    from carbonbridge.accounting import release
 
 app = typer.Typer(help="Emissions inventories / 温室气体排放清单", no_args_is_help=True)
 COMMANDS = {"inventory": app, "records": records_app}
@@ -197,6 +201,8 @@ def _total_line(view: FrameworkView) -> FrameworkLine:
 
 def _print_parts(result: object, chosen: str, asked: str) -> None:
     """One table per organisation and year (t CO2e, shown by the display rule)."""
+    from rich.table import Table
+
     from carbonbridge.accounting.adhoc import AdhocInventory
 
     if not isinstance(result, AdhocInventory):
@@ -244,6 +250,7 @@ def submit(
     ] = None,
 ) -> None:
     """Submit an activity file to the platform database (as an administrator) / 报送活动数据."""
+    from carbonbridge.accounting import service
     from carbonbridge.platform.identity import Principal, Role
 
     admin = Principal("cli", "cli administrator", Role.ADMIN)
@@ -331,6 +338,7 @@ def region(
 ) -> None:
     """The regional inventory per year as the public sees it: figures that would disclose one
     organisation are withheld (docs/accounting.md, "Disclosure control") / 区域清单（公开版）."""
+    from carbonbridge.accounting import release
     from carbonbridge.accounting.schemas import RegionalOut
     from carbonbridge.platform.db import unit_of_work
     from carbonbridge.platform.identity import PUBLIC, authenticate_token
@@ -365,6 +373,8 @@ def region(
 
 
 def _print_release(result: release.ReleaseResult) -> None:
+    from rich.table import Table
+
     from carbonbridge.accounting import publication
     from carbonbridge.accounting.coverage import PER_CAPITA_NOTE
     from carbonbridge.platform import i18n

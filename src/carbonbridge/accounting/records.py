@@ -8,13 +8,16 @@ organisation, a reporter its own, the public none.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from carbonbridge.accounting import store
 from carbonbridge.accounting.model import ActivityRecord
-from carbonbridge.accounting.service import SessionFactory
 from carbonbridge.kernel.errors import FieldIssue, InvalidInput, NotFound
 from carbonbridge.platform.db import unit_of_work
 from carbonbridge.platform.identity import Principal, Role
+
+if TYPE_CHECKING:
+    from carbonbridge.accounting.service import SessionFactory
 
 __all__ = ["MAX_LIMIT", "RecordPage", "StoredRecord", "list_records"]
 

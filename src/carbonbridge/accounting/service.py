@@ -16,24 +16,12 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, sessionmaker
-
-from carbonbridge.accounting import corrections, store
 from carbonbridge.accounting.calculation import DEFAULT_SOURCES, Sources
 from carbonbridge.accounting.computability import Calculate, Computability, partition
 from carbonbridge.accounting.engine import SECTOR_BY_KIND, calculate
 from carbonbridge.accounting.errors import InventoryFinalised
-from carbonbridge.accounting.events import (
-    ORGANISATION_EVENT,
-    REPLACEMENT_EVENT,
-    STATISTICS_EVENT,
-    SUBMISSION_EVENT,
-    organisation_event,
-    statistics_event,
-    submission_event,
-)
 from carbonbridge.accounting.frameworks import cn_mee, ghg_protocol, iso14064
 from carbonbridge.accounting.intake import CORRECTION_HINT, parse_rows, parse_upload
 from carbonbridge.accounting.model import (
@@ -56,16 +44,22 @@ from carbonbridge.kernel.bounds import text_issue
 from carbonbridge.kernel.clock import utc_now
 from carbonbridge.kernel.errors import Conflict, FieldIssue, InvalidInput, NotFound
 from carbonbridge.kernel.ids import new_id
-from carbonbridge.ledger import service as ledger
-from carbonbridge.platform.db import unit_of_work
-from carbonbridge.platform.identity import Principal, Role
+
+# the store, the log, the events and the database (SQLAlchemy, ``platform.db``, ``platform.identity``
+# with its tables) are imported by the use cases that read or write them, so that an offline
+# computation (``carbonbridge inventory compute``) starts without them (docs/cli.md)
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session, sessionmaker
+
+    from carbonbridge.platform.identity import Principal
+
+    SessionFactory = sessionmaker[Session]
 
 FRAMEWORKS = ("ghgp", "iso14064", "cn-mee")
 
-SessionFactory = sessionmaker[Session]
-
-#: who may submit an organisation's activity data (a reporter only for its own organisation)
-SUBMITTERS = (Role.REPORTER, Role.REGULATOR)
+#: who may submit an organisation's activity data (a reporter only for its own organisation);
+#: ``platform.identity.Role`` values, named here so that this module imports no database stack
+SUBMITTERS = ("reporter", "regulator")
 
 
 @dataclass(frozen=True)
@@ -203,6 +197,12 @@ def register_organisation(
     synthetic: bool = False,
 ) -> None:
     """Register a reporting organisation and its facilities (regulator)."""
+    from carbonbridge.accounting import store
+    from carbonbridge.accounting.events import ORGANISATION_EVENT, organisation_event
+    from carbonbridge.ledger import service as ledger
+    from carbonbridge.platform.db import unit_of_work
+    from carbonbridge.platform.identity import Role
+
     principal.require(Role.REGULATOR)
     issues = [
         FieldIssue(("facilities", n, "organisation_id"), f.organisation_id, "must be the organisation's id")
@@ -236,7 +236,9 @@ def check_submitter(principal: Principal, organisation_id: str) -> None:
     """Who may submit activity data for ``organisation_id``: its reporters, and the regulator (an
     office that keys in a paper return or a late file for an enterprise). Checked again by the use
     case; the faces call it first, to refuse an upload before reading its body."""
-    principal.require(*SUBMITTERS)
+    from carbonbridge.platform.identity import Role
+
+    principal.require(*(Role(r) for r in SUBMITTERS))
     principal.require_organisation(organisation_id)
 
 
@@ -304,6 +306,10 @@ def submit_rows(
 @contextmanager
 def _writing(sessions: sessionmaker[Session]) -> Iterator[Session]:
     """One submission's transaction; a unique key another request took first is a conflict."""
+    from sqlalchemy.exc import IntegrityError
+
+    from carbonbridge.platform.db import unit_of_work
+
     try:
         with unit_of_work(sessions) as session:
             yield session
@@ -315,6 +321,8 @@ def _writing(sessions: sessionmaker[Session]) -> Iterator[Session]:
 
 
 def _organisation_for(session: Session, organisation_id: str) -> tuple[Organisation, dict[str, Facility]]:
+    from carbonbridge.accounting import store
+
     organisation = store.get_organisation(session, organisation_id)
     if organisation is None:
         raise NotFound(f"organisation {organisation_id} does not exist")
@@ -330,6 +338,10 @@ def _store(
     records: Sequence[ActivityRecord],
     replaces: str | None = None,
 ) -> SubmissionResult:
+    from carbonbridge.accounting import corrections, store
+    from carbonbridge.accounting.events import REPLACEMENT_EVENT, SUBMISSION_EVENT, submission_event
+    from carbonbridge.ledger import service as ledger
+
     replaced = corrections.replaceable(session, organisation_id, replaces) if replaces else None
     closed = store.finalised_years(session, organisation_id)
     late = [
@@ -398,6 +410,10 @@ def _store(
 def list_organisations(sessions: sessionmaker[Session], principal: Principal) -> list[Organisation]:
     """Organisations the caller may see: all for regulators, verifiers and admins; its own for a
     reporter; none for the public."""
+    from carbonbridge.accounting import store
+    from carbonbridge.platform.db import unit_of_work
+    from carbonbridge.platform.identity import Role
+
     principal.require(Role.REGULATOR, Role.VERIFIER, Role.REPORTER)
     with unit_of_work(sessions) as session:
         if principal.can_see_all_organisations():
@@ -408,6 +424,10 @@ def list_organisations(sessions: sessionmaker[Session], principal: Principal) ->
 def organisation_inventory(
     sessions: sessionmaker[Session], principal: Principal, organisation_id: str, year: int, gwp: GwpSet
 ) -> OrganisationInventory:
+    from carbonbridge.accounting import store
+    from carbonbridge.platform.db import unit_of_work
+    from carbonbridge.platform.identity import Role
+
     principal.require(Role.REGULATOR, Role.VERIFIER, Role.REPORTER)
     principal.require_organisation(organisation_id)
     with unit_of_work(sessions) as session:
@@ -426,6 +446,10 @@ def explain_record(
     sessions: sessionmaker[Session], principal: Principal, record_id: str, gwp: GwpSet
 ) -> RecordEmissions:
     """Every basis of one record with the factors, rules, equation and GWP set behind it."""
+    from carbonbridge.accounting import store
+    from carbonbridge.platform.db import unit_of_work
+    from carbonbridge.platform.identity import Role
+
     principal.require(Role.REGULATOR, Role.VERIFIER, Role.REPORTER)
     with unit_of_work(sessions) as session:
         found = store.records_by_ids(session, [record_id])
@@ -497,6 +521,8 @@ class RegionalData:
 
 def regional_data(session: Session, region: str) -> RegionalData:
     """Every current record, organisation and statistic of the territory, and the factor library."""
+    from carbonbridge.accounting import store
+
     organisations = store.list_organisations(session)
     records = store.records_of(session)
     stats = store.region_statistics(session, region)
@@ -536,6 +562,8 @@ def regional_of(data: RegionalData, gwp: GwpSet) -> RegionalResult:
 def regional(sessions: sessionmaker[Session], region: str, gwp: GwpSet) -> RegionalResult:
     """The territory's inventory recomputed now from every record (no stored statement: the
     faces read ``release.regional_release``, which stores it)."""
+    from carbonbridge.platform.db import unit_of_work
+
     with unit_of_work(sessions) as session:
         data = regional_data(session, region)
     return regional_of(data, gwp)
@@ -584,6 +612,12 @@ def set_region_statistics(
     synthetic: bool,
     source: str,
 ) -> None:
+    from carbonbridge.accounting import store
+    from carbonbridge.accounting.events import STATISTICS_EVENT, statistics_event
+    from carbonbridge.ledger import service as ledger
+    from carbonbridge.platform.db import unit_of_work
+    from carbonbridge.platform.identity import Role
+
     principal.require(Role.REGULATOR)
     issues = []
     if population <= 0:
@@ -601,6 +635,9 @@ def set_region_statistics(
 
 
 def organisation_count(sessions: sessionmaker[Session]) -> int:
+    from carbonbridge.accounting import store
+    from carbonbridge.platform.db import unit_of_work
+
     with unit_of_work(sessions) as session:
         return store.count_organisations(session)
 
@@ -618,6 +655,10 @@ def inventory_of(
 
 def years_of(sessions: sessionmaker[Session], principal: Principal, organisation_id: str) -> list[int]:
     """Years in which ``organisation_id`` has activity data (scoped like its inventory)."""
+    from carbonbridge.accounting import store
+    from carbonbridge.platform.db import unit_of_work
+    from carbonbridge.platform.identity import Role
+
     principal.require(Role.REGULATOR, Role.VERIFIER, Role.REPORTER)
     principal.require_organisation(organisation_id)
     with unit_of_work(sessions) as session:

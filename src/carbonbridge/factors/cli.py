@@ -8,7 +8,6 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from carbonbridge.factors import service
 from carbonbridge.factors.model import Factor, FactorQuery, Parameter
 from carbonbridge.platform.cli_format import Column, FormatOption, OutputFormat, emit
 
@@ -59,6 +58,8 @@ def search(
     output: FormatOption = OutputFormat.TABLE,
 ) -> None:
     """Search the shipped factor datasets / 检索排放因子."""
+    from carbonbridge.factors import service
+
     found = service.shipped_library().search(text, activity_prefix=activity, dataset=dataset)
     rows = [_factor_row(f) for f in found[:limit]]
     emit(rows, SEARCH_COLUMNS, output, title=f"{len(found)} factor(s)")
@@ -79,6 +80,8 @@ def resolve(
     output: FormatOption = OutputFormat.TABLE,
 ) -> None:
     """Which factor would be used, and why / 说明因子选择规则."""
+    from carbonbridge.factors import service
+
     query = FactorQuery(parameter, activity, gas, region, year, sector, variant, tuple(dataset or ()))
     res = service.explain(service.shipped_library(), query)
     f = res.factor

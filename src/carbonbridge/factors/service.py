@@ -7,19 +7,21 @@ import hashlib
 import threading
 from collections.abc import Callable, Mapping
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session, sessionmaker
-
-from carbonbridge.factors import store
 from carbonbridge.factors.datasets import parse_factors_csv, parse_manifest, plugin_datasets
 from carbonbridge.factors.model import Dataset, Factor, FactorQuery, Resolution, YearPolicy
 from carbonbridge.factors.resolution import FactorLibrary
 from carbonbridge.kernel.clock import utc_now
 from carbonbridge.kernel.errors import Conflict, FactorNotFound, FieldIssue, InvalidInput
-from carbonbridge.ledger import service as ledger
-from carbonbridge.platform.db import unit_of_work
-from carbonbridge.platform.identity import Principal, Role
+
+# the store, the log and the database are imported by the use cases that write or read them:
+# the CLI's offline commands (``shipped_library``) start without the database stack
+# (docs/cli.md, "Start-up time")
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session, sessionmaker
+
+    from carbonbridge.platform.identity import Principal
 
 
 @lru_cache(maxsize=1)
@@ -41,6 +43,10 @@ def year_policy() -> YearPolicy:
 
 
 def _generation(session: Session) -> tuple[object, ...]:
+    from sqlalchemy import select
+
+    from carbonbridge.factors import store
+
     refs = tuple(
         session.execute(select(store.DatasetRow.id, store.DatasetRow.version, store.DatasetRow.sha256))
     )
@@ -49,6 +55,8 @@ def _generation(session: Session) -> tuple[object, ...]:
 
 def library_in(session: Session) -> FactorLibrary:
     """The library as of ``session``'s transaction (cached while nothing was imported or pinned)."""
+    from carbonbridge.factors import store
+
     generation = _generation(session)
     with _cache_lock:
         cached = _cache.get(generation)
@@ -65,12 +73,17 @@ def library_in(session: Session) -> FactorLibrary:
 
 
 def library(sessions: sessionmaker[Session]) -> FactorLibrary:
+    """The region's library (shipped, plug-in and imported datasets, with the pins)."""
+    from carbonbridge.platform.db import unit_of_work
+
     with unit_of_work(sessions) as session:
         return library_in(session)
 
 
 def check_importer(principal: Principal) -> None:
     """Who may import a dataset: the regulator (the faces check it before reading the files)."""
+    from carbonbridge.platform.identity import Role
+
     principal.require(Role.REGULATOR)
 
 
@@ -82,6 +95,9 @@ def import_dataset(
     All rows are validated first; any bad row rejects the whole import. A version that exists
     (shipped or imported) is a conflict: an erratum must be a new version.
     """
+    from carbonbridge.factors import store
+    from carbonbridge.platform.db import unit_of_work
+
     check_importer(principal)
     dataset = parse_manifest(manifest_json)
     factors = parse_factors_csv(dataset, factors_csv)
@@ -96,6 +112,8 @@ def import_dataset(
         store.add_dataset(
             session, dataset, factors, sha256=digest, imported_by=principal.user_id or "", at=utc_now()
         )
+        from carbonbridge.ledger import service as ledger
+
         ledger.append_event(
             session, DATASET_EVENT, _dataset_event(session, dataset.id, dataset.version) or {}
         )
@@ -107,6 +125,8 @@ PINS_EVENT = "factors.pins"
 
 
 def _dataset_event(session: Session, dataset_id: str, version: str) -> dict[str, object] | None:
+    from carbonbridge.factors import store
+
     row = session.get(store.DatasetRow, (dataset_id, version))
     if row is None:
         return None
@@ -123,6 +143,10 @@ LEDGER_AUDITORS: dict[str, Callable[[Session, Mapping[str, object]], Mapping[str
 
 def pin(sessions: sessionmaker[Session], principal: Principal, datasets: tuple[str, ...]) -> tuple[str, ...]:
     """Set the region's pinned datasets (priority order); each must be loaded."""
+    from carbonbridge.factors import store
+    from carbonbridge.platform.db import unit_of_work
+    from carbonbridge.platform.identity import Role
+
     principal.require(Role.REGULATOR)
     with unit_of_work(sessions) as session:
         loaded = library_in(session).datasets()
@@ -135,6 +159,8 @@ def pin(sessions: sessionmaker[Session], principal: Principal, datasets: tuple[s
         if issues:
             raise InvalidInput("cannot pin unknown datasets", issues)
         store.set_pins(session, datasets)
+        from carbonbridge.ledger import service as ledger
+
         ledger.append_event(session, PINS_EVENT, {"datasets": list(datasets), "by": principal.user_id or ""})
         return store.pins(session)
 

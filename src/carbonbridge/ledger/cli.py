@@ -10,17 +10,14 @@ import urllib.request
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
-from rich.table import Table
-from sqlalchemy.orm import Session, sessionmaker
 
 from carbonbridge.kernel.errors import CarbonbridgeError, Conflict, DependencyUnavailable, InvalidInput
-from carbonbridge.ledger import keys, service
+from carbonbridge.ledger import keys
 from carbonbridge.ledger.checkpoint import checkpoint_text, open_checkpoint
 from carbonbridge.ledger.errors import AuditFailed, TileNotFound
 from carbonbridge.ledger.note import (
@@ -37,6 +34,11 @@ from carbonbridge.ledger.witness import Witness, load_or_create_key
 from carbonbridge.platform.cli_errors import failure
 from carbonbridge.platform.cli_token import TokenFileOption, TokenOption, resolve_token
 from carbonbridge.platform.settings import get_settings
+
+# the log's service (and with it the database) and Rich's tables and progress bars are imported by
+# the commands that use them: ``verify`` and ``witness`` need no database (docs/cli.md)
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session, sessionmaker
 
 app = typer.Typer(help="Transparency log / 透明日志", no_args_is_help=True)
 verify_app = typer.Typer(help="Verify a receipt offline / 离线验证回执", no_args_is_help=True)
@@ -67,6 +69,8 @@ def _fail(exc: CarbonbridgeError) -> typer.Exit:
 @app.command("key")
 def key() -> None:
     """Print the log's verifier key, as the database records it, alone on one line / 打印日志验证公钥."""
+    from carbonbridge.ledger import service
+
     with _database() as sessions:
         print(service.verifier_key(sessions))
 
@@ -78,6 +82,8 @@ def init(
     ] = None,
 ) -> None:
     """Record the log's key, creating it only for a new, empty log; idempotent / 初始化日志密钥."""
+    from carbonbridge.ledger import service
+
     with _database() as sessions:
         status = service.init_log(sessions, get_settings(), origin=origin)
     err.print(status.summary(), highlight=False, soft_wrap=True, markup=False)
@@ -98,6 +104,8 @@ def new_key(
 @app.command("rotate-key")
 def rotate_key() -> None:
     """Replace the log's key by a logged, dual-signed rotation entry / 轮换日志密钥."""
+    from carbonbridge.ledger import service
+
     with _database() as sessions:
         rotation = service.rotate_key(sessions, get_settings())
     err.print(
@@ -113,6 +121,8 @@ def rotate_key() -> None:
 @app.command("checkpoint")
 def checkpoint() -> None:
     """Print the latest signed checkpoint with its cosignatures / 打印最新检查点."""
+    from carbonbridge.ledger import service
+
     with _database() as sessions:
         print(service.latest_checkpoint(sessions), end="")
 
@@ -120,6 +130,8 @@ def checkpoint() -> None:
 @app.command("proof")
 def proof(index: int) -> None:
     """Print the receipt (c2sp.org/tlog-proof) of entry INDEX / 打印条目回执."""
+    from carbonbridge.ledger import service
+
     with _database() as sessions:
         print(service.receipt(sessions, index), end="")
 
@@ -127,6 +139,10 @@ def proof(index: int) -> None:
 @app.command("export-tiles")
 def export_tiles(directory: Path) -> None:
     """Write checkpoint and tiles to DIRECTORY for static serving or offline audit / 导出瓦片."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    from carbonbridge.ledger import service
+
     columns = (TextColumn("exporting tiles"), BarColumn(), MofNCompleteColumn())
     with _database() as sessions, Progress(*columns, console=console) as bar:
         task = bar.add_task("tiles", total=None)
@@ -139,6 +155,7 @@ def export_tiles(directory: Path) -> None:
 def register_context_auditors() -> None:
     """Let each context say how its entries are recomputed from its state (``LEDGER_AUDITORS`` in
     its service); contexts are found by name so that the ledger imports none of them."""
+    from carbonbridge.ledger import service
     from carbonbridge.platform.migrate import STORE_CONTEXTS
     from carbonbridge.platform.optional import optional_module
 
@@ -152,6 +169,10 @@ def register_context_auditors() -> None:
 @app.command("audit")
 def audit() -> None:
     """Recompute every hash and root from the entries, check every signature / 审计日志."""
+    from rich.table import Table
+
+    from carbonbridge.ledger import service
+
     register_context_auditors()
     with _database() as sessions:
         report = service.audit(sessions)
@@ -178,6 +199,8 @@ def consistency(
     old_checkpoint_file: Annotated[Path, typer.Argument(exists=True, dir_okay=False)],
 ) -> None:
     """Prove the latest checkpoint extends the one in OLD_CHECKPOINT_FILE / 一致性证明."""
+    from carbonbridge.ledger import service
+
     try:
         with _database() as sessions:
             # every key the log has had: an old checkpoint may predate a key rotation
@@ -392,6 +415,8 @@ def witnesses_add(
     url: Annotated[str, typer.Argument(help="its submission prefix, e.g. https://w.example/witness")],
 ) -> None:
     """Register a witness / 登记见证者."""
+    from carbonbridge.ledger import service
+
     try:
         with _database() as sessions:
             added = service.add_witness(sessions, verifier_key, url)
@@ -403,6 +428,10 @@ def witnesses_add(
 @witnesses_app.command("list")
 def witnesses_list() -> None:
     """List the registered witnesses / 列出见证者."""
+    from rich.table import Table
+
+    from carbonbridge.ledger import service
+
     with _database() as sessions:
         listed = service.list_witnesses(sessions)
     table = Table(title=f"{len(listed)} witness(es) / 见证者")
@@ -416,6 +445,8 @@ def witnesses_list() -> None:
 @witnesses_app.command("remove")
 def witnesses_remove(name: str) -> None:
     """Forget a witness (its stored cosignatures stay) / 移除见证者."""
+    from carbonbridge.ledger import service
+
     try:
         with _database() as sessions:
             service.remove_witness(sessions, name)
@@ -427,6 +458,8 @@ def witnesses_remove(name: str) -> None:
 @witnesses_app.command("push")
 def witnesses_push() -> None:
     """Push the latest checkpoint to every witness; exit 1 if any failed / 推送检查点给见证者."""
+    from carbonbridge.ledger import service
+
     try:
         with _database() as sessions:
             results = service.push_checkpoint(sessions)

@@ -9,11 +9,9 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
-from rich.table import Table
 
 from carbonbridge.kernel.display import shown
 from carbonbridge.kernel.errors import FieldIssue, InvalidInput
-from carbonbridge.methodologies import service
 from carbonbridge.methodologies.model import Calculation
 from carbonbridge.platform.cli_format import Column, FormatOption, OutputFormat, emit, print_table
 
@@ -30,6 +28,8 @@ class Format(StrEnum):
 @app.command("list")
 def list_methodologies(output: FormatOption = OutputFormat.TABLE) -> None:
     """Installed methodologies / 已安装的方法学."""
+    from carbonbridge.methodologies import service
+
     rows = [
         {
             "id": m.id,
@@ -53,6 +53,8 @@ def list_methodologies(output: FormatOption = OutputFormat.TABLE) -> None:
 @app.command("example")
 def example(ref: Annotated[str, typer.Argument(help="methodology id or id@version")]) -> None:
     """Print a worked-example parameter set as JSON / 打印示例参数."""
+    from carbonbridge.methodologies import service
+
     print(json.dumps(service.get(ref).example(), ensure_ascii=False, indent=2))
 
 
@@ -71,6 +73,8 @@ def _read(path: Path) -> dict[str, Any]:
 
 
 def _table(calc: Calculation) -> None:
+    from rich.table import Table
+
     table = Table(title=f"{calc.methodology} · net {shown(calc.net_t)} t CO2e ({calc.kind.value})")
     for column in ("symbol", "value", "unit", "equation", "source"):
         table.add_column(column, justify="right" if column == "value" else "left", overflow="fold")
@@ -94,6 +98,8 @@ def calculate(
     output: Annotated[Format, typer.Option("--format", help="output format")] = Format.TABLE,
 ) -> None:
     """Calculate from a parameter file with the shipped factors / 按参数文件计算."""
+    from carbonbridge.methodologies import service
+
     calc = service.calculate(ref, _read(params))
     if output is Format.JSON:
         print(json.dumps(calc.as_dict(), ensure_ascii=False, indent=2))

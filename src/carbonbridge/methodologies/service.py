@@ -4,14 +4,15 @@ the registry calls :func:`calculate` when a monitoring report is submitted."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
-
-from sqlalchemy.orm import Session, sessionmaker
+from typing import TYPE_CHECKING, Any
 
 from carbonbridge.factors import service as factor_service
 from carbonbridge.factors.model import FactorResolver
 from carbonbridge.methodologies import catalogue
 from carbonbridge.methodologies.model import Calculation, Methodology
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session, sessionmaker
 
 
 def available() -> list[Methodology]:

@@ -26,12 +26,13 @@ from __future__ import annotations
 import json
 import os
 import shutil
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from rich.console import Console
-from sqlalchemy.engine import Engine
+if TYPE_CHECKING:  # annotations only: ``carbonbridge --help`` imports this module for a default
+    from rich.console import Console
+    from sqlalchemy.engine import Engine
 
-from carbonbridge.platform.settings import Settings
+    from carbonbridge.platform.settings import Settings
 
 #: seconds a worker may take to answer uvicorn's health check (uvicorn's default is 5)
 WORKER_HEALTHCHECK_TIMEOUT = 60

@@ -22,9 +22,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from carbonbridge.kernel.clock import utc_now
 from carbonbridge.kernel.errors import FieldIssue, InvalidInput
 from carbonbridge.platform import users
-from carbonbridge.platform.db import make_engine, session_factory, unit_of_work
+from carbonbridge.platform.db import unit_of_work
 from carbonbridge.platform.identity import Principal, Role, TokenKind, create_user, issue_token
-from carbonbridge.platform.migrate import upgrade
 from carbonbridge.platform.settings import get_settings
 
 app = typer.Typer(help="Users and API tokens / 用户与令牌", no_args_is_help=True)
@@ -44,6 +43,9 @@ PasswordStdin = Annotated[
 @contextmanager
 def _database() -> Iterator[sessionmaker[Session]]:
     """The configured database, migrated to head; its connections are closed afterwards."""
+    from carbonbridge.platform.db import make_engine, session_factory
+    from carbonbridge.platform.migrate import upgrade  # Alembic: only for a command that runs
+
     engine = make_engine(get_settings().resolved_database_url())
     try:
         upgrade(engine)
