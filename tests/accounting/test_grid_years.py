@@ -58,7 +58,7 @@ def test_nearest_earlier_uses_the_latest_earlier_value_and_the_trace_says_which(
 ) -> None:
     e = calculate(record("electricity.grid", "1000", "MWh", year=year), NEAREST, GwpSet.AR6)
     assert e.co2e_kg(Basis.MEE_GRID) == Decimal(kg)
-    expected = reasons.STAND_IN.format(year=year, factor=f"{A}#{row}", applies=applies)
+    expected = reasons.STAND_IN % {"year": year, "factor": f"{A}#{row}", "applies": applies}
     assert e.traces[Basis.MEE_GRID].notes == (expected,)
     check_placeable(e)
 

@@ -125,4 +125,7 @@ def test_nearest_earlier_policy_uses_the_2025_set_for_2026_and_the_trace_says_so
     trace = e.traces[Basis.DEFAULT]
     assert trace.factors[0].resolution.factor.dataset.ref == SETS[2025]
     assert trace.factors[0].resolution.rule.startswith("region=global;year=nearest-earlier")
-    assert reasons.STAND_IN.format(year=2026, factor=f"{SETS[2025]}#hotel-CN", applies="2025") in trace.notes
+    assert (
+        reasons.STAND_IN % {"year": 2026, "factor": f"{SETS[2025]}#hotel-CN", "applies": "2025"}
+        in trace.notes
+    )

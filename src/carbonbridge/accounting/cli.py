@@ -399,7 +399,7 @@ def _print_release(result: release.ReleaseResult) -> None:
             _figure(y.per_capita_kg, y.withheld.get("per_capita_kg"), 3),
             _coverage(y.coverage),
         )
-    console.print(table)
+    print_table(table, console)
     console.print(f"[dim]{PER_CAPITA_NOTE}[/dim]", highlight=False)
     console.print(f"[dim]{i18n.gettext('zh', PER_CAPITA_NOTE)}[/dim]", highlight=False)
     sectors = Table(title="IPCC sectors / IPCC 部门 (t CO2e)")
@@ -409,7 +409,7 @@ def _print_release(result: release.ReleaseResult) -> None:
     for key, label in ((s.key, s.label_en) for s in (r.years[0].ipcc if r.years else ())):
         cells = [y.ipcc_sector(key) for y in r.years]
         sectors.add_row(f"{key} {label}", *(_figure(s.co2e_kg, s.withheld.get("co2e_kg"), 1) for s in cells))
-    console.print(sectors)
+    print_table(sectors, console)
     if any(y.withheld or any(s.withheld for s in (*y.ipcc, *y.gpc, *y.outside_ipcc)) for y in r.years):
         note = publication.PUBLIC_NOTE if r.masked else publication.REGULATOR_NOTE
         rules = r.rules

@@ -5,16 +5,16 @@ The resolver (:mod:`carbonbridge.factors.resolution`) builds every rejection rea
 (CLI, API, web), ``factors resolve`` and upload validation say the same thing for the same cause:
 they all show the text of the same :class:`~carbonbridge.kernel.errors.FactorNotFound`.
 
-The text is English (code and errors are English); each sentence is one of :data:`TEMPLATES`, so
-a face can show it in the reader's language with :func:`translate`, given the platform's gettext
-(the ``zh`` catalogue is ``factors/locale/zh/LC_MESSAGES/messages.po``). Pure: no framework.
+The text is English (code and errors are English); each sentence is one of :data:`TEMPLATES`, with
+named ``%(placeholders)s``, so a face shows it in the reader's language with the platform's
+``i18n.localise`` like every other run-time sentence (the ``zh`` catalogue is
+``factors/locale/zh/LC_MESSAGES/reasons.po``; a rejected list is localised reason by reason).
+Pure: no framework.
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable, Iterable
-from functools import lru_cache
+from collections.abc import Iterable
 
 from carbonbridge.factors.model import Factor, YearPolicy
 
@@ -27,29 +27,28 @@ __all__ = [
     "TEMPLATES",
     "not_found_summary",
     "span",
-    "translate",
     "year_fallback",
     "year_rejection",
 ]
 
 #: the factor's data year is after the reporting year (never used, whatever the policy)
-LATER_YEAR = "published for a later year ({published} > {year})"
+LATER_YEAR = "published for a later year (%(published)s > %(year)s)"
 #: first prescribed for a reporting year after this one (never used, whatever the policy)
-LATER_REPORTING_YEARS = "prescribed for later reporting years ({first}-{last}), not {year}"
+LATER_REPORTING_YEARS = "prescribed for later reporting years (%(first)s-%(last)s), not %(year)s"
 #: prescribed for earlier reporting years only, refused under the strict policy
 OTHER_REPORTING_YEARS_STRICT = (
-    "prescribed for reporting years {applies}, not {year}; the region's year policy is strict "
+    "prescribed for reporting years %(applies)s, not %(year)s; the region's year policy is strict "
     "(nearest-earlier would use it)"
 )
 #: the trace note when an earlier reporting year's factor stands in (policy nearest-earlier)
 STAND_IN = (
-    "no factor in scope applies to reporting year {year}; {factor} (for reporting years {applies}) "
+    "no factor in scope applies to reporting year %(year)s; %(factor)s (for reporting years %(applies)s) "
     "used instead: the region's year policy is nearest-earlier"
 )
 #: nothing in scope is published for the activity at all
 NONE_IN_SCOPE = "no factor published for it in scope"
 #: how a "not found" detail lists the causes: "candidates rejected: <reason> (<key>) | ..."
-REJECTED_LIST = "candidates rejected: {reasons}"
+REJECTED_LIST = "candidates rejected: %(reasons)s"
 
 TEMPLATES: tuple[str, ...] = (
     LATER_YEAR,
@@ -80,14 +79,14 @@ def year_rejection(factor: Factor, year: int | None, policy: YearPolicy) -> str:
     if year is None:
         return ""
     if factor.year is not None and factor.year > year:
-        return LATER_YEAR.format(published=factor.year, year=year)
+        return LATER_YEAR % {"published": factor.year, "year": year}
     if factor.applies is None:
         return ""
     first, last = factor.applies
     if first > year:
-        return LATER_REPORTING_YEARS.format(first=first, last=last, year=year)
+        return LATER_REPORTING_YEARS % {"first": first, "last": last, "year": year}
     if last < year and policy is YearPolicy.STRICT:
-        return OTHER_REPORTING_YEARS_STRICT.format(applies=span(factor.applies), year=year)
+        return OTHER_REPORTING_YEARS_STRICT % {"applies": span(factor.applies), "year": year}
     return ""
 
 
@@ -95,7 +94,7 @@ def year_fallback(factor: Factor, year: int | None) -> str:
     """The trace note when ``factor`` serves a reporting ``year`` it does not apply to, else ""."""
     if year is None or factor.applies is None or factor.applies[0] <= year <= factor.applies[1]:
         return ""
-    return STAND_IN.format(year=year, factor=factor.key, applies=span(factor.applies))
+    return STAND_IN % {"year": year, "factor": factor.key, "applies": span(factor.applies)}
 
 
 def not_found_summary(reasons: Iterable[tuple[str, str]]) -> str:
@@ -110,37 +109,4 @@ def not_found_summary(reasons: Iterable[tuple[str, str]]) -> str:
     named = [f"{reason} ({key})" for reason, key in list(first_key.items())[:_SHOWN]]
     if len(first_key) > _SHOWN:
         named.append(f"+{len(first_key) - _SHOWN}")
-    return REJECTED_LIST.format(reasons=" | ".join(named))
-
-
-@lru_cache(maxsize=1)
-def _patterns() -> tuple[tuple[re.Pattern[str], str], ...]:
-    found = []
-    for template in TEMPLATES:
-        parts = re.split(r"(\{[a-z_]+\})", template)
-        regex = "".join(f"(?P<{p[1:-1]}>.+?)" if p.startswith("{") else re.escape(p) for p in parts if p)
-        found.append((re.compile(f"^{regex}$"), template))
-    return tuple(found)
-
-
-def translate(reason: str, gettext: Callable[[str], str]) -> str:
-    """``reason`` (one sentence built from :data:`TEMPLATES`, or several joined by " | " inside a
-    rejected list) in the language of ``gettext``; text of no template is returned unchanged."""
-    for pattern, template in _patterns():
-        match = pattern.match(reason)
-        if match is None:
-            continue
-        values = match.groupdict()
-        if template == REJECTED_LIST:
-            values["reasons"] = " | ".join(
-                _translate_named(part, gettext) for part in values["reasons"].split(" | ")
-            )
-        return gettext(template).format(**values)
-    return reason
-
-
-def _translate_named(part: str, gettext: Callable[[str], str]) -> str:
-    reason, sep, key = part.rpartition(" (")
-    if not sep:
-        return part
-    return f"{translate(reason, gettext)} ({key}"
+    return REJECTED_LIST % {"reasons": " | ".join(named)}

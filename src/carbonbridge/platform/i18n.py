@@ -79,6 +79,9 @@ PLACEHOLDER = re.compile(r"%\((\w+)\)s")
 NESTED = frozenset({"reason", "detail", "basis"})
 #: placeholders whose value is a list of messages joined by ", ", localised one by one
 LISTS = frozenset({"query"})
+#: placeholders whose value is "<message> (<key>) | <message> (<key>) | ...", localised message by
+#: message (the factor library's rejected candidates, ``factors.reasons.not_found_summary``)
+KEYED_LISTS = frozenset({"reasons"})
 
 
 @lru_cache(maxsize=4)
@@ -124,7 +127,14 @@ def _value(lang: str, name: str, value: str) -> str:
         return localise(lang, value)
     if name in LISTS:
         return "，".join(localise(lang, part) for part in value.split(", "))
+    if name in KEYED_LISTS:
+        return " | ".join(_keyed(lang, part) for part in value.split(" | "))
     return value
+
+
+def _keyed(lang: str, part: str) -> str:
+    message, sep, key = part.rpartition(" (")
+    return f"{localise(lang, message)} ({key}" if sep else part
 
 
 def normalise(lang: str | None, default: str = "zh") -> str:
