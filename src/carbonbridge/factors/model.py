@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import StrEnum
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 
 class Parameter(StrEnum):
@@ -184,4 +184,17 @@ class FactorResolver(Protocol):
 
     def resolve_all(self, query: FactorQuery) -> tuple[Resolution, ...]:
         """Every row matching ``query`` from the single best dataset (e.g. all gases of a blend)."""
+        ...
+
+
+@runtime_checkable
+class FactorCatalogue(FactorResolver, Protocol):
+    """A resolver over loaded datasets with the region's pins: what another context may know of
+    ``factors.resolution.FactorLibrary`` (which satisfies it) without reaching into the factors
+    context's internals. ``pinned`` is the region's choice of datasets in priority order."""
+
+    pinned: tuple[str, ...]
+
+    def datasets(self) -> list[Dataset]:
+        """The loaded datasets, highest priority first."""
         ...
