@@ -15,7 +15,7 @@ Loaded by ``lint-imports`` (it puts the repository root on ``sys.path``) through
 * ``boundaries``: a package reaches into another context, or into a sibling sub-package of its own
   context, only through that package's ``model``, ``errors`` or ``service`` (or the package
   itself). A context is a direct sub-package of the root; a sub-package is a package inside a
-  context. Shared packages (``shared_packages``: the kernel, the platform) may be imported anywhere
+  context. A ``service`` (or ``model``) grown into a package is public as a whole. Shared packages (``shared_packages``: the kernel, the platform) may be imported anywhere
   and may import anything (the platform is the composition root that mounts every context).
 
 Both take ``ignore_imports`` like the built-in contracts; an ignored import that no longer exists
@@ -174,6 +174,8 @@ class BoundaryContract(_RuleContract):
                 return None
             if importer == package or importer.startswith(package + "."):
                 continue
+            if depth > 2 and parts[depth - 1] in public:
+                return None  # a service (or model) split into a package: its modules are public
             entry = parts[depth]
             if entry in public:
                 return None
