@@ -98,10 +98,26 @@ class ElectricFleet:
             baseline_t=baseline_t,
             project_t=project_t,
             leakage_t=leakage_t,
-            lines=(*baseline_lines, *project_lines, *net_lines),
+            lines=(*fleet_lines(p), *baseline_lines, *project_lines, *net_lines),
             flags=flags,
             parameters=understood(p, [*fuel.refs, grid_line.source]),
         )
+
+
+def fleet_lines(p: ElectricFleetParameters) -> list[Line]:
+    """The monitored activity (AMS-III.C v16.0 logic): distance driven DD_y and vehicles N."""
+    return [
+        Line(
+            "DD_y",
+            p.distance_km,
+            "km",
+            "distance driven by the project vehicles (monitored)",
+            "Distance driven",
+            "行驶里程",
+            AMS,
+        ),
+        Line("N", p.vehicles, "vehicles", "project vehicles in operation", "Vehicles", "车辆数", AMS),
+    ]
 
 
 def baseline_emissions(
@@ -119,16 +135,6 @@ def baseline_emissions(
     )
     baseline_t = ef_km * p.distance_km / Decimal(1000)
     return baseline_t, [
-        Line(
-            "DD_y",
-            p.distance_km,
-            "km",
-            "distance driven by the project vehicles (monitored)",
-            "Distance driven",
-            "行驶里程",
-            AMS,
-        ),
-        Line("N", p.vehicles, "vehicles", "project vehicles in operation", "Vehicles", "车辆数", AMS),
         Line(
             "SFC",
             base.fuel_l_per_100km,

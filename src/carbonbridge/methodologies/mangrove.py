@@ -147,7 +147,8 @@ class MangroveAfforestation:
         soc, soc_line = soil_carbon(p, strata)
         emissions, emission_lines = project_emissions(p.burning, p.gwp_set, factors)
         baseline, baseline_line = baseline_removals(p.carbon_fraction, strata)
-        actual, net, net_lines = net_removals(p, tree_change + soc - emissions, baseline)
+        actual = tree_change + soc - emissions
+        net, net_lines = net_removals(p, actual, baseline, baseline_line)
         densities = p.densities
         lines = [
             *period_lines(p, strata),
@@ -155,9 +156,8 @@ class MangroveAfforestation:
             *tree_lines,
             soc_line,
             *emission_lines,
-            *net_lines[:1],
-            baseline_line,
-            *net_lines[1:],
+            *net_lines,
+            *buffer_lines(p.buffer_share, net),
         ]
         area = sum((s.area_ha for s in strata), Decimal(0))
         bounds = plausibility.with_overrides(plausibility.MANGROVE_BOUNDS, p.plausibility)
@@ -310,61 +310,55 @@ def baseline_removals(cf: Decimal, strata: list[Stratum]) -> tuple[Decimal, Line
 
 
 def net_removals(
-    p: MangroveParameters, actual: Decimal, baseline: Decimal
-) -> tuple[Decimal, Decimal, list[Line]]:
+    p: MangroveParameters, actual: Decimal, baseline: Decimal, baseline_line: Line
+) -> tuple[Decimal, list[Line]]:
     """AR-AM0014 v3.0 (analogue): ΔC_ACTUAL = ΔC_TREE_PROJ + ΔSOC_PROJ − GHG_E (given as ``actual``),
-    LK = LK_AGRIC (parameter), ΔC_AR = ΔC_ACTUAL − ΔC_BSL − LK, the annual rate ΔC_AR / T, and the
-    non-permanence buffer BUFFER × ΔC_AR (Gold Standard flat share; reported, not deducted).
-    Returns ``(ΔC_ACTUAL, ΔC_AR, lines)``, ΔC_ACTUAL's line first."""
-    leakage, buffer = p.leakage_t_co2, p.buffer_share
+    LK = LK_AGRIC (parameter), ΔC_AR = ΔC_ACTUAL − ΔC_BSL − LK and the annual rate ΔC_AR / T."""
+    leakage = p.leakage_t_co2
     net = actual - baseline - leakage
     years = p.period.end - p.period.start
-    return (
-        actual,
-        net,
-        [
-            Line(
-                "ΔC_ACTUAL",
-                actual,
-                "t CO2e",
-                "ΔC_TREE_PROJ + ΔSOC_PROJ − GHG_E",
-                "Actual net removals",
-                "实际净碳汇量",
-                AR_AM,
-            ),
-            Line(
-                "LK",
-                leakage,
-                "t CO2e",
-                "LK_AGRIC (displaced agriculture; parameter)",
-                "Leakage",
-                "泄漏",
-                AR_AM,
-            ),
-            Line(
-                "ΔC_AR",
-                net,
-                "t CO2e",
-                "ΔC_ACTUAL − ΔC_BSL − LK",
-                "Net anthropogenic removals",
-                "项目减排量（净碳汇量）",
-                AR_AM,
-            ),
-            Line("ΔC_AR/yr", net / years, "t CO2e/yr", "ΔC_AR / T", "Annual rate", "年均净碳汇量", AR_AM),
-            Line(
-                "BUFFER",
-                buffer,
-                "1",
-                "non-permanence buffer share (default 20 %)",
-                "Buffer share",
-                "缓冲库比例",
-                GOLD,
-            ),
-            Line(
-                "BUFFER_t", buffer * net, "t CO2e", "BUFFER × ΔC_AR", "To the buffer pool", "计入缓冲库", GOLD
-            ),
-        ],
-    )
+    return net, [
+        Line(
+            "ΔC_ACTUAL",
+            actual,
+            "t CO2e",
+            "ΔC_TREE_PROJ + ΔSOC_PROJ − GHG_E",
+            "Actual net removals",
+            "实际净碳汇量",
+            AR_AM,
+        ),
+        baseline_line,
+        Line(
+            "LK", leakage, "t CO2e", "LK_AGRIC (displaced agriculture; parameter)", "Leakage", "泄漏", AR_AM
+        ),
+        Line(
+            "ΔC_AR",
+            net,
+            "t CO2e",
+            "ΔC_ACTUAL − ΔC_BSL − LK",
+            "Net anthropogenic removals",
+            "项目减排量（净碳汇量）",
+            AR_AM,
+        ),
+        Line("ΔC_AR/yr", net / years, "t CO2e/yr", "ΔC_AR / T", "Annual rate", "年均净碳汇量", AR_AM),
+    ]
+
+
+def buffer_lines(buffer: Decimal, net: Decimal) -> list[Line]:
+    """The non-permanence buffer: BUFFER × ΔC_AR to the registry's pool (Gold Standard flat land-use
+    share, 20 % by default; reported, not deducted from ΔC_AR)."""
+    return [
+        Line(
+            "BUFFER",
+            buffer,
+            "1",
+            "non-permanence buffer share (default 20 %)",
+            "Buffer share",
+            "缓冲库比例",
+            GOLD,
+        ),
+        Line("BUFFER_t", buffer * net, "t CO2e", "BUFFER × ΔC_AR", "To the buffer pool", "计入缓冲库", GOLD),
+    ]
 
 
 def understood(p: MangroveParameters, raw: Mapping[str, Any]) -> dict[str, Any]:
