@@ -49,6 +49,7 @@ from carbonbridge.methodologies.mangrove_params import (
     SOC_YEARS,
     Burning,
     MangroveParameters,
+    Plot,
     StratumParameters,
     context,
     stratum_ids,
@@ -181,7 +182,7 @@ def tree_strata(p: MangroveParameters) -> tuple[list[Stratum], set[str]]:
     densities = p.densities
     used: set[str] = set()
 
-    def biomass(plots: list[Any] | None) -> tuple[Decimal, ...]:
+    def biomass(plots: list[Plot] | None) -> tuple[Decimal, ...]:
         for plot in plots or ():
             used.update(plot.trees)
         return tuple(plot_biomass(plot.area_m2, plot.trees, densities) for plot in plots or ())

@@ -3,7 +3,7 @@
 Monitoring reports arrive as plain JSON (numbers as strings or numbers, nested objects, lists of
 strata). Each methodology declares one :class:`Parameters` model (with its strata, plots, vehicles
 as sub-models); a field's type says what it is, e.g. ``Annotated[Decimal, Quantity("ha", ge=0)]``
-(hectares, not negative) or ``Annotated[Decimal, Quantity("1", ge=0, le=1, gt=0)]`` (an efficiency).
+(hectares, not negative) or ``Annotated[Decimal, Quantity("1", gt=0, le=1)]`` (an efficiency).
 :func:`parse` validates the whole input and raises one
 :class:`~carbonbridge.kernel.errors.InvalidInput` naming **every** problem by its path (e.g.
 ``strata.1.plots_t2.0.area_m2``), its value and the reason; a calculator therefore never returns a
@@ -163,7 +163,7 @@ class Parameters(BaseModel):
     """Base of every parameter model: immutable, unknown keys ignored (a report may carry notes),
     ``null`` read as absent (unless :attr:`null_is_a_value`)."""
 
-    model_config = ConfigDict(frozen=True, extra="ignore", arbitrary_types_allowed=True)
+    model_config = ConfigDict(frozen=True, extra="ignore")
 
     #: a model whose ``null`` means something (a plausibility level switched off) keeps it
     null_is_a_value: ClassVar[bool] = False
@@ -195,9 +195,9 @@ def parse(model: type[M], data: object, methodology: str, context: Mapping[str, 
 def _issue(error: Any) -> FieldIssue:
     location = tuple(p for p in error["loc"] if p != "[key]")
     kind = error["type"]
-    reason = error["msg"] if kind == "parameter" else _PYDANTIC_REASONS.get(kind)
-    if reason is None:
-        reason = "must be one of %(choices)s" if kind == "literal_error" else str(error["msg"])
+    # this module's own rejections carry their reason; pydantic's structural ones are mapped (the
+    # parameter types above leave no other kind reachable)
+    reason = str(error["msg"]) if kind == "parameter" else _PYDANTIC_REASONS.get(kind, str(error["msg"]))
     value = None if kind == "missing" else error.get("input")
     return FieldIssue(location, value, reason)
 
