@@ -195,3 +195,10 @@ def test_every_reason_a_parameter_is_rejected_with_reads_in_chinese() -> None:
         assert i18n.localise("en", reason) == reason
     for exc in rejections:
         assert CJK.search(i18n.localise("zh", exc.detail)), exc.detail
+
+
+def test_every_reason_of_the_closed_set_has_a_chinese_msgid() -> None:
+    from carbonbridge.methodologies.params import REASONS
+
+    catalogue = i18n._catalog("zh")
+    assert [reason for reason in REASONS if not CJK.search(catalogue.get(reason, ""))] == []
