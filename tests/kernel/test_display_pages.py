@@ -107,7 +107,8 @@ def test_the_inventory_page_shows_each_view_and_reconciliation_by_the_rule(
         framework, total = view["framework"], view["total_co2e_kg"]
         assert len(Decimal(total).normalize().as_tuple().digits) > 6, total  # rounding is visible
         cell = re.search(r'data-total="[^"]*">([^<]*)</th>', tables[framework])
-        assert cell and cell.group(1) == _tonnes(total), framework
+        assert cell, framework
+        assert cell.group(1) == _tonnes(total), framework
         for line in view["lines"]:
             for gas, kg in line["by_gas"].items():  # e.g. CH4 0.543087 t, not 0.543
                 assert f"{gas} {_tonnes(kg)}" in tables[framework], (framework, line["key"], gas)
@@ -132,5 +133,6 @@ def test_the_organisations_home_and_region_pages_show_totals_by_the_rule(
     page = app_client.get("/inventory/region?gwp=AR6&lang=en", headers=actors["regulator"])
     assert page.status_code == 200
     row = re.search(r"<tr><td>2024</td><td class=\"num\">([^<]*)<", page.text)
-    assert row and row.group(1) == _tonnes(year["ipcc_total_kg"])
+    assert row
+    assert row.group(1) == _tonnes(year["ipcc_total_kg"])
     assert "(50.0 %)" in page.text  # one of two registered organisations reports: a percent, 1 place

@@ -42,6 +42,14 @@ CORE_MODULES = (
     "accounting/calculation.py",
     "accounting/frameworks.py",
     "factors/resolution.py",
+    # a receipt, checkpoint, signed note or tile that fails verification (``carbonbridge verify``,
+    # ``ledger consistency``, ``witness``, the log entry page's banner)
+    "ledger/proof.py",
+    "ledger/rfc9162.py",
+    "ledger/note.py",
+    "ledger/checkpoint.py",
+    "ledger/verify.py",
+    "ledger/cli.py",
 )
 
 #: calls whose argument at this position (or keyword) is a sentence a person reads
@@ -59,6 +67,26 @@ SINKS: dict[str, tuple[int, str]] = {
     "Refusal": (1, "reason"),
     "_not_found": (3, "why"),
     "FactorUse": (0, "role"),
+    # the transparency log's errors (``ledger/errors.py``): each names what failed
+    **{
+        name: (0, "detail")
+        for name in (
+            "MalformedNote",
+            "MalformedCheckpoint",
+            "MalformedReceipt",
+            "MalformedTile",
+            "TileNotFound",
+            "UnknownSigner",
+            "BadSignature",
+            "TruncatedProof",
+            "ProofTreeSizeMismatch",
+            "InclusionProofFailed",
+            "ConsistencyProofFailed",
+            "EntryMismatch",
+            "RootMismatch",
+            "AuditFailed",
+        )
+    },
 }
 #: functions whose returned strings are reasons a person reads
 REASON_FUNCTIONS = frozenset({"_reject_reason", "_lost_because", "_to_quantity", "_year_refusal"})
