@@ -193,13 +193,14 @@ def _console() -> Console:
 
 
 def database() -> tuple[Engine, sessionmaker[Session]]:
-    """The engine and session factory of the configured database, migrated to head."""
+    """The engine and session factory of the configured database, migrated to head (Alembic runs
+    only when the database is not at head already: ``migrate.ensure_at_head``)."""
     from carbonbridge.platform.db import make_engine, session_factory
-    from carbonbridge.platform.migrate import upgrade
+    from carbonbridge.platform.migrate import ensure_at_head
     from carbonbridge.platform.settings import get_settings
 
     engine = make_engine(get_settings().resolved_database_url())
-    upgrade(engine)
+    ensure_at_head(engine)
     return engine, session_factory(engine)
 
 

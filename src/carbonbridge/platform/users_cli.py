@@ -46,12 +46,12 @@ PasswordStdin = Annotated[
 def _database() -> Iterator[sessionmaker[Session]]:
     """The configured database, migrated to head; its connections are closed afterwards."""
     from carbonbridge.platform.db import make_engine, session_factory
-    from carbonbridge.platform.migrate import upgrade  # Alembic: only for a command that runs
+    from carbonbridge.platform.migrate import ensure_at_head  # Alembic only if not at head
     from carbonbridge.platform.settings import get_settings
 
     engine = make_engine(get_settings().resolved_database_url())
     try:
-        upgrade(engine)
+        ensure_at_head(engine)
         yield session_factory(engine)
     finally:
         engine.dispose()
