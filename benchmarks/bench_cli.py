@@ -155,27 +155,36 @@ def main() -> None:
         work = Path(tmp)
         envs = conditions(work)
         print(f"carbonbridge CLI, median of {args.runs} runs after a warm-up ({script})")
+        print(f"load average at the start: {_load()} on {os.cpu_count()} CPUs")
         print(
-            f"{'command':28} {'median':>8} {'CPU':>7} {'target':>7} {'ratio':>6} {'':9}"
-            f" {'no pyc':>7}   baseline 5c02c2f (installed / no pyc)"
+            f"{'command':28} {'median':>7} {'CPU':>6} {'target':>6} {'ratio':>6} {'':9}"
+            f" {'no pyc (CPU)':>15}   baseline 5c02c2f (installed / no pyc)"
         )
         for label, command, target in cases(work, script, envs["installed"]):
             median, cpu = _time([script, *command], envs["installed"], args.runs)
-            cold, _ = _time([script, *command], envs["cold"], args.runs)
+            cold, cold_cpu = _time([script, *command], envs["cold"], args.runs)
             baseline = BASELINE_S.get(label)
             before = f"{baseline[0]:.2f} s / {baseline[1]:.2f} s" if baseline else "-"
             verdict = "[met]" if median <= target else "[NOT met]"
             print(
-                f"{label:28} {median:7.3f}s {cpu:6.3f}s {target:6.1f}s {median / target:5.2f}× {verdict:9}"
-                f" {cold:6.3f}s   {before}"
+                f"{label:28} {median:6.3f}s {cpu:5.3f}s {target:5.1f}s {median / target:5.2f}× {verdict:9}"
+                f" {cold:6.3f}s ({cold_cpu:5.3f}s)   {before}"
             )
             if args.baseline_script:
                 then, then_cpu = _time([args.baseline_script, *command], envs["installed"], args.runs)
-                then_cold, _ = _time([args.baseline_script, *command], envs["cold"], args.runs)
+                then_cold, then_cold_cpu = _time([args.baseline_script, *command], envs["cold"], args.runs)
                 print(
-                    f"{'  baseline script, same run':28} {then:7.3f}s {then_cpu:6.3f}s {'':25}"
-                    f" {then_cold:6.3f}s   ({then / median:.1f}× / {then_cold / cold:.1f}× this code)"
+                    f"{'  baseline script, same run':28} {then:6.3f}s {then_cpu:5.3f}s {'':23}"
+                    f" {then_cold:6.3f}s ({then_cold_cpu:5.3f}s)"
+                    f"   ({then / median:.1f}× / {then_cold / cold:.1f}× this code)"
                 )
+        print(f"load average at the end: {_load()}")
+
+
+def _load() -> str:
+    """The 1-, 5- and 15-minute load averages: above the CPU count, other jobs stretch wall-clock
+    time (compare the CPU column)."""
+    return " ".join(f"{x:.1f}" for x in os.getloadavg())
 
 
 if __name__ == "__main__":
