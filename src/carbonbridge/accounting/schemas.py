@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, Field
 
@@ -20,11 +21,16 @@ from carbonbridge.accounting.model import (
     Trace,
 )
 from carbonbridge.accounting.publication import ReleasedSector, ReleasedYear
-from carbonbridge.accounting.records import RecordPage
-from carbonbridge.accounting.release import ReleaseResult
 from carbonbridge.accounting.service import OrganisationInventory, co_pollutant_totals
 from carbonbridge.kernel.bounds import RequestBody
 from carbonbridge.platform import i18n
+
+# named only in the ``of`` constructors' signatures (no field holds them): the stored records and
+# the released statement bring the accounting store, which ``inventory compute --format json``
+# does not use (docs/cli.md, "Start-up time")
+if TYPE_CHECKING:
+    from carbonbridge.accounting.records import RecordPage
+    from carbonbridge.accounting.release import ReleaseResult
 
 
 class LineOut(BaseModel):

@@ -5,8 +5,6 @@ checking consistency from its tiles, c2sp.org/tlog-tiles and c2sp.org/tlog-cosig
 from __future__ import annotations
 
 import json
-import urllib.error
-import urllib.request
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -17,28 +15,20 @@ from rich.console import Console
 from rich.markup import escape
 
 from carbonbridge.kernel.errors import CarbonbridgeError, Conflict, DependencyUnavailable, InvalidInput
-from carbonbridge.ledger import keys
-from carbonbridge.ledger.checkpoint import checkpoint_text, open_checkpoint
 from carbonbridge.ledger.errors import AuditFailed, TileNotFound
-from carbonbridge.ledger.note import (
-    SIG_COSIGNATURE_V1,
-    Ed25519Signer,
-    parse_signer_key,
-    parse_verifier_key,
-    sign_note,
-)
-from carbonbridge.ledger.proof import parse_receipt, verify_receipt
-from carbonbridge.ledger.tiles import FetchTile
-from carbonbridge.ledger.verify import verify_consistency, verify_consistency_from_tiles
-from carbonbridge.ledger.witness import Witness, load_or_create_key
 from carbonbridge.platform.cli_errors import failure, terminal_language
 from carbonbridge.platform.cli_token import TokenFileOption, TokenOption, resolve_token
-from carbonbridge.platform.settings import get_settings
 
-# the log's service (and with it the database) and Rich's tables and progress bars are imported by
-# the commands that use them: ``verify`` and ``witness`` need no database (docs/cli.md)
+# What ``--help`` does not need is imported by the commands that use it (docs/cli.md, "Start-up
+# time"): the log's service (and with it the database), the signed-note and proof modules (and
+# with them ``cryptography``), ``urllib.request`` (``ssl``), the settings (pydantic-settings),
+# Rich's tables and progress bars. ``verify`` and ``witness`` need no database.
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session, sessionmaker
+
+    from carbonbridge.ledger.note import Ed25519Signer
+    from carbonbridge.ledger.tiles import FetchTile
+    from carbonbridge.ledger.witness import Witness
 
 app = typer.Typer(help="Transparency log / 透明日志", no_args_is_help=True)
 verify_app = typer.Typer(help="Verify a receipt offline / 离线验证回执", no_args_is_help=True)
@@ -98,6 +88,7 @@ def init(
 ) -> None:
     """Record the log's key, creating it only for a new, empty log; idempotent / 初始化日志密钥."""
     from carbonbridge.ledger import service
+    from carbonbridge.platform.settings import get_settings
 
     with _database() as sessions:
         status = service.init_log(sessions, get_settings(), origin=origin)
@@ -110,6 +101,9 @@ def new_key(
     origin: Annotated[str, typer.Option(help="the new log's origin, e.g. carbonbridge.local/CN-HI/log2")],
 ) -> None:
     """Create and record a new log's key (`ledger init --origin` does it) / 创建新日志密钥."""
+    from carbonbridge.ledger import keys
+    from carbonbridge.platform.settings import get_settings
+
     path = keys.key_path(get_settings())
     if path.exists():
         raise _fail(Conflict(f"{path} exists; `ledger init` records it, `ledger rotate-key` replaces it"))
@@ -120,6 +114,7 @@ def new_key(
 def rotate_key() -> None:
     """Replace the log's key by a logged, dual-signed rotation entry / 轮换日志密钥."""
     from carbonbridge.ledger import service
+    from carbonbridge.platform.settings import get_settings
 
     with _database() as sessions:
         rotation = service.rotate_key(sessions, get_settings())
@@ -216,6 +211,9 @@ def consistency(
 ) -> None:
     """Prove the latest checkpoint extends the one in OLD_CHECKPOINT_FILE / 一致性证明."""
     from carbonbridge.ledger import service
+    from carbonbridge.ledger.checkpoint import open_checkpoint
+    from carbonbridge.ledger.note import parse_verifier_key
+    from carbonbridge.ledger.verify import verify_consistency
 
     try:
         with _database() as sessions:
@@ -252,6 +250,8 @@ def verify(
     ] = None,
 ) -> None:
     """Verify a receipt offline: signature, entry, inclusion / 离线验证回执 (no database, no network)."""
+    from carbonbridge.ledger.proof import parse_receipt, verify_receipt
+
     try:
         if (key is None) == (key_file is None):
             raise InvalidInput("give the log's verifier key with exactly one of --key or --key-file")
@@ -286,6 +286,9 @@ Post = Callable[[str, bytes], bytes]
 
 
 def _http_fetch(prefix: str) -> FetchTile:
+    import urllib.error
+    import urllib.request  # http.client and ssl: only for a witness that fetches
+
     def fetch(path: str) -> bytes:
         try:
             with urllib.request.urlopen(f"{prefix}/{path}", timeout=30) as response:  # noqa: S310
@@ -302,6 +305,9 @@ def _http_fetch(prefix: str) -> FetchTile:
 
 
 def _http_post(token: str) -> Post:
+    import urllib.error
+    import urllib.request
+
     def post(url: str, body: bytes) -> bytes:
         request = urllib.request.Request(  # noqa: S310
             url,
@@ -324,6 +330,10 @@ def witness_once(
 ) -> int:
     """One witness round: verify the log's checkpoint, check it extends the last one seen (from
     tiles), cosign it, submit the cosignature and remember the checkpoint. Returns the size."""
+    from carbonbridge.ledger.checkpoint import checkpoint_text, open_checkpoint
+    from carbonbridge.ledger.note import parse_verifier_key, sign_note
+    from carbonbridge.ledger.verify import verify_consistency_from_tiles
+
     verifier = parse_verifier_key(log_key)
     note = fetch("checkpoint").decode()
     new = open_checkpoint(note, verifier)
@@ -359,6 +369,8 @@ def witness(
 
     ``carbonbridge witness serve`` runs a witness that logs push to instead (c2sp.org/tlog-witness).
     """
+    from carbonbridge.ledger.note import SIG_COSIGNATURE_V1, parse_signer_key
+
     if ctx.invoked_subcommand is not None:
         return
     try:
@@ -381,10 +393,15 @@ def witness(
 
 
 def _witness_dir(directory: Path | None) -> Path:
+    from carbonbridge.platform.settings import get_settings
+
     return directory if directory is not None else get_settings().data_dir / "witness"
 
 
 def _open_witness(directory: Path | None, name: str | None, log_keys: list[str]) -> Witness:
+    from carbonbridge.ledger.witness import Witness, load_or_create_key
+    from carbonbridge.platform.settings import get_settings
+
     folder = _witness_dir(directory)
     signer = load_or_create_key(
         folder / "witness.key", name or f"carbonbridge.local/{get_settings().region}/witness"
