@@ -88,17 +88,28 @@ def year_tables(
             if variant == first:
                 for p in e.co_pollutants:
                     pollutants[year][p.pollutant][organisation] += p.kg
-    tables = {}
-    for year in sorted(masses.keys() | pollutants.keys()):
-        weights = {v: _weights(gwps[v], masses[year], shares[year][v]) for v in emissions}
-        cells = _cells(masses[year], weights, shares[year])
-        cells += _pollutant_cells(pollutants[year], list(emissions))
-        truth: dict[Hashable, Fraction] = {atom: mass for atom, mass in masses[year].items()}
-        truth.update(
-            {("pollutant", p): Fraction(sum(by.values(), Decimal(0))) for p, by in pollutants[year].items()}
-        )
-        tables[year] = YearTable(tuple(cells), truth)
-    return tables
+    return {
+        year: table_of(masses[year], gwps, shares[year], pollutants[year], list(emissions))
+        for year in sorted(masses.keys() | pollutants.keys())
+    }
+
+
+def table_of(
+    masses: Mapping[Atom, Fraction],
+    gwps: Mapping[str, Mapping[str, Fraction]],
+    shares: Mapping[str, Mapping[Atom, Mapping[str, Decimal]]],
+    pollutants: Mapping[str, Mapping[str, Decimal]],
+    variants: Sequence[str],
+) -> YearTable:
+    """One year's table from its atoms' masses, each variant's GWP per gas, each variant's
+    per-organisation CO2e per atom and each co-pollutant's per-organisation mass (also what
+    ``contribution.year_table`` builds from the stored contributions)."""
+    weights = {v: _weights(gwps[v], masses, shares[v]) for v in variants}
+    cells = _cells(masses, weights, shares)
+    cells += _pollutant_cells(pollutants, variants)
+    truth: dict[Hashable, Fraction] = {atom: mass for atom, mass in masses.items()}
+    truth.update({("pollutant", p): Fraction(sum(by.values(), Decimal(0))) for p, by in pollutants.items()})
+    return YearTable(tuple(cells), truth)
 
 
 def protect(
@@ -112,16 +123,20 @@ def protect(
     ``memo`` (digest of a year's table and the rules -> its pattern) spares recomputing the years
     whose figures did not change, e.g. past years when this year's data arrive.
     """
-    patterns = {}
-    for year, table in year_tables(emissions, kinds).items():
-        key = _digest(table, rules)
-        found = None if memo is None else memo.get(key)
-        if found is None:
-            found = suppress(table.cells, table.truth, rules)
-            if memo is not None:
-                memo[key] = found
-        patterns[year] = found
-    return patterns
+    return {year: pattern_of(table, rules, memo) for year, table in year_tables(emissions, kinds).items()}
+
+
+def pattern_of(
+    table: YearTable, rules: DisclosureRules, memo: MutableMapping[str, dict[str, Withheld]] | None = None
+) -> dict[str, Withheld]:
+    """The suppression pattern of one year's table (``memo`` as in :func:`protect`)."""
+    key = _digest(table, rules)
+    found = None if memo is None else memo.get(key)
+    if found is None:
+        found = suppress(table.cells, table.truth, rules)
+        if memo is not None:
+            memo[key] = found
+    return found
 
 
 def _digest(table: YearTable, rules: DisclosureRules) -> str:
@@ -156,7 +171,7 @@ def _weights(
         if gas in gwps:
             weights[atom] = gwps[gas]
         else:  # no trace named it (not expected): the ratio of the computed sums
-            co2e = sum(shares[atom].values(), Decimal(0))
+            co2e = sum(shares.get(atom, {}).values(), Decimal(0))
             weights[atom] = Fraction(co2e) / mass if mass else Fraction(1)
     return weights
 
