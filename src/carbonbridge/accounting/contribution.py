@@ -29,13 +29,21 @@ from dataclasses import dataclass
 from decimal import Decimal, localcontext
 from fractions import Fraction
 
+from carbonbridge.accounting.disclosure import Shares
 from carbonbridge.accounting.model import (
     OrganisationKind,
     RecordEmissions,
     RegionalYear,
     SectorTotal,
 )
-from carbonbridge.accounting.publication import Atom, YearTable, table_of
+from carbonbridge.accounting.publication import (
+    Atom,
+    YearTable,
+    cell_keys,
+    pollutant_field,
+    summary_table,
+    table_of,
+)
 from carbonbridge.accounting.regional import (
     BASIC,
     BASIC_PLUS,
@@ -278,3 +286,120 @@ def by_year(
     for c in contributions:
         found[c.year].append(c)
     return found
+
+
+# --- what disclosure control needs of every organisation, kept per cell ------------------------
+
+#: how many of a cell's largest contributions are kept (at least the rule's ``dominance_n``)
+KEEP = 8
+
+
+@dataclass(frozen=True)
+class CellSummary:
+    """What the sensitivity rules read of one published cell's per-organisation amounts (one year,
+    one GWP set): how many organisations contribute a non-zero amount, the sum, and the largest
+    (organisation, amount) pairs, descending, in whole milligrams. ``largest`` holds the top
+    ``len(largest)`` amounts of all contributors (all of them when ``contributors`` is that
+    small); :func:`updated` keeps that true through one organisation's change or says it cannot."""
+
+    contributors: int
+    total_mg: int
+    largest: tuple[tuple[str, int], ...]
+
+    def shares(self) -> Shares:
+        return Shares(self.contributors, tuple(kg_of(mg) for _, mg in self.largest), kg_of(self.total_mg))
+
+
+#: (year, gwp, cell key)
+CellKey = tuple[int, str, str]
+
+
+def cell_values(contributions: Iterable[OrganisationContribution]) -> dict[CellKey, int]:
+    """One organisation's amount in every published cell it counts in (CO2e; a co-pollutant's
+    mass), from its contribution rows (the membership of ``publication.cell_keys``)."""
+    found: dict[CellKey, int] = defaultdict(int)
+    for c in contributions:
+        if c.gas == NO_GAS:
+            continue
+        if c.gas.startswith(POLLUTANT):
+            found[(c.year, c.gwp, f"year:{pollutant_field(c.gas.removeprefix(POLLUTANT))}")] += c.mass_mg
+            continue
+        for key in cell_keys((c.ipcc, c.gpc, c.gas)):
+            found[(c.year, c.gwp, key)] += c.co2e_mg
+    return dict(found)
+
+
+def _top(amounts: Iterable[tuple[str, int]], keep: int) -> tuple[tuple[str, int], ...]:
+    return tuple(sorted(amounts, key=lambda x: (-x[1], x[0]))[:keep])
+
+
+def summaries_of(
+    contributions: Iterable[OrganisationContribution], keep: int = KEEP
+) -> dict[CellKey, CellSummary]:
+    """Every cell's summary from every organisation's rows (a full pass)."""
+    by_organisation: dict[str, list[OrganisationContribution]] = defaultdict(list)
+    for c in contributions:
+        by_organisation[c.organisation_id].append(c)
+    amounts: dict[CellKey, list[tuple[str, int]]] = defaultdict(list)
+    for organisation, rows in by_organisation.items():
+        for key, mg in cell_values(rows).items():
+            if mg:
+                amounts[key].append((organisation, abs(mg)))
+    return {
+        key: CellSummary(len(found), sum(mg for _, mg in found), _top(found, keep))
+        for key, found in amounts.items()
+    }
+
+
+def updated(
+    summary: CellSummary | None, organisation: str, old_mg: int, new_mg: int, *, need: int, keep: int = KEEP
+) -> CellSummary | None:
+    """``summary`` after ``organisation``'s amount went from ``old_mg`` to ``new_mg``. ``None``
+    when fewer than ``need`` (the rule's ``dominance_n``) largest amounts would be known, although
+    more organisations contribute: which are next needs every organisation's amount, and the
+    caller recomputes the cell (:func:`summaries_of`)."""
+    was = summary or CellSummary(0, 0, ())
+    contributors = was.contributors - (old_mg != 0) + (new_mg != 0)
+    total = was.total_mg - abs(old_mg) + abs(new_mg)
+    if not contributors:
+        return CellSummary(0, 0, ()) if total == 0 else None
+    others = tuple(x for x in was.largest if x[0] != organisation)  # the top of the others
+    outside = was.contributors - (old_mg != 0) - len(others)  # others' amounts not kept
+    largest = others
+    if new_mg and (outside == 0 or (others and abs(new_mg) >= others[-1][1])):
+        largest = _top((*others, (organisation, abs(new_mg))), keep)
+    if len(largest) < min(need, contributors):
+        return None
+    return CellSummary(contributors, total, largest)
+
+
+def summary_year_table(
+    totals: Sequence[OrganisationContribution], summaries: Mapping[tuple[str, str], CellSummary]
+) -> YearTable | None:
+    """One year's table for disclosure control from the year's atom totals (rows summed over
+    organisations) and each (GWP set, cell)'s summary: the cells, forms and truth of
+    ``publication.year_tables``, with each cell's shares summarised (``disclosure.Shares``)."""
+    rows = [c for c in totals if c.gas != NO_GAS]
+    if not rows:
+        return None
+    variants = sorted({c.gwp for c in rows})
+    first = variants[0]
+    masses: dict[Atom, Fraction] = defaultdict(Fraction)
+    co2e: dict[str, dict[Atom, Decimal]] = {v: {} for v in variants}
+    gwps: dict[str, dict[str, Fraction]] = {v: {"CO2": Fraction(1), "CO2e": Fraction(1)} for v in variants}
+    pollutants: dict[str, Decimal] = {}
+    for c in rows:
+        if c.gas.startswith(POLLUTANT):
+            if c.gwp == first:
+                pollutants[c.gas.removeprefix(POLLUTANT)] = kg_of(c.mass_mg)
+            continue
+        atom = (c.ipcc, c.gpc, c.gas)
+        co2e[c.gwp][atom] = kg_of(c.co2e_mg)
+        if c.weight:
+            gwps[c.gwp][c.gas] = Fraction(Decimal(c.weight))
+        if c.gwp == first:
+            masses[atom] += Fraction(c.mass_mg, MG_PER_KG)
+    shares: dict[str, dict[str, Shares]] = defaultdict(dict)
+    for (gwp, cell), summary in summaries.items():
+        shares[gwp][cell] = summary.shares()
+    return summary_table(masses, gwps, co2e, pollutants, variants, shares)

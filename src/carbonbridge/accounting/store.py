@@ -908,16 +908,110 @@ def insert_contributions(session: Session, values: Sequence[dict[str, object]]) 
         session.execute(insert(RegionalContributionRow), values[start : start + 20_000])
 
 
-def contribution_rows(session: Session, years: Iterable[int] | None = None) -> list[tuple[object, ...]]:
-    """Contribution rows as tuples in ``OrganisationContribution`` field order (``years``: only
-    those)."""
+def contribution_rows(
+    session: Session,
+    years: Iterable[int] | None = None,
+    *,
+    organisation_ids: Sequence[str] | None = None,
+    gwp: str | None = None,
+) -> list[tuple[object, ...]]:
+    """Contribution rows as tuples in ``OrganisationContribution`` field order (only ``years``,
+    ``organisation_ids``, ``gwp`` when given)."""
     c = RegionalContributionRow
     query = select(
         c.organisation_id, c.year, c.gwp, c.ipcc, c.gpc, c.gas, c.co2e_mg, c.mass_mg, c.records, c.weight
     )
     if years is not None:
         query = query.where(c.year.in_(list(years)))
+    if organisation_ids is not None:
+        query = query.where(c.organisation_id.in_(list(organisation_ids)))
+    if gwp is not None:
+        query = query.where(c.gwp == gwp)
     return [tuple(r) for r in session.execute(query)]
+
+
+def atom_totals(session: Session, year: int) -> list[tuple[object, ...]]:
+    """The year's contribution rows summed over organisations per (GWP set, atom), in
+    ``OrganisationContribution`` field order with organisation ``""``."""
+    c = RegionalContributionRow
+    query = (
+        select(
+            c.year, c.gwp, c.ipcc, c.gpc, c.gas,
+            func.sum(c.co2e_mg), func.sum(c.mass_mg), func.sum(c.records), func.max(c.weight),
+        )
+        .where(c.year == year)
+        .group_by(c.year, c.gwp, c.ipcc, c.gpc, c.gas)
+    )  # fmt: skip
+    return [
+        ("", y, g, i, p, gas, int(e), int(m), int(n), w)
+        for y, g, i, p, gas, e, m, n, w in session.execute(query)
+    ]
+
+
+class RegionalCellRow(Base):
+    """What disclosure control needs of one published cell (one year, one GWP set): how many
+    organisations contribute, the sum and the largest contributions (``contribution.CellSummary``;
+    ``largest``: JSON ``[[organisation, mg], ...]``)."""
+
+    __tablename__ = "regional_cells"
+
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    gwp: Mapped[str] = mapped_column(String(8), primary_key=True)
+    cell: Mapped[str] = mapped_column(String(80), primary_key=True)
+    contributors: Mapped[int] = mapped_column(Integer)
+    total_mg: Mapped[int] = mapped_column(BigInteger)
+    largest: Mapped[str] = mapped_column(Text)
+
+
+def cell_summary_rows(session: Session, years: Iterable[int]) -> list[RegionalCellRow]:
+    return list(session.scalars(select(RegionalCellRow).where(RegionalCellRow.year.in_(list(years)))))
+
+
+def put_cell_summaries(
+    session: Session,
+    changed: Sequence[tuple[int, str, str, int, int, str]],
+    gone: Sequence[tuple[int, str, str]],
+) -> None:
+    """Write (year, gwp, cell, contributors, total mg, largest JSON) rows; delete ``gone`` keys."""
+    r = RegionalCellRow
+    for year, gwp, cell in gone:
+        session.execute(delete(r).where(r.year == year, r.gwp == gwp, r.cell == cell))
+    for year, gwp, cell, *_ in changed:
+        session.execute(delete(r).where(r.year == year, r.gwp == gwp, r.cell == cell))
+    if changed:
+        session.execute(
+            insert(r),
+            [
+                {"year": y, "gwp": g, "cell": c, "contributors": n, "total_mg": t, "largest": big}
+                for y, g, c, n, t, big in changed
+            ],
+        )
+    session.flush()
+
+
+def replace_cell_summaries(
+    session: Session,
+    years: Iterable[int] | None,
+    gwp: str | None,
+    rows: Sequence[tuple[int, str, str, int, int, str]],
+) -> None:
+    """The summaries of ``years`` (all when ``None``) and ``gwp`` (all when ``None``) become ``rows``."""
+    r = RegionalCellRow
+    query = delete(r)
+    if years is not None:
+        query = query.where(r.year.in_(list(years)))
+    if gwp is not None:
+        query = query.where(r.gwp == gwp)
+    session.execute(query)
+    if rows:
+        session.execute(
+            insert(r),
+            [
+                {"year": y, "gwp": g, "cell": c, "contributors": n, "total_mg": t, "largest": big}
+                for y, g, c, n, t, big in rows
+            ],
+        )
+    session.flush()
 
 
 def contribution_years(session: Session, organisation_id: str | None = None) -> set[int]:

@@ -19,6 +19,7 @@ affect everybody (docs/accounting.md, "The stored regional statement").
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import threading
 import uuid
@@ -34,7 +35,12 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from carbonbridge.accounting import contribution, store
 from carbonbridge.accounting.calculator import compute_each
-from carbonbridge.accounting.contribution import OrganisationContribution, contributions_of, year_table
+from carbonbridge.accounting.contribution import (
+    CellKey,
+    CellSummary,
+    OrganisationContribution,
+    contributions_of,
+)
 from carbonbridge.accounting.coverage import Coverage
 from carbonbridge.accounting.disclosure import DisclosureRules, Withheld
 from carbonbridge.accounting.model import ActivityRecord, Organisation, RecordEmissions
@@ -113,18 +119,92 @@ def apply_change(session: Session, organisation_ids: Sequence[str] = (), years: 
     digest = factors_digest(library)
     affected = set(years)
     ids = list(organisation_ids)
+    rules = rules_of(get_settings())
+    state = store.rebuild_state(session)
+    current = state is not None and state.factors == digest
     if ids:
         for organisation_id in ids:
             affected |= store.contribution_years(session, organisation_id)
+        old = _rows(store.contribution_rows(session, organisation_ids=ids))
         rows, exclusions = organisation_contributions(session, ids, library)
         store.replace_contributions(session, ids, rows, exclusions)
         affected |= {c.year for c in rows} | {x[1] for x in exclusions}
-    state = store.rebuild_state(session)
-    if state is None or state.factors != digest:
+        if current:
+            _update_summaries(session, ids, old, rows, affected, rules)
+    if not current:
         return
-    rules = rules_of(get_settings())
     for region in store.statement_regions(session):
         store_statement(session, region, rules, digest, affected)
+
+
+def _rows(found: Iterable[tuple[object, ...]]) -> list[OrganisationContribution]:
+    return [OrganisationContribution(*r) for r in found]  # type: ignore[arg-type]
+
+
+def _update_summaries(
+    session: Session,
+    ids: Sequence[str],
+    old: Sequence[OrganisationContribution],
+    new: Sequence[OrganisationContribution],
+    years: set[int],
+    rules: DisclosureRules,
+) -> None:
+    """The cells' summaries after the organisations' rows went from ``old`` to ``new``: each
+    changed cell updated from the two amounts; a (year, GWP set) where that cannot be known
+    (``contribution.updated``) summarised again from every organisation's rows."""
+    summaries = {(r.year, r.gwp, r.cell): _summary(r) for r in store.cell_summary_rows(session, years)}
+    changed: dict[CellKey, CellSummary] = {}
+    again: set[tuple[int, str]] = set()
+    for organisation in ids:
+        before = contribution.cell_values(c for c in old if c.organisation_id == organisation)
+        after = contribution.cell_values(c for c in new if c.organisation_id == organisation)
+        for key in before.keys() | after.keys():
+            if key[:2] in again or before.get(key, 0) == after.get(key, 0):
+                continue
+            was = changed.get(key, summaries.get(key))
+            now = contribution.updated(
+                was, organisation, before.get(key, 0), after.get(key, 0), need=rules.dominance_n
+            )
+            if now is None:
+                again.add(key[:2])
+            else:
+                changed[key] = now
+    for year, gwp in again:
+        _summarise(session, [year], gwp, rules)
+    kept = {k: v for k, v in changed.items() if k[:2] not in again}
+    store.put_cell_summaries(
+        session,
+        [_summary_row(k, v) for k, v in kept.items() if v.contributors],
+        [k for k, v in kept.items() if not v.contributors],
+    )
+
+
+def _summary(row: store.RegionalCellRow) -> CellSummary:
+    largest = tuple((str(o), int(mg)) for o, mg in json.loads(row.largest))
+    return CellSummary(row.contributors, row.total_mg, largest)
+
+
+def _summary_row(key: CellKey, s: CellSummary) -> tuple[int, str, str, int, int, str]:
+    return (*key, s.contributors, s.total_mg, json.dumps([list(x) for x in s.largest], ensure_ascii=False))
+
+
+def _summarise(
+    session: Session, years: Iterable[int] | None, gwp: str | None, rules: DisclosureRules
+) -> None:
+    """The summaries of ``years`` (all) under ``gwp`` (all) from every organisation's rows."""
+    wanted = None if years is None else list(years)
+    keep = max(contribution.KEEP, rules.dominance_n)
+    found = contribution.summaries_of(_rows(store.contribution_rows(session, wanted, gwp=gwp)), keep)
+    store.replace_cell_summaries(session, wanted, gwp, [_summary_row(k, v) for k, v in sorted(found.items())])
+
+
+def summarise_all(session: Session, rules: DisclosureRules) -> None:
+    """Every cell's summary from every organisation's rows, one (year, GWP set) at a time (the
+    full rebuild, the migration, the benchmark's bulk seeding)."""
+    store.replace_cell_summaries(session, None, None, [])
+    for year in sorted(store.contribution_years(session)):
+        for g in GwpSet:
+            _summarise(session, [year], g.value, rules)
 
 
 def organisation_contributions(
@@ -195,10 +275,16 @@ def store_statement(
     bodies: dict[GwpSet, list[str]] = {g: [] for g in GwpSet}
     for year in years:
         redo = full is None or year in full or any((g.value, year) not in existing for g in GwpSet)
-        contributions = (
-            [OrganisationContribution(*r) for r in store.contribution_rows(session, [year])] if redo else []  # type: ignore[arg-type]
-        )
-        pattern = _pattern(year_table(contributions), rules) if redo else {}
+        contributions = _rows(store.atom_totals(session, year)) if redo else []
+        if redo:
+            cells = {(r.gwp, r.cell): _summary(r) for r in store.cell_summary_rows(session, [year])}
+            if any(len(c.largest) < min(rules.dominance_n, c.contributors) for c in cells.values()):
+                for g in GwpSet:  # the rule now reads more of the largest amounts than were kept
+                    _summarise(session, [year], g.value, rules)
+                cells = {(r.gwp, r.cell): _summary(r) for r in store.cell_summary_rows(session, [year])}
+            pattern = _pattern(contribution.summary_year_table(contributions, cells), rules)
+        else:
+            pattern = {}
         for g in GwpSet:
             excluded = sum(n for gw, y, _, _, n in excluded_rows if gw == g.value and y == year)
             coverage = Coverage(
@@ -319,6 +405,7 @@ def rebuild_regional_statement(
             if new:  # registered meanwhile without records contributes nothing; with records, by its change
                 rows, exclusions = organisation_contributions(session, sorted(new), library)
                 store.replace_contributions(session, sorted(new), rows, exclusions)
+            summarise_all(session, rules)
             built = store_statement(session, region, rules, digest, None)
             store.finish_rebuild(session, owner, digest, utc_now())
             done = True
@@ -373,6 +460,7 @@ def backfill(session: Session) -> None:
     now = utc_now()
     store.claim_rebuild(session, owner, now, now)
     rules = rules_of(get_settings())
+    summarise_all(session, rules)
     for region in store.statement_regions(session):
         store_statement(session, region, rules, digest, None)
     store.finish_rebuild(session, owner, digest, now)

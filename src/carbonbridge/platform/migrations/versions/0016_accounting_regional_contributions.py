@@ -3,14 +3,15 @@
 ``regional_contributions`` holds, per organisation, year, GWP set and atom of the statement
 (IPCC leaf, GPC sector/scope, gas or co-pollutant), its CO2e and mass in whole milligrams, its
 record count and the GWP the engine used; ``regional_exclusions`` its records the engine cannot
-compute, grouped; ``regional_rebuild`` one row: the factor digest the contributions were computed
+compute, grouped; ``regional_cells`` what disclosure control needs of each published cell
+(contributors, sum, largest contributions), kept by delta; ``regional_rebuild`` one row: the factor digest the contributions were computed
 with and the full rebuild running now (the guard: one at a time across processes).
 
 Backfill: every organisation's contributions are computed from its current records by the
 installed release's engine (``upkeep.backfill``, the rebuild's code, in this migration's
 transaction), and the stored statement is summed again from them, so the first read after the
 upgrade is current. On a large installation this takes the time of a full rebuild (minutes at
-100,000 organisations). Downgrading drops the three tables (derived data; 0015's statement stays
+100,000 organisations). Downgrading drops the four tables (derived data; 0015's statement stays
 and its version counter is bumped so that the old code rebuilds it).
 
 Revision ID: 0016
@@ -63,6 +64,16 @@ def upgrade() -> None:
         ),
     )
     op.create_table(
+        "regional_cells",
+        sa.Column("year", sa.Integer(), nullable=False),
+        sa.Column("gwp", sa.String(length=8), nullable=False),
+        sa.Column("cell", sa.String(length=80), nullable=False),
+        sa.Column("contributors", sa.Integer(), nullable=False),
+        sa.Column("total_mg", sa.BigInteger(), nullable=False),
+        sa.Column("largest", sa.Text(), nullable=False),
+        sa.PrimaryKeyConstraint("year", "gwp", "cell", name=op.f("pk_regional_cells")),
+    )
+    op.create_table(
         "regional_rebuild",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("factors", sa.String(length=64), nullable=True),
@@ -83,6 +94,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("regional_rebuild")
+    op.drop_table("regional_cells")
     op.drop_table("regional_exclusions")
     op.drop_index("ix_regional_contributions_year_gwp", table_name="regional_contributions")
     op.drop_table("regional_contributions")
