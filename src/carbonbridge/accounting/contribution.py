@@ -23,11 +23,13 @@ Pure: no database. Docs: ``docs/accounting.md``, "The stored regional statement"
 
 from __future__ import annotations
 
+import heapq
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, localcontext
 from fractions import Fraction
+from functools import lru_cache
 
 from carbonbridge.accounting.disclosure import Shares
 from carbonbridge.accounting.model import (
@@ -319,14 +321,24 @@ def cell_values(contributions: Iterable[OrganisationContribution]) -> dict[CellK
     mass), from its contribution rows (the membership of ``publication.cell_keys``)."""
     found: dict[CellKey, int] = defaultdict(int)
     for c in contributions:
-        if c.gas == NO_GAS:
-            continue
-        if c.gas.startswith(POLLUTANT):
-            found[(c.year, c.gwp, f"year:{pollutant_field(c.gas.removeprefix(POLLUTANT))}")] += c.mass_mg
-            continue
-        for key in cell_keys((c.ipcc, c.gpc, c.gas)):
-            found[(c.year, c.gwp, key)] += c.co2e_mg
+        for cell, mg in _cells_of(c.ipcc, c.gpc, c.gas, c.co2e_mg, c.mass_mg):
+            found[(c.year, c.gwp, cell)] += mg
     return dict(found)
+
+
+@lru_cache(maxsize=4096)
+def _keys(ipcc: str, gpc: str, gas: str) -> tuple[str, ...]:
+    if gas == NO_GAS:
+        return ()
+    if gas.startswith(POLLUTANT):
+        return (f"year:{pollutant_field(gas.removeprefix(POLLUTANT))}",)
+    return cell_keys((ipcc, gpc, gas))
+
+
+def _cells_of(ipcc: str, gpc: str, gas: str, co2e_mg: int, mass_mg: int) -> Iterator[tuple[str, int]]:
+    amount = mass_mg if gas.startswith(POLLUTANT) else co2e_mg
+    for cell in _keys(ipcc, gpc, gas):
+        yield cell, amount
 
 
 def _top(amounts: Iterable[tuple[str, int]], keep: int) -> tuple[tuple[str, int], ...]:
@@ -337,18 +349,20 @@ def summaries_of(
     contributions: Iterable[OrganisationContribution], keep: int = KEEP
 ) -> dict[CellKey, CellSummary]:
     """Every cell's summary from every organisation's rows (a full pass)."""
-    by_organisation: dict[str, list[OrganisationContribution]] = defaultdict(list)
+    per: dict[CellKey, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     for c in contributions:
-        by_organisation[c.organisation_id].append(c)
-    amounts: dict[CellKey, list[tuple[str, int]]] = defaultdict(list)
-    for organisation, rows in by_organisation.items():
-        for key, mg in cell_values(rows).items():
-            if mg:
-                amounts[key].append((organisation, abs(mg)))
-    return {
-        key: CellSummary(len(found), sum(mg for _, mg in found), _top(found, keep))
-        for key, found in amounts.items()
-    }
+        amount = c.mass_mg if c.gas.startswith(POLLUTANT) else c.co2e_mg
+        if not amount:
+            continue
+        for cell in _keys(c.ipcc, c.gpc, c.gas):
+            per[(c.year, c.gwp, cell)][c.organisation_id] += amount
+    found = {}
+    for key, by in per.items():
+        amounts = [(o, abs(mg)) for o, mg in by.items() if mg]
+        if amounts:
+            top = heapq.nsmallest(keep, amounts, key=lambda x: (-x[1], x[0]))
+            found[key] = CellSummary(len(amounts), sum(mg for _, mg in amounts), tuple(top))
+    return found
 
 
 def updated(
