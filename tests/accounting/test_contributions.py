@@ -245,6 +245,7 @@ def _snapshot(sessions: sessionmaker[Session]) -> dict[str, list[tuple[Any, ...]
         store.RegionalContributionRow,
         store.RegionalExclusionRow,
         store.RegionalCellRow,
+        store.RegionalAtomRow,
         store.RegionalStatementRow,
         store.ActivityRow,
     )

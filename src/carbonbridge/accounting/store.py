@@ -930,22 +930,74 @@ def contribution_rows(
     return [tuple(r) for r in session.execute(query)]
 
 
+class RegionalAtomRow(Base):
+    """Every organisation's contributions to one atom summed (one year, one GWP set): what the
+    statement's figures are summed from, kept by delta (``contribution.OrganisationContribution``
+    fields, without the organisation)."""
+
+    __tablename__ = "regional_atoms"
+
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    gwp: Mapped[str] = mapped_column(String(8), primary_key=True)
+    ipcc: Mapped[str] = mapped_column(String(16), primary_key=True)
+    gpc: Mapped[str] = mapped_column(String(8), primary_key=True)
+    gas: Mapped[str] = mapped_column(String(40), primary_key=True)
+    co2e_mg: Mapped[int] = mapped_column(BigInteger)
+    mass_mg: Mapped[int] = mapped_column(BigInteger)
+    records: Mapped[int] = mapped_column(Integer)
+    weight: Mapped[str] = mapped_column(String(40))
+
+
 def atom_totals(session: Session, year: int) -> list[tuple[object, ...]]:
-    """The year's contribution rows summed over organisations per (GWP set, atom), in
-    ``OrganisationContribution`` field order with organisation ``""``."""
+    """The year's atom totals, in ``OrganisationContribution`` field order with organisation ``""``."""
+    a = RegionalAtomRow
+    query = select(a.year, a.gwp, a.ipcc, a.gpc, a.gas, a.co2e_mg, a.mass_mg, a.records, a.weight).where(
+        a.year == year
+    )
+    return [("", *r) for r in session.execute(query)]
+
+
+def add_to_atoms(
+    session: Session, deltas: Sequence[tuple[int, str, str, str, str, int, int, int, str]]
+) -> None:
+    """Add (year, gwp, ipcc, gpc, gas, co2e mg, mass mg, records, weight) to the atom totals; an
+    atom no record counts in any more is removed."""
+    a = RegionalAtomRow
+    for year, gwp, ipcc, gpc, gas, co2e, mass, records, weight in deltas:
+        key = (a.year == year, a.gwp == gwp, a.ipcc == ipcc, a.gpc == gpc, a.gas == gas)
+        row = session.execute(select(a.co2e_mg, a.mass_mg, a.records, a.weight).where(*key)).first()
+        if row is None:
+            session.execute(
+                insert(a).values(
+                    year=year, gwp=gwp, ipcc=ipcc, gpc=gpc, gas=gas,
+                    co2e_mg=co2e, mass_mg=mass, records=records, weight=weight,
+                )
+            )  # fmt: skip
+        elif row.records + records == 0:
+            session.execute(delete(a).where(*key))
+        else:
+            session.execute(
+                update(a)
+                .where(*key)
+                .values(
+                    co2e_mg=row.co2e_mg + co2e, mass_mg=row.mass_mg + mass, records=row.records + records,
+                    weight=weight or row.weight,
+                )
+            )  # fmt: skip
+    session.flush()
+
+
+def sum_atoms(session: Session) -> None:
+    """The atom totals summed again from every contribution (a full rebuild)."""
     c = RegionalContributionRow
-    query = (
-        select(
-            c.year, c.gwp, c.ipcc, c.gpc, c.gas,
-            func.sum(c.co2e_mg), func.sum(c.mass_mg), func.sum(c.records), func.max(c.weight),
-        )
-        .where(c.year == year)
-        .group_by(c.year, c.gwp, c.ipcc, c.gpc, c.gas)
-    )  # fmt: skip
-    return [
-        ("", y, g, i, p, gas, int(e), int(m), int(n), w)
-        for y, g, i, p, gas, e, m, n, w in session.execute(query)
-    ]
+    session.execute(delete(RegionalAtomRow))
+    summed = select(
+        c.year, c.gwp, c.ipcc, c.gpc, c.gas,
+        func.sum(c.co2e_mg), func.sum(c.mass_mg), func.sum(c.records), func.max(c.weight),
+    ).group_by(c.year, c.gwp, c.ipcc, c.gpc, c.gas)  # fmt: skip
+    columns = ["year", "gwp", "ipcc", "gpc", "gas", "co2e_mg", "mass_mg", "records", "weight"]
+    session.execute(insert(RegionalAtomRow).from_select(columns, summed))
+    session.flush()
 
 
 class RegionalCellRow(Base):

@@ -130,11 +130,33 @@ def apply_change(session: Session, organisation_ids: Sequence[str] = (), years: 
         store.replace_contributions(session, ids, rows, exclusions)
         affected |= {c.year for c in rows} | {x[1] for x in exclusions}
         if current:
+            _update_atoms(session, old, rows)
             _update_summaries(session, ids, old, rows, affected, rules)
     if not current:
         return
     for region in store.statement_regions(session):
         store_statement(session, region, rules, digest, affected)
+
+
+def _update_atoms(
+    session: Session, old: Sequence[OrganisationContribution], new: Sequence[OrganisationContribution]
+) -> None:
+    """The atom totals after the organisations' rows went from ``old`` to ``new``."""
+    deltas: dict[tuple[int, str, str, str, str], list[int]] = {}
+    weights: dict[tuple[int, str, str, str, str], str] = {}
+    for sign, rows in ((-1, old), (1, new)):
+        for c in rows:
+            key = (c.year, c.gwp, c.ipcc, c.gpc, c.gas)
+            d = deltas.setdefault(key, [0, 0, 0])
+            d[0] += sign * c.co2e_mg
+            d[1] += sign * c.mass_mg
+            d[2] += sign * c.records
+            if sign > 0 and c.weight:
+                weights[key] = c.weight
+    store.add_to_atoms(
+        session,
+        [(*k, d[0], d[1], d[2], weights.get(k, "")) for k, d in sorted(deltas.items()) if d != [0, 0, 0]],
+    )
 
 
 def _rows(found: Iterable[tuple[object, ...]]) -> list[OrganisationContribution]:
@@ -199,8 +221,9 @@ def _summarise(
 
 
 def summarise_all(session: Session, rules: DisclosureRules) -> None:
-    """Every cell's summary from every organisation's rows, one (year, GWP set) at a time (the
-    full rebuild, the migration, the benchmark's bulk seeding)."""
+    """Every atom's total and every cell's summary from every organisation's rows, one (year, GWP
+    set) at a time (the full rebuild, the migration, the benchmark's bulk seeding)."""
+    store.sum_atoms(session)
     store.replace_cell_summaries(session, None, None, [])
     for year in sorted(store.contribution_years(session)):
         for g in GwpSet:

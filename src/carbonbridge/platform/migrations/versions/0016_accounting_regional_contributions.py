@@ -3,15 +3,17 @@
 ``regional_contributions`` holds, per organisation, year, GWP set and atom of the statement
 (IPCC leaf, GPC sector/scope, gas or co-pollutant), its CO2e and mass in whole milligrams, its
 record count and the GWP the engine used; ``regional_exclusions`` its records the engine cannot
-compute, grouped; ``regional_cells`` what disclosure control needs of each published cell
-(contributors, sum, largest contributions), kept by delta; ``regional_rebuild`` one row: the factor digest the contributions were computed
-with and the full rebuild running now (the guard: one at a time across processes).
+compute, grouped; ``regional_atoms`` every organisation's contributions to each atom summed
+(what the figures are summed from) and ``regional_cells`` what disclosure control needs of each
+published cell (contributors, sum, largest contributions), both kept by delta;
+``regional_rebuild`` one row: the factor digest the contributions were computed with and the full
+rebuild running now (the guard: one at a time across processes).
 
 Backfill: every organisation's contributions are computed from its current records by the
 installed release's engine (``upkeep.backfill``, the rebuild's code, in this migration's
 transaction), and the stored statement is summed again from them, so the first read after the
 upgrade is current. On a large installation this takes the time of a full rebuild (minutes at
-100,000 organisations). Downgrading drops the four tables (derived data; 0015's statement stays
+100,000 organisations). Downgrading drops the five tables (derived data; 0015's statement stays
 and its version counter is bumped so that the old code rebuilds it).
 
 Revision ID: 0016
@@ -64,6 +66,19 @@ def upgrade() -> None:
         ),
     )
     op.create_table(
+        "regional_atoms",
+        sa.Column("year", sa.Integer(), nullable=False),
+        sa.Column("gwp", sa.String(length=8), nullable=False),
+        sa.Column("ipcc", sa.String(length=16), nullable=False),
+        sa.Column("gpc", sa.String(length=8), nullable=False),
+        sa.Column("gas", sa.String(length=40), nullable=False),
+        sa.Column("co2e_mg", sa.BigInteger(), nullable=False),
+        sa.Column("mass_mg", sa.BigInteger(), nullable=False),
+        sa.Column("records", sa.Integer(), nullable=False),
+        sa.Column("weight", sa.String(length=40), nullable=False),
+        sa.PrimaryKeyConstraint("year", "gwp", "ipcc", "gpc", "gas", name=op.f("pk_regional_atoms")),
+    )
+    op.create_table(
         "regional_cells",
         sa.Column("year", sa.Integer(), nullable=False),
         sa.Column("gwp", sa.String(length=8), nullable=False),
@@ -95,6 +110,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_table("regional_rebuild")
     op.drop_table("regional_cells")
+    op.drop_table("regional_atoms")
     op.drop_table("regional_exclusions")
     op.drop_index("ix_regional_contributions_year_gwp", table_name="regional_contributions")
     op.drop_table("regional_contributions")
