@@ -5,8 +5,9 @@ Loaded by ``lint-imports`` (it puts the repository root on ``sys.path``) through
 
 * ``pure_core``: every module of a context is pure logic unless its name says otherwise. A module is
   a *face or adapter* when its own name, or the name of a package it lives in below the context,
-  starts with one of ``impure_prefixes`` (``api``, ``cli``, ``web``, ``store``, ``service``,
-  ``bulk``, ...). Every other module (``model``, ``errors``, and any logic module, including one
+  is one of ``impure_prefixes`` (``api``, ``cli``, ``web``, ``store``, ``service``, ``bulk``, ...)
+  or starts with one and an underscore (``cli_records`` is a face, ``stored_statement`` is not).
+  Every other module (``model``, ``errors``, and any logic module, including one
   added tomorrow) may import neither a forbidden framework nor an impure module, directly: so, by
   induction, not indirectly either. Shared packages (``exempt_packages``: the platform, the CLI
   root) are not contexts and are not checked.
@@ -15,8 +16,9 @@ Loaded by ``lint-imports`` (it puts the repository root on ``sys.path``) through
 * ``boundaries``: a package reaches into another context, or into a sibling sub-package of its own
   context, only through that package's ``model``, ``errors`` or ``service`` (or the package
   itself). A context is a direct sub-package of the root; a sub-package is a package inside a
-  context. A ``service`` (or ``model``) grown into a package is public as a whole. Shared packages (``shared_packages``: the kernel, the platform) may be imported anywhere
-  and may import anything (the platform is the composition root that mounts every context).
+  context. A ``service`` (or ``model``) grown into a package is public as a whole. Shared
+  packages (``shared_packages``: the kernel, the platform) may be imported anywhere and may import
+  anything (the platform is the composition root that mounts every context).
 
 Both take ``ignore_imports`` like the built-in contracts; an ignored import that no longer exists
 is an error, so the list of known exceptions can only shrink.
@@ -90,8 +92,8 @@ class PureCoreContract(_RuleContract):
         if module in self._pending():
             return False
         below_context = parts[2:]
-        prefixes = tuple(str(p) for p in self.impure_prefixes)  # type: ignore[attr-defined]
-        return not any(part.startswith(prefixes) for part in below_context)
+        prefixes = [str(p) for p in self.impure_prefixes]  # type: ignore[attr-defined]
+        return not any(part == p or part.startswith(p + "_") for part in below_context for p in prefixes)
 
     def _exempt(self) -> list[str]:
         return [str(p) for p in self.exempt_packages]  # type: ignore[attr-defined]

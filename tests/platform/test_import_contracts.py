@@ -74,6 +74,14 @@ def test_logic_may_not_reach_a_store_or_a_face_framework(imported: str, broken: 
     assert bool(_check(PureCoreContract, graph)) is broken
 
 
+def test_a_name_that_merely_begins_like_a_role_is_still_logic() -> None:
+    graph = _graph(
+        ("carbonbridge.accounting.stored_statement", "sqlalchemy"),
+        ("carbonbridge.accounting.cli_records", "typer"),
+    )
+    assert _check(PureCoreContract, graph) == ["carbonbridge.accounting.stored_statement -> sqlalchemy"]
+
+
 def test_faces_and_sub_package_services_are_not_held_to_the_rule() -> None:
     graph = _graph(
         ("carbonbridge.registry.units.service", "sqlalchemy"),
