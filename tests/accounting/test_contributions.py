@@ -357,6 +357,7 @@ def test_after_a_pin_change_the_api_and_the_page_say_the_figures_are_being_recom
 
     stale = app_client.get("/api/v1/inventory/region").json()
     page = app_client.get("/inventory/region?lang=zh").text
+    home = app_client.get("/?lang=en").text
     assert release.wait_for_rebuild(timeout=120)
     after = app_client.get("/api/v1/inventory/region").json()
 
@@ -367,7 +368,10 @@ def test_after_a_pin_change_the_api_and_the_page_say_the_figures_are_being_recom
     assert stale["years"] == fresh["years"]  # the last complete statement meanwhile
     assert 'id="stale-note"' in page
     assert "正在重新计算" in page
+    assert 'id="home-stale-note"' in home
+    assert "Figures being recomputed since" in home
     assert after["stale_since"] is None
+    assert 'id="home-stale-note"' not in app_client.get("/?lang=en").text
 
 
 def test_weights_of_the_stored_contributions_are_the_engine_gwps(sessions: sessionmaker[Session]) -> None:

@@ -17,6 +17,7 @@ Nothing here writes; every read is scoped by the service it calls.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -44,6 +45,8 @@ class RegionalFigures:
     masked: bool
     synthetic: bool
     status: ReportingStatus
+    #: set while a full rebuild runs: the figures are the last complete statement's
+    stale_since: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -85,8 +88,18 @@ def _regional(
     result = regional_release(sessions, principal, settings)
     released = next((y for y in result.release.years if y.year == year), None)
     return RegionalFigures(
-        year, released, result.release.masked, result.synthetic, roster.reporting_status(sessions, year)
+        year,
+        released,
+        result.release.masked,
+        result.synthetic,
+        roster.reporting_status(sessions, year),
+        result.stale_since,
     )
+
+
+def stale_note(lang: str, since: datetime) -> str:
+    """The regional page's note on figures being recomputed, in ``lang``."""
+    return release.stale_note(lang, since)
 
 
 def _registry(sessions: sessionmaker[Session]) -> RegistryFigures:
