@@ -25,9 +25,8 @@ from carbonbridge.kernel.display import FigureKind, shown
 from carbonbridge.kernel.errors import FieldIssue, InvalidInput
 from carbonbridge.platform.cli_format import Column, OutputFormat, emit
 from carbonbridge.platform.cli_format import FormatOption as ListFormatOption
-from carbonbridge.registry import cli_exports as cli_exports
-from carbonbridge.registry import cli_units as cli_units
-from carbonbridge.registry import service, views
+from carbonbridge.registry import reads, service, views
+from carbonbridge.registry.cadt import cli as cadt_cli
 from carbonbridge.registry.cli_common import COMMANDS as COMMANDS
 from carbonbridge.registry.cli_common import (
     Format,
@@ -44,8 +43,15 @@ from carbonbridge.registry.cli_common import (
     project_app,
 )
 from carbonbridge.registry.cli_common import app as app
+from carbonbridge.registry.compliance import cli as compliance_cli
 from carbonbridge.registry.model import ProjectDraft
 from carbonbridge.registry.schemas import BalanceOut, ProjectOut, ReportOut, RetirementRecordOut
+from carbonbridge.registry.units import cli as units_cli  # noqa: F401  (registers issue|transfer|retire|cancel)
+from carbonbridge.registry.units import cli_exports as cli_exports  # registers export|expire
+
+# the sub-packages' command groups (allowances, cadt, recognition), after project|monitoring|accounts
+for _name, _sub in {**compliance_cli.COMMANDS, **cadt_cli.COMMANDS}.items():
+    app.add_typer(_sub, name=_name)
 
 # --- accounts -----------------------------------------------------------------------------------
 
@@ -279,7 +285,7 @@ def balance(
 ) -> None:
     """Tonnes per project, vintage and state in an account / 余额."""
     with _acting(ctx) as (sessions, principal):
-        found = service.balances(sessions, principal, account)
+        found = reads.balances(sessions, principal, account)
     rows = [
         {"project": b.project_id, "vintage": b.vintage, "state": b.state.value, "tonnes": b.tonnes}
         for b in found
@@ -301,7 +307,7 @@ def blocks(
 ) -> None:
     """The open serial blocks of an account / 序列号区块."""
     with _acting(ctx) as (sessions, principal):
-        found = service.holdings(sessions, principal, account)
+        found = reads.holdings(sessions, principal, account)
         serials = views.serials_of(sessions, found)
     rows = [
         {"serial": s, "count": b.count, "state": b.state.value, "account_id": b.account_id}
@@ -343,7 +349,7 @@ def serial(
 ) -> None:
     """Where each part of a serial range stands now (public credit search) / 序列号查询."""
     with _acting(ctx) as (sessions, _):
-        found = service.find_serial(sessions, text)
+        found = reads.find_serial(sessions, text)
     rows = [
         {"serial": s.serial, "state": s.state.value, "standard": s.standard, "methodology": s.methodology}
         for s in found

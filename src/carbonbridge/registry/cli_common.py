@@ -24,7 +24,7 @@ from carbonbridge.kernel.errors import CarbonbridgeError, FieldIssue, InvalidInp
 from carbonbridge.platform.cli_errors import failure
 from carbonbridge.platform.cli_token import TokenFileOption, TokenOption, resolve_token
 from carbonbridge.platform.identity import Principal, Role
-from carbonbridge.registry import cli_compliance, views
+from carbonbridge.registry import views
 from carbonbridge.registry.model import Receipt
 from carbonbridge.registry.schemas import ReceiptOut
 
@@ -35,8 +35,6 @@ accounts_app = typer.Typer(help="Registry accounts / 登记簿账户", no_args_i
 app.add_typer(project_app, name="project")
 app.add_typer(monitoring_app, name="monitoring")
 app.add_typer(accounts_app, name="accounts")
-for _name, _sub in cli_compliance.COMMANDS.items():
-    app.add_typer(_sub, name=_name)
 COMMANDS = {"registry": app}
 
 console = Console()

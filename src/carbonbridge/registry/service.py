@@ -1,7 +1,7 @@
 """Registry use cases: open accounts, take a project through its lifecycle, issue credits from
-verified monitoring reports, and move units (transfer, retire, cancel, reverse), singly or in a
-batch; export units to another registry and expire them (``exports.py``); issuance lives in
-``issuance.py`` and the reads in ``reads.py``, all re-exported here. Each call is one
+verified monitoring reports (``issuance.py``); the reads live in ``reads.py`` and the unit
+movements, exports and expiry in the ``units`` sub-package (``units/service.py``,
+``units/exports.py``). Each call is one
 transaction that writes the registry rows and appends the log entries (``events.py``) together;
 it returns :class:`~carbonbridge.registry.model.Receipt` s. A failed call changes nothing and raises
 a typed error saying why.
@@ -35,16 +35,7 @@ from carbonbridge.platform.db import unit_of_work
 from carbonbridge.platform.identity import Principal, Role
 from carbonbridge.registry import lifecycle, store
 from carbonbridge.registry.errors import ImplausibleCalculation
-from carbonbridge.registry.events import LEDGER_AUDITORS as LEDGER_AUDITORS
 from carbonbridge.registry.events import project_facts, report_facts, verification_facts
-from carbonbridge.registry.exports import confirm_export as confirm_export
-from carbonbridge.registry.exports import expire as expire
-from carbonbridge.registry.exports import reject_export as reject_export
-from carbonbridge.registry.exports import request_export as request_export
-from carbonbridge.registry.issuance import buffer_share_of as buffer_share_of
-from carbonbridge.registry.issuance import issuance_quantities as issuance_quantities
-from carbonbridge.registry.issuance import issue as issue
-from carbonbridge.registry.issuance import issue_planned as issue_planned
 from carbonbridge.registry.lifecycle import Step
 from carbonbridge.registry.location import location_issues
 from carbonbridge.registry.model import (
@@ -59,22 +50,7 @@ from carbonbridge.registry.model import (
     Receipt,
     ReportStatus,
 )
-from carbonbridge.registry.movements import apply_batch as apply_batch
-from carbonbridge.registry.movements import cancel as cancel
-from carbonbridge.registry.movements import retire as retire
-from carbonbridge.registry.movements import reverse as reverse
-from carbonbridge.registry.movements import transfer as transfer
-from carbonbridge.registry.reads import RetirementRecord as RetirementRecord
-from carbonbridge.registry.reads import SerialStatus as SerialStatus
-from carbonbridge.registry.reads import balances as balances
-from carbonbridge.registry.reads import conservation as conservation
-from carbonbridge.registry.reads import find_serial as find_serial
-from carbonbridge.registry.reads import holdings as holdings
-from carbonbridge.registry.reads import operations as operations
-from carbonbridge.registry.reads import overlapping_blocks as overlapping_blocks
-from carbonbridge.registry.reads import retirement_records as retirement_records
 from carbonbridge.registry.serials import PROJECT_CODE, REGION
-from carbonbridge.registry.writes import REGISTRY_CANCELLATION_ACCOUNT as REGISTRY_CANCELLATION_ACCOUNT
 from carbonbridge.registry.writes import (
     PendingOperation,
     check_text,
@@ -82,7 +58,6 @@ from carbonbridge.registry.writes import (
     new_operation,
     record,
 )
-from carbonbridge.registry.writes import UnitRequest as UnitRequest
 
 # --- accounts -----------------------------------------------------------------------------------
 

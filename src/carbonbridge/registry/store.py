@@ -16,7 +16,7 @@ itself guarantees, on SQLite and PostgreSQL alike:
 * among the *open* blocks of a project+vintage no two share a first or a last serial (partial
   UNIQUE indexes ``WHERE closed_by IS NULL``), so a second owner of the same serial range cannot be
   written even by a faulty caller; the full no-overlap rule is kept by the block algebra and checked
-  by :func:`carbonbridge.registry.service.conservation`.
+  by :func:`carbonbridge.registry.reads.conservation`.
 
 Writers lock before they read: the first statement of every registry write transaction is an
 ``UPDATE ... SET version = version + 1`` of the rows it will change (:func:`lock`), which takes
@@ -82,6 +82,18 @@ def lock(session: Session, what: str, ids: Iterable[str]) -> set[str]:
         if connection.execute(statement, {"ident": ident}).rowcount:
             found.add(ident)
     return found
+
+
+def lock_holding(session: Session, organisation_id: str) -> bool:
+    """Bump the version of the entity's registry holding account row, the first statement of
+    every allowance write (this module's lock-before-read rule: it serialises the entity's
+    surrenders, which read holdings afterwards). False if the entity has no registry accounts."""
+    result = session.execute(
+        update(AccountRow)
+        .where(AccountRow.organisation_id == organisation_id, AccountRow.kind == "holding")
+        .values(version=AccountRow.version + 1)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
 # --- accounts -----------------------------------------------------------------------------------

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from carbonbridge.kernel.errors import FieldIssue, InvalidInput, NotFound
 from carbonbridge.platform.db import unit_of_work
 from carbonbridge.platform.identity import Principal, Role
-from carbonbridge.registry import service, store
+from carbonbridge.registry import reads, service, store
 from carbonbridge.registry.blocks import serial_ranges
 from carbonbridge.registry.events import converted_blocks
 from carbonbridge.registry.location import MapPoint, map_point
@@ -92,7 +92,7 @@ class ProjectSheet:
     reports: list[MonitoringReport]
     issuances: list[IssuanceView]
     timeline: list[TimelineEntry]
-    retirements: list[service.RetirementRecord]
+    retirements: list[reads.RetirementRecord]
     tallies: list[VintageTally]
     location: MapPoint | None = None
 
@@ -125,7 +125,7 @@ def registry_totals(sessions: sessionmaker[Session]) -> RegistryTotals:
     projects = list_projects(sessions)
     issued: dict[str, int] = {}
     retired: dict[str, int] = {}
-    for t in service.conservation(sessions):
+    for t in reads.conservation(sessions):
         issued[t.project_id] = issued.get(t.project_id, 0) + t.issued
         retired[t.project_id] = retired.get(t.project_id, 0) + t.by_state.get(UnitState.RETIRED, 0)
     lines = [ProjectSummary(p, issued.get(p.id, 0), retired.get(p.id, 0)) for p in projects]
@@ -176,8 +176,8 @@ def project_sheet(sessions: sessionmaker[Session], project_id: str) -> ProjectSh
         reports,
         issuances,
         timeline,
-        service.retirement_records(sessions, project_id),
-        service.conservation(sessions, project_id),
+        reads.retirement_records(sessions, project_id),
+        reads.conservation(sessions, project_id),
         project_location(project),
     )
 
@@ -205,7 +205,7 @@ def project_by_code(sessions: sessionmaker[Session], code: str) -> Project:
     return project
 
 
-def all_retirements(sessions: sessionmaker[Session], *, limit: int = 200) -> list[service.RetirementRecord]:
+def all_retirements(sessions: sessionmaker[Session], *, limit: int = 200) -> list[reads.RetirementRecord]:
     """The public retirement records of every project, newest first."""
     with unit_of_work(sessions) as session:
         ids = list(
@@ -219,7 +219,7 @@ def all_retirements(sessions: sessionmaker[Session], *, limit: int = 200) -> lis
         found = store.operations_by_id(session, ids)
     ops = [found[i] for i in ids]
     return [
-        service.RetirementRecord(
+        reads.RetirementRecord(
             o.id,
             str(o.project_id),
             str(o.details["beneficiary"]),
@@ -247,12 +247,12 @@ def holder_account(
     sessions: sessionmaker[Session], principal: Principal, organisation_id: str
 ) -> HolderAccount:
     """An organisation's accounts with balances and open blocks (its own users, the regulator,
-    verifiers; checked by :func:`service.accounts` and :func:`service.balances`)."""
+    verifiers; checked by :func:`service.accounts` and :func:`reads.balances`)."""
     principal.require(Role.REGULATOR, Role.VERIFIER, Role.DEVELOPER, Role.REPORTER)
     accounts = service.accounts(sessions, principal, organisation_id)
-    balances = {k: service.balances(sessions, principal, a.id) for k, a in accounts.items()}
+    balances = {k: reads.balances(sessions, principal, a.id) for k, a in accounts.items()}
     holding = accounts.get(AccountKind.HOLDING)
-    blocks = service.holdings(sessions, principal, holding.id) if holding is not None else []
+    blocks = reads.holdings(sessions, principal, holding.id) if holding is not None else []
     with unit_of_work(sessions) as session:
         projects = store.projects_by_id(session, {b.project_id for b in blocks})
         projects.update(
@@ -372,7 +372,7 @@ def _unissued(project: Project, vintage: int, start: int, end: int) -> SerialPar
 
 
 def serial_search(sessions: sessionmaker[Session], text: str) -> SerialSearch:
-    """Public credit search by serial (the page's form of :func:`service.find_serial`): each part of
+    """Public credit search by serial (the page's form of :func:`reads.find_serial`): each part of
     the searched range in serial order, with its state, the block it lies in, the logged operation
     that put it there (for a retirement, the beneficiary and purpose), and the parts never issued.
     :class:`InvalidInput` for a malformed serial, :class:`NotFound` for an unknown project."""

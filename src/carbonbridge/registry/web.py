@@ -15,7 +15,8 @@ from carbonbridge.kernel.errors import CarbonbridgeError, FieldIssue, Forbidden,
 from carbonbridge.platform.deps import CurrentPrincipal, Sessions
 from carbonbridge.platform.identity import Principal, Role
 from carbonbridge.platform.web import PageRoute, render
-from carbonbridge.registry import service, views, views_exports, web_compliance, web_review
+from carbonbridge.registry import service, views, web_review
+from carbonbridge.registry.compliance import web as web_compliance
 from carbonbridge.registry.location import MapPoint
 from carbonbridge.registry.model import (
     AccountKind,
@@ -26,6 +27,9 @@ from carbonbridge.registry.model import (
     Transfer,
     Units,
 )
+from carbonbridge.registry.units import exports
+from carbonbridge.registry.units import service as movements
+from carbonbridge.registry.units import views as views_exports
 from carbonbridge.registry.web_outcome import read_form, render_outcome, render_refusal, settle
 
 router = APIRouter(include_in_schema=False, route_class=PageRoute)
@@ -169,7 +173,7 @@ async def retire_form(request: Request, sessions: Sessions, principal: CurrentPr
 
     def act() -> Receipt:
         units = _units(form, _holding_id(sessions, principal))
-        return service.retire(
+        return movements.retire(
             sessions, principal, Retirement(units, form.get("beneficiary", ""), form.get("purpose", ""))
         )
 
@@ -182,7 +186,7 @@ async def transfer_form(request: Request, sessions: Sessions, principal: Current
 
     def act() -> Receipt:
         units = _units(form, _holding_id(sessions, principal))
-        return service.transfer(sessions, principal, Transfer(units, form.get("to_account_id", "").strip()))
+        return movements.transfer(sessions, principal, Transfer(units, form.get("to_account_id", "").strip()))
 
     return settle(act, functools.partial(_account_page, request, sessions, principal))
 
@@ -214,7 +218,7 @@ async def export_form(request: Request, sessions: Sessions, principal: CurrentPr
 
     def act() -> Receipt:
         units = _export_units(form, _holding_id(sessions, principal))
-        return service.request_export(
+        return exports.request_export(
             sessions,
             principal,
             ExportRequest(
@@ -259,7 +263,7 @@ async def confirm_export_form(
     form = await read_form(request)
 
     def act() -> Receipt:
-        return service.confirm_export(
+        return exports.confirm_export(
             sessions, principal, operation_id, form.get("destination_reference", "")
         )
 
@@ -273,7 +277,7 @@ async def reject_export_form(
     form = await read_form(request)
 
     def act() -> Receipt:
-        return service.reject_export(sessions, principal, operation_id, form.get("reason", ""))
+        return exports.reject_export(sessions, principal, operation_id, form.get("reason", ""))
 
     return settle(act, functools.partial(_exports_page, request, sessions, principal))
 

@@ -46,7 +46,7 @@ MESSAGES: tuple[str, ...] = (
     "at most %(available)s",
     "must be ≥ start (%(start)s)",
     "the range %(first)s-%(last)s holds %(count)s t",
-    # registry.movements, registry.exports, registry.service
+    # registry.units.service, registry.units.exports, registry.service
     "account %(account)s does not exist",
     "project %(project)s does not exist",
     "export request %(operation)s does not exist",

@@ -6,7 +6,7 @@ Each write is one transaction that stores its row and appends its transparency-l
 enterprise inventories); offsets are credits of this registry retired *for compliance*: the
 registry's own retirement operation (public record, beneficiary = the entity, purpose
 ``ETS compliance <period>``) in the same transaction, referenced from the surrender record. The
-rules are :mod:`carbonbridge.registry.allowances`; ``docs/registry-compliance.md`` explains them.
+rules are :mod:`carbonbridge.registry.compliance.allowances`; ``docs/registry-compliance.md`` explains them.
 
 The obligation is read from the accounting context: the entity's inventory statement for the
 period that is finalised *and* verified (opinion other than adverse), figure
@@ -33,14 +33,16 @@ from carbonbridge.kernel.ids import new_id
 from carbonbridge.ledger import service as ledger
 from carbonbridge.platform.db import unit_of_work
 from carbonbridge.platform.identity import Principal, Role
-from carbonbridge.registry import allowances, compliance_store, store
-from carbonbridge.registry.allowances import (
+from carbonbridge.registry import store
+from carbonbridge.registry.compliance import allowances
+from carbonbridge.registry.compliance import store as compliance_store
+from carbonbridge.registry.compliance.allowances import (
     DEFAULT_EMISSIONS_FIGURE,
     DEFAULT_OFFSET_SHARE,
     ComplianceStatus,
 )
 from carbonbridge.registry.model import Retirement, Units
-from carbonbridge.registry.movements import move_units
+from carbonbridge.registry.units.service import move_units
 from carbonbridge.registry.writes import check_text, record
 
 ALLOCATION_EVENT = "registry.allowance_allocation"
@@ -145,7 +147,7 @@ def allocate(
 
 
 def _lock(session: Session, organisation_id: str) -> None:
-    if not compliance_store.lock_holding(session, organisation_id):
+    if not store.lock_holding(session, organisation_id):
         raise NotFound(
             f"organisation {organisation_id} has no registry accounts; open them first",
             [FieldIssue(("organisation_id",), organisation_id, "not admitted to the registry")],

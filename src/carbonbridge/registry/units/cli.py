@@ -14,7 +14,8 @@ import typer
 from sqlalchemy.orm import Session, sessionmaker
 
 from carbonbridge.platform.identity import Principal
-from carbonbridge.registry import service, views
+from carbonbridge.registry import issuance as issuing
+from carbonbridge.registry import views
 from carbonbridge.registry.cli_common import (
     Format,
     FormatOption,
@@ -28,6 +29,7 @@ from carbonbridge.registry.cli_common import (
 )
 from carbonbridge.registry.model import Cancellation, Receipt, Retirement, Transfer, Units
 from carbonbridge.registry.schemas import IssuanceReceiptOut
+from carbonbridge.registry.units import service as movements
 
 # --- issuance and moving units ------------------------------------------------------------------
 
@@ -42,7 +44,7 @@ def issue(
     """Issue a verified report's credits, buffer share to the pool, converting the vintage's planned
     units in place first (regulator) / 签发."""
     with _acting(ctx) as (sessions, principal):
-        done = service.issue(sessions, principal, report)
+        done = issuing.issue(sessions, principal, report)
     body = IssuanceReceiptOut.of_issuance(done, views.serials_of(sessions, list(done.produced)))
     if output is Format.JSON:
         if receipt is not None:
@@ -74,7 +76,7 @@ def issue_planned(
     """Issue ex-ante (planned) units to the developer (regulator): tradable, never retirable,
     converted in place by the vintage's verified issuance / 预签发."""
     with _acting(ctx) as (sessions, principal):
-        done = service.issue_planned(
+        done = issuing.issue_planned(
             sessions, principal, _project_id(sessions, project), vintage, quantity, basis
         )
     _done(sessions, done, output, receipt, "planned units issued / 已预签发")
@@ -125,7 +127,7 @@ def transfer(
     _move(
         ctx,
         lambda u: Transfer(u, to),
-        service.transfer,
+        movements.transfer,
         "transferred",
         source,
         project,
@@ -156,7 +158,7 @@ def retire(
     _move(
         ctx,
         lambda u: Retirement(u, beneficiary, purpose),
-        service.retire,
+        movements.retire,
         f"retired for {beneficiary}",
         source,
         project,
@@ -186,7 +188,7 @@ def cancel(
     _move(
         ctx,
         lambda u: Cancellation(u, reason),
-        service.cancel,
+        movements.cancel,
         "cancelled",
         source,
         project,

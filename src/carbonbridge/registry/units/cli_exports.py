@@ -10,9 +10,10 @@ from typing import Annotated
 
 import typer
 
-from carbonbridge.registry import service
 from carbonbridge.registry.cli_common import Format, FormatOption, ReceiptOption, _acting, _done, app
-from carbonbridge.registry.cli_units import (
+from carbonbridge.registry.model import ExpiryRequest, ExportRequest
+from carbonbridge.registry.units import exports
+from carbonbridge.registry.units.cli import (
     EndOption,
     FromOption,
     ProjectOption,
@@ -21,7 +22,6 @@ from carbonbridge.registry.cli_units import (
     VintageOption,
     _move,
 )
-from carbonbridge.registry.model import ExpiryRequest, ExportRequest
 
 # --- exports and expiry ------------------------------------------------------------------------
 
@@ -46,7 +46,7 @@ def export(
     _move(
         ctx,
         lambda u: ExportRequest(u, destination_registry, destination_account, reason),
-        service.request_export,
+        exports.request_export,
         f"export to {destination_registry} requested",
         source,
         project,
@@ -69,7 +69,7 @@ def export_confirm(
 ) -> None:
     """Confirm an export: the pending units are exported for good (regulator) / 确认转出."""
     with _acting(ctx) as (sessions, principal):
-        done = service.confirm_export(sessions, principal, operation, reference)
+        done = exports.confirm_export(sessions, principal, operation, reference)
     _done(sessions, done, output, receipt, "exported")
 
 
@@ -83,7 +83,7 @@ def export_reject(
 ) -> None:
     """Reject an export: the pending units are held again, same serials (regulator) / 驳回转出."""
     with _acting(ctx) as (sessions, principal):
-        done = service.reject_export(sessions, principal, operation, reason)
+        done = exports.reject_export(sessions, principal, operation, reason)
     _done(sessions, done, output, receipt, "export rejected")
 
 
@@ -104,7 +104,7 @@ def expire(
     _move(
         ctx,
         lambda u: ExpiryRequest(u, reason),
-        service.expire,
+        exports.expire,
         "expired",
         source,
         project,

@@ -1,6 +1,7 @@
 """Tables and repository functions for the regional ETS (allowance allocations, compliance
-surrenders) and for CAD Trust imports (where an imported project came from). Flushes, never
-commits (the service does). Kept apart from ``store.py`` (the credit registry's core tables).
+surrenders). Flushes, never commits (the service does). Kept apart from ``registry/store.py`` (the
+credit registry's core tables); the holding lock every allowance write takes first is
+:func:`carbonbridge.registry.store.lock_holding`.
 
 Allowances are integer tonnes per entity and compliance period, not serial blocks: an entity's
 holding of a period is ``Σ allocations − Σ allowances surrendered`` (``docs/registry-compliance.md``
@@ -10,7 +11,6 @@ logged events (``compliance.LEDGER_AUDITORS``).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import (
@@ -21,16 +21,13 @@ from sqlalchemy import (
     Integer,
     String,
     Text,
-    UniqueConstraint,
     func,
     select,
-    update,
 )
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from carbonbridge.platform.db import Base
 from carbonbridge.platform.types import UtcDateTime
-from carbonbridge.registry.store import AccountRow, ProjectRow, SerialCounterRow
 
 
 class AllocationRow(Base):
@@ -78,32 +75,6 @@ class SurrenderRow(Base):
     at: Mapped[datetime] = mapped_column(UtcDateTime())
     actor_name: Mapped[str] = mapped_column(String(200))
     log_index: Mapped[int] = mapped_column(BigInteger)
-
-
-class ImportedProjectRow(Base):
-    """A project imported from another registry through CAD Trust records: its origin."""
-
-    __tablename__ = "registry_imported_projects"
-    __table_args__ = (
-        UniqueConstraint("origin_registry", "origin_project_id", name="uq_registry_imported_origin"),
-    )
-
-    project_id: Mapped[str] = mapped_column(ForeignKey("registry_projects.id"), primary_key=True)
-    origin_registry: Mapped[str] = mapped_column(String(100))
-    origin_project_id: Mapped[str] = mapped_column(String(100))
-    operation_id: Mapped[str] = mapped_column(String(40))
-
-
-def lock_holding(session: Session, organisation_id: str) -> bool:
-    """Bump the version of the entity's registry holding account row, the first statement of
-    every allowance write (``store.py``'s lock-before-read rule: it serialises the entity's
-    surrenders, which read holdings afterwards). False if the entity has no registry accounts."""
-    result = session.execute(
-        update(AccountRow)
-        .where(AccountRow.organisation_id == organisation_id, AccountRow.kind == "holding")
-        .values(version=AccountRow.version + 1)
-    )
-    return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
 # --- allowances ---------------------------------------------------------------------------------
@@ -171,42 +142,3 @@ def entities_and_periods(session: Session) -> list[tuple[str, int]]:
         (r[0], int(r[1])) for r in session.execute(select(SurrenderRow.organisation_id, SurrenderRow.period))
     }
     return sorted(pairs)
-
-
-# --- CAD Trust imports --------------------------------------------------------------------------
-
-
-def add_imported_projects(session: Session, rows: Sequence[ImportedProjectRow]) -> None:
-    session.add_all(rows)
-    session.flush()
-
-
-def imported_project(
-    session: Session, origin_registry: str, origin_project_id: str
-) -> ImportedProjectRow | None:
-    return session.execute(
-        select(ImportedProjectRow).where(
-            ImportedProjectRow.origin_registry == origin_registry,
-            ImportedProjectRow.origin_project_id == origin_project_id,
-        )
-    ).scalar_one_or_none()
-
-
-def origins(session: Session) -> dict[str, ImportedProjectRow]:
-    return {r.project_id: r for r in session.scalars(select(ImportedProjectRow))}
-
-
-def project_ids(session: Session) -> list[str]:
-    """Every project of the registry (for a CAD Trust export), in code order."""
-    return list(session.scalars(select(ProjectRow.id).order_by(ProjectRow.code)))
-
-
-def raise_serial_counter(session: Session, project_id: str, vintage: int, next_serial: int) -> None:
-    """Make the project-vintage counter at least ``next_serial`` (after importing serials up to
-    ``next_serial - 1``), so that a later issuance never reuses an imported serial."""
-    row = session.get(SerialCounterRow, (project_id, vintage))
-    if row is None:
-        session.add(SerialCounterRow(project_id=project_id, vintage=vintage, next_serial=next_serial))
-    elif row.next_serial < next_serial:
-        row.next_serial = next_serial
-    session.flush()

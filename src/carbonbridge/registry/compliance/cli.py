@@ -1,5 +1,5 @@
-"""``carbonbridge registry allowances|cadt|recognition ...``: the regional ETS, CAD Trust files
-and the mutual-recognition table from the command line (as the CLI administrator).
+"""``carbonbridge registry allowances ...``: the regional ETS from the command line (as the CLI
+administrator).
 
 ``COMMANDS`` maps each sub-command name to its Typer app; the registry's CLI mounts them under
 ``carbonbridge registry``.
@@ -7,8 +7,6 @@ and the mutual-recognition table from the command line (as the CLI administrator
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -17,12 +15,10 @@ from rich.table import Table
 from sqlalchemy.orm import Session, sessionmaker
 
 from carbonbridge.platform.identity import Principal, Role
-from carbonbridge.registry import compliance, exchange, recognition
+from carbonbridge.registry.compliance import service as compliance
 
 allowances_app = typer.Typer(help="ETS allowances and compliance / 碳排放配额与履约", no_args_is_help=True)
-cadt_app = typer.Typer(help="CAD Trust export and import / CAD Trust 数据交换", no_args_is_help=True)
-recognition_app = typer.Typer(help="Mutual recognition / 碳标准互认", no_args_is_help=True)
-COMMANDS = {"allowances": allowances_app, "cadt": cadt_app, "recognition": recognition_app}
+COMMANDS = {"allowances": allowances_app}
 console = Console()
 ADMIN = Principal("cli", "cli administrator", Role.ADMIN)
 
@@ -93,44 +89,4 @@ def status(
             "—" if s.offset_cap_t is None else str(s.offset_cap_t),
             "—" if s.shortfall_t is None else str(s.shortfall_t),
         )
-    console.print(table)
-
-
-@cadt_app.command("export")
-def cadt_export(directory: Path) -> None:
-    """Write the registry as CAD Trust v2.0.2 JSON files, one per table / 导出."""
-    counts = exchange.export_cadt(_sessions(), ADMIN, directory)
-    console.print(", ".join(f"{t}: {n}" for t, n in counts.items()))
-
-
-@cadt_app.command("import")
-def cadt_import(
-    directory: Annotated[Path, typer.Argument(exists=True, file_okay=False)],
-    holder: Annotated[str, typer.Option(help="organisation receiving units of unknown owners")],
-) -> None:
-    """Import CAD Trust JSON files, all or nothing / 导入."""
-    receipts = exchange.import_cadt(_sessions(), ADMIN, directory, holder)
-    console.print(f"imported {len(receipts)} operations")
-
-
-@recognition_app.command("show")
-def show(
-    standard: str,
-    methodology: str,
-    unit_type: str,
-    table_path: Annotated[Path | None, typer.Option("--table", help="a region's own recognition CSV")] = None,
-    as_json: Annotated[bool, typer.Option("--json")] = False,
-) -> None:
-    """Which other standards' criteria a credit type meets / 互认情况."""
-    found = recognition.recognise(
-        recognition.CreditType(standard, methodology, unit_type), recognition.load_table(table_path)
-    )
-    if as_json:
-        console.print_json(json.dumps({c: a.status.value for c, a in found.items()}))
-        return
-    table = Table(title=f"{standard} {methodology} ({unit_type})")
-    for name in ("criterion", "status", "condition", "source"):
-        table.add_column(name)
-    for a in found.values():
-        table.add_row(a.criterion, a.status.value, a.condition_en, a.citation)
     console.print(table)
