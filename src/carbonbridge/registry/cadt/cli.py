@@ -9,22 +9,22 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 from rich.table import Table
-from sqlalchemy.orm import Session, sessionmaker
 
-from carbonbridge.platform.identity import Principal, Role
 from carbonbridge.registry.cadt import recognition
-from carbonbridge.registry.cadt import service as exchange
+from carbonbridge.registry.cli_common import cli_admin
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session, sessionmaker
 
 cadt_app = typer.Typer(help="CAD Trust export and import / CAD Trust 数据交换", no_args_is_help=True)
 recognition_app = typer.Typer(help="Mutual recognition / 碳标准互认", no_args_is_help=True)
 COMMANDS = {"cadt": cadt_app, "recognition": recognition_app}
 console = Console()
-ADMIN = Principal("cli", "cli administrator", Role.ADMIN)
 
 
 def _sessions() -> sessionmaker[Session]:
@@ -36,7 +36,9 @@ def _sessions() -> sessionmaker[Session]:
 @cadt_app.command("export")
 def cadt_export(directory: Path) -> None:
     """Write the registry as CAD Trust v2.0.2 JSON files, one per table / 导出."""
-    counts = exchange.export_cadt(_sessions(), ADMIN, directory)
+    from carbonbridge.registry.cadt import service as exchange
+
+    counts = exchange.export_cadt(_sessions(), cli_admin(), directory)
     console.print(", ".join(f"{t}: {n}" for t, n in counts.items()))
 
 
@@ -46,7 +48,9 @@ def cadt_import(
     holder: Annotated[str, typer.Option(help="organisation receiving units of unknown owners")],
 ) -> None:
     """Import CAD Trust JSON files, all or nothing / 导入."""
-    receipts = exchange.import_cadt(_sessions(), ADMIN, directory, holder)
+    from carbonbridge.registry.cadt import service as exchange
+
+    receipts = exchange.import_cadt(_sessions(), cli_admin(), directory, holder)
     console.print(f"imported {len(receipts)} operations")
 
 

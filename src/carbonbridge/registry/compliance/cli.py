@@ -7,20 +7,20 @@ administrator).
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 from rich.table import Table
-from sqlalchemy.orm import Session, sessionmaker
 
-from carbonbridge.platform.identity import Principal, Role
-from carbonbridge.registry.compliance import service as compliance
+from carbonbridge.registry.cli_common import cli_admin
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session, sessionmaker
 
 allowances_app = typer.Typer(help="ETS allowances and compliance / 碳排放配额与履约", no_args_is_help=True)
 COMMANDS = {"allowances": allowances_app}
 console = Console()
-ADMIN = Principal("cli", "cli administrator", Role.ADMIN)
 
 
 def _sessions() -> sessionmaker[Session]:
@@ -37,7 +37,9 @@ def allocate(
     basis: Annotated[str, typer.Option(help="allocation basis, e.g. the regional plan")] = "allocation plan",
 ) -> None:
     """Allocate allowances to a covered entity / 分配配额."""
-    done = compliance.allocate(_sessions(), ADMIN, organisation, period, quantity, basis)
+    from carbonbridge.registry.compliance import service as compliance
+
+    done = compliance.allocate(_sessions(), cli_admin(), organisation, period, quantity, basis)
     console.print(
         f"allocated {quantity} t to {organisation} for {period}: {done.id} (log entry {done.log_index})"
     )
@@ -46,7 +48,9 @@ def allocate(
 @allowances_app.command("surrender")
 def surrender(organisation: str, period: int, allowances: int) -> None:
     """Surrender allowances against the verified emissions / 清缴配额 (offsets: use the API)."""
-    done = compliance.surrender(_sessions(), ADMIN, organisation, period, allowances)
+    from carbonbridge.registry.compliance import service as compliance
+
+    done = compliance.surrender(_sessions(), cli_admin(), organisation, period, allowances)
     console.print(
         f"surrendered {allowances} t for {organisation} {period}: {done.id} (log entry {done.log_index})"
     )
@@ -58,11 +62,13 @@ def status(
     organisation: Annotated[str | None, typer.Option(help="one entity (default: all)")] = None,
 ) -> None:
     """Compliance status per entity / 履约状态."""
+    from carbonbridge.registry.compliance import service as compliance
+
     sessions = _sessions()
     rows = (
-        [compliance.status(sessions, ADMIN, organisation, period)]
+        [compliance.status(sessions, cli_admin(), organisation, period)]
         if organisation
-        else compliance.overview(sessions, ADMIN, period)
+        else compliance.overview(sessions, cli_admin(), period)
     )
     table = Table(title=f"ETS compliance {period} (t CO2)")
     for name in (

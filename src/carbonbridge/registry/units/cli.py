@@ -8,14 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from sqlalchemy.orm import Session, sessionmaker
 
-from carbonbridge.platform.identity import Principal
-from carbonbridge.registry import issuance as issuing
-from carbonbridge.registry import views
 from carbonbridge.registry.cli_common import (
     Format,
     FormatOption,
@@ -28,8 +24,11 @@ from carbonbridge.registry.cli_common import (
     console,
 )
 from carbonbridge.registry.model import Cancellation, Receipt, Retirement, Transfer, Units
-from carbonbridge.registry.schemas import IssuanceReceiptOut
-from carbonbridge.registry.units import service as movements
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session, sessionmaker
+
+    from carbonbridge.platform.identity import Principal
 
 # --- issuance and moving units ------------------------------------------------------------------
 
@@ -43,6 +42,10 @@ def issue(
 ) -> None:
     """Issue a verified report's credits, buffer share to the pool, converting the vintage's planned
     units in place first (regulator) / 签发."""
+    from carbonbridge.registry import issuance as issuing
+    from carbonbridge.registry import views
+    from carbonbridge.registry.schemas import IssuanceReceiptOut
+
     with _acting(ctx) as (sessions, principal):
         done = issuing.issue(sessions, principal, report)
     body = IssuanceReceiptOut.of_issuance(done, views.serials_of(sessions, list(done.produced)))
@@ -75,6 +78,8 @@ def issue_planned(
 ) -> None:
     """Issue ex-ante (planned) units to the developer (regulator): tradable, never retirable,
     converted in place by the vintage's verified issuance / 预签发."""
+    from carbonbridge.registry import issuance as issuing
+
     with _acting(ctx) as (sessions, principal):
         done = issuing.issue_planned(
             sessions, principal, _project_id(sessions, project), vintage, quantity, basis
@@ -124,6 +129,8 @@ def transfer(
     receipt: ReceiptOption = None,
 ) -> None:
     """Transfer units to another holding account / 转让."""
+    from carbonbridge.registry.units import service as movements
+
     _move(
         ctx,
         lambda u: Transfer(u, to),
@@ -155,6 +162,8 @@ def retire(
     receipt: ReceiptOption = None,
 ) -> None:
     """Retire units for a named beneficiary; the record is public / 注销."""
+    from carbonbridge.registry.units import service as movements
+
     _move(
         ctx,
         lambda u: Retirement(u, beneficiary, purpose),
@@ -185,6 +194,8 @@ def cancel(
     receipt: ReceiptOption = None,
 ) -> None:
     """Cancel units without a retirement claim / 取消."""
+    from carbonbridge.registry.units import service as movements
+
     _move(
         ctx,
         lambda u: Cancellation(u, reason),

@@ -12,7 +12,6 @@ import typer
 
 from carbonbridge.registry.cli_common import Format, FormatOption, ReceiptOption, _acting, _done, app
 from carbonbridge.registry.model import ExpiryRequest, ExportRequest
-from carbonbridge.registry.units import exports
 from carbonbridge.registry.units.cli import (
     EndOption,
     FromOption,
@@ -43,6 +42,8 @@ def export(
 ) -> None:
     """Ask to export held units to another registry; they wait as pending_export until the
     regulator confirms or rejects (holder) / 申请转出."""
+    from carbonbridge.registry.units import exports
+
     _move(
         ctx,
         lambda u: ExportRequest(u, destination_registry, destination_account, reason),
@@ -68,6 +69,8 @@ def export_confirm(
     receipt: ReceiptOption = None,
 ) -> None:
     """Confirm an export: the pending units are exported for good (regulator) / 确认转出."""
+    from carbonbridge.registry.units import exports
+
     with _acting(ctx) as (sessions, principal):
         done = exports.confirm_export(sessions, principal, operation, reference)
     _done(sessions, done, output, receipt, "exported")
@@ -82,6 +85,8 @@ def export_reject(
     receipt: ReceiptOption = None,
 ) -> None:
     """Reject an export: the pending units are held again, same serials (regulator) / 驳回转出."""
+    from carbonbridge.registry.units import exports
+
     with _acting(ctx) as (sessions, principal):
         done = exports.reject_export(sessions, principal, operation, reason)
     _done(sessions, done, output, receipt, "export rejected")
@@ -101,6 +106,8 @@ def expire(
     receipt: ReceiptOption = None,
 ) -> None:
     """Expire held or planned units whose validity has ended (regulator) / 到期失效."""
+    from carbonbridge.registry.units import exports
+
     _move(
         ctx,
         lambda u: ExpiryRequest(u, reason),
