@@ -53,9 +53,7 @@ def _registry(world: World) -> str:
 
 def _blocks(sessions: sessionmaker[Session]) -> list[tuple[object, ...]]:
     with sessions() as session:
-        codes = {
-            p.id: p.code for p in store.projects_by_id(session, cadt_store.project_ids(session)).values()
-        }
+        codes = {p.id: p.code for p in store.projects_by_id(session, store.project_ids(session)).values()}
         blocks = store.open_blocks(session)
         accounts = store.get_accounts(session, {b.account_id for b in blocks})
     return sorted(

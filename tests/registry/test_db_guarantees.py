@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from carbonbridge.kernel.ids import new_id
 from carbonbridge.platform.db import unit_of_work
 from carbonbridge.registry import reads, store
-from carbonbridge.registry.model import AccountKind, Project, SerialBlock, UnitState
+from carbonbridge.registry.model import AccountKind, Issuance, Project, SerialBlock, UnitState
 from tests.registry.conftest import World
 from tests.registry.helpers import issued_report, registered_project
 
@@ -67,8 +67,8 @@ def test_a_count_that_is_not_the_range_is_refused(world: World, issued: Project)
     assert all(t.balanced for t in reads.conservation(world.sessions, issued.id))
 
 
-def _issuance(project: Project, start: int, end: int, quantity: int, converted: int) -> store.IssuanceRow:
-    return store.IssuanceRow(
+def _issuance(project: Project, start: int, end: int, quantity: int, converted: int) -> Issuance:
+    return Issuance(
         id=new_id("op"),
         report_id=None,
         project_id=project.id,

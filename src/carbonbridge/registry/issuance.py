@@ -27,6 +27,7 @@ from carbonbridge.registry.model import (
     BUFFER_POOL_ACCOUNT,
     DEFAULT_BUFFER_SHARE,
     AccountKind,
+    Issuance,
     OperationKind,
     ProjectStatus,
     Receipt,
@@ -139,7 +140,7 @@ def issue(
             )
         else:
             start, produced = store.next_serial(session, project.id, report.vintage), ()
-        row = store.IssuanceRow(
+        row = Issuance(
             id=op.id,
             report_id=report_id,
             project_id=project.id,
@@ -227,7 +228,7 @@ def issue_planned(
             block_id,
             state=UnitState.PLANNED,
         )
-        row = store.IssuanceRow(
+        row = Issuance(
             id=op.id,
             report_id=None,
             project_id=project.id,

@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from carbonbridge.kernel.errors import FieldIssue, InvalidInput, NotFound
@@ -29,6 +28,7 @@ from carbonbridge.registry.model import (
     Account,
     AccountKind,
     Balance,
+    Issuance,
     MonitoringReport,
     Operation,
     OperationKind,
@@ -108,14 +108,10 @@ class HolderAccount:
     projects: dict[str, Project]
 
 
-def _project_ids(session: Session) -> list[str]:
-    return list(session.scalars(select(store.ProjectRow.id).order_by(store.ProjectRow.code)))
-
-
 def list_projects(sessions: sessionmaker[Session]) -> list[Project]:
     """Every project, by code (public)."""
     with unit_of_work(sessions) as session:
-        ids = _project_ids(session)
+        ids = store.project_ids(session)
         found = store.projects_by_id(session, ids)
     return [found[i] for i in ids]
 
@@ -132,9 +128,7 @@ def registry_totals(sessions: sessionmaker[Session]) -> RegistryTotals:
     return RegistryTotals(lines, sum(issued.values()), sum(retired.values()))
 
 
-def _issuance_view(
-    project: Project, row: store.IssuanceRow, produced: Sequence[SerialBlock] = ()
-) -> IssuanceView:
+def _issuance_view(project: Project, row: Issuance, produced: Sequence[SerialBlock] = ()) -> IssuanceView:
     def text(start: int, end: int) -> str:
         block = SerialBlock("", project.id, row.vintage, start, end, "", UnitState.HELD)
         return serial_texts(project, [block])[0]
@@ -208,14 +202,7 @@ def project_by_code(sessions: sessionmaker[Session], code: str) -> Project:
 def all_retirements(sessions: sessionmaker[Session], *, limit: int = 200) -> list[reads.RetirementRecord]:
     """The public retirement records of every project, newest first."""
     with unit_of_work(sessions) as session:
-        ids = list(
-            session.scalars(
-                select(store.OperationRow.id)
-                .where(store.OperationRow.kind == OperationKind.RETIREMENT.value)
-                .order_by(store.OperationRow.log_index.desc())
-                .limit(limit)
-            )
-        )
+        ids = store.latest_operation_ids(session, OperationKind.RETIREMENT, limit)
         found = store.operations_by_id(session, ids)
     ops = [found[i] for i in ids]
     return [
@@ -235,12 +222,7 @@ def all_retirements(sessions: sessionmaker[Session], *, limit: int = 200) -> lis
 
 def retirement_count(sessions: sessionmaker[Session]) -> int:
     with unit_of_work(sessions) as session:
-        count = session.scalar(
-            select(func.count())
-            .select_from(store.OperationRow)
-            .where(store.OperationRow.kind == OperationKind.RETIREMENT.value)
-        )
-    return int(count or 0)
+        return store.count_operations(session, OperationKind.RETIREMENT)
 
 
 def holder_account(
@@ -384,27 +366,12 @@ def serial_search(sessions: sessionmaker[Session], text: str) -> SerialSearch:
                 f"no project {wanted.project} in {wanted.region}",
                 [FieldIssue(("q",), text, "unknown project")],
             )
-        # one bounded read (a fragmented range may hold thousands of blocks): the open blocks
-        # overlapping the range by serial, each with the operation that opened it
-        b = store.BlockRow
-        rows = session.execute(
-            select(b.id, b.serial_start, b.serial_end, b.state, b.opened_by)
-            .where(
-                b.closed_by.is_(None),
-                b.project_id == project.id,
-                b.vintage == wanted.vintage,
-                b.serial_end >= wanted.start,
-                b.serial_start <= wanted.end,
-            )
-            .order_by(b.serial_start)
-            .limit(SERIAL_PARTS_MAX + 1)
-        ).all()
+        rows = store.open_blocks_in_range(
+            session, project.id, wanted.vintage, wanted.start, wanted.end, SERIAL_PARTS_MAX + 1
+        )
         truncated = len(rows) > SERIAL_PARTS_MAX
-        found = [
-            SerialBlock(r[0], project.id, wanted.vintage, int(r[1]), int(r[2]), "", UnitState(r[3]))
-            for r in rows[:SERIAL_PARTS_MAX]
-        ]
-        opened_by = {r[0]: str(r[4]) for r in rows[:SERIAL_PARTS_MAX]}
+        found = [block for block, _ in rows[:SERIAL_PARTS_MAX]]
+        opened_by = {block.id: op for block, op in rows[:SERIAL_PARTS_MAX]}
         operations = store.operations_by_id(session, list(set(opened_by.values())))
     parts: list[SerialPart] = []
     cursor = wanted.start

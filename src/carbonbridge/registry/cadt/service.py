@@ -32,11 +32,13 @@ from carbonbridge.registry import store
 from carbonbridge.registry.cadt import parse as cadt_parse
 from carbonbridge.registry.cadt import records as cadt
 from carbonbridge.registry.cadt import store as cadt_store
+from carbonbridge.registry.cadt.model import ImportedProject
 from carbonbridge.registry.events import issuance_facts, project_facts
 from carbonbridge.registry.model import (
     BUFFER_POOL_ACCOUNT,
     Account,
     AccountKind,
+    Issuance,
     OperationKind,
     Project,
     Receipt,
@@ -100,7 +102,7 @@ def cadt_tables(
     """The registry as CADT v2.0.2 records per table, in insert order (regulator)."""
     principal.require(Role.REGULATOR)
     with unit_of_work(sessions) as session:
-        projects = list(store.projects_by_id(session, cadt_store.project_ids(session)).values())
+        projects = list(store.projects_by_id(session, store.project_ids(session)).values())
         issuances: list[cadt.IssuanceRecord] = []
         blocks: list[SerialBlock] = []
         for project in sorted(projects, key=lambda p: p.code):
@@ -263,7 +265,7 @@ def _project_for(
         cadt_store.add_imported_projects(
             session,
             [
-                cadt_store.ImportedProjectRow(
+                ImportedProject(
                     project_id=project.id,
                     origin_registry=imported.origin_registry,
                     origin_project_id=imported.origin_project_id,
@@ -328,7 +330,7 @@ def _issuance(
         )
         for u in issuance.units
     ]
-    row = store.IssuanceRow(
+    row = Issuance(
         id=op.id,
         report_id=None,
         project_id=project.id,
@@ -337,6 +339,7 @@ def _issuance(
         serial_end=issuance.end,
         quantity=issuance.end - issuance.start + 1,
         buffer=sum(b.count for b in produced if b.state is UnitState.BUFFER),
+        converted=0,
     )
     store.add_issuance(session, row)
     cadt_store.raise_serial_counter(session, project.id, issuance.vintage, issuance.end + 1)

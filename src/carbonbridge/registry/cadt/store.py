@@ -3,13 +3,15 @@ the serial counter an import raises. Flushes, never commits (the service does)."
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 
 from sqlalchemy import ForeignKey, String, UniqueConstraint, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from carbonbridge.platform.db import Base
-from carbonbridge.registry.store import ProjectRow, SerialCounterRow
+from carbonbridge.registry.cadt.model import ImportedProject
+from carbonbridge.registry.store import SerialCounterRow
 
 
 class ImportedProjectRow(Base):
@@ -29,29 +31,29 @@ class ImportedProjectRow(Base):
 # --- CAD Trust imports --------------------------------------------------------------------------
 
 
-def add_imported_projects(session: Session, rows: Sequence[ImportedProjectRow]) -> None:
-    session.add_all(rows)
+def _imported(row: ImportedProjectRow) -> ImportedProject:
+    return ImportedProject(row.project_id, row.origin_registry, row.origin_project_id, row.operation_id)
+
+
+def add_imported_projects(session: Session, imported: Sequence[ImportedProject]) -> None:
+    session.add_all([ImportedProjectRow(**dataclasses.asdict(i)) for i in imported])
     session.flush()
 
 
 def imported_project(
     session: Session, origin_registry: str, origin_project_id: str
-) -> ImportedProjectRow | None:
-    return session.execute(
+) -> ImportedProject | None:
+    row = session.execute(
         select(ImportedProjectRow).where(
             ImportedProjectRow.origin_registry == origin_registry,
             ImportedProjectRow.origin_project_id == origin_project_id,
         )
     ).scalar_one_or_none()
+    return None if row is None else _imported(row)
 
 
-def origins(session: Session) -> dict[str, ImportedProjectRow]:
-    return {r.project_id: r for r in session.scalars(select(ImportedProjectRow))}
-
-
-def project_ids(session: Session) -> list[str]:
-    """Every project of the registry (for a CAD Trust export), in code order."""
-    return list(session.scalars(select(ProjectRow.id).order_by(ProjectRow.code)))
+def origins(session: Session) -> dict[str, ImportedProject]:
+    return {r.project_id: _imported(r) for r in session.scalars(select(ImportedProjectRow))}
 
 
 def raise_serial_counter(session: Session, project_id: str, vintage: int, next_serial: int) -> None:

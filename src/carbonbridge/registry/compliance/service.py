@@ -18,10 +18,9 @@ users, the regulator and verifiers read the status.
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Callable, Collection, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal, InvalidOperation
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -41,6 +40,7 @@ from carbonbridge.registry.compliance.allowances import (
     DEFAULT_OFFSET_SHARE,
     ComplianceStatus,
 )
+from carbonbridge.registry.compliance.model import Allocation, Surrender
 from carbonbridge.registry.model import Retirement, Units
 from carbonbridge.registry.units.service import move_units
 from carbonbridge.registry.writes import check_text, record
@@ -130,7 +130,7 @@ def allocate(
         raise InvalidInput("invalid allocation", issues)
     with unit_of_work(sessions) as session:
         _lock(session, organisation_id)
-        row = compliance_store.AllocationRow(
+        row = Allocation(
             id=new_id("alc"),
             organisation_id=organisation_id,
             period=period,
@@ -141,7 +141,7 @@ def allocate(
             log_index=-1,
         )
         pending = ledger.append_event(session, ALLOCATION_EVENT, _allocation_event(row), private=True)
-        row.log_index = pending.index
+        row = replace(row, log_index=pending.index)
         compliance_store.add_allocation(session, row)
         return ComplianceReceipt(row.id, pending.index, pending.receipt())
 
@@ -242,7 +242,7 @@ def surrender(
                 )
             requests.append(Retirement(units, organisation_id, f"ETS compliance {period}"))
         retirements = record(session, principal, move_units(session, principal, requests, clock, True))
-        row = compliance_store.SurrenderRow(
+        row = Surrender(
             id=new_id("sur"),
             organisation_id=organisation_id,
             period=period,
@@ -251,13 +251,13 @@ def surrender(
             obligation=verified.obligation_t,
             offset_share=format(share, "f"),
             statement_id=verified.statement_id,
-            retirement_operations=json.dumps([r.operation.id for r in retirements]),
+            retirement_operations=tuple(r.operation.id for r in retirements),
             at=clock(),
             actor_name=principal.name,
             log_index=-1,
         )
         pending = ledger.append_event(session, SURRENDER_EVENT, _surrender_event(row), private=True)
-        row.log_index = pending.index
+        row = replace(row, log_index=pending.index)
         compliance_store.add_surrender(session, row)
         return ComplianceReceipt(
             row.id, pending.index, pending.receipt(), tuple(r.receipt for r in retirements)
@@ -307,7 +307,7 @@ def overview(
 # --- the log ------------------------------------------------------------------------------------
 
 
-def _allocation_event(row: compliance_store.AllocationRow) -> dict[str, object]:
+def _allocation_event(row: Allocation) -> dict[str, object]:
     return {
         "allocation_id": row.id,
         "organisation_id": row.organisation_id,
@@ -318,7 +318,7 @@ def _allocation_event(row: compliance_store.AllocationRow) -> dict[str, object]:
     }
 
 
-def _surrender_event(row: compliance_store.SurrenderRow) -> dict[str, object]:
+def _surrender_event(row: Surrender) -> dict[str, object]:
     return {
         "surrender_id": row.id,
         "organisation_id": row.organisation_id,
@@ -328,7 +328,7 @@ def _surrender_event(row: compliance_store.SurrenderRow) -> dict[str, object]:
         "obligation": row.obligation,
         "offset_share": row.offset_share,
         "statement_id": row.statement_id,
-        "retirement_operations": json.loads(row.retirement_operations),
+        "retirement_operations": list(row.retirement_operations),
         "actor": row.actor_name,
     }
 

@@ -11,6 +11,8 @@ logged events (``compliance.LEDGER_AUDITORS``).
 
 from __future__ import annotations
 
+import dataclasses
+import json
 from datetime import datetime
 
 from sqlalchemy import (
@@ -28,6 +30,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from carbonbridge.platform.db import Base
 from carbonbridge.platform.types import UtcDateTime
+from carbonbridge.registry.compliance.model import Allocation, Surrender
 
 
 class AllocationRow(Base):
@@ -80,14 +83,46 @@ class SurrenderRow(Base):
 # --- allowances ---------------------------------------------------------------------------------
 
 
-def add_allocation(session: Session, row: AllocationRow) -> None:
-    session.add(row)
+def add_allocation(session: Session, allocation: Allocation) -> None:
+    session.add(AllocationRow(**dataclasses.asdict(allocation)))
     session.flush()
 
 
-def add_surrender(session: Session, row: SurrenderRow) -> None:
-    session.add(row)
+def add_surrender(session: Session, surrender: Surrender) -> None:
+    values = dataclasses.asdict(surrender)
+    values["retirement_operations"] = json.dumps(list(surrender.retirement_operations))
+    session.add(SurrenderRow(**values))
     session.flush()
+
+
+def _allocation(row: AllocationRow) -> Allocation:
+    return Allocation(
+        row.id,
+        row.organisation_id,
+        row.period,
+        row.quantity,
+        row.basis,
+        row.at,
+        row.actor_name,
+        row.log_index,
+    )
+
+
+def _surrender(row: SurrenderRow) -> Surrender:
+    return Surrender(
+        row.id,
+        row.organisation_id,
+        row.period,
+        row.allowances,
+        row.offsets,
+        row.obligation,
+        row.offset_share,
+        row.statement_id,
+        tuple(json.loads(row.retirement_operations)),
+        row.at,
+        row.actor_name,
+        row.log_index,
+    )
 
 
 def allocated(session: Session, organisation_id: str, period: int) -> int:
@@ -110,26 +145,28 @@ def surrendered(session: Session, organisation_id: str, period: int) -> tuple[in
     return int(row[0]), int(row[1])
 
 
-def allocations_of(session: Session, organisation_id: str | None = None) -> list[AllocationRow]:
+def allocations_of(session: Session, organisation_id: str | None = None) -> list[Allocation]:
     query = select(AllocationRow).order_by(AllocationRow.log_index)
     if organisation_id is not None:
         query = query.where(AllocationRow.organisation_id == organisation_id)
-    return list(session.scalars(query))
+    return [_allocation(r) for r in session.scalars(query)]
 
 
-def surrenders_of(session: Session, organisation_id: str | None = None) -> list[SurrenderRow]:
+def surrenders_of(session: Session, organisation_id: str | None = None) -> list[Surrender]:
     query = select(SurrenderRow).order_by(SurrenderRow.log_index)
     if organisation_id is not None:
         query = query.where(SurrenderRow.organisation_id == organisation_id)
-    return list(session.scalars(query))
+    return [_surrender(r) for r in session.scalars(query)]
 
 
-def allocation(session: Session, ident: str) -> AllocationRow | None:
-    return session.get(AllocationRow, ident)
+def allocation(session: Session, ident: str) -> Allocation | None:
+    row = session.get(AllocationRow, ident)
+    return None if row is None else _allocation(row)
 
 
-def surrender(session: Session, ident: str) -> SurrenderRow | None:
-    return session.get(SurrenderRow, ident)
+def surrender(session: Session, ident: str) -> Surrender | None:
+    row = session.get(SurrenderRow, ident)
+    return None if row is None else _surrender(row)
 
 
 def entities_and_periods(session: Session) -> list[tuple[str, int]]:
