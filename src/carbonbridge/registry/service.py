@@ -55,6 +55,8 @@ from carbonbridge.registry.writes import (
     PendingOperation,
     check_text,
     ensure_registry_accounts,
+    locked_project,
+    locked_report,
     new_operation,
     record,
 )
@@ -186,11 +188,7 @@ def _project_step(
         raise InvalidInput(f"cannot {step.value} project", issues)
     kind = OperationKind.PROJECT_VALIDATED if step is Step.VALIDATE else OperationKind.PROJECT_REGISTERED
     with unit_of_work(sessions) as session:
-        if not store.lock(session, "project", [project_id]):
-            raise NotFound(f"project {project_id} does not exist")
-        project = store.get_project(session, project_id)
-        if project is None:  # pragma: no cover - locked above
-            raise NotFound(f"project {project_id} does not exist")
+        project = locked_project(session, project_id)
         status = lifecycle.project_after(project.status, step)
         store.set_project_status(session, project_id, status)
         op = new_operation(principal, kind, project_id, {"status": status.value, "opinion": opinion}, clock)
@@ -254,11 +252,7 @@ def submit_report(
             [FieldIssue(("period_end",), period_end.isoformat(), "before period_start")],
         )
     with unit_of_work(sessions) as session:
-        if not store.lock(session, "project", [project_id]):
-            raise NotFound(f"project {project_id} does not exist")
-        project = store.get_project(session, project_id)
-        if project is None:  # pragma: no cover - locked above
-            raise NotFound(f"project {project_id} does not exist")
+        project = locked_project(session, project_id)
         principal.require_organisation(project.organisation_id)
         lifecycle.can_submit_report(project.status)
         for other in store.reports_of(session, project_id):
@@ -309,11 +303,7 @@ def verify_report(
     if issues:
         raise InvalidInput("cannot verify monitoring report", issues)
     with unit_of_work(sessions) as session:
-        if not store.lock(session, "report", [report_id]):
-            raise NotFound(f"monitoring report {report_id} does not exist")
-        report = store.get_report(session, report_id)
-        if report is None:  # pragma: no cover - locked above
-            raise NotFound(f"monitoring report {report_id} does not exist")
+        report = locked_report(session, report_id)
         status = lifecycle.report_after(report.status, Step.VERIFY_REPORT)
         implausible = [f for f in report.calculation.get("flags", []) if f.get("severity") == "implausible"]
         if implausible and not override_reason.strip():

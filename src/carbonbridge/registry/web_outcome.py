@@ -179,6 +179,15 @@ async def read_form(request: Request) -> dict[str, str]:
         return {k: str(v) for k, v in form.items()}
 
 
+async def settle_form(
+    request: Request, act: Callable[[dict[str, str]], Receipt], page: Callable[..., Response]
+) -> Response:
+    """Read a posted form, run its use case with the form's fields and show ``page`` with the
+    outcome (:func:`settle`): the one shape of every registry form post."""
+    form = await read_form(request)
+    return settle(lambda: act(form), page)
+
+
 def settle(act: Callable[[], Receipt], page: Callable[..., Response]) -> Response:
     """Run a form's use case and show ``page`` with its receipt (``done``), or with the error that
     refused it (``error``: nothing was changed)."""

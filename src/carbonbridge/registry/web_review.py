@@ -34,7 +34,7 @@ from carbonbridge.platform.web import PageRoute
 from carbonbridge.registry import issuance as issuing
 from carbonbridge.registry import service, views
 from carbonbridge.registry.model import MonitoringReport, Project, ProjectStatus, Receipt, ReportStatus
-from carbonbridge.registry.web_outcome import read_form, render_outcome, render_refusal, settle
+from carbonbridge.registry.web_outcome import render_outcome, render_refusal, settle, settle_form
 
 router = APIRouter(include_in_schema=False, route_class=PageRoute)
 
@@ -129,37 +129,31 @@ def review_page(request: Request, sessions: Sessions, principal: CurrentPrincipa
 async def validate_form(
     request: Request, sessions: Sessions, principal: CurrentPrincipal, project_id: str
 ) -> Response:
-    form = await read_form(request)
-
-    def act() -> Receipt:
+    def act(form: dict[str, str]) -> Receipt:
         return service.validate_project(sessions, principal, project_id, form.get("opinion", ""))[1]
 
-    return settle(act, functools.partial(_review_page, request, sessions, principal))
+    return await settle_form(request, act, functools.partial(_review_page, request, sessions, principal))
 
 
 @router.post("/registry/review/projects/{project_id}/register", response_class=HTMLResponse)
 async def register_form(
     request: Request, sessions: Sessions, principal: CurrentPrincipal, project_id: str
 ) -> Response:
-    form = await read_form(request)
-
-    def act() -> Receipt:
+    def act(form: dict[str, str]) -> Receipt:
         return service.register_project(sessions, principal, project_id, form.get("note", ""))[1]
 
-    return settle(act, functools.partial(_review_page, request, sessions, principal))
+    return await settle_form(request, act, functools.partial(_review_page, request, sessions, principal))
 
 
 @router.post("/registry/review/reports/{report_id}/verify", response_class=HTMLResponse)
 async def verify_form(
     request: Request, sessions: Sessions, principal: CurrentPrincipal, report_id: str
 ) -> Response:
-    form = await read_form(request)
-
-    def act() -> Receipt:
+    def act(form: dict[str, str]) -> Receipt:
         opinion, override = form.get("opinion", ""), form.get("override_reason", "")
         return service.verify_report(sessions, principal, report_id, opinion, override_reason=override)[1]
 
-    return settle(act, functools.partial(_review_page, request, sessions, principal))
+    return await settle_form(request, act, functools.partial(_review_page, request, sessions, principal))
 
 
 @router.post("/registry/review/reports/{report_id}/issue", response_class=HTMLResponse)
@@ -194,13 +188,12 @@ async def planned_form(
     request: Request, sessions: Sessions, principal: CurrentPrincipal, project_id: str
 ) -> Response:
     """Issue ex-ante (``planned``) units to the project's developer (regulator)."""
-    form = await read_form(request)
 
-    def act() -> Receipt:
+    def act(form: dict[str, str]) -> Receipt:
         principal.require(Role.REGULATOR)
         vintage, quantity = _whole_numbers(form)
         return issuing.issue_planned(
             sessions, principal, project_id, vintage, quantity, form.get("basis", "")
         )
 
-    return settle(act, functools.partial(_review_page, request, sessions, principal))
+    return await settle_form(request, act, functools.partial(_review_page, request, sessions, principal))

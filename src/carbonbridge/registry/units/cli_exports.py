@@ -12,33 +12,19 @@ import typer
 
 from carbonbridge.registry.cli_common import Format, FormatOption, ReceiptOption, _acting, _done, app
 from carbonbridge.registry.model import ExpiryRequest, ExportRequest
-from carbonbridge.registry.units.cli import (
-    EndOption,
-    FromOption,
-    ProjectOption,
-    QuantityOption,
-    StartOption,
-    VintageOption,
-    _move,
-)
+from carbonbridge.registry.units.cli import UnitPick, _move, unit_movement
 
 # --- exports and expiry ------------------------------------------------------------------------
 
 
 @app.command("export")
+@unit_movement
 def export(
     ctx: typer.Context,
-    source: FromOption,
-    project: ProjectOption,
-    vintage: VintageOption,
+    pick: UnitPick,
     destination_registry: Annotated[str, typer.Option("--to-registry", help="e.g. Verra (public)")],
     destination_account: Annotated[str, typer.Option("--to-account", help="the account there (public)")],
     reason: Annotated[str, typer.Option(help="why the units leave (public)")],
-    quantity: QuantityOption = None,
-    start: StartOption = None,
-    end: EndOption = None,
-    output: FormatOption = Format.TABLE,
-    receipt: ReceiptOption = None,
 ) -> None:
     """Ask to export held units to another registry; they wait as pending_export until the
     regulator confirms or rejects (holder) / 申请转出."""
@@ -46,17 +32,10 @@ def export(
 
     _move(
         ctx,
+        pick,
         lambda u: ExportRequest(u, destination_registry, destination_account, reason),
         exports.request_export,
         f"export to {destination_registry} requested",
-        source,
-        project,
-        vintage,
-        quantity,
-        start,
-        end,
-        output,
-        receipt,
     )
 
 
@@ -93,32 +72,19 @@ def export_reject(
 
 
 @app.command("expire")
+@unit_movement
 def expire(
     ctx: typer.Context,
-    source: FromOption,
-    project: ProjectOption,
-    vintage: VintageOption,
+    pick: UnitPick,
     reason: Annotated[str, typer.Option(help="why the units' validity ended")],
-    quantity: QuantityOption = None,
-    start: StartOption = None,
-    end: EndOption = None,
-    output: FormatOption = Format.TABLE,
-    receipt: ReceiptOption = None,
 ) -> None:
     """Expire held or planned units whose validity has ended (regulator) / 到期失效."""
     from carbonbridge.registry.units import exports
 
     _move(
         ctx,
+        pick,
         lambda u: ExpiryRequest(u, reason),
         exports.expire,
         "expired",
-        source,
-        project,
-        vintage,
-        quantity,
-        start,
-        end,
-        output,
-        receipt,
     )
