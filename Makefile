@@ -25,8 +25,8 @@ test-spark: $(VENV)/.ci-installed  ## the bulk engine on Apache Spark in local m
 	$(PYTEST) -m "spark" -q; $(ALLOW_EMPTY)
 
 lint: $(VENV)/.dev-installed  ## ruff, import contracts, mypy strict
-	$(BIN)/ruff check src tests benchmarks
-	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/ruff check src tests benchmarks devtools
+	$(BIN)/ruff format --check src tests benchmarks devtools
 	$(BIN)/lint-imports
 	$(BIN)/mypy
 

@@ -28,6 +28,8 @@ def _lint_copy(tmp_path: Path, module: str | None = None, line: str = "") -> sub
         ignore=shutil.ignore_patterns("__pycache__"),
     )
     shutil.copy(ROOT / "pyproject.toml", tmp_path / "pyproject.toml")
+    # the rule-based contract types of pyproject.toml (lint-imports finds them from its directory)
+    shutil.copytree(ROOT / "devtools", tmp_path / "devtools", ignore=shutil.ignore_patterns("__pycache__"))
     if module is not None:
         path = tmp_path / "src" / Path(*module.split(".")).with_suffix(".py")
         path.write_text(path.read_text("utf-8") + f"\n{line}\n", "utf-8")

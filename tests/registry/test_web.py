@@ -96,7 +96,7 @@ def test_project_sheet_shows_figures_flags_and_override(app_client: Any, world: 
     assert page.status_code == 200
     text = html.unescape(page.text)
     assert (
-        '<td>NET_y</td><td>Net removals</td><td class="num">600.2500</td><td>t CO2e</td><td>test eq. 1</td>'
+        '<td>NET_y</td><td>Net removals</td><td class="num">600.25</td><td>t CO2e</td><td>test eq. 1</td>'
         in text
     )
     assert "fuel_per_area: too much" in text

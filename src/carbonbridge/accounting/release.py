@@ -41,8 +41,7 @@ from carbonbridge.accounting.stored_statement import (
     encode_header,
     encode_year,
 )
-from carbonbridge.factors.model import GwpSet
-from carbonbridge.factors.resolution import FactorLibrary
+from carbonbridge.factors.model import FactorCatalogue, GwpSet
 from carbonbridge.factors.service import library_in
 from carbonbridge.kernel.clock import utc_now
 from carbonbridge.platform.db import unit_of_work
@@ -142,7 +141,7 @@ class RegionalStatement:
     years: tuple[StoredYear, ...]
 
 
-def factors_digest(library: FactorLibrary) -> str:
+def factors_digest(library: FactorCatalogue) -> str:
     """What of the calculation a statement depends on besides the data: the loaded datasets, the
     pins, and the installed carbonbridge release (a release may change the engine's rules)."""
     refs = sorted({d.ref for d in library.datasets()})

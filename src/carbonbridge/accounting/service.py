@@ -37,8 +37,7 @@ from carbonbridge.accounting.model import (
 )
 from carbonbridge.accounting.reconciliation import reconcile
 from carbonbridge.accounting.regional import regional_inventory
-from carbonbridge.factors.model import FactorResolver, GwpSet
-from carbonbridge.factors.resolution import FactorLibrary
+from carbonbridge.factors.model import FactorCatalogue, FactorResolver, GwpSet
 from carbonbridge.factors.service import library_in
 from carbonbridge.kernel.bounds import text_issue
 from carbonbridge.kernel.clock import utc_now
@@ -136,7 +135,7 @@ def calculator(resolver: FactorResolver, organisations: Sequence[Organisation]) 
     computability screen and every read use this one function."""
     sectors = {o.id: sector_of(o.kind) for o in organisations}
     pinned: tuple[str, ...] = getattr(resolver, "pinned", ())
-    loaded = [d.id for d in resolver.datasets()] if isinstance(resolver, FactorLibrary) else []
+    loaded = [d.id for d in resolver.datasets()] if isinstance(resolver, FactorCatalogue) else []
     sources, datasets = sources_for(pinned, list(dict.fromkeys(loaded)))
 
     def one(record: ActivityRecord, gwp: GwpSet) -> RecordEmissions:
@@ -515,7 +514,7 @@ class RegionalData:
     records: tuple[ActivityRecord, ...]
     #: year -> (population, GDP in 10^4 CNY, synthetic, source)
     statistics: Mapping[int, tuple[int, Decimal, bool, str]]
-    resolver: FactorLibrary
+    resolver: FactorCatalogue
     synthetic: bool
 
 

@@ -31,7 +31,7 @@ from carbonbridge.ledger.proof import parse_receipt, verify_receipt
 from carbonbridge.ledger.tiles import FetchTile
 from carbonbridge.ledger.verify import verify_consistency, verify_consistency_from_tiles
 from carbonbridge.ledger.witness import Witness, load_or_create_key
-from carbonbridge.platform.cli_errors import failure
+from carbonbridge.platform.cli_errors import failure, terminal_language
 from carbonbridge.platform.cli_token import TokenFileOption, TokenOption, resolve_token
 from carbonbridge.platform.settings import get_settings
 
@@ -59,6 +59,21 @@ def _database() -> Iterator[sessionmaker[Session]]:
         yield sessions
     finally:
         engine.dispose()
+
+
+def gettext(lang: str, message: str) -> str:
+    """``message`` in ``lang`` (``ledger/locale``); the catalogues are read only when a Chinese
+    terminal needs them, so that ``verify`` stays fast."""
+    if lang == "en":
+        return message
+    from carbonbridge.platform import i18n
+
+    return i18n.gettext(lang, message)
+
+
+def _ok(text: str) -> None:
+    """A verification's outcome: green, printed as it is (no Rich markup or highlighting)."""
+    console.print(text, style="green", markup=False, highlight=False, soft_wrap=True)
 
 
 def _fail(exc: CarbonbridgeError) -> typer.Exit:
@@ -176,15 +191,16 @@ def audit() -> None:
     register_context_auditors()
     with _database() as sessions:
         report = service.audit(sessions)
+    lang = terminal_language()
     if report.ok:
-        console.print(
-            f"[green]OK[/green]: {report.entries} entries, {report.checkpoints} checkpoints, "
-            f"tree size {report.tree_size}"
+        _ok(
+            gettext(lang, "OK: %(entries)s entries, %(checkpoints)s checkpoints, tree size %(size)s")
+            % {"entries": report.entries, "checkpoints": report.checkpoints, "size": report.tree_size}
         )
         return
-    table = Table(title=f"{len(report.findings)} finding(s)")
-    table.add_column("record")
-    table.add_column("reason")
+    table = Table(title=gettext(lang, "%(count)s finding(s)") % {"count": len(report.findings)})
+    table.add_column(gettext(lang, "record"))
+    table.add_column(gettext(lang, "reason"))
     for finding in report.findings:
         table.add_row(finding.record, finding.reason)
     console.print(table)
@@ -211,7 +227,10 @@ def consistency(
         verify_consistency(old, new, hashes)
     except CarbonbridgeError as exc:
         raise _fail(exc) from exc
-    console.print(f"[green]OK[/green]: tree size {old.tree_size} is a prefix of tree size {new.tree_size}")
+    _ok(
+        gettext(terminal_language(), "OK: tree size %(old)s is a prefix of tree size %(new)s")
+        % {"old": old.tree_size, "new": new.tree_size}
+    )
     for h in service.b64(hashes):
         print(h)
 
@@ -245,10 +264,19 @@ def verify(
     except CarbonbridgeError as exc:
         raise _fail(exc) from exc
     cp = verified.checkpoint
-    console.print(
-        f"[green]OK[/green]: entry {verified.index} is in {cp.origin} at tree size {cp.tree_size} "
-        f"(root {cp.root_hash.hex()[:16]}…), signed by {', '.join(s.name for s in verified.signatures)}",
-        highlight=False,
+    message = gettext(
+        terminal_language(),
+        "OK: entry %(index)s is in %(origin)s at tree size %(size)s (root %(root)s…), signed by %(signers)s",
+    )
+    _ok(
+        message
+        % {
+            "index": verified.index,
+            "origin": cp.origin,
+            "size": cp.tree_size,
+            "root": cp.root_hash.hex()[:16],
+            "signers": ", ".join(s.name for s in verified.signatures),
+        }
     )
 
 
@@ -349,7 +377,7 @@ def witness(
         )
     except CarbonbridgeError as exc:
         raise _fail(exc) from exc
-    console.print(f"[green]cosigned[/green] tree size {size} of {log}")
+    _ok(gettext(terminal_language(), "cosigned tree size %(size)s of %(log)s") % {"size": size, "log": log})
 
 
 def _witness_dir(directory: Path | None) -> Path:
