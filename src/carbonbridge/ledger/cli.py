@@ -170,7 +170,7 @@ def register_context_auditors() -> None:
     from carbonbridge.platform.optional import optional_module
 
     for context in STORE_CONTEXTS:
-        for name in ("service", "events", "statements", "compliance"):
+        for name in ("service", "events", "statements", "compliance.service"):
             module = optional_module(f"carbonbridge.{context}.{name}")
             for kind, auditor in getattr(module, "LEDGER_AUDITORS", {}).items():
                 service.register_auditor(kind, auditor)

@@ -91,4 +91,5 @@ def all_models() -> None:
 
     for context in STORE_CONTEXTS:
         optional_module(f"carbonbridge.{context}.store")
-    optional_module("carbonbridge.registry.compliance_store")  # the registry's ETS and CAD Trust tables
+    optional_module("carbonbridge.registry.compliance.store")  # the registry's ETS tables
+    optional_module("carbonbridge.registry.cadt.store")  # the CAD Trust import tables
