@@ -17,12 +17,12 @@ from pathlib import Path
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from carbonbridge.ledger import keys, store
+from carbonbridge.ledger import store
 from carbonbridge.ledger.checkpoint import sign_checkpoint
 from carbonbridge.ledger.merkle import leaf_hash, stored_hashes_for_leaf_hash, tree_hash
 from carbonbridge.ledger.model import Checkpoint, StoredHashIndex
 from carbonbridge.ledger.note import NoteSigner
-from carbonbridge.ledger.service import LogEvent, init_log
+from carbonbridge.ledger.service import LogEvent, init_log, keys
 from carbonbridge.ledger.store import LogEntryRow
 from carbonbridge.platform.db import make_engine, session_factory, unit_of_work
 from carbonbridge.platform.migrate import all_models, upgrade

@@ -44,12 +44,11 @@ from sqlalchemy.orm import Session, sessionmaker
 from carbonbridge.accounting import release, service, store, upkeep
 from carbonbridge.accounting.model import ActivityRecord, Organisation
 from carbonbridge.accounting.stored_statement import decode_header, decode_year
-from carbonbridge.demo.load import LOADER
 from carbonbridge.demo.region import generate_region
+from carbonbridge.demo.service.load import LOADER
 from carbonbridge.factors.model import GwpSet
 from carbonbridge.factors.service import library_in
-from carbonbridge.ledger import keys
-from carbonbridge.ledger.service import init_log
+from carbonbridge.ledger.service import init_log, keys
 from carbonbridge.platform.app import create_app
 from carbonbridge.platform.db import make_engine, session_factory, unit_of_work
 from carbonbridge.platform.identity import PUBLIC

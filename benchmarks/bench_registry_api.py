@@ -51,8 +51,7 @@ import httpx
 
 from carbonbridge.accounting import service as accounting
 from carbonbridge.accounting.model import Organisation, OrganisationKind
-from carbonbridge.ledger import keys
-from carbonbridge.ledger.service import init_log
+from carbonbridge.ledger.service import init_log, keys
 from carbonbridge.platform.db import make_engine, session_factory, unit_of_work
 from carbonbridge.platform.identity import Principal, Role, create_user, issue_token
 from carbonbridge.platform.migrate import upgrade

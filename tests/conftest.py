@@ -59,7 +59,7 @@ def _pg_url_for(dbname: str) -> str:
 def _data_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
     """Keys and files the platform writes go to a temporary data directory, never ``var/``; the
     session's one log key is created there and named by ``CARBONBRIDGE_LOG_KEY_FILE``."""
-    from carbonbridge.ledger import keys
+    from carbonbridge.ledger.service import keys
     from carbonbridge.platform.settings import get_settings
 
     data = tmp_path_factory.mktemp("data")

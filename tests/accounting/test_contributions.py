@@ -25,8 +25,8 @@ from carbonbridge.accounting import contribution, publication, release, service,
 from carbonbridge.accounting.contribution import CellSummary, summaries_of, updated
 from carbonbridge.accounting.disclosure import DisclosureRules, Shares, primary_reason, protection_levels
 from carbonbridge.accounting.model import ActivityRecord
-from carbonbridge.demo.load import LOADER
 from carbonbridge.demo.region import DemoRegion, generate_region
+from carbonbridge.demo.service.load import LOADER
 from carbonbridge.factors import service as factors
 from carbonbridge.factors.model import GwpSet
 from carbonbridge.kernel.clock import utc_now

@@ -21,9 +21,9 @@ from typer.testing import CliRunner
 from carbonbridge.accounting import release, store
 from carbonbridge.accounting.events import SUBMISSION_EVENT, submission_event
 from carbonbridge.accounting.model import ActivityCategory, ActivityRecord
-from carbonbridge.ledger import keys
 from carbonbridge.ledger import service as ledger
 from carbonbridge.ledger.cli import register_context_auditors
+from carbonbridge.ledger.service import keys
 from carbonbridge.ledger.store import LogEntryRow
 from carbonbridge.platform.db import unit_of_work
 from carbonbridge.platform.settings import get_settings

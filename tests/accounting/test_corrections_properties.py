@@ -28,9 +28,9 @@ from carbonbridge.accounting.store import ActivityRow
 from carbonbridge.factors.model import GwpSet
 from carbonbridge.factors.service import library
 from carbonbridge.kernel.errors import Conflict
-from carbonbridge.ledger import keys
 from carbonbridge.ledger import service as ledger
 from carbonbridge.ledger.cli import register_context_auditors
+from carbonbridge.ledger.service import keys
 from carbonbridge.ledger.store import LogEntryRow
 from carbonbridge.platform.db import Base, session_factory
 from carbonbridge.platform.identity import Principal, Role

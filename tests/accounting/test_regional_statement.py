@@ -23,8 +23,8 @@ from typer.testing import CliRunner
 from carbonbridge.accounting import release, service, store
 from carbonbridge.accounting.disclosure import DisclosureRules
 from carbonbridge.accounting.model import OrganisationKind, RegionalYear
-from carbonbridge.demo.load import LOADER
 from carbonbridge.demo.region import DemoRegion, generate_region
+from carbonbridge.demo.service.load import LOADER
 from carbonbridge.factors import service as factors
 from carbonbridge.factors.model import GwpSet
 from carbonbridge.kernel.errors import InvalidInput

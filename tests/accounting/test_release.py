@@ -13,8 +13,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from carbonbridge.accounting import publication, release, service
 from carbonbridge.accounting.disclosure import DisclosureRules, Withheld
 from carbonbridge.accounting.model import OrganisationKind
-from carbonbridge.demo.load import LOADER
 from carbonbridge.demo.region import generate_region
+from carbonbridge.demo.service.load import LOADER
 from carbonbridge.factors.model import GwpSet
 from carbonbridge.kernel.errors import Forbidden, Unauthenticated
 from carbonbridge.platform import i18n

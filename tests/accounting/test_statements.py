@@ -7,10 +7,10 @@ from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from carbonbridge.ledger import keys
 from carbonbridge.ledger import service as ledger
 from carbonbridge.ledger.cli import register_context_auditors
 from carbonbridge.ledger.proof import parse_receipt, verify_receipt
+from carbonbridge.ledger.service import keys
 from tests.accounting.test_api import HEADER, ROWS, _upload
 from tests.accounting.test_api import actors as actors
 

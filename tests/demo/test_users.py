@@ -8,8 +8,8 @@ import re
 from rich.console import Console
 from sqlalchemy.orm import Session, sessionmaker
 
-from carbonbridge.demo.load import load_demo_if_empty
-from carbonbridge.demo.users import DEMO_USERS
+from carbonbridge.demo.service.load import load_demo_if_empty
+from carbonbridge.demo.service.users import DEMO_USERS
 from carbonbridge.platform import users
 from carbonbridge.platform.db import unit_of_work
 from carbonbridge.platform.identity import Principal, Role, authenticate_token, login

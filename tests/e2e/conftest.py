@@ -15,7 +15,7 @@ import pytest
 import uvicorn
 from rich.console import Console
 
-from carbonbridge.demo.load import load_demo_if_empty
+from carbonbridge.demo.service.load import load_demo_if_empty
 from carbonbridge.platform.app import create_app
 from carbonbridge.platform.db import make_engine, session_factory, unit_of_work
 from carbonbridge.platform.identity import Role, create_user

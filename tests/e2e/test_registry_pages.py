@@ -1,7 +1,7 @@
 """The public registry pages in headless Chromium (issue 4): a visitor searches a serial from the
 registry home, sees the retirement it belongs to, follows the project link and sees the project's
 map point drawn by ECharts. The server runs the demo region, whose three synthetic credit projects
-have Hainan map points (``carbonbridge.demo.credits``)."""
+have Hainan map points (``carbonbridge.demo.service.credits``)."""
 
 from __future__ import annotations
 

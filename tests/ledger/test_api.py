@@ -9,7 +9,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session, sessionmaker
 
-from carbonbridge.ledger import keys, service
+from carbonbridge.ledger import service
 from carbonbridge.ledger.api import IMMUTABLE, mount_log
 from carbonbridge.ledger.checkpoint import checkpoint_text, open_checkpoint
 from carbonbridge.ledger.errors import TileNotFound
@@ -22,6 +22,7 @@ from carbonbridge.ledger.note import (
     sign_note,
 )
 from carbonbridge.ledger.proof import verify_receipt
+from carbonbridge.ledger.service import keys
 from carbonbridge.ledger.verify import (
     open_published_checkpoint,
     verify_checkpoint_tiles,

@@ -13,11 +13,12 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 from typer.testing import CliRunner
 
-from carbonbridge.ledger import keys, service, store
+from carbonbridge.ledger import service, store
 from carbonbridge.ledger.checkpoint import checkpoint_text, parse_checkpoint, sign_checkpoint
 from carbonbridge.ledger.cli import COMMANDS
 from carbonbridge.ledger.note import generate_signer
 from carbonbridge.ledger.proof import encode_receipt, parse_receipt
+from carbonbridge.ledger.service import keys
 from carbonbridge.platform.db import unit_of_work
 from carbonbridge.platform.settings import get_settings
 

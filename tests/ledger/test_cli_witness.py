@@ -15,13 +15,14 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session, sessionmaker
 from typer.testing import CliRunner
 
-from carbonbridge.ledger import keys, service
+from carbonbridge.ledger import service
 from carbonbridge.ledger.api import mount_log
 from carbonbridge.ledger.checkpoint import sign_checkpoint
 from carbonbridge.ledger.cli import COMMANDS, witness_once
 from carbonbridge.ledger.errors import ConsistencyProofFailed, TileNotFound
 from carbonbridge.ledger.model import Checkpoint
 from carbonbridge.ledger.note import SIG_COSIGNATURE_V1, Ed25519Signer, open_note
+from carbonbridge.ledger.service import keys
 from carbonbridge.platform.db import unit_of_work
 from tests.conftest import make_user
 

@@ -20,10 +20,11 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 from typer.testing import CliRunner
 
-from carbonbridge.ledger import keys, service
+from carbonbridge.ledger import service
 from carbonbridge.ledger.checkpoint import open_signed_checkpoint
 from carbonbridge.ledger.cli import COMMANDS
 from carbonbridge.ledger.note import parse_verifier_key
+from carbonbridge.ledger.service import keys
 from carbonbridge.platform.db import unit_of_work
 from carbonbridge.platform.settings import get_settings
 

@@ -17,8 +17,9 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.orm import Session, sessionmaker
 
-from carbonbridge.ledger import keys, service
+from carbonbridge.ledger import service
 from carbonbridge.ledger.proof import verify_receipt
+from carbonbridge.ledger.service import keys
 from carbonbridge.platform.db import make_engine, session_factory, unit_of_work
 from carbonbridge.platform.migrate import upgrade
 from carbonbridge.platform.settings import Settings

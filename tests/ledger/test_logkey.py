@@ -16,11 +16,12 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from carbonbridge.kernel.errors import Conflict, InvalidInput
-from carbonbridge.ledger import appends, keys, service, store
+from carbonbridge.ledger import service, store
 from carbonbridge.ledger.checkpoint import open_checkpoint, parse_checkpoint, sign_checkpoint
 from carbonbridge.ledger.errors import LogKeyMismatch, LogKeyUnavailable, LogNotInitialised, UnknownSigner
 from carbonbridge.ledger.note import Ed25519Signer, generate_signer
 from carbonbridge.ledger.proof import parse_receipt, verify_receipt
+from carbonbridge.ledger.service import appends, keys
 from carbonbridge.platform.db import Base, unit_of_work
 from carbonbridge.platform.identity import Role, create_user
 from carbonbridge.platform.settings import Settings, get_settings

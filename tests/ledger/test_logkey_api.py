@@ -15,10 +15,11 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from carbonbridge.ledger import keys, service
+from carbonbridge.ledger import service
 from carbonbridge.ledger.checkpoint import open_checkpoint
 from carbonbridge.ledger.note import parse_verifier_key
 from carbonbridge.ledger.proof import parse_receipt, verify_receipt
+from carbonbridge.ledger.service import keys
 from carbonbridge.platform.app import create_app
 from carbonbridge.platform.db import Base, unit_of_work
 from carbonbridge.platform.settings import Settings, get_settings

@@ -25,11 +25,12 @@ from typer.testing import CliRunner, Result
 
 from carbonbridge.accounting import service as accounting
 from carbonbridge.accounting.model import Facility, Organisation, OrganisationKind
-from carbonbridge.ledger import keys, service, store
+from carbonbridge.ledger import service, store
 from carbonbridge.ledger.checkpoint import open_checkpoint
 from carbonbridge.ledger.cli import COMMANDS
 from carbonbridge.ledger.errors import LogNotInitialised
 from carbonbridge.ledger.note import parse_verifier_key
+from carbonbridge.ledger.service import keys
 from carbonbridge.platform.db import Base, make_engine, session_factory, unit_of_work
 from carbonbridge.platform.identity import Principal, Role
 from carbonbridge.platform.settings import get_settings

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from carbonbridge.kernel.canonical import canonical_json
 from carbonbridge.kernel.errors import CarbonbridgeError, Forbidden, InvalidInput, NotFound
-from carbonbridge.ledger import appends, service, tileserving
+from carbonbridge.ledger import service
 from carbonbridge.ledger.checkpoint import checkpoint_text, open_checkpoint, parse_checkpoint
 from carbonbridge.ledger.errors import LedgerVerificationFailed, TileNotFound, UnknownSigner
 from carbonbridge.ledger.merkle import check_record, check_tree, leaf_hash
@@ -27,6 +27,7 @@ from carbonbridge.ledger.note import (
     sign_note,
 )
 from carbonbridge.ledger.proof import parse_receipt, verify_receipt
+from carbonbridge.ledger.service import appends, tileserving
 from carbonbridge.ledger.verify import directory_fetcher, verify_checkpoint_tiles, verify_entries
 from carbonbridge.platform.db import unit_of_work
 from carbonbridge.platform.identity import PUBLIC, Principal, Role

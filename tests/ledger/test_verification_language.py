@@ -15,10 +15,11 @@ import typer
 from sqlalchemy import update
 from sqlalchemy.orm import Session, sessionmaker
 
-from carbonbridge.ledger import keys, service, store
+from carbonbridge.ledger import service, store
 from carbonbridge.ledger.checkpoint import checkpoint_text, parse_checkpoint, sign_checkpoint
 from carbonbridge.ledger.note import generate_signer
 from carbonbridge.ledger.proof import encode_receipt, parse_receipt
+from carbonbridge.ledger.service import keys
 from carbonbridge.platform.db import unit_of_work
 from tests.ledger.test_cli import _append, runner
 from tests.ledger.test_cli import cli as cli  # the fixture, reused

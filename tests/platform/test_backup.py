@@ -20,11 +20,11 @@ from sqlalchemy import func, select, table
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from carbonbridge.ledger import keys
 from carbonbridge.ledger import service as ledger
 from carbonbridge.ledger.checkpoint import open_checkpoint
 from carbonbridge.ledger.cli import register_context_auditors
 from carbonbridge.ledger.rfc9162 import check_tree
+from carbonbridge.ledger.service import keys
 from carbonbridge.platform import backup as backups
 from carbonbridge.platform.db import make_engine, session_factory, unit_of_work
 from carbonbridge.platform.errors import BackupInvalid, RestoreTargetNotEmpty, RestoreUnverified

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from carbonbridge.ledger import keys
+from carbonbridge.ledger.service import keys
 from carbonbridge.platform.settings import Settings
 
 

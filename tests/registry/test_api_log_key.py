@@ -13,8 +13,8 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.engine import Engine
 
-from carbonbridge.ledger import keys
 from carbonbridge.ledger import service as ledger
+from carbonbridge.ledger.service import keys
 from carbonbridge.platform.app import create_app
 from carbonbridge.platform.settings import Settings, get_settings
 from carbonbridge.registry import reads

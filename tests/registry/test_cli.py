@@ -13,7 +13,7 @@ import typer
 from sqlalchemy.engine import Engine
 from typer.testing import CliRunner
 
-from carbonbridge.ledger import keys
+from carbonbridge.ledger.service import keys
 from carbonbridge.platform.settings import get_settings
 from carbonbridge.registry import reads, service
 from carbonbridge.registry.cli import COMMANDS

@@ -19,10 +19,10 @@ from carbonbridge.kernel.errors import (
     Forbidden,
     InvalidInput,
 )
-from carbonbridge.ledger import keys
 from carbonbridge.ledger import service as ledger
 from carbonbridge.ledger.cli import register_context_auditors
 from carbonbridge.ledger.proof import parse_receipt, verify_receipt
+from carbonbridge.ledger.service import keys
 from carbonbridge.platform.identity import Principal
 from carbonbridge.registry import reads, store
 from carbonbridge.registry.errors import InsufficientUnits

@@ -14,9 +14,9 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from carbonbridge.kernel.errors import CarbonbridgeError
-from carbonbridge.ledger import keys
 from carbonbridge.ledger import service as ledger
 from carbonbridge.ledger.cli import register_context_auditors
+from carbonbridge.ledger.service import keys
 from carbonbridge.platform.db import make_engine, session_factory
 from carbonbridge.platform.identity import Principal
 from carbonbridge.platform.settings import get_settings

@@ -15,10 +15,10 @@ from sqlalchemy import update
 from sqlalchemy.orm import Session, sessionmaker
 
 from carbonbridge.kernel.errors import Conflict, Forbidden
-from carbonbridge.ledger import keys
 from carbonbridge.ledger import service as ledger
 from carbonbridge.ledger.cli import register_context_auditors
 from carbonbridge.ledger.proof import parse_receipt, verify_receipt
+from carbonbridge.ledger.service import keys
 from carbonbridge.registry import issuance as issuing
 from carbonbridge.registry import reads, service, store, writes
 from carbonbridge.registry.errors import InsufficientUnits, InvalidTransition

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from carbonbridge.accounting import service
 from carbonbridge.accounting.model import OrganisationKind
-from carbonbridge.demo.load import load_demo_if_empty
+from carbonbridge.demo.service.load import load_demo_if_empty
 from carbonbridge.factors.model import GwpSet
 from carbonbridge.factors.service import library
 from carbonbridge.platform.db import Base, session_factory

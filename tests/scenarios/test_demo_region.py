@@ -11,7 +11,7 @@ from rich.console import Console
 from sqlalchemy.orm import Session, sessionmaker
 
 from carbonbridge.accounting import service
-from carbonbridge.demo.load import LOADER, load_demo_if_empty
+from carbonbridge.demo.service.load import LOADER, load_demo_if_empty
 from carbonbridge.factors.model import GwpSet
 from carbonbridge.registry import reads
 from carbonbridge.registry import views as registry_views
@@ -73,8 +73,8 @@ def test_demo_region_log_verifies_from_tiles_alone(demo: sessionmaker[Session], 
     """Issue 3 acceptance: export the demo region's log as static tiles, then, with nothing but the
     tiles and the log's public key, check the signed checkpoint, recompute the tree root from the
     hash tiles and every leaf from the entry bundles."""
-    from carbonbridge.ledger import keys
     from carbonbridge.ledger import service as ledger
+    from carbonbridge.ledger.service import keys
     from carbonbridge.ledger.verify import (
         directory_fetcher,
         open_published_checkpoint,

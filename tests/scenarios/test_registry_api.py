@@ -18,10 +18,10 @@ from sqlalchemy.orm import Session, sessionmaker
 from carbonbridge.accounting import service as accounting
 from carbonbridge.accounting.model import Organisation, OrganisationKind
 from carbonbridge.kernel.display import shown as shown_figure
-from carbonbridge.ledger import keys
 from carbonbridge.ledger import service as ledger
 from carbonbridge.ledger.cli import register_context_auditors
 from carbonbridge.ledger.proof import parse_receipt, verify_receipt
+from carbonbridge.ledger.service import keys
 from carbonbridge.methodologies import catalogue
 from carbonbridge.platform.identity import Principal, Role
 from tests.conftest import make_user

@@ -16,8 +16,8 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 from typer.testing import CliRunner
 
-from carbonbridge.ledger import keys
 from carbonbridge.ledger.cli import COMMANDS as LEDGER_COMMANDS
+from carbonbridge.ledger.service import keys
 from carbonbridge.platform.settings import get_settings
 from carbonbridge.registry.cli import COMMANDS
 from tests.conftest import make_user

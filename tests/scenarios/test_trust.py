@@ -10,10 +10,10 @@ from sqlalchemy import update
 from sqlalchemy.orm import Session, sessionmaker
 
 from carbonbridge.accounting.store import ActivityRow
-from carbonbridge.ledger import keys
 from carbonbridge.ledger import service as ledger
 from carbonbridge.ledger.cli import register_context_auditors
 from carbonbridge.ledger.proof import parse_receipt, verify_receipt
+from carbonbridge.ledger.service import keys
 from tests.accounting.test_api import HEADER, ROWS, _upload
 from tests.accounting.test_api import actors as actors
 

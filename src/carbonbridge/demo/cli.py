@@ -16,7 +16,7 @@ console = Console()
 @app.command("load")
 def load(seed: Annotated[int, typer.Option(help="generator seed")] = 2024) -> None:
     """Load the demo region into the database if it has no organisations / 加载演示数据."""
-    from carbonbridge.demo.load import load_demo_if_empty
+    from carbonbridge.demo.service.load import load_demo_if_empty
     from carbonbridge.platform.cli import database
 
     _, sessions = database()

@@ -101,7 +101,7 @@ def new_key(
     origin: Annotated[str, typer.Option(help="the new log's origin, e.g. carbonbridge.local/CN-HI/log2")],
 ) -> None:
     """Create and record a new log's key (`ledger init --origin` does it) / 创建新日志密钥."""
-    from carbonbridge.ledger import keys
+    from carbonbridge.ledger.service import keys
     from carbonbridge.platform.settings import get_settings
 
     path = keys.key_path(get_settings())

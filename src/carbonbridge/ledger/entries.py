@@ -1,7 +1,7 @@
 """What a log entry records, in words, from its public facts alone (the log page's list).
 
 An entry is the RFC 8785 canonical JSON ``{"at", "event", "kind"}`` of a public event, or
-``{"commitment", "kind"}`` of a private one (:mod:`~carbonbridge.ledger.appends`). A public entry
+``{"commitment", "kind"}`` of a private one (:mod:`~carbonbridge.ledger.service.appends`). A public entry
 is described from its own event (e.g. ``registry.issuance`` → "Issuance of 625 t to MG001"); a
 private one says only what kind of change it commits to, since its payload stays in the database.
 Project codes come from the log too: the ``registry.project_drafted`` entry that opened the

@@ -99,5 +99,5 @@ class VerifiedReceipt:
 
 
 #: the entry a key rotation logs, ``{"old_key": <vkey>, "new_key": <vkey>}``; only
-#: :func:`carbonbridge.ledger.logkey.rotate_key` appends it (``append_events`` refuses the kind)
+#: :func:`carbonbridge.ledger.service.logkey.rotate_key` appends it (``append_events`` refuses the kind)
 ROTATION_EVENT = "ledger.key_rotation"

@@ -20,7 +20,7 @@ an ``flock`` on the state file's lock file), so two concurrent requests can neve
 witness back (the race the specification describes).
 
 The state is one JSON file (``{"logs": {origin: checkpoint note}}``) replaced atomically; the key
-is a ``PRIVATE+KEY`` file of mode 0600 (as the log's key, :mod:`carbonbridge.ledger.keys`).
+is a ``PRIVATE+KEY`` file of mode 0600 (as the log's key, :mod:`carbonbridge.ledger.service.keys`).
 """
 
 from __future__ import annotations

@@ -50,7 +50,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         redoc_url=None,
     )
     app.state.settings = settings
-    ledger_keys = optional_module("carbonbridge.ledger.keys")
+    ledger_keys = optional_module("carbonbridge.ledger.service.keys")
     if ledger_keys is not None:
         ledger_keys.use_settings(settings)
     app.state.engine = engine

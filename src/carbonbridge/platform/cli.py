@@ -260,7 +260,7 @@ def serve(
     engine = _migrate(settings)
     if demo:
         # the platform is the composition root: contexts are reached by name, never imported
-        loader = optional_module("carbonbridge.demo.load")
+        loader = optional_module("carbonbridge.demo.service.load")
         if loader is None:
             console.print("demo region: not installed; nothing loaded")
         else:

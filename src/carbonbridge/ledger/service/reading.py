@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from carbonbridge.kernel.clock import Clock, utc_now
 from carbonbridge.kernel.errors import FieldIssue, InvalidInput, NotFound
-from carbonbridge.ledger import keys, store
+from carbonbridge.ledger import store
 from carbonbridge.ledger.checkpoint import parse_checkpoint, sign_checkpoint
 from carbonbridge.ledger.entries import PROJECT_DRAFTED, EntryPage, parse_entry, project_code
 from carbonbridge.ledger.errors import LogNotInitialised
@@ -28,6 +28,7 @@ from carbonbridge.ledger.note import (
     NoteSigner,
 )
 from carbonbridge.ledger.proof import encode_receipt, issue_receipt
+from carbonbridge.ledger.service import keys
 from carbonbridge.platform.db import unit_of_work
 
 

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from carbonbridge.kernel.canonical import canonical_json
 from carbonbridge.kernel.clock import Clock, utc_now
 from carbonbridge.kernel.errors import FieldIssue, InvalidInput, NotFound
-from carbonbridge.ledger import keys, store
+from carbonbridge.ledger import store
 from carbonbridge.ledger.checkpoint import sign_checkpoint
 from carbonbridge.ledger.merkle import (
     leaf_hash,
@@ -38,6 +38,7 @@ from carbonbridge.ledger.note import (
     NoteSigner,
 )
 from carbonbridge.ledger.proof import encode_range_receipts
+from carbonbridge.ledger.service import keys
 
 #: c2sp.org/tlog-tiles entry bundles length-prefix entries with a uint16
 MAX_ENTRY_BYTES = 0xFFFF

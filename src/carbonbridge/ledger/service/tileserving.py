@@ -21,7 +21,7 @@ from carbonbridge.ledger.model import (
     TILE_WIDTH,
     Checkpoint,
 )
-from carbonbridge.ledger.reading import latest_checkpoint
+from carbonbridge.ledger.service.reading import latest_checkpoint
 from carbonbridge.ledger.tiles import (
     encode_entry_bundle,
     entry_bundles_for_size,

@@ -16,7 +16,6 @@ from carbonbridge.kernel.canonical import canonical_json
 from carbonbridge.kernel.errors import CarbonbridgeError
 from carbonbridge.ledger import store
 from carbonbridge.ledger.checkpoint import checkpoint_text, open_checkpoint
-from carbonbridge.ledger.logkey import key_schedule
 from carbonbridge.ledger.merkle import (
     leaf_hash,
     stored_hashes_for_leaf_hash,
@@ -30,6 +29,7 @@ from carbonbridge.ledger.note import (
     open_note,
     parse_verifier_key,
 )
+from carbonbridge.ledger.service.logkey import key_schedule
 from carbonbridge.platform.db import unit_of_work
 
 #: c2sp.org/tlog-tiles entry bundles length-prefix entries with a uint16
@@ -112,7 +112,7 @@ def audit(
 
     Each checkpoint is checked with the key the log was signed with at its size: the verifier
     key the database records, or, across key rotations, the keys the log's own
-    ``ledger.key_rotation`` entries name (:func:`~carbonbridge.ledger.logkey.key_schedule`; a
+    ``ledger.key_rotation`` entries name (:func:`~carbonbridge.ledger.service.logkey.key_schedule`; a
     rotation's checkpoint must verify with both). No key file is needed. ``verifier``, if given,
     is used for every checkpoint instead.
 

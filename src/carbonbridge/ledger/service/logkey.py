@@ -16,7 +16,7 @@ only by an explicit step:
   log itself (docs/ledger.md, "The log key").
 
 Appends and the empty tree's checkpoint sign only with the recorded key
-(:func:`carbonbridge.ledger.keys.checked_signer`); :func:`key_schedule` tells the audit which key
+(:func:`carbonbridge.ledger.service.keys.checked_signer`); :func:`key_schedule` tells the audit which key
 signed which checkpoints.
 """
 
@@ -31,12 +31,13 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from carbonbridge.kernel.clock import Clock, utc_now
 from carbonbridge.kernel.errors import CarbonbridgeError, Conflict
-from carbonbridge.ledger import keys, store
-from carbonbridge.ledger.appends import LogEvent, PendingEntry, append_locked
+from carbonbridge.ledger import store
 from carbonbridge.ledger.checkpoint import open_checkpoint
 from carbonbridge.ledger.errors import LogKeyMismatch, LogNotInitialised, MalformedNote
 from carbonbridge.ledger.model import ROTATION_EVENT
 from carbonbridge.ledger.note import Ed25519Signer, generate_signer, is_valid_key_name, parse_verifier_key
+from carbonbridge.ledger.service import keys
+from carbonbridge.ledger.service.appends import LogEvent, PendingEntry, append_locked
 from carbonbridge.platform.db import unit_of_work
 from carbonbridge.platform.settings import Settings
 

@@ -33,7 +33,7 @@ from carbonbridge.ledger.note import (
     parse_note,
     parse_verifier_key,
 )
-from carbonbridge.ledger.reading import served_note
+from carbonbridge.ledger.service.reading import served_note
 from carbonbridge.ledger.witness import (
     ADD_CHECKPOINT,
     SIZE_CONTENT_TYPE,

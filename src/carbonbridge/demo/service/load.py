@@ -10,9 +10,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from carbonbridge.accounting import service
 from carbonbridge.accounting.model import ActivityRecord
-from carbonbridge.demo.credits import load_credits
 from carbonbridge.demo.region import generate_region
-from carbonbridge.demo.users import create_demo_users, existing_demo_users, print_demo_users
+from carbonbridge.demo.service.credits import load_credits
+from carbonbridge.demo.service.users import create_demo_users, existing_demo_users, print_demo_users
 from carbonbridge.platform.identity import Principal, Role
 
 #: the loader acts as the platform administrator
@@ -53,7 +53,7 @@ def load_demo(sessions: sessionmaker[Session], console: Console, seed: int = 202
 
 def load_demo_if_empty(sessions: sessionmaker[Session], console: Console) -> bool:
     """Load the demo region and its users unless organisations already exist; returns whether it
-    loaded. Either way, prints the demo users and how to log in (``demo/users.py``)."""
+    loaded. Either way, prints the demo users and how to log in (``demo/service/users.py``)."""
     if service.organisation_count(sessions) > 0:
         console.print("demo region: database already has organisations; nothing loaded")
         print_demo_users(console, {}, existing_demo_users(sessions))  # never creates users here

@@ -4,21 +4,22 @@ audit, audit it, and accept witness cosignatures.
 
 Each group lives in its own module and is re-exported here unchanged:
 
-* :mod:`~carbonbridge.ledger.appends`: :func:`append_event`, :func:`append_events` (group commit),
+* :mod:`~carbonbridge.ledger.service.appends`: :func:`append_event`, :func:`append_events` (group commit),
   :class:`LogEvent`, :class:`PendingEntry`, :func:`commitment_opening`;
-* :mod:`~carbonbridge.ledger.reading`: checkpoints, receipts, inclusion and consistency proofs,
+* :mod:`~carbonbridge.ledger.service.reading`: checkpoints, receipts, inclusion and consistency proofs,
   pages of recent entries (:func:`entry_page`);
-* :mod:`~carbonbridge.ledger.tileserving`: c2sp.org/tlog-tiles tiles, their cache, the export;
-* :mod:`~carbonbridge.ledger.witnessing`: witness cosignatures (c2sp.org/tlog-cosignature), the
+* :mod:`~carbonbridge.ledger.service.tileserving`: c2sp.org/tlog-tiles tiles, their cache, the export;
+* :mod:`~carbonbridge.ledger.service.witnessing`: witness cosignatures (c2sp.org/tlog-cosignature), the
   registry of witnesses and the push to them (c2sp.org/tlog-witness);
-* :mod:`~carbonbridge.ledger.audit`: the audit and the contexts' auditors;
-* :mod:`~carbonbridge.ledger.logkey`: the log's recorded key: :func:`init_log` (the only way a
+* :mod:`~carbonbridge.ledger.service.audit`: the audit and the contexts' auditors;
+* :mod:`~carbonbridge.ledger.service.logkey`: the log's recorded key: :func:`init_log` (the only way a
   key is created), :func:`rotate_key`, :func:`key_schedule`.
 """
 
 from __future__ import annotations
 
-from carbonbridge.ledger.appends import (
+from carbonbridge.ledger.model import ROTATION_EVENT, CheckpointSummary
+from carbonbridge.ledger.service.appends import (
     MAX_ENTRY_BYTES,
     LogEvent,
     PendingEntry,
@@ -26,8 +27,8 @@ from carbonbridge.ledger.appends import (
     append_events,
     commitment_opening,
 )
-from carbonbridge.ledger.audit import AuditFinding, Auditor, AuditReport, audit, register_auditor
-from carbonbridge.ledger.logkey import (
+from carbonbridge.ledger.service.audit import AuditFinding, Auditor, AuditReport, audit, register_auditor
+from carbonbridge.ledger.service.logkey import (
     KeyRotation,
     KeySchedule,
     LogKeyStatus,
@@ -36,8 +37,7 @@ from carbonbridge.ledger.logkey import (
     log_keys,
     rotate_key,
 )
-from carbonbridge.ledger.model import ROTATION_EVENT, CheckpointSummary
-from carbonbridge.ledger.reading import (
+from carbonbridge.ledger.service.reading import (
     b64,
     checkpoint_summary,
     consistency_proof,
@@ -49,8 +49,8 @@ from carbonbridge.ledger.reading import (
     served_note,
     verifier_key,
 )
-from carbonbridge.ledger.tileserving import FULL_TILE_CACHE_BYTES, cached_tile, export_tiles, tile
-from carbonbridge.ledger.witnessing import (
+from carbonbridge.ledger.service.tileserving import FULL_TILE_CACHE_BYTES, cached_tile, export_tiles, tile
+from carbonbridge.ledger.service.witnessing import (
     PushResult,
     RegisteredWitness,
     WitnessPost,

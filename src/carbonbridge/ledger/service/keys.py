@@ -6,7 +6,7 @@ the log's origin (c2sp.org/tlog-checkpoint: the key name SHOULD equal the origin
 
 This module only reads and writes the file; it never creates a key on its own. A key is created
 by an explicit step (``carbonbridge migrate`` on an empty log, ``carbonbridge ledger init``,
-``carbonbridge ledger rotate-key``: :mod:`~carbonbridge.ledger.logkey`), which also records its
+``carbonbridge ledger rotate-key``: :mod:`~carbonbridge.ledger.service.logkey`), which also records its
 verifier key in the database; every signature is checked against that record first. The private
 key is never logged or returned by any function outside this module; only verifier-key text
 leaves it. Operating it: docs/ledger.md, "The log key".
@@ -135,7 +135,7 @@ def process_settings() -> Settings:
 def log_signer(settings: Settings | None = None) -> Ed25519Signer:
     """This process's log key, from its key file (cached per process). Never creates one: raises
     :class:`LogKeyUnavailable` when there is no file. Whether it is the log's key is decided
-    against the database's record (:func:`carbonbridge.ledger.logkey.checked_signer`)."""
+    against the database's record (:func:`carbonbridge.ledger.service.logkey.checked_signer`)."""
     path = key_path(settings)
     signer = cached_signer(path)
     if signer is None:

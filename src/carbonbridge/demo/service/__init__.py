@@ -1,0 +1,1 @@
+"""The demo region's use cases: loading its organisations, users and credits into a database."""
