@@ -21,3 +21,11 @@ class SubmissionReplaced(Conflict):
     code = "accounting-submission-replaced"
     title_en = "Submission already replaced"
     title_zh = "该报送已被替换"
+
+
+class RebuildRunning(Conflict):
+    """Another process (or thread) is rebuilding the regional statement: one rebuild at a time."""
+
+    code = "accounting-rebuild-running"
+    title_en = "The regional statement is being rebuilt"
+    title_zh = "区域清单正在重新计算"

@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from carbonbridge.accounting import service, store, upkeep
 from carbonbridge.accounting.disclosure import DisclosureRules
+from carbonbridge.accounting.errors import RebuildRunning
 from carbonbridge.accounting.publication import (
     RegionalRelease,
     ReleasedYear,
@@ -37,7 +38,6 @@ from carbonbridge.accounting.stored_statement import (
     decode_year,
 )
 from carbonbridge.accounting.upkeep import (
-    RebuildRunning,
     RegionalStatement,
     apply_change,
     backfill,

@@ -43,6 +43,7 @@ from carbonbridge.accounting.contribution import (
 )
 from carbonbridge.accounting.coverage import Coverage
 from carbonbridge.accounting.disclosure import DisclosureRules, Withheld
+from carbonbridge.accounting.errors import RebuildRunning
 from carbonbridge.accounting.model import ActivityRecord, Organisation, RecordEmissions
 from carbonbridge.accounting.publication import YearTable, pattern_of
 from carbonbridge.accounting.stored_statement import (
@@ -377,10 +378,6 @@ REBUILD_LEASE = timedelta(minutes=10)
 rebuilding = threading.Lock()
 _worker: threading.Thread | None = None
 _worker_lock = threading.Lock()
-
-
-class RebuildRunning(Conflict):
-    """Another process (or thread) is rebuilding the regional statement."""
 
 
 def rebuild_regional_statement(
