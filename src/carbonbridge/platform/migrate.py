@@ -7,7 +7,7 @@ from alembic.config import Config
 from sqlalchemy.engine import Engine
 
 #: contexts whose ``store`` module defines tables
-STORE_CONTEXTS = ("factors", "accounting", "ledger", "registry")
+STORE_CONTEXTS = ("factors", "accounting", "ledger", "registry", "tourism")
 
 
 def alembic_config(engine: Engine) -> Config:
