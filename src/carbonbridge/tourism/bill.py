@@ -386,7 +386,17 @@ def _hotel(ctx: BillContext, trip: Trip, index: int, item: HotelStay) -> Line:
             (),
             (),
         )
-    found = _desnz(ctx, f"hotel.{item.country}", trip.year)
+    try:
+        found = _desnz(ctx, f"hotel.{item.country}", trip.year)
+    except FactorNotFound:
+        raise InvalidInput(
+            "no hotel factor for this country",
+            [
+                FieldIssue(
+                    ("items", index, "country"), item.country, "no DESNZ hotel factor; give kg_per_night"
+                )
+            ],
+        ) from None
     kg = room_nights * found.factor.value
     return Line(
         index,
