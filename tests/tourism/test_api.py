@@ -76,12 +76,12 @@ def test_impossible_dates_and_negative_nights(app_client: Any, sessions: session
 
 def test_bulk_needs_a_token_and_names_the_booking(app_client: Any, pool_world: PoolWorld) -> None:
     body = {"bookings": [_trip(), _trip(end="2025-02-01")]}
-    assert app_client.post(f"{API}/bills/bulk", json=body).status_code == 401
+    assert app_client.post(f"{API}/bookings", json=body).status_code == 401
     headers = make_user(pool_world.sessions, "hotel", "reporter", "baoting-office")
-    refused = app_client.post(f"{API}/bills/bulk", json=body, headers=headers)
+    refused = app_client.post(f"{API}/bookings", json=body, headers=headers)
     assert refused.status_code == 422
     assert _issue(refused)["location"] == ["bookings", 1, "end"]
-    ok = app_client.post(f"{API}/bills/bulk", json={"bookings": [_trip(), _trip()]}, headers=headers)
+    ok = app_client.post(f"{API}/bookings", json={"bookings": [_trip(), _trip()]}, headers=headers)
     assert ok.status_code == 201
     assert len(ok.json()["bills"]) == 2
 

@@ -152,3 +152,22 @@ def test_conservation_allocations_never_exceed_retirements(pool_world: PoolWorld
         )
     assert allocated == compensated
     assert allocated <= retired
+
+
+def test_ledger_audit_recomputes_bills_and_compensations(pool_world: PoolWorld) -> None:
+    """The log's audit recomputes each tourism entry from the database: untouched, nothing is
+    found; a bill's grams changed after it was logged is a finding."""
+    from carbonbridge.ledger import service as ledger
+
+    w = pool_world
+    for kind, auditor in service.LEDGER_AUDITORS.items():
+        ledger.register_auditor(kind, auditor)
+    service.retire_into_pool(w.sessions, POOL_OPERATOR, w.pool.id, w.project_id, w.vintage, 1)
+    bill = service.create_bill(w.sessions, PUBLIC, _trip())
+    service.compensate(w.sessions, POOL_OPERATOR, bill.id, w.pool.id, "P-1")
+    assert ledger.audit(w.sessions).ok
+    with w.sessions.begin() as session:
+        session.execute(text("UPDATE tourism_bills SET grams = grams - 1 WHERE id = :id"), {"id": bill.id})
+    findings = ledger.audit(w.sessions).findings
+    assert any("tourism.bill state differs" in f.reason for f in findings)
+    assert any("tourism.compensation state differs" in f.reason for f in findings)

@@ -43,6 +43,7 @@ def _airports() -> dict[str, dict[str, Any]]:
     return dict(loaded)
 
 
+@lru_cache(maxsize=1)
 def dataset_version() -> str:
     """The airport dataset's version (the installed ``airportsdata`` release)."""
     from importlib.metadata import version

@@ -159,7 +159,7 @@ async def create_bill(
     return _bill(stored)
 
 
-@router.post("/bills/bulk", response_model=BulkOut, status_code=201)
+@router.post("/bookings", response_model=BulkOut, status_code=201)
 async def create_bills(sessions: Sessions, principal: CurrentPrincipal, body: BulkBookings) -> BulkOut:
     """A day's bookings in one call (hotels, travel agencies; a token): all bills or none; a bad
     booking is named by its position (``bookings.<n>...``)."""

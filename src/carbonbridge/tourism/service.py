@@ -11,7 +11,7 @@ The registry is reached only through :mod:`carbonbridge.registry.service` and
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -401,3 +401,59 @@ def check_bulk_caller(principal: Principal) -> None:
 
     if principal.role is Role.PUBLIC:
         raise Forbidden("pushing bookings needs a token (Authorization: Bearer ...)")
+
+
+# --- the log's audit ----------------------------------------------------------------------------
+
+
+def _bill_audit(session: Session, event: Mapping[str, object]) -> Mapping[str, object] | None:
+    from carbonbridge.tourism import store
+
+    found = store.get_bill(session, str(event.get("bill", "")))
+    return None if found is None else _bill_event(found)
+
+
+def _compensation_audit(session: Session, event: Mapping[str, object]) -> Mapping[str, object] | None:
+    from carbonbridge.tourism import store
+
+    found = store.get_bill(session, str(event.get("bill", "")))
+    pool = store.get_pool(session, str(event.get("pool", "")))
+    if found is None or pool is None or found.amount_fen is None:
+        return None
+    return {
+        "bill": found.id,
+        "pool": pool.id,
+        "grams": found.grams,
+        "fen_per_tonne": pool.fen_per_tonne,
+        "amount_fen": found.amount_fen,
+        "payment_reference_sha256": hashlib.sha256(found.payment_reference.encode()).hexdigest(),
+    }
+
+
+def _allocation_audit(session: Session, event: Mapping[str, object]) -> Mapping[str, object] | None:
+    from carbonbridge.tourism import store
+
+    for a in store.allocations_of(session, str(event.get("bill", ""))):
+        if a.id == event.get("allocation"):
+            retirement = store.retirement(session, a.retirement_id)
+            if retirement is None:
+                return None
+            return {
+                "allocation": a.id,
+                "bill": a.bill_id,
+                "pool": retirement.pool_id,
+                "retirement": retirement.operation_id,
+                "project": retirement.project_id,
+                "serials": list(retirement.serials),
+                "grams": a.grams,
+            }
+    return None
+
+
+#: how the ledger's audit (``carbonbridge ledger audit``) recomputes each tourism event from the
+#: database state: a bill, allocation or compensation changed after it was logged is a finding
+LEDGER_AUDITORS: dict[str, Callable[[Session, Mapping[str, object]], Mapping[str, object] | None]] = {
+    BILL_EVENT: _bill_audit,
+    ALLOCATION_EVENT: _allocation_audit,
+    COMPENSATION_EVENT: _compensation_audit,
+}

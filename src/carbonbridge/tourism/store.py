@@ -238,6 +238,11 @@ def retirement_by_operation(session: Session, operation_id: str) -> PoolRetireme
     return None if row is None else _retirement(row)
 
 
+def retirement(session: Session, retirement_id: str) -> PoolRetirement | None:
+    row = session.get(PoolRetirementRow, retirement_id)
+    return None if row is None else _retirement(row)
+
+
 def add_retirement(session: Session, retirement: PoolRetirement, at: datetime) -> None:
     session.add(
         PoolRetirementRow(
