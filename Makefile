@@ -25,8 +25,8 @@ test-spark: $(VENV)/.ci-installed  ## the bulk engine on Apache Spark in local m
 	$(PYTEST) -m "spark" -q; $(ALLOW_EMPTY)
 
 lint: $(VENV)/.dev-installed  ## ruff, import contracts, mypy strict
-	$(BIN)/ruff check src tests benchmarks
-	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/ruff check src tests benchmarks devtools
+	$(BIN)/ruff format --check src tests benchmarks devtools
 	$(BIN)/lint-imports
 	$(BIN)/mypy
 
@@ -45,18 +45,21 @@ $(BIN)/python:
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check "uv==$(UV_VERSION)"
 
 $(VENV)/.run-installed: requirements/run.lock pyproject.toml | $(BIN)/python
-	$(UV) pip install --quiet --python $(BIN)/python -r requirements/run.lock
+	$(UV) pip install --quiet --compile-bytecode --python $(BIN)/python -r requirements/run.lock
 	$(UV) pip install --quiet --python $(BIN)/python --no-deps -e .
+	$(BIN)/python -m compileall -q src
 	touch $@
 
 $(VENV)/.dev-installed: requirements/dev.lock pyproject.toml | $(BIN)/python
-	$(UV) pip install --quiet --python $(BIN)/python -r requirements/dev.lock
+	$(UV) pip install --quiet --compile-bytecode --python $(BIN)/python -r requirements/dev.lock
 	$(UV) pip install --quiet --python $(BIN)/python --no-deps -e .
+	$(BIN)/python -m compileall -q src
 	touch $@ $(VENV)/.run-installed
 
 $(VENV)/.ci-installed: requirements/ci.lock pyproject.toml | $(BIN)/python
-	$(UV) pip install --quiet --python $(BIN)/python -r requirements/ci.lock
+	$(UV) pip install --quiet --compile-bytecode --python $(BIN)/python -r requirements/ci.lock
 	$(UV) pip install --quiet --python $(BIN)/python --no-deps -e .
+	$(BIN)/python -m compileall -q src
 	touch $@ $(VENV)/.dev-installed $(VENV)/.run-installed
 
 wrk:  ## Debian's wrk (HTTP load generator) for the API benchmarks, when absent

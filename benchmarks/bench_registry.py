@@ -4,7 +4,7 @@ default, and NORMAL, each measured in the same run: ``--synchronous full normal`
 
 Set-up (not timed): two organisations with registry accounts, a registered removal project (a
 benchmark stand-in methodology, so no calculator's figures are involved) and one issuance of
-1,000,000 t. Timed: ``service.apply_batch`` calls of ``--batch`` requests, alternately a transfer of
+1,000,000 t. Timed: ``movements.apply_batch`` calls of ``--batch`` requests, alternately a transfer of
 2 t from the developer to the buyer and a retirement of 1 t by the buyer for a named beneficiary,
 each call one transaction with its ``registry.batch`` log entries, committed. Then the ledger audit
 (untimed) confirms every entry still matches the stored rows, and conservation is checked.
@@ -37,8 +37,10 @@ from carbonbridge.platform.db import SqliteSynchronous, make_engine, session_fac
 from carbonbridge.platform.identity import Principal, Role
 from carbonbridge.platform.migrate import all_models, upgrade
 from carbonbridge.platform.settings import get_settings
-from carbonbridge.registry import service
+from carbonbridge.registry import issuance as issuing
+from carbonbridge.registry import reads, service
 from carbonbridge.registry.model import AccountKind, ProjectDraft, Retirement, Transfer, Units
+from carbonbridge.registry.units import service as movements
 
 TARGET_PER_S = 10_000
 ISSUED_T = 1_000_000
@@ -93,7 +95,7 @@ def run(
         sessions, DEVELOPER, project.id, date(2025, 1, 1), date(2025, 12, 31), net
     )
     service.verify_report(sessions, VERIFIER, report.id, "ok")
-    service.issue(sessions, REGULATOR, report.id)
+    issuing.issue(sessions, REGULATOR, report.id)
 
     requests: list[Transfer | Retirement] = []
     for n in range(operations):
@@ -107,7 +109,7 @@ def run(
         size_before = ledger.latest_checkpoint_in(session)[0]
     start, cpu = time.perf_counter(), time.process_time()
     for first in range(0, operations, batch):
-        service.apply_batch(sessions, ADMIN, requests[first : first + batch])
+        movements.apply_batch(sessions, ADMIN, requests[first : first + batch])
     elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu
     with sessions() as session:
         entries = ledger.latest_checkpoint_in(session)[0] - size_before
@@ -115,8 +117,8 @@ def run(
     report_ = ledger.audit(sessions)
     if not report_.ok:
         raise SystemExit(f"audit failed: {report_.findings[:3]}")
-    tallies = service.conservation(sessions, project.id)
-    if not all(t.balanced for t in tallies) or service.overlapping_blocks(sessions):
+    tallies = reads.conservation(sessions, project.id)
+    if not all(t.balanced for t in tallies) or reads.overlapping_blocks(sessions):
         raise SystemExit("conservation failed")
     engine.dispose()
     return elapsed, cpu, entries
@@ -145,7 +147,7 @@ def main() -> None:
             rate = rates[batch, synchronous] = args.operations / elapsed
             print(
                 f"batch {batch:>6,}, synchronous={synchronous.upper():<6}: transfers+retirements through "
-                f"service.apply_batch + commit: {elapsed:6.2f} s  {rate:>9,.0f} operations/s "
+                f"movements.apply_batch + commit: {elapsed:6.2f} s  {rate:>9,.0f} operations/s "
                 f"({entries:,} log entries; {rate / TARGET_PER_S:.2f}× the {TARGET_PER_S:,}/s target: "
                 f"{'met' if rate >= TARGET_PER_S else 'NOT met'}); "
                 f"{args.operations / cpu:,.0f} operations per CPU-second"

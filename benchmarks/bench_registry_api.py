@@ -57,7 +57,8 @@ from carbonbridge.platform.db import make_engine, session_factory, unit_of_work
 from carbonbridge.platform.identity import Principal, Role, create_user, issue_token
 from carbonbridge.platform.migrate import upgrade
 from carbonbridge.platform.settings import Settings
-from carbonbridge.registry import service
+from carbonbridge.registry import issuance as issuing
+from carbonbridge.registry import reads, service
 from carbonbridge.registry.model import AccountKind, ProjectDraft, UnitState
 
 TARGET_P99_MS = 50.0
@@ -127,7 +128,7 @@ def setup(data: Path, database_url: str = "") -> tuple[str, str, str]:
         sessions, DEVELOPER, project.id, date(2025, 1, 1), date(2025, 12, 31), parameters
     )
     service.verify_report(sessions, VERIFIER, report.id, "ok")
-    service.issue(sessions, OFFICE, report.id)
+    issuing.issue(sessions, OFFICE, report.id)
     with unit_of_work(sessions) as session:
         user = create_user(session, username="bench", role=Role.DEVELOPER, organisation_id=org.id)
         token = issue_token(session, user)
@@ -241,7 +242,7 @@ def measure(data: Path, database_url: str, args: argparse.Namespace, synchronous
         log.close()
     settings = Settings(data_dir=data, database_url=database_url)
     engine = make_engine(settings.resolved_database_url())
-    [tally] = service.conservation(session_factory(engine), project)
+    [tally] = reads.conservation(session_factory(engine), project)
     engine.dispose()
     answered = warmed + len(timings) - len(failures) + wrk_answered
     retired = tally.by_state.get(UnitState.RETIRED, 0)

@@ -39,8 +39,10 @@ from carbonbridge.platform.db import make_engine, session_factory
 from carbonbridge.platform.identity import PUBLIC
 from carbonbridge.platform.migrate import all_models, upgrade
 from carbonbridge.platform.settings import get_settings
+from carbonbridge.registry import issuance as issuing
 from carbonbridge.registry import service as registry
 from carbonbridge.registry.model import AccountKind, ProjectDraft, Transfer, Units
+from carbonbridge.registry.units import service as movements
 from carbonbridge.tourism import bill, service
 from carbonbridge.tourism.parse import parse_trip
 
@@ -119,8 +121,8 @@ def main() -> None:
             sessions, DEVELOPER, project.id, date(2025, 1, 1), date(2025, 12, 31), {"net_t": str(tonnes * 2)}
         )
         registry.verify_report(sessions, VERIFIER, report.id, "ok")
-        registry.issue(sessions, REGULATOR, report.id)
-        registry.transfer(
+        issuing.issue(sessions, REGULATOR, report.id)
+        movements.transfer(
             sessions, DEVELOPER, Transfer(Units(dev, project.id, 2025, quantity=tonnes), office)
         )
         pool = service.open_pool(sessions, REGULATOR, "bench pool", "bench-office", 8_000)

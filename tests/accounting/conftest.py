@@ -1,9 +1,8 @@
 """Test support: a small factor resolver over real published values.
 
-``StubLibrary`` implements :class:`carbonbridge.factors.model.FactorResolver` over a list of
-:class:`Factor` objects (exact match on parameter/activity/gas, region fallback X → CN → *, year ≤
-reporting year, ``applies`` ranges, sector and variant). It is test support for the pure engine, not
-a stand-in for the factor library (``factors.resolution``), which another module owns.
+``real_library()`` (and the ``library`` fixture) load these rows into the platform's real
+:class:`carbonbridge.factors.resolution.FactorLibrary`, so the engine's worked examples exercise the
+same resolution rules (scope, region fallback, year policy, sector, variant) as the application.
 
 Every value below is a published figure; the row's ``table`` names where it is printed. The
 reference copies live in ``/work/shared/reference``.
@@ -27,11 +26,9 @@ from carbonbridge.factors.model import (
     Confidence,
     Dataset,
     Factor,
-    FactorQuery,
     Parameter,
-    Resolution,
 )
-from carbonbridge.kernel.errors import FactorNotFound
+from carbonbridge.factors.resolution import FactorLibrary
 
 IPCC_V2 = Dataset(
     "ipcc-2006-v2-energy",
@@ -413,59 +410,18 @@ def all_factors() -> list[Factor]:
     return _ipcc() + _mee() + _grid() + _gwp() + _desnz() + _blends() + _pollutants()
 
 
-def _regions(region: str) -> list[str]:
-    chain = [region, region.split("-", 1)[0], "*"]
-    return list(dict.fromkeys(chain))
-
-
-class StubLibrary:
-    """Exact-match resolver over a list of factors (see module docstring)."""
-
-    def __init__(self, factors: list[Factor]) -> None:
-        self.factors = factors
-
-    def _matches(self, q: FactorQuery, f: Factor, region: str) -> bool:
-        return (
-            f.parameter is q.parameter
-            and f.activity == q.activity
-            and (q.gas is None or f.gas == q.gas)
-            and f.region == region
-            and (f.variant == q.variant)
-            and (f.sector is None or f.sector == q.sector)
-            and (q.year is None or f.year is None or f.year <= q.year)
-            and (q.year is None or f.applies is None or f.applies[0] <= q.year <= f.applies[1])
-        )
-
-    def _best(self, q: FactorQuery) -> list[Factor]:
-        pools = (
-            [[f for f in self.factors if f.dataset.id == d or f.dataset.ref == d] for d in q.datasets]
-            if q.datasets
-            else [self.factors]
-        )
-        for pool in pools:
-            for region in _regions(q.region):
-                hits = [f for f in pool if self._matches(q, f, region)]
-                if hits:
-                    if any(f.sector == q.sector and q.sector for f in hits):
-                        hits = [f for f in hits if f.sector == q.sector]
-                    latest = max((f.year or 0) for f in hits)
-                    return [f for f in hits if (f.year or 0) == latest]
-        raise FactorNotFound(
-            f"no {q.parameter.value} for {q.activity} gas={q.gas} region={q.region} "
-            f"year={q.year} sector={q.sector} variant={q.variant} datasets={q.datasets}"
-        )
-
-    def resolve(self, query: FactorQuery) -> Resolution:
-        hits = self._best(query)
-        return Resolution(query, hits[0], f"exact match in {hits[0].dataset.ref}, region {hits[0].region}")
-
-    def resolve_all(self, query: FactorQuery) -> tuple[Resolution, ...]:
-        return tuple(Resolution(query, h, "exact match") for h in self._best(query))
+def real_library() -> FactorLibrary:
+    """The real factor library (``factors.resolution.FactorLibrary``) over the published rows
+    above: the engine's worked examples exercise the platform's own resolution rules."""
+    by_dataset: dict[str, tuple[Dataset, list[Factor]]] = {}
+    for f in all_factors():
+        by_dataset.setdefault(f.dataset.ref, (f.dataset, []))[1].append(f)
+    return FactorLibrary(by_dataset.values())
 
 
 @pytest.fixture(scope="session")
-def library() -> StubLibrary:
-    return StubLibrary(all_factors())
+def library() -> FactorLibrary:
+    return real_library()
 
 
 ORG = Organisation("org-hotel", "Sanya Bay Hotel", "三亚湾酒店", OrganisationKind.HOTEL, "CN-HI")

@@ -19,7 +19,8 @@ from __future__ import annotations
 from carbonbridge.accounting.engine import calculate_all
 from carbonbridge.accounting.model import ActivityRecord, RecordEmissions
 from carbonbridge.factors.model import GwpSet
-from tests.accounting.conftest import FACILITY, StubLibrary, record
+from carbonbridge.factors.resolution import FactorLibrary
+from tests.accounting.conftest import FACILITY, record
 
 
 def hotel_records() -> list[ActivityRecord]:
@@ -35,5 +36,5 @@ def hotel_records() -> list[ActivityRecord]:
     ]
 
 
-def hotel_emissions(library: StubLibrary, gwp: GwpSet = GwpSet.AR5) -> tuple[RecordEmissions, ...]:
+def hotel_emissions(library: FactorLibrary, gwp: GwpSet = GwpSet.AR5) -> tuple[RecordEmissions, ...]:
     return calculate_all(hotel_records(), library, gwp, sectors={FACILITY.id: "commercial_institutional"})

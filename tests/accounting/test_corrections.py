@@ -18,7 +18,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 from typer.testing import CliRunner
 
-from carbonbridge.accounting import store
+from carbonbridge.accounting import release, store
 from carbonbridge.accounting.events import SUBMISSION_EVENT, submission_event
 from carbonbridge.accounting.model import ActivityCategory, ActivityRecord
 from carbonbridge.ledger import keys
@@ -94,9 +94,10 @@ def store_as_older_code(sessions: sessionmaker[Session], activity: str = "fuel.u
         event = submission_event(session, "sub_legacy") or {}
         pending = ledger.append_event(session, SUBMISSION_EVENT, event, private=True)
         store.set_submission_log_index(session, "sub_legacy", pending.index)  # as migration 0013 fills it
-        # stored before the regional statement this test read was built (migration 0015 stores
-        # none: the first read after the upgrade builds it from every record, these included)
+        # stored before the regional contributions existed: migration 0016's backfill computes
+        # every organisation's contributions (these records' exclusions included) and the statement
         store.bump_regional_version(session)
+        release.backfill(session)
     return "sub_legacy"
 
 

@@ -12,9 +12,9 @@ from carbonbridge.accounting.frameworks import cn_mee, ghg_protocol, iso14064
 from carbonbridge.accounting.model import ActivityRecord, Basis
 from carbonbridge.accounting.reconciliation import reconcile
 from carbonbridge.factors.model import GwpSet
-from tests.accounting.conftest import FACILITY, ORG, StubLibrary, all_factors, record
+from tests.accounting.conftest import FACILITY, ORG, real_library, record
 
-LIBRARY = StubLibrary(all_factors())
+LIBRARY = real_library()
 SECTORS = {FACILITY.id: "commercial_institutional"}
 PROFILE = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 

@@ -151,15 +151,23 @@ def test_a_statistics_update_through_one_process_is_seen_by_the_other(
     assert after["coverage"]["reporting"] == 5
 
 
-def test_a_pin_change_rebuilds_the_statement(small_region: sessionmaker[Session]) -> None:
-    release.regional_release(small_region, REGULATOR, REGION, GwpSet.AR6, RULES)
+def test_a_pin_change_serves_the_last_statement_marked_stale_and_rebuilds_it_in_the_background(
+    small_region: sessionmaker[Session],
+) -> None:
+    fresh = release.regional_release(small_region, REGULATOR, REGION, GwpSet.AR6, RULES)
     with unit_of_work(small_region) as session:
         before = {r.factors for r in store.regional_statement_rows(session, REGION)}
     loaded = factors.library(small_region).datasets()
     factors.pin(small_region, REGULATOR, (loaded[0].id,))
-    release.regional_release(small_region, REGULATOR, REGION, GwpSet.AR6, RULES)
+    stale = release.regional_release(small_region, REGULATOR, REGION, GwpSet.AR6, RULES)
+    assert release.wait_for_rebuild(timeout=120)
+    rebuilt = release.regional_release(small_region, REGULATOR, REGION, GwpSet.AR6, RULES)
     with unit_of_work(small_region) as session:
         after = {r.factors for r in store.regional_statement_rows(session, REGION)}
+    assert fresh.stale_since is None
+    assert stale.stale_since is not None
+    assert stale.release == fresh.release  # the last complete statement, as it was
+    assert rebuilt.stale_since is None
     assert len(before) == len(after) == 1
     assert before != after
 

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from carbonbridge.kernel.display import shown
 from tests.e2e.conftest import PASSWORD
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("browser")]
@@ -30,7 +31,8 @@ def phone(browser: Any) -> Iterator[Any]:
 
 @pytest.fixture(scope="module")
 def ippu_co2_tonnes(browser: Any, server: str) -> dict[int, str]:
-    """The regulator's IPCC 2 CO2 per year (the cement plant's process CO2), as the page prints it."""
+    """The regulator's IPCC 2 CO2 per year (the cement plant's process CO2), as the page prints it
+    (the display rule, ``docs/display.md``)."""
     context = browser.new_context()
     page = context.new_page()
     page.set_default_timeout(60_000)
@@ -45,7 +47,7 @@ def ippu_co2_tonnes(browser: Any, server: str) -> dict[int, str]:
     found = {}
     for year in body["years"]:
         ippu = next(s for s in year["ipcc"] if s["key"] == "2")
-        found[year["year"]] = f"{Decimal(ippu['by_gas']['CO2']) / 1000:,.1f}"
+        found[year["year"]] = shown(Decimal(ippu["by_gas"]["CO2"]) / 1000)  # docs/display.md
     return found
 
 

@@ -18,8 +18,10 @@ from carbonbridge.ledger.proof import parse_receipt
 from carbonbridge.platform.db import make_engine, session_factory
 from carbonbridge.platform.identity import Principal, Role
 from carbonbridge.platform.settings import Settings
+from carbonbridge.registry import issuance as issuing
 from carbonbridge.registry import service
 from carbonbridge.registry.model import AccountKind, ProjectDraft, Transfer, Units
+from carbonbridge.registry.units import service as movements
 from tests.e2e.test_web import login
 from tests.scenarios.test_registry_api import mangrove_parameters
 
@@ -53,8 +55,8 @@ def credits_at_hotel(server: str, tmp_path_factory: pytest.TempPathFactory) -> s
         sessions, DEVELOPER, project.id, date(2023, 1, 1), date(2024, 12, 31), mangrove_parameters("3")
     )
     service.verify_report(sessions, VERIFIER, report.id, "Reasonable assurance.")
-    service.issue(sessions, OFFICE, report.id)  # 625 t: 500 held, 125 buffer
-    service.transfer(
+    issuing.issue(sessions, OFFICE, report.id)  # 625 t: 500 held, 125 buffer
+    movements.transfer(
         sessions, DEVELOPER, Transfer(Units(developer.id, project.id, 2024, quantity=300), hotel.id)
     )
     engine.dispose()

@@ -92,3 +92,25 @@ def test_reporter_cannot_import(app_client: Any, sessions: sessionmaker[Session]
     reporter = make_user(sessions, "r", "reporter", "org")
     files = {"manifest": ("dataset.json", MANIFEST.encode()), "factors": ("factors.csv", ROWS.encode())}
     assert app_client.post("/api/v1/factors/datasets", files=files, headers=reporter).status_code == 403
+
+
+def test_an_import_naming_documents_is_refused_not_stripped(
+    app_client: Any, sessions: sessionmaker[Session]
+) -> None:
+    """The store keeps one URL per imported dataset: per-table documents would be lost, so the
+    import is refused with the reason, and nothing is stored."""
+    regulator = make_user(sessions, "office4", "regulator")
+    manifest = MANIFEST.replace('"notes"', '"documents": {"Table 1": "https://example.org/t1.pdf"}, "notes"')
+    files = {"manifest": ("dataset.json", manifest.encode()), "factors": ("factors.csv", ROWS.encode())}
+    response = app_client.post("/api/v1/factors/datasets", files=files, headers=regulator)
+    assert response.status_code == 422, response.text
+    assert response.json()["issues"][0]["location"] == ["documents"]
+    refs = {d["ref"] for d in app_client.get("/api/v1/factors/datasets").json()}
+    assert "hainan-office-own@2025-v1" not in refs
+
+
+def test_search_gives_each_row_its_document(app_client: Any) -> None:
+    rows = app_client.get("/api/v1/factors?q=natural_gas&activity=fuel.natural_gas").json()
+    by_table = {r["table"]: r["source_url"] for r in rows if r["dataset"] == "ipcc-2006-v2-energy@2006"}
+    assert by_table["Vol.2 Ch.1 Table 1.2"].endswith("/V2_1_Ch1_Introduction.pdf")
+    assert by_table["Vol.2 Ch.2 Table 2.2"].endswith("/V2_2_Ch2_Stationary_Combustion.pdf")

@@ -182,3 +182,31 @@ def test_plugin_returning_the_wrong_shape_is_rejected() -> None:
     points = [_FakeEntryPoint("broken", lambda: {"not": "a list"})]
     with pytest.raises(InvalidInput, match="plug-in"):
         plugin_datasets(points)  # type: ignore[arg-type]
+
+
+def test_a_manifest_names_the_document_each_table_is_read_from() -> None:
+    documents = {"Vol.2 Ch.1": "https://example.org/ch1.pdf", "Vol.2": "https://example.org/vol2.pdf"}
+    dataset = parse_manifest(json.dumps({**MANIFEST, "documents": documents}))
+    rows = parse_factors_csv(
+        dataset,
+        HEADER
+        + "a,ncv,fuel.x,,1,TJ/Gg,*,,,,,Vol.2 Ch.1 Table 1.2,,verify\n"
+        + "b,ncv,fuel.y,,1,TJ/Gg,*,,,,,Vol.2 Ch.2 Table 2.2,,verify\n"
+        + "c,ncv,fuel.z,,1,TJ/Gg,*,,,,,Annex,,verify\n",
+    )
+    # the longest prefix wins; a row no prefix matches links to the dataset's page
+    assert [f.source_url for f in rows] == [
+        "https://example.org/ch1.pdf",
+        "https://example.org/vol2.pdf",
+        "https://example.org",
+    ]
+
+
+def test_a_document_that_is_not_a_url_is_refused() -> None:
+    bad = {**MANIFEST, "documents": {"Table 1": "see the PDF", "Table 2": "https://example.org/t2.pdf"}}
+    with pytest.raises(InvalidInput) as caught:
+        parse_manifest(json.dumps(bad))
+    assert [(i.location, i.value) for i in caught.value.issues] == [(("documents", "Table 1"), "see the PDF")]
+    with pytest.raises(InvalidInput) as listed:
+        parse_manifest(json.dumps({**MANIFEST, "documents": ["https://example.org"]}))
+    assert listed.value.issues[0].location == ("documents",)

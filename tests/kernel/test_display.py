@@ -48,3 +48,18 @@ def test_quantising_moves_a_measure_by_at_most_half_its_last_shown_figure(value:
     assert abs(q - value) <= Decimal(5).scaleb(last - 1) * 2  # within half a unit, after a carry
     digits = len(q.as_tuple().digits)
     assert digits <= max(SIGNIFICANT_FIGURES, q.adjusted() + 1) + 1
+
+
+def test_a_template_names_the_kind_and_may_pass_a_decimal_s_text() -> None:
+    """``{{ tonnes | shown("count") }}``; a calculation stored as JSON holds its values as text."""
+    assert shown(12000, "count") == "12,000"
+    assert shown("999.99999999999999999999999995") == "1,000"
+    assert shown("0.5999999999999999999999999999700000", "measure") == "0.6"
+    with pytest.raises(ValueError, match="'tonnes'"):
+        shown(1, "tonnes")
+
+
+def test_a_count_is_exact_never_rounded() -> None:
+    assert shown(Decimal("600.000"), FigureKind.COUNT) == "600"
+    with pytest.raises(ValueError, match="whole number"):
+        shown(Decimal("600.25"), FigureKind.COUNT)

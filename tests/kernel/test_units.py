@@ -40,3 +40,22 @@ def test_malformed_unit_expressions_are_unit_mismatch(text: str) -> None:
 
 def test_m3_is_a_cubic_metre() -> None:
     assert conversion_factor("m3", "L") == 1000
+
+
+def test_the_cached_registry_converts_exactly_like_a_fresh_one() -> None:
+    """The second registry is built from pint's definitions cache the first one wrote; both give
+    exact ``Decimal`` conversions (a cache that turned magnitudes into floats would show here)."""
+    import pint
+
+    from carbonbridge.kernel import units
+
+    units.registry.cache_clear()
+    first = units.registry()
+    units.registry.cache_clear()
+    second = units.registry()
+    fresh = pint.UnitRegistry(non_int_type=Decimal, autoconvert_offset_to_baseunit=True)
+    for reg in (first, second, fresh):
+        q = reg.Quantity(Decimal("1.5"), "GJ").to("kWh")
+        assert isinstance(q.magnitude, Decimal)
+        assert q.magnitude == Decimal("1.5") * Decimal(1000) / Decimal("3.6")
+    assert second is not first

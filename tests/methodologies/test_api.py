@@ -50,3 +50,22 @@ def test_unknown_methodology_is_a_404_problem(app_client: Any) -> None:
     response = app_client.post("/api/v1/methodologies/VM0042/calculate", json={})
     assert response.status_code == 404
     assert response.json()["code"] == "not-found"
+
+
+def test_a_bad_parameter_is_named_with_its_value_and_reason(app_client: Any) -> None:
+    """The typed parameters' errors reach the API as they are: path, value, reason (with the unit)."""
+    params = {
+        "irrigated_area": {"value": "100", "unit": "acre"},
+        "head_m": "-30",
+        "baseline": {"route": "pumped_volume", "volume_m3": "40000"},
+    }
+    response = app_client.post("/api/v1/methodologies/AMS-I.B/calculate", json=params)
+    assert response.status_code == 422
+    assert response.headers["content-type"].startswith("application/problem+json")
+    body = response.json()
+    assert body["code"] == "invalid-input"
+    assert body["detail"] == "invalid parameters for AMS-I.B@13.0"
+    assert body["issues"] == [
+        {"location": ["irrigated_area", "unit"], "value": "acre", "reason": "must be one of ha, mu"},
+        {"location": ["head_m"], "value": "-30", "reason": "must be > 0 m"},
+    ]

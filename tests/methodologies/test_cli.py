@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from decimal import Decimal
 from pathlib import Path
 
@@ -63,3 +66,28 @@ def test_bad_parameter_file_is_a_domain_error(tmp_path: Path) -> None:
     path.write_text("[1, 2]", "utf-8")
     result = runner.invoke(cli(), ["methodologies", "calculate", "AMS-I.B", str(path)])
     assert isinstance(result.exception, InvalidInput)
+
+
+def _installed(*args: str, lang: str = "C.UTF-8") -> subprocess.CompletedProcess[str]:
+    """The ``carbonbridge`` command as a user runs it (through ``main``, a subprocess)."""
+    return subprocess.run(
+        [sys.executable, "-m", "carbonbridge.platform.cli", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "LC_ALL": lang, "COLUMNS": "200"},
+        check=False,
+    )
+
+
+def test_bad_parameters_exit_non_zero_naming_each_in_the_terminals_language(tmp_path: Path) -> None:
+    path = tmp_path / "bad.json"
+    path.write_text(json.dumps({"regulated_energy_mwh": "ten", "grid_factor": {"value": "3", "source": "x"}}))
+    en = _installed("methodologies", "calculate", "DR-AVOIDED", str(path))
+    assert en.returncode == 2
+    assert "error[invalid-input]: invalid parameters for DR-AVOIDED@0.1" in en.stderr
+    assert "regulated_energy_mwh = 'ten': not a decimal number" in en.stderr
+    assert "grid_factor.value = '3': must be ≤ 2 t CO2/MWh" in en.stderr
+    zh = _installed("methodologies", "calculate", "DR-AVOIDED", str(path), lang="zh_CN.UTF-8")
+    assert zh.returncode == 2
+    assert "grid_factor.value = '3': 必须小于或等于 2 t CO2/MWh" in zh.stderr

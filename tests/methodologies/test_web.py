@@ -48,3 +48,18 @@ def test_bad_json_is_shown_not_raised(app_client: Any) -> None:
 
 def test_unknown_methodology_page_is_404(app_client: Any) -> None:
     assert app_client.get("/methodologies/NOPE").status_code == 404
+
+
+def test_bad_parameters_are_shown_in_the_pages_language(app_client: Any) -> None:
+    """Each rejected parameter: its path, the value given, and why, in Chinese on a Chinese page."""
+    params = {"regulated_energy_mwh": "-1", "grid_factor": {"value": "0.8"}}
+    zh = app_client.post("/methodologies/DR-AVOIDED?lang=zh", data={"parameters": json.dumps(params)})
+    assert zh.status_code == 422
+    assert "DR-AVOIDED@0.1 的参数无效" in zh.text
+    assert "regulated_energy_mwh" in zh.text
+    assert "必须大于或等于 0 MWh" in zh.text
+    assert "grid_factor.source" in zh.text
+    assert "必填" in zh.text
+    en = app_client.post("/methodologies/DR-AVOIDED?lang=en", data={"parameters": json.dumps(params)})
+    assert "must be ≥ 0 MWh" in en.text
+    assert "invalid parameters for DR-AVOIDED@0.1" in en.text

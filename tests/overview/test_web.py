@@ -9,6 +9,7 @@ import re
 from decimal import Decimal
 from typing import Any
 
+from carbonbridge.kernel.display import shown
 from tests.accounting.test_api import HEADER, ROWS, _upload
 from tests.accounting.test_api import actors as actors  # the fixture, reused
 
@@ -68,7 +69,7 @@ def test_the_public_sees_coverage_and_counts_but_no_single_reporter_figure(
     office = _home(app_client, actors["regulator"])
     released = app_client.get("/api/v1/inventory/region", headers=actors["regulator"]).json()
     total_kg = Decimal(next(y for y in released["years"] if y["year"] == 2024)["ipcc_total_kg"])
-    assert _text(office, "home-ipcc-total") == f"{total_kg / 1000:,.0f}"
+    assert _text(office, "home-ipcc-total") == shown(total_kg / 1000)  # the display rule (docs/display.md)
     assert re.findall(r'<a href="/organisations/([\w-]+)\?year=2024">', office) == ["hotel-a", "hotel-b"]
 
 

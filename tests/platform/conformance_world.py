@@ -14,8 +14,10 @@ from carbonbridge.accounting import service as accounting
 from carbonbridge.accounting.model import Facility, Organisation, OrganisationKind
 from carbonbridge.methodologies import service as methodologies
 from carbonbridge.platform.identity import Principal, Role
+from carbonbridge.registry import issuance as issuing
 from carbonbridge.registry import service as registry
 from carbonbridge.registry.model import AccountKind, ProjectDraft, Transfer, Units
+from carbonbridge.registry.units import service as movements
 from tests.conftest import make_user
 
 OFFICE = Principal("u-conf-office", "Carbon office", Role.REGULATOR)
@@ -66,10 +68,10 @@ def build_world(sessions: sessionmaker[Session]) -> ConformanceWorld:
         sessions, developer, project.id, date(2023, 1, 1), date(2024, 12, 31), parameters
     )
     registry.verify_report(sessions, VERIFIER, report.id, "Reasonable assurance.")
-    issued = registry.issue(sessions, OFFICE, report.id)
+    issued = issuing.issue(sessions, OFFICE, report.id)
     holding = accounts[REPORTER_ORG][AccountKind.HOLDING].id
     units = Units(accounts[DEVELOPER_ORG][AccountKind.HOLDING].id, project.id, 2024, quantity=10)
-    registry.transfer(sessions, developer, Transfer(units, holding))
+    movements.transfer(sessions, developer, Transfer(units, holding))
     callers = {
         "admin": make_user(sessions, "conf-admin", "admin"),
         "regulator": make_user(sessions, "conf-regulator", "regulator"),

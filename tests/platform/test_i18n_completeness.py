@@ -12,6 +12,11 @@ Three nets, because messages reach a person three ways:
    msgid of the same shape (``%(name)s`` for each value) with a zh msgstr.
 3. **Closed sets** shown by name (bases, categories, frameworks, equations, factor roles, the
    resolution rule's words): each renders in Chinese differently from English.
+4. **Text a template prints without** ``_()``: literal words between tags and string constants
+   printed between tags (:func:`template_literals`) fail, whatever the page.
+
+The transparency log's verification reasons (a receipt, checkpoint, signed note or tile that fails)
+are core sentences too: the CLI and the log entry page show them through ``i18n.localise``.
 
 Pages rendered whole in Chinese are checked for English sentences in ``test_i18n_pages.py``.
 """
@@ -42,6 +47,14 @@ CORE_MODULES = (
     "accounting/calculation.py",
     "accounting/frameworks.py",
     "factors/resolution.py",
+    # a receipt, checkpoint, signed note or tile that fails verification (``carbonbridge verify``,
+    # ``ledger consistency``, ``witness``, the log entry page's banner)
+    "ledger/proof.py",
+    "ledger/rfc9162.py",
+    "ledger/note.py",
+    "ledger/checkpoint.py",
+    "ledger/verify.py",
+    "ledger/cli.py",
 )
 
 #: calls whose argument at this position (or keyword) is a sentence a person reads
@@ -59,6 +72,26 @@ SINKS: dict[str, tuple[int, str]] = {
     "Refusal": (1, "reason"),
     "_not_found": (3, "why"),
     "FactorUse": (0, "role"),
+    # the transparency log's errors (``ledger/errors.py``): each names what failed
+    **{
+        name: (0, "detail")
+        for name in (
+            "MalformedNote",
+            "MalformedCheckpoint",
+            "MalformedReceipt",
+            "MalformedTile",
+            "TileNotFound",
+            "UnknownSigner",
+            "BadSignature",
+            "TruncatedProof",
+            "ProofTreeSizeMismatch",
+            "InclusionProofFailed",
+            "ConsistencyProofFailed",
+            "EntryMismatch",
+            "RootMismatch",
+            "AuditFailed",
+        )
+    },
 }
 #: functions whose returned strings are reasons a person reads
 REASON_FUNCTIONS = frozenset({"_reject_reason", "_lost_because", "_to_quantity", "_year_refusal"})
@@ -357,3 +390,73 @@ def test_every_calculation_line_described_in_words_has_chinese() -> None:
                     prose.append((path.name, node.lineno, shape))
     assert len(prose) >= 20
     assert sorted(f"{name}:{line}: {shape!r}" for name, line, shape in prose if shape not in shapes) == []
+
+
+#: Latin words a page may print as they are: the product's name and the language switch's own label
+TEMPLATE_WORDS = frozenset({"carbonbridge", "English"})
+#: filters that print their argument's text unchanged
+_PASSING = frozenset({"upper", "lower", "capitalize", "title", "trim", "e", "escape", "safe"})
+
+
+def _printed_constants(expr: object) -> Iterator[str]:
+    from jinja2 import nodes
+
+    if isinstance(expr, nodes.Const) and isinstance(expr.value, str):
+        yield expr.value
+    elif isinstance(expr, nodes.CondExpr):
+        yield from _printed_constants(expr.expr1)
+        yield from _printed_constants(expr.expr2)
+    elif isinstance(expr, nodes.Concat):
+        for part in expr.nodes:
+            yield from _printed_constants(part)
+    elif isinstance(expr, nodes.Filter) and expr.name in _PASSING:
+        yield from _printed_constants(expr.node)
+
+
+def template_literals(source: str) -> list[str]:
+    """The English a template prints without ``_()``: words of its literal text (outside tags,
+    ``<code>``, ``<pre>``, scripts and styles, paths and addresses), and string constants it prints
+    between tags (``{{ "none" if x else y }}``)."""
+    from jinja2 import nodes
+
+    from carbonbridge.platform.web import make_environment
+
+    environment = make_environment()
+    environment.filters.setdefault("tr", str)  # installed per language by ``platform.web``
+    tree = environment.parse(source)
+    found: list[str] = []
+    in_tag = False  # whether the output so far ends inside an open tag (an attribute's value)
+    text: list[str] = []
+    for output in tree.find_all(nodes.Output):
+        for child in output.nodes:
+            if isinstance(child, nodes.TemplateData):
+                text.append(child.data)
+                opened, closed = child.data.rfind("<"), child.data.rfind(">")
+                in_tag = opened > closed if opened != closed else in_tag
+                continue
+            text.append(" ")
+            if not in_tag:
+                found.extend(s for s in _printed_constants(child) if re.search(r"[A-Za-z]{3,}", s))
+    literal = "".join(text)
+    literal = re.sub(r"<(script|style|code|pre)\b.*?</\1>", " ", literal, flags=re.S | re.I)
+    literal = re.sub(r"<[^>]*>", " ", literal)
+    literal = re.sub(r"\S*[/.]\S*", " ", literal)  # paths, addresses, file names
+    found.extend(w for w in re.findall(r"\b[A-Za-z][a-z]{2,}\b", literal) if w not in TEMPLATE_WORDS)
+    return found
+
+
+def test_no_template_prints_english_outside_gettext() -> None:
+    found = {
+        f"{path.relative_to(SRC)}: {text!r}"
+        for path in sorted(SRC.rglob("templates/*.html"))
+        for text in template_literals(path.read_text("utf-8"))
+    }
+    assert sorted(found) == []
+
+
+def test_the_template_net_sees_literal_english() -> None:
+    source = (
+        '<p class="{{ "wide" if x }}">Total emissions: {{ n }} {{ "none" if not n }}</p>'
+        '<code>carbonbridge verify r.txt</code> <a href="/log/checkpoint">/log/checkpoint</a> {{ _("Show") }}'
+    )
+    assert template_literals(source) == ["none", "Total", "emissions"]

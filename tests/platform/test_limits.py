@@ -18,8 +18,8 @@ from carbonbridge.accounting.model import Organisation, OrganisationKind
 from carbonbridge.kernel.bounds import MAX_JSON_DEPTH, RequestBody, check_json
 from carbonbridge.kernel.errors import InvalidInput
 from carbonbridge.platform.identity import Principal, Role
-from carbonbridge.registry import service as registry
 from carbonbridge.registry.model import Retirement, Transfer, Units
+from carbonbridge.registry.units import service as movements
 from tests.platform.conformance_world import REPORTER_ORG, ROW, ConformanceWorld, build_world
 
 PROBLEM = "application/problem+json"
@@ -307,11 +307,11 @@ def test_the_services_refuse_what_the_edge_refuses(
     admin = Principal("u-limits", "admin", Role.ADMIN)
     units = Units(world.holding_account, world.project_id, 2024, quantity=1)
     refused = {
-        "beneficiary": lambda: registry.retire(sessions, admin, Retirement(units, "a\x00", "p")),
-        "vintage": lambda: registry.retire(
+        "beneficiary": lambda: movements.retire(sessions, admin, Retirement(units, "a\x00", "p")),
+        "vintage": lambda: movements.retire(
             sessions, admin, Retirement(replace(units, vintage=2**31), "b", "p")
         ),
-        "end": lambda: registry.transfer(
+        "end": lambda: movements.transfer(
             sessions,
             admin,
             Transfer(replace(units, quantity=None, start=1, end=2**63), world.holding_account),

@@ -33,7 +33,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from carbonbridge.platform.app import create_app
 from carbonbridge.platform.settings import Settings
-from carbonbridge.registry import coalescer
+from carbonbridge.registry.units import coalescer
 from tests.platform.conformance_world import ConformanceWorld, build_world
 
 CHECKS = [

@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from carbonbridge.registry import issuance as issuing
 from carbonbridge.registry import service
 from carbonbridge.registry.model import MonitoringReport, Project, ProjectDraft, Receipt
 from tests.registry.conftest import DEVELOPER, REGULATOR, VERIFIER
@@ -38,4 +39,4 @@ def issued_report(
         sessions, DEVELOPER, project.id, date(year, 1, 1), date(year, 12, 31), parameters
     )
     service.verify_report(sessions, VERIFIER, report.id, "Reasonable assurance (ISO 14064-3).")
-    return report, service.issue(sessions, REGULATOR, report.id)
+    return report, issuing.issue(sessions, REGULATOR, report.id)

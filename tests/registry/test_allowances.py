@@ -9,8 +9,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from carbonbridge.kernel.errors import InvalidInput
-from carbonbridge.registry import allowances
-from carbonbridge.registry.allowances import ComplianceState
+from carbonbridge.registry.compliance import allowances
+from carbonbridge.registry.compliance.allowances import ComplianceState
 from carbonbridge.registry.errors import InsufficientUnits
 
 

@@ -16,10 +16,12 @@ from carbonbridge.ledger import service as ledger
 from carbonbridge.ledger.cli import register_context_auditors
 from carbonbridge.ledger.store import LogEntryRow
 from carbonbridge.platform.identity import Principal, Role
-from carbonbridge.registry import compliance, service, store
-from carbonbridge.registry.allowances import ComplianceState
+from carbonbridge.registry import reads, service, store
+from carbonbridge.registry.compliance import service as compliance
+from carbonbridge.registry.compliance.allowances import ComplianceState
 from carbonbridge.registry.errors import InsufficientUnits
 from carbonbridge.registry.model import AccountKind, Transfer, Units, UnitState
+from carbonbridge.registry.units import service as movements
 from tests.registry.compliance_world import PLANT, PLANT_REPORTER, covered_entity
 from tests.registry.conftest import DEVELOPER, REGULATOR, World
 from tests.registry.helpers import issued_report, registered_project
@@ -37,7 +39,7 @@ def _credits_for_plant(world: World, tonnes: int) -> tuple[str, str]:
     project = registered_project(world.sessions, "EV001", "TEST-REDUCTION@2.0")
     issued_report(world.sessions, project, 2024, {"net_t": "500"})
     plant = service.accounts(world.sessions, REGULATOR, PLANT)[AccountKind.HOLDING]
-    service.transfer(
+    movements.transfer(
         world.sessions,
         DEVELOPER,
         Transfer(Units(world.dev[AccountKind.HOLDING].id, project.id, 2024, quantity=tonnes), plant.id),
@@ -71,16 +73,16 @@ def test_worked_example_allocation_surrender_offsets_status(plant: World) -> Non
     )
     assert (status.surrendered_allowances_t, status.surrendered_offsets_t, status.held_t) == (700, 39, 0)
     assert len(done.offset_receipts) == 1
-    retired = [b for b in service.balances(sessions, REGULATOR, holding) if b.project_id == project_id]
+    retired = [b for b in reads.balances(sessions, REGULATOR, holding) if b.project_id == project_id]
     assert [(b.state, b.tonnes) for b in retired] == [(UnitState.HELD, 21)]
-    record = service.retirement_records(sessions, project_id)[0]
+    record = reads.retirement_records(sessions, project_id)[0]
     assert (record.beneficiary, record.purpose, record.quantity) == (PLANT, "ETS compliance 2024", 39)
 
     compliance.allocate(sessions, REGULATOR, PLANT, 2024, 48, "2024 adjustment")
     compliance.surrender(sessions, PLANT_REPORTER, PLANT, 2024, 48)
     final = compliance.status(sessions, REGULATOR, PLANT, 2024)
     assert (final.state, final.shortfall_t, final.surrendered_t) == (ComplianceState.COMPLIANT, 0, OBLIGATION)
-    assert all(t.balanced for t in service.conservation(sessions, project_id))
+    assert all(t.balanced for t in reads.conservation(sessions, project_id))
     register_context_auditors()
     for kind, auditor in compliance.LEDGER_AUDITORS.items():
         ledger.register_auditor(kind, auditor)
@@ -100,7 +102,7 @@ def _snapshot(world: World, holding: str) -> tuple[object, ...]:
     status = compliance.status(world.sessions, REGULATOR, PLANT, 2024)
     return (
         status,
-        tuple(service.balances(world.sessions, REGULATOR, holding)),
+        tuple(reads.balances(world.sessions, REGULATOR, holding)),
         _log_size(world.sessions),
     )
 
@@ -209,7 +211,7 @@ def test_service_never_surrenders_beyond_holdings_or_cap(
     reporter = Principal(f"u-{ident}", "Entity", Role.REPORTER, ident)
     project = _project(world)
     holding = service.accounts(world.sessions, REGULATOR, ident)[AccountKind.HOLDING].id
-    service.transfer(
+    movements.transfer(
         world.sessions,
         DEVELOPER,
         Transfer(Units(world.dev[AccountKind.HOLDING].id, project, 2024, quantity=60), holding),

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from carbonbridge.registry import service
+from carbonbridge.registry import reads as registry_reads
 from carbonbridge.registry.model import AccountKind
 from tests.conftest import make_user
 from tests.registry.conftest import ADMIN, World
@@ -91,7 +91,7 @@ def test_overdrawn_retirement_is_a_conflict_and_changes_nothing(
     }
     problem = _problem(app_client.post("/api/v1/registry/retirements", json=body, headers=users["dev"]), 409)
     assert "80" in problem["detail"]
-    assert service.retirement_records(world.sessions, project_id) == []
+    assert registry_reads.retirement_records(world.sessions, project_id) == []
     balances = app_client.get(f"/api/v1/registry/accounts/{dev}/balances", headers=users["dev"]).json()
     assert [(b["state"], b["tonnes"]) for b in balances] == [("held", 80)]
 
@@ -229,7 +229,7 @@ def test_the_writer_checks_the_token_of_every_move_in_its_own_transaction(
     dev = world.dev[AccountKind.HOLDING].id
     body = {"account_id": dev, "project_id": project_id, "vintage": vintage, "quantity": 1}
     retire = {**body, "beneficiary": "Sanya hotel guests", "purpose": "2025 stays"}
-    before = service.balances(world.sessions, ADMIN, dev)
+    before = registry_reads.balances(world.sessions, ADMIN, dev)
     for headers in ({"Authorization": "Bearer cb_unknown"}, {"Authorization": "Basic eDp5"}, {}):
         problem = _problem(app_client.post("/api/v1/registry/retirements", json=retire, headers=headers), 401)
         assert problem["code"] == "unauthenticated"
@@ -245,7 +245,7 @@ def test_the_writer_checks_the_token_of_every_move_in_its_own_transaction(
             .values(revoked_at=datetime.now(UTC))
         )
     _problem(app_client.post("/api/v1/registry/retirements", json=retire, headers=users["dev"]), 401)
-    after = service.balances(world.sessions, ADMIN, dev)
+    after = registry_reads.balances(world.sessions, ADMIN, dev)
     assert (
         sum(b.tonnes for b in before if b.state == "held") - sum(b.tonnes for b in after if b.state == "held")
         == 1

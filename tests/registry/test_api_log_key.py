@@ -17,7 +17,7 @@ from carbonbridge.ledger import keys
 from carbonbridge.ledger import service as ledger
 from carbonbridge.platform.app import create_app
 from carbonbridge.platform.settings import Settings, get_settings
-from carbonbridge.registry import service
+from carbonbridge.registry import reads
 from carbonbridge.registry.model import AccountKind
 from tests.conftest import make_user
 from tests.registry.conftest import World
@@ -61,6 +61,6 @@ def test_retirements_are_refused_by_a_server_with_another_key_and_nothing_moves(
     assert {r.json()["code"] for r in refused} == {"ledger-log-key-mismatch"}
     assert accepted.status_code == 201, accepted.text
     assert accepted.json()["log_index"] == size  # the refused ones left no entry behind
-    assert [r.beneficiary for r in service.retirement_records(world.sessions, project.id)] == [
+    assert [r.beneficiary for r in reads.retirement_records(world.sessions, project.id)] == [
         "Wenchang primary school"
     ]

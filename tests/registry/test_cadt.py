@@ -11,7 +11,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from carbonbridge.kernel.errors import InvalidInput
-from carbonbridge.registry import cadt, cadt_parse
+from carbonbridge.registry.cadt import parse as cadt_parse
+from carbonbridge.registry.cadt import records as cadt
 from carbonbridge.registry.model import Project, ProjectStatus, SerialBlock, UnitState
 
 PROJECT = Project(

@@ -15,8 +15,13 @@ from carbonbridge.kernel.errors import Conflict, InvalidInput
 from carbonbridge.ledger import service as ledger
 from carbonbridge.ledger.cli import register_context_auditors
 from carbonbridge.ledger.store import LogEntryRow
-from carbonbridge.registry import compliance_store, exchange, service, store
+from carbonbridge.registry import issuance as issuing
+from carbonbridge.registry import reads, service, store
+from carbonbridge.registry.cadt import service as exchange
+from carbonbridge.registry.cadt import store as cadt_store
 from carbonbridge.registry.model import AccountKind, ExpiryRequest, ExportRequest, Retirement, Transfer, Units
+from carbonbridge.registry.units import exports
+from carbonbridge.registry.units import service as movements
 from tests.registry.conftest import BUYER, DEVELOPER, REGULATOR, VERIFIER, World
 from tests.registry.helpers import issued_report, registered_project
 
@@ -25,7 +30,7 @@ def _registry(world: World) -> str:
     """1000 t issued (800 held, 200 buffer), 100 t to the buyer who retires 30, 50 planned 2026."""
     project = registered_project(world.sessions)
     issued_report(world.sessions, project, 2024, {"net_t": "1000.4"})
-    service.transfer(
+    movements.transfer(
         world.sessions,
         DEVELOPER,
         Transfer(
@@ -33,7 +38,7 @@ def _registry(world: World) -> str:
             world.buyer[AccountKind.HOLDING].id,
         ),
     )
-    service.retire(
+    movements.retire(
         world.sessions,
         BUYER,
         Retirement(
@@ -42,16 +47,13 @@ def _registry(world: World) -> str:
             "2024 events",
         ),
     )
-    service.issue_planned(world.sessions, REGULATOR, project.id, 2026, 50, "validated design, ex-ante")
+    issuing.issue_planned(world.sessions, REGULATOR, project.id, 2026, 50, "validated design, ex-ante")
     return project.id
 
 
 def _blocks(sessions: sessionmaker[Session]) -> list[tuple[object, ...]]:
     with sessions() as session:
-        codes = {
-            p.id: p.code
-            for p in store.projects_by_id(session, compliance_store.project_ids(session)).values()
-        }
+        codes = {p.id: p.code for p in store.projects_by_id(session, store.project_ids(session)).values()}
         blocks = store.open_blocks(session)
         accounts = store.get_accounts(session, {b.account_id for b in blocks})
     return sorted(
@@ -74,7 +76,7 @@ def _wipe_registry_credits(sessions: sessionmaker[Session]) -> None:
             store.IssuanceRow,
             store.SerialCounterRow,
             store.ReportRow,
-            compliance_store.ImportedProjectRow,
+            cadt_store.ImportedProjectRow,
             store.OperationRow,
             store.ProjectRow,
         ):
@@ -112,8 +114,8 @@ def test_export_then_import_preserves_blocks_states_and_owners(world: World, tmp
     receipts = exchange.import_cadt(world.sessions, REGULATOR, tmp_path, "mangrove-dev")
     assert [r.operation.kind.value for r in receipts] == ["project_drafted", "issuance", "issuance"]
     assert _blocks(world.sessions) == before
-    assert all(t.balanced for t in service.conservation(world.sessions))
-    assert service.overlapping_blocks(world.sessions) == []
+    assert all(t.balanced for t in reads.conservation(world.sessions))
+    assert reads.overlapping_blocks(world.sessions) == []
 
 
 def test_foreign_import_records_origin_and_refuses_double_counting(world: World, tmp_path: Path) -> None:
@@ -126,7 +128,7 @@ def test_foreign_import_records_origin_and_refuses_double_counting(world: World,
     (tmp_path / "02_project.json").write_text(json.dumps(projects), "utf-8")
     exchange.import_cadt(world.sessions, REGULATOR, tmp_path, "buyer-co")
     with world.sessions() as session:
-        (origin,) = compliance_store.origins(session).values()
+        (origin,) = cadt_store.origins(session).values()
         imported = store.get_project(session, origin.project_id)
     assert (origin.origin_registry, origin.origin_project_id) == ("Verra", "VCS 1234")
     assert imported is not None
@@ -140,7 +142,7 @@ def test_foreign_import_records_origin_and_refuses_double_counting(world: World,
     assert _log_size(world.sessions) == size
     register_context_auditors()
     assert ledger.audit(world.sessions).ok
-    assert all(t.balanced for t in service.conservation(world.sessions))
+    assert all(t.balanced for t in reads.conservation(world.sessions))
 
 
 def test_own_export_cannot_be_imported_twice(world: World, tmp_path: Path) -> None:
@@ -170,19 +172,19 @@ def test_round_trip_keeps_pending_exported_and_expired_units(world: World, tmp_p
     project_id = _registry(world)
     dev = world.dev[AccountKind.HOLDING].id
     s = world.sessions
-    request = service.request_export(
+    request = exports.request_export(
         s,
         DEVELOPER,
         ExportRequest(Units(dev, project_id, 2024, start=101, end=150), "Verra", "VCS-9", "sold"),
     )
-    service.confirm_export(s, REGULATOR, request.operation.id, "VCS-TX-1")
-    service.request_export(
+    exports.confirm_export(s, REGULATOR, request.operation.id, "VCS-TX-1")
+    exports.request_export(
         s,
         DEVELOPER,
         ExportRequest(Units(dev, project_id, 2024, start=151, end=170), "Verra", "VCS-9", "sold"),
     )
-    service.expire(s, REGULATOR, ExpiryRequest(Units(dev, project_id, 2024, start=171, end=180), "ended"))
-    service.expire(s, REGULATOR, ExpiryRequest(Units(dev, project_id, 2026, quantity=10), "ex-ante lapsed"))
+    exports.expire(s, REGULATOR, ExpiryRequest(Units(dev, project_id, 2024, start=171, end=180), "ended"))
+    exports.expire(s, REGULATOR, ExpiryRequest(Units(dev, project_id, 2026, quantity=10), "ex-ante lapsed"))
     before = _blocks(s)
     assert before == [
         ("MG001", 2024, 1, 30, "retired", "buyer-co"),
@@ -201,7 +203,7 @@ def test_round_trip_keeps_pending_exported_and_expired_units(world: World, tmp_p
     _wipe_registry_credits(s)  # (the wipe itself is what an audit would flag from here on)
     exchange.import_cadt(s, REGULATOR, tmp_path, "mangrove-dev")
     assert _blocks(s) == before
-    assert all(t.balanced for t in service.conservation(s))
+    assert all(t.balanced for t in reads.conservation(s))
 
 
 def test_round_trip_keeps_units_converted_from_planned(world: World, tmp_path: Path) -> None:
@@ -210,12 +212,12 @@ def test_round_trip_keeps_units_converted_from_planned(world: World, tmp_path: P
     the issuance with no serials of its own is left out (CADT has no issuance without units)."""
     s = world.sessions
     project = registered_project(s, "PV002", "TEST-REDUCTION@2.0")
-    service.issue_planned(s, REGULATOR, project.id, 2026, 50, "ex-ante estimate")
+    issuing.issue_planned(s, REGULATOR, project.id, 2026, 50, "ex-ante estimate")
     report, _ = service.submit_report(
         s, DEVELOPER, project.id, date(2026, 1, 1), date(2026, 6, 30), {"net_t": "20"}
     )
     service.verify_report(s, VERIFIER, report.id, "ok")
-    service.issue(s, REGULATOR, report.id)
+    issuing.issue(s, REGULATOR, report.id)
     before = _blocks(s)
     assert before == [
         ("PV002", 2026, 1, 20, "held", "mangrove-dev"),
@@ -228,4 +230,4 @@ def test_round_trip_keeps_units_converted_from_planned(world: World, tmp_path: P
 
     assert (counts["issuance"], counts["unit"]) == (1, 2)
     assert _blocks(s) == before
-    assert all(t.balanced for t in service.conservation(s))
+    assert all(t.balanced for t in reads.conservation(s))

@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 
 from carbonbridge.ledger import keys
 from carbonbridge.platform.settings import get_settings
-from carbonbridge.registry import service
+from carbonbridge.registry import reads, service
 from carbonbridge.registry.cli import COMMANDS
 from carbonbridge.registry.model import AccountKind
 from tests.conftest import make_user
@@ -82,8 +82,8 @@ def test_invalid_retirement_exits_2_and_changes_nothing(cli: typer.Typer, world:
     result = runner.invoke(cli, [*args, "--purpose", "offset"])
     assert result.exit_code == 2
     assert "beneficiary" in result.stderr
-    assert service.retirement_records(world.sessions, project.id) == []
-    assert [b.tonnes for b in service.balances(world.sessions, ADMIN, world.dev[AccountKind.HOLDING].id)] == [
+    assert reads.retirement_records(world.sessions, project.id) == []
+    assert [b.tonnes for b in reads.balances(world.sessions, ADMIN, world.dev[AccountKind.HOLDING].id)] == [
         80
     ]
 

@@ -1,4 +1,4 @@
-"""Group commit of single transfers, retirements and cancellations (registry/coalescer.py), on
+"""Group commit of single transfers, retirements and cancellations (registry/units/coalescer.py), on
 SQLite and PostgreSQL: each request decided in turn in one transaction, one log append per batch,
 every caller answered with its own receipt after the commit."""
 
@@ -24,8 +24,7 @@ from carbonbridge.ledger import service as ledger
 from carbonbridge.ledger.cli import register_context_auditors
 from carbonbridge.ledger.proof import parse_receipt, verify_receipt
 from carbonbridge.platform.identity import Principal
-from carbonbridge.registry import coalescer, service, store
-from carbonbridge.registry.coalescer import Coalescer, commit_batch
+from carbonbridge.registry import reads, store
 from carbonbridge.registry.errors import InsufficientUnits
 from carbonbridge.registry.model import (
     AccountKind,
@@ -38,6 +37,8 @@ from carbonbridge.registry.model import (
     Units,
     UnitState,
 )
+from carbonbridge.registry.units import coalescer
+from carbonbridge.registry.units.coalescer import Coalescer, commit_batch
 from carbonbridge.registry.writes import PendingOperation, UnitRequest
 from tests.registry.conftest import ADMIN, BUYER, DEVELOPER, OUTSIDER, World
 from tests.registry.helpers import issued_report, registered_project
@@ -115,12 +116,12 @@ def test_concurrent_callers_each_get_their_own_committed_receipt(
     assert len(sizes) < 70  # at least one batch carried several requests
     stored = _stored_log_indexes(world.sessions, [r.operation.id for r in receipts])
     assert stored == {r.operation.id: r.operation.log_index for r in receipts}
-    [tally] = service.conservation(world.sessions, issued.id)
+    [tally] = reads.conservation(world.sessions, issued.id)
     assert tally.by_state == {UnitState.HELD: 20, UnitState.RETIRED: 60, UnitState.BUFFER: 20}
     assert tally.balanced
-    buyer = service.balances(world.sessions, ADMIN, world.buyer[AccountKind.HOLDING].id)
+    buyer = reads.balances(world.sessions, ADMIN, world.buyer[AccountKind.HOLDING].id)
     assert [(b.state, b.tonnes) for b in buyer] == [(UnitState.HELD, 10)]
-    assert service.overlapping_blocks(world.sessions) == []
+    assert reads.overlapping_blocks(world.sessions) == []
     _audit_clean(world.sessions)
 
 
@@ -145,11 +146,11 @@ def test_racing_for_the_same_units_moves_exactly_what_is_held(
         outcomes = Counter(f.result() for f in futures)
 
     assert outcomes == {"moved": 80, "refused": 120}
-    [tally] = service.conservation(world.sessions, issued.id)
+    [tally] = reads.conservation(world.sessions, issued.id)
     assert tally.by_state == {UnitState.RETIRED: 80, UnitState.BUFFER: 20}
     assert tally.balanced
-    assert service.balances(world.sessions, ADMIN, world.dev[AccountKind.HOLDING].id) == []
-    assert service.overlapping_blocks(world.sessions) == []
+    assert reads.balances(world.sessions, ADMIN, world.dev[AccountKind.HOLDING].id) == []
+    assert reads.overlapping_blocks(world.sessions) == []
     _audit_clean(world.sessions)
 
 
@@ -190,7 +191,7 @@ def test_a_bad_request_fails_alone_and_the_next_sees_the_state_before_it(
     assert second.operation.details["serials"] == ["CB-CN-HI-MG001-2024-51-80"]
     assert second.operation.log_index == first.operation.log_index + 1
     assert _verifies(first) == _verifies(second)  # one append, one checkpoint
-    [tally] = service.conservation(world.sessions, issued.id)
+    [tally] = reads.conservation(world.sessions, issued.id)
     assert tally.by_state == {UnitState.RETIRED: 80, UnitState.BUFFER: 20}
     _audit_clean(world.sessions)
 
@@ -218,10 +219,10 @@ def test_a_request_refused_after_its_move_was_decided_leaves_nothing(
     assert isinstance(outcomes[0], Conflict)
     assert isinstance(outcomes[1], Receipt)
     assert outcomes[1].operation.details["serials"] == ["CB-CN-HI-MG001-2024-1-80"]
-    [tally] = service.conservation(world.sessions, issued.id)
+    [tally] = reads.conservation(world.sessions, issued.id)
     assert tally.by_state == {UnitState.RETIRED: 80, UnitState.BUFFER: 20}
     assert tally.balanced
-    assert service.overlapping_blocks(world.sessions) == []
+    assert reads.overlapping_blocks(world.sessions) == []
     _audit_clean(world.sessions)
 
 
@@ -261,7 +262,7 @@ def test_shutdown_drains_the_queue_then_refuses(world: World, issued: Project) -
     )
     with pytest.raises(DependencyUnavailable):
         writer.submit(DEVELOPER, _retire(world, issued, 1))
-    held = service.balances(world.sessions, ADMIN, world.dev[AccountKind.HOLDING].id)
+    held = reads.balances(world.sessions, ADMIN, world.dev[AccountKind.HOLDING].id)
     assert [(b.state, b.tonnes) for b in held] == [(UnitState.HELD, 70)]
 
 
@@ -311,6 +312,6 @@ def test_credentials_are_checked_by_the_writer_in_one_query_per_batch(world: Wor
     ]
     assert [o.operation.details["quantity"] for o in outcomes if isinstance(o, Receipt)] == [3, 13]
     assert {o.operation.actor for o in outcomes if isinstance(o, Receipt)} == {"dev2"}
-    [tally] = service.conservation(world.sessions, issued.id)
+    [tally] = reads.conservation(world.sessions, issued.id)
     assert tally.by_state == {UnitState.HELD: 64, UnitState.RETIRED: 16, UnitState.BUFFER: 20}
     _audit_clean(world.sessions)

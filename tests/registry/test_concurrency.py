@@ -20,9 +20,10 @@ from carbonbridge.ledger.cli import register_context_auditors
 from carbonbridge.platform.db import make_engine, session_factory
 from carbonbridge.platform.identity import Principal
 from carbonbridge.platform.settings import get_settings
-from carbonbridge.registry import service
+from carbonbridge.registry import reads
 from carbonbridge.registry.errors import InsufficientUnits
 from carbonbridge.registry.model import AccountKind, Retirement, Transfer, Units, UnitState
+from carbonbridge.registry.units import service as movements
 from tests.registry.conftest import ADMIN, DEVELOPER, World
 from tests.registry.helpers import issued_report, registered_project
 
@@ -46,9 +47,9 @@ def _request(kind: str, dev: str, buyer: str, project_id: str) -> Retirement | T
 def _attempt(sessions: sessionmaker[Session], principal: Principal, request: Retirement | Transfer) -> str:
     try:
         if isinstance(request, Retirement):
-            service.retire(sessions, principal, request)
+            movements.retire(sessions, principal, request)
         else:
-            service.transfer(sessions, principal, request)
+            movements.transfer(sessions, principal, request)
     except InsufficientUnits:
         return "refused"
     except CarbonbridgeError as exc:
@@ -120,11 +121,11 @@ def _check_race(engine: Engine, world: World, kind: str) -> None:
 
     moved = 80 if kind == "retire" else 1
     assert outcomes == Counter({"moved": moved, "refused": REQUESTS - moved})
-    [tally] = service.conservation(world.sessions, project.id)
+    [tally] = reads.conservation(world.sessions, project.id)
     expected = {UnitState.RETIRED: 80} if kind == "retire" else {UnitState.HELD: 80}
     assert tally.by_state == {**expected, UnitState.BUFFER: 20}
     assert tally.balanced
-    assert service.overlapping_blocks(world.sessions) == []
-    assert service.balances(world.sessions, ADMIN, dev) == []
+    assert reads.overlapping_blocks(world.sessions) == []
+    assert reads.balances(world.sessions, ADMIN, dev) == []
     register_context_auditors()
     assert ledger.audit(world.sessions).ok

@@ -11,8 +11,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from carbonbridge.kernel.ids import new_id
 from carbonbridge.platform.db import unit_of_work
-from carbonbridge.registry import service, store
-from carbonbridge.registry.model import AccountKind, Project, SerialBlock, UnitState
+from carbonbridge.registry import reads, store
+from carbonbridge.registry.model import AccountKind, Issuance, Project, SerialBlock, UnitState
 from tests.registry.conftest import World
 from tests.registry.helpers import issued_report, registered_project
 
@@ -41,10 +41,10 @@ def _insert(sessions: sessionmaker[Session], world: World, project: Project, sta
 def test_an_overlapping_open_block_is_refused_by_the_database(
     world: World, issued: Project, start: int, end: int
 ) -> None:
-    before = service.conservation(world.sessions, issued.id)
+    before = reads.conservation(world.sessions, issued.id)
     with pytest.raises(IntegrityError, match="overlaps an open block"):
         _insert(world.sessions, world, issued, start, end)
-    assert service.conservation(world.sessions, issued.id) == before
+    assert reads.conservation(world.sessions, issued.id) == before
 
 
 def test_an_adjacent_block_and_a_closed_overlap_are_accepted(world: World, issued: Project) -> None:
@@ -56,7 +56,7 @@ def test_an_adjacent_block_and_a_closed_overlap_are_accepted(world: World, issue
     )
     with unit_of_work(world.sessions) as session:
         store.add_blocks(session, [(closed, "op_a", "op_b")])
-    assert not service.overlapping_blocks(world.sessions)
+    assert not reads.overlapping_blocks(world.sessions)
 
 
 def test_a_count_that_is_not_the_range_is_refused(world: World, issued: Project) -> None:
@@ -64,11 +64,11 @@ def test_a_count_that_is_not_the_range_is_refused(world: World, issued: Project)
         session.connection().exec_driver_sql(
             "UPDATE registry_blocks SET serial_count = serial_count + 1 WHERE closed_by IS NULL"
         )
-    assert all(t.balanced for t in service.conservation(world.sessions, issued.id))
+    assert all(t.balanced for t in reads.conservation(world.sessions, issued.id))
 
 
-def _issuance(project: Project, start: int, end: int, quantity: int, converted: int) -> store.IssuanceRow:
-    return store.IssuanceRow(
+def _issuance(project: Project, start: int, end: int, quantity: int, converted: int) -> Issuance:
+    return Issuance(
         id=new_id("op"),
         report_id=None,
         project_id=project.id,
@@ -93,7 +93,7 @@ def test_an_empty_or_repeated_issuance_is_refused_by_the_database(
     unique per project, vintage and start."""
     with pytest.raises(IntegrityError), unit_of_work(world.sessions) as session:
         store.add_issuance(session, _issuance(issued, start, end, quantity, converted))
-    assert [t.issued for t in service.conservation(world.sessions, issued.id)] == [100]
+    assert [t.issued for t in reads.conservation(world.sessions, issued.id)] == [100]
 
 
 def test_a_conversion_only_issuance_may_share_its_empty_range_start(world: World, issued: Project) -> None:

@@ -19,7 +19,8 @@ from carbonbridge.ledger import keys
 from carbonbridge.ledger import service as ledger
 from carbonbridge.ledger.cli import register_context_auditors
 from carbonbridge.ledger.proof import parse_receipt, verify_receipt
-from carbonbridge.registry import service, store, writes
+from carbonbridge.registry import issuance as issuing
+from carbonbridge.registry import reads, service, store, writes
 from carbonbridge.registry.errors import InsufficientUnits, InvalidTransition
 from carbonbridge.registry.model import (
     BUFFER_POOL_ACCOUNT,
@@ -31,6 +32,7 @@ from carbonbridge.registry.model import (
     Units,
     UnitState,
 )
+from carbonbridge.registry.units import service as movements
 from tests.conftest import make_user
 from tests.registry.conftest import BUYER, DEVELOPER, REGULATOR, VERIFIER, World
 from tests.registry.helpers import issued_report, registered_project
@@ -63,10 +65,10 @@ def planned(world: World) -> Project:
     """MG001 (removal, 20 % buffer): 100 t planned for 2025 (serials 1-100) and 10 t for 2024,
     then the developer transfers 30 planned 2025 units (the oldest, 1-30) to the buyer."""
     project = registered_project(world.sessions)
-    service.issue_planned(world.sessions, REGULATOR, project.id, 2025, 100, "validated design, ex-ante")
-    service.issue_planned(world.sessions, REGULATOR, project.id, 2024, 10, "validated design, ex-ante")
+    issuing.issue_planned(world.sessions, REGULATOR, project.id, 2025, 100, "validated design, ex-ante")
+    issuing.issue_planned(world.sessions, REGULATOR, project.id, 2024, 10, "validated design, ex-ante")
     dev, buyer = world.dev[AccountKind.HOLDING].id, world.buyer[AccountKind.HOLDING].id
-    service.transfer(world.sessions, DEVELOPER, Transfer(Units(dev, project.id, 2025, quantity=30), buyer))
+    movements.transfer(world.sessions, DEVELOPER, Transfer(Units(dev, project.id, 2025, quantity=30), buyer))
     return project
 
 
@@ -105,14 +107,14 @@ def test_verified_report_converts_the_oldest_planned_units_wherever_held(
             16,
             64,
         )
-    tallies = {t.vintage: t for t in service.conservation(s, planned.id)}
+    tallies = {t.vintage: t for t in reads.conservation(s, planned.id)}
     assert (tallies[2025].issued, tallies[2025].by_state) == (
         116,
         {UnitState.HELD: 64, UnitState.PLANNED: 36, UnitState.BUFFER: 16},
     )
     assert (tallies[2024].issued, tallies[2024].by_state) == (10, {UnitState.PLANNED: 10})
     assert all(t.balanced for t in tallies.values())
-    assert service.overlapping_blocks(s) == []
+    assert reads.overlapping_blocks(s) == []
 
 
 def test_the_issuance_entry_states_the_conversion_and_the_audit_recomputes_it(
@@ -145,19 +147,21 @@ def test_buyer_retires_converted_units_but_not_still_planned_ones(world: World, 
     s = world.sessions
     dev, buyer = world.dev[AccountKind.HOLDING].id, world.buyer[AccountKind.HOLDING].id
     issued_report(s, planned, 2025, {"net_t": "80"})
-    service.transfer(s, DEVELOPER, Transfer(Units(dev, planned.id, 2025, start=65, end=70), buyer))
+    movements.transfer(s, DEVELOPER, Transfer(Units(dev, planned.id, 2025, start=65, end=70), buyer))
 
     with pytest.raises(InsufficientUnits, match="first missing serial: 65"):
-        service.retire(s, BUYER, Retirement(Units(buyer, planned.id, 2025, start=65, end=70), "b", "p"))
-    retired = service.retire(s, BUYER, Retirement(Units(buyer, planned.id, 2025, start=1, end=30), "b", "p"))
+        movements.retire(s, BUYER, Retirement(Units(buyer, planned.id, 2025, start=65, end=70), "b", "p"))
+    retired = movements.retire(
+        s, BUYER, Retirement(Units(buyer, planned.id, 2025, start=1, end=30), "b", "p")
+    )
 
     assert [(b.start, b.end, b.state) for b in retired.produced if b.state is UnitState.RETIRED] == [
         (1, 30, UnitState.RETIRED)
     ]
-    assert [(b.start, b.end, b.state) for b in service.holdings(s, BUYER, buyer)] == [
+    assert [(b.start, b.end, b.state) for b in reads.holdings(s, BUYER, buyer)] == [
         (65, 70, UnitState.PLANNED)
     ]
-    [tally] = [t for t in service.conservation(s, planned.id) if t.vintage == 2025]
+    [tally] = [t for t in reads.conservation(s, planned.id) if t.vintage == 2025]
     assert tally.by_state == {
         UnitState.RETIRED: 30,
         UnitState.HELD: 34,
@@ -175,7 +179,7 @@ def test_verified_beyond_planned_converts_all_and_serialises_the_rest(world: Wor
     s = world.sessions
     dev = world.dev[AccountKind.HOLDING].id
     project = registered_project(s, "PV001", "TEST-REDUCTION@2.0")
-    service.issue_planned(s, REGULATOR, project.id, 2025, 10, "ex-ante estimate")
+    issuing.issue_planned(s, REGULATOR, project.id, 2025, 10, "ex-ante estimate")
 
     report, receipt = issued_report(s, project, 2025, {"net_t": "25.9"})
 
@@ -187,7 +191,7 @@ def test_verified_beyond_planned_converts_all_and_serialises_the_rest(world: Wor
     with s.begin() as session:
         row = next(r for r in store.issuances_of(session, project.id) if r.report_id == report.id)
         assert (row.serial_start, row.serial_end, row.quantity, row.converted) == (11, 25, 15, 10)
-    [tally] = service.conservation(s, project.id)
+    [tally] = reads.conservation(s, project.id)
     assert (tally.issued, tally.by_state, tally.balanced) == (25, {UnitState.HELD: 25}, True)
     assert _logged(receipt)["facts"]["converted_serials"] == [[1, 10]]
 
@@ -198,13 +202,13 @@ def test_an_issuance_that_only_converts_serialises_nothing(world: World) -> None
     s = world.sessions
     dev = world.dev[AccountKind.HOLDING].id
     project = registered_project(s, "PV002", "TEST-REDUCTION@2.0")
-    service.issue_planned(s, REGULATOR, project.id, 2026, 50, "ex-ante estimate")
+    issuing.issue_planned(s, REGULATOR, project.id, 2026, 50, "ex-ante estimate")
     first = _verified(s, project, date(2026, 1, 1), date(2026, 6, 30), "20")
 
-    receipt = service.issue(s, REGULATOR, first.id)
-    more = service.issue_planned(s, REGULATOR, project.id, 2026, 5, "revised ex-ante estimate")
+    receipt = issuing.issue(s, REGULATOR, first.id)
+    more = issuing.issue_planned(s, REGULATOR, project.id, 2026, 5, "revised ex-ante estimate")
     second = _verified(s, project, date(2026, 7, 1), date(2026, 12, 31), "40")
-    last = service.issue(s, REGULATOR, second.id)
+    last = issuing.issue(s, REGULATOR, second.id)
 
     assert [(b.start, b.end, b.state) for b in receipt.produced] == [
         (1, 20, UnitState.HELD),
@@ -232,7 +236,7 @@ def test_an_issuance_that_only_converts_serialises_nothing(world: World) -> None
         (51, 55, dev, UnitState.HELD),
         (56, 60, dev, UnitState.HELD),
     ]
-    [tally] = service.conservation(s, project.id)
+    [tally] = reads.conservation(s, project.id)
     assert (tally.issued, tally.by_state, tally.balanced) == (60, {UnitState.HELD: 60}, True)
     register_context_auditors()
     assert ledger.audit(s).ok
@@ -243,7 +247,7 @@ def _snapshot(sessions: sessionmaker[Session], project: Project) -> tuple[object
         issuances = [(r.id, r.quantity, r.converted) for r in store.issuances_of(session, project.id)]
         blocks = store.open_blocks(session, project_id=project.id)
         log_size, _ = ledger.latest_checkpoint_in(session)
-    return issuances, blocks, service.conservation(sessions, project.id), log_size
+    return issuances, blocks, reads.conservation(sessions, project.id), log_size
 
 
 def test_a_refused_issuance_converts_nothing(
@@ -254,7 +258,7 @@ def test_a_refused_issuance_converts_nothing(
     before = _snapshot(s, planned)
 
     with pytest.raises(Forbidden):
-        service.issue(s, DEVELOPER, report.id)
+        issuing.issue(s, DEVELOPER, report.id)
 
     def log_down(*_: object, **__: object) -> None:
         raise Conflict("the transparency log refused the entry")
@@ -262,15 +266,15 @@ def test_a_refused_issuance_converts_nothing(
     # the log append is the last step of the one transaction: its failure undoes the conversion
     monkeypatch.setattr(writes.ledger, "append_events", log_down)
     with pytest.raises(Conflict, match="refused the entry"):
-        service.issue(s, REGULATOR, report.id)
+        issuing.issue(s, REGULATOR, report.id)
     monkeypatch.undo()
 
     assert _snapshot(s, planned) == before
     with s.begin() as session:
         assert store.get_report(session, report.id).status.value == "verified"  # type: ignore[union-attr]
-    service.issue(s, REGULATOR, report.id)
+    issuing.issue(s, REGULATOR, report.id)
     with pytest.raises(InvalidTransition):
-        service.issue(s, REGULATOR, report.id)
+        issuing.issue(s, REGULATOR, report.id)
 
 
 def test_issuance_api_and_project_page_say_how_many_were_converted(
@@ -318,7 +322,7 @@ def test_planned_units_are_issued_through_the_api_by_the_regulator_only(
     assert bad.status_code == 422, bad.text
     assert [i["location"][-1] for i in bad.json()["issues"]] == ["quantity"]
     assert app_client.post(url, json=body, headers=dev).status_code == 403
-    assert service.conservation(world.sessions, project.id) == []
+    assert reads.conservation(world.sessions, project.id) == []
     done = app_client.post(url, json=body, headers=office)
     assert done.status_code == 201, done.text
     assert [(b["serial"], b["state"], b["count"]) for b in done.json()["produced"]] == [
@@ -334,5 +338,5 @@ def test_planned_units_are_issued_through_the_api_by_the_regulator_only(
     }
     refused = app_client.post("/api/v1/registry/retirements", json=retire, headers=dev)
     assert refused.status_code == 409, refused.text
-    [tally] = service.conservation(world.sessions, project.id)
+    [tally] = reads.conservation(world.sessions, project.id)
     assert tally.by_state == {UnitState.PLANNED: 40}

@@ -16,9 +16,11 @@ from carbonbridge.kernel.errors import CarbonbridgeError
 from carbonbridge.ledger import service as ledger
 from carbonbridge.ledger.cli import register_context_auditors
 from carbonbridge.platform.identity import Principal
-from carbonbridge.registry import service, store
+from carbonbridge.registry import issuance as issuing
+from carbonbridge.registry import reads, service, store
 from carbonbridge.registry.errors import InsufficientUnits
 from carbonbridge.registry.model import BUFFER_POOL_ACCOUNT, AccountKind, Transfer, Units, UnitState
+from carbonbridge.registry.units import service as movements
 from tests.registry.conftest import BUYER, DEVELOPER, REGULATOR, VERIFIER, World
 from tests.registry.helpers import registered_project
 
@@ -27,7 +29,7 @@ TRANSFERS = 40
 
 def _transfer(sessions: sessionmaker[Session], principal: Principal, request: Transfer) -> str:
     try:
-        service.transfer(sessions, principal, request)
+        movements.transfer(sessions, principal, request)
     except InsufficientUnits:
         return "refused"
     except CarbonbridgeError as exc:  # pragma: no cover - shown in the failure
@@ -41,8 +43,8 @@ def test_conversion_racing_transfers_of_planned_units(world: World) -> None:
     s = world.sessions
     dev, buyer = world.dev[AccountKind.HOLDING].id, world.buyer[AccountKind.HOLDING].id
     project = registered_project(s)
-    service.issue_planned(s, REGULATOR, project.id, 2025, 100, "validated design, ex-ante")
-    service.transfer(s, DEVELOPER, Transfer(Units(dev, project.id, 2025, quantity=50), buyer))
+    issuing.issue_planned(s, REGULATOR, project.id, 2025, 100, "validated design, ex-ante")
+    movements.transfer(s, DEVELOPER, Transfer(Units(dev, project.id, 2025, quantity=50), buyer))
     report, _ = service.submit_report(
         s, DEVELOPER, project.id, date(2025, 1, 1), date(2025, 12, 31), {"net_t": "80"}
     )
@@ -51,7 +53,7 @@ def test_conversion_racing_transfers_of_planned_units(world: World) -> None:
 
     def issue() -> str:
         go.wait()
-        service.issue(s, REGULATOR, report.id)
+        issuing.issue(s, REGULATOR, report.id)
         return "issued"
 
     def trade(n: int) -> str:
@@ -75,8 +77,8 @@ def test_conversion_racing_transfers_of_planned_units(world: World) -> None:
     assert {by_serial[n][0] for n in range(65, 101)} == {UnitState.PLANNED}
     assert {by_serial[n] for n in range(101, 117)} == {(UnitState.BUFFER, BUFFER_POOL_ACCOUNT)}
     assert {by_serial[n][1] for n in range(1, 101)} <= {dev, buyer}
-    [tally] = service.conservation(s, project.id)
+    [tally] = reads.conservation(s, project.id)
     assert (tally.issued, tally.balanced) == (116, True)
-    assert service.overlapping_blocks(s) == []
+    assert reads.overlapping_blocks(s) == []
     register_context_auditors()
     assert ledger.audit(s).ok

@@ -13,7 +13,8 @@ from carbonbridge.ledger import service as ledger
 from carbonbridge.ledger.cli import register_context_auditors
 from carbonbridge.ledger.proof import parse_receipt
 from carbonbridge.platform.identity import PUBLIC
-from carbonbridge.registry import service, store
+from carbonbridge.registry import issuance as issuing
+from carbonbridge.registry import reads, store
 from carbonbridge.registry.errors import InsufficientUnits, InvalidTransition
 from carbonbridge.registry.model import (
     BUFFER_POOL_ACCOUNT,
@@ -27,6 +28,8 @@ from carbonbridge.registry.model import (
     Units,
     UnitState,
 )
+from carbonbridge.registry.units import exports
+from carbonbridge.registry.units import service as movements
 from tests.registry.conftest import ADMIN, BUYER, DEVELOPER, OUTSIDER, REGULATOR, World
 from tests.registry.helpers import issued_report, registered_project
 from tests.registry.test_service import _snapshot
@@ -45,7 +48,7 @@ def _export(world: World, project: Project, units: Units) -> ExportRequest:
 
 
 def _ranges(sessions: sessionmaker[Session], account: str) -> list[tuple[int, int, UnitState]]:
-    return [(b.start, b.end, b.state) for b in service.holdings(sessions, REGULATOR, account)]
+    return [(b.start, b.end, b.state) for b in reads.holdings(sessions, REGULATOR, account)]
 
 
 def test_request_reject_request_confirm_and_expire(world: World, issued: Project) -> None:
@@ -53,7 +56,7 @@ def test_request_reject_request_confirm_and_expire(world: World, issued: Project
     dev = world.dev[AccountKind.HOLDING].id
     dev_cancel = world.dev[AccountKind.CANCELLATION].id
 
-    first = service.request_export(
+    first = exports.request_export(
         s, DEVELOPER, _export(world, issued, Units(dev, issued.id, 2024, quantity=30))
     )
     assert first.operation.kind is OperationKind.EXPORT_REQUESTED
@@ -61,25 +64,25 @@ def test_request_reject_request_confirm_and_expire(world: World, issued: Project
     assert _ranges(s, dev) == [(1, 30, UnitState.PENDING_EXPORT), (31, 80, UnitState.HELD)]
     # pending units are out of circulation: neither transferable nor retirable
     with pytest.raises(InsufficientUnits):
-        service.transfer(
+        movements.transfer(
             s,
             DEVELOPER,
             Transfer(Units(dev, issued.id, 2024, start=1, end=1), world.buyer[AccountKind.HOLDING].id),
         )
     with pytest.raises(InsufficientUnits):
-        service.retire(s, DEVELOPER, Retirement(Units(dev, issued.id, 2024, start=30, end=31), "x", "y"))
+        movements.retire(s, DEVELOPER, Retirement(Units(dev, issued.id, 2024, start=30, end=31), "x", "y"))
 
-    rejected = service.reject_export(s, REGULATOR, first.operation.id, "no corresponding adjustment")
+    rejected = exports.reject_export(s, REGULATOR, first.operation.id, "no corresponding adjustment")
     assert rejected.operation.details["serials"] == ["CB-CN-HI-MG001-2024-1-30"]
     assert _ranges(s, dev) == [(1, 30, UnitState.HELD), (31, 80, UnitState.HELD)]
     with pytest.raises(InvalidTransition):  # a request is settled once
-        service.confirm_export(s, REGULATOR, first.operation.id, "VCS-TX-1")
+        exports.confirm_export(s, REGULATOR, first.operation.id, "VCS-TX-1")
 
-    second = service.request_export(
+    second = exports.request_export(
         s, DEVELOPER, _export(world, issued, Units(dev, issued.id, 2024, start=11, end=40))
     )
     assert second.operation.details["serials"] == ["CB-CN-HI-MG001-2024-11-30", "CB-CN-HI-MG001-2024-31-40"]
-    confirmed = service.confirm_export(s, REGULATOR, second.operation.id, "VCS-TX-77")
+    confirmed = exports.confirm_export(s, REGULATOR, second.operation.id, "VCS-TX-77")
     assert confirmed.operation.details["quantity"] == 30
     assert confirmed.operation.details["destination_reference"] == "VCS-TX-77"
     assert _ranges(s, dev) == [(1, 10, UnitState.HELD), (41, 80, UnitState.HELD)]
@@ -88,12 +91,12 @@ def test_request_reject_request_confirm_and_expire(world: World, issued: Project
     assert b"CB-CN-HI-MG001-2024-11-30" in public  # plain JSON: a foreign registry can check it
     assert b"VCS-TX-77" in public
 
-    expired = service.expire(
+    expired = exports.expire(
         s, REGULATOR, ExpiryRequest(Units(dev, issued.id, 2024, quantity=5), "tCER validity ended")
     )
     assert expired.operation.details["serials"] == ["CB-CN-HI-MG001-2024-1-5"]
-    planned = service.issue_planned(s, REGULATOR, issued.id, 2030, 50, "ex-ante estimate")
-    service.expire(
+    planned = issuing.issue_planned(s, REGULATOR, issued.id, 2030, 50, "ex-ante estimate")
+    exports.expire(
         s, REGULATOR, ExpiryRequest(Units(dev, issued.id, 2030, start=1, end=20), "estimate lapsed")
     )
 
@@ -103,7 +106,7 @@ def test_request_reject_request_confirm_and_expire(world: World, issued: Project
         (21, 50, UnitState.PLANNED),
     ]
     assert [b.state for b in planned.produced] == [UnitState.PLANNED]
-    tallies = {t.vintage: t for t in service.conservation(s, issued.id)}
+    tallies = {t.vintage: t for t in reads.conservation(s, issued.id)}
     assert tallies[2024].by_state == {
         UnitState.HELD: 45,
         UnitState.EXPORTED: 30,
@@ -112,8 +115,8 @@ def test_request_reject_request_confirm_and_expire(world: World, issued: Project
     }
     assert tallies[2030].by_state == {UnitState.PLANNED: 30, UnitState.EXPIRED: 20}
     assert all(t.balanced for t in tallies.values())
-    assert service.overlapping_blocks(s) == []
-    assert [x.state for x in service.find_serial(s, "CB-CN-HI-MG001-2024-1-12")] == [
+    assert reads.overlapping_blocks(s) == []
+    assert [x.state for x in reads.find_serial(s, "CB-CN-HI-MG001-2024-1-12")] == [
         UnitState.EXPIRED,
         UnitState.HELD,
         UnitState.EXPORTED,
@@ -136,46 +139,46 @@ def test_request_reject_request_confirm_and_expire(world: World, issued: Project
 def test_what_cannot_be_exported_or_expired_changes_nothing(world: World, issued: Project) -> None:
     s = world.sessions
     dev = world.dev[AccountKind.HOLDING].id
-    service.issue_planned(s, REGULATOR, issued.id, 2030, 10, "ex-ante estimate")
-    service.retire(s, DEVELOPER, Retirement(Units(dev, issued.id, 2024, quantity=10), "county", "2024"))
-    pending = service.request_export(
+    issuing.issue_planned(s, REGULATOR, issued.id, 2030, 10, "ex-ante estimate")
+    movements.retire(s, DEVELOPER, Retirement(Units(dev, issued.id, 2024, quantity=10), "county", "2024"))
+    pending = exports.request_export(
         s, DEVELOPER, _export(world, issued, Units(dev, issued.id, 2024, quantity=5))
     )
     before = _snapshot(s)
     planned = Units(dev, issued.id, 2030, quantity=1)
     with pytest.raises(InsufficientUnits):  # planned units cannot be exported
-        service.request_export(s, DEVELOPER, _export(world, issued, planned))
+        exports.request_export(s, DEVELOPER, _export(world, issued, planned))
     with pytest.raises(InvalidInput):  # buffer units live in the pool, not a holding account
-        service.expire(
+        exports.expire(
             s, REGULATOR, ExpiryRequest(Units(BUFFER_POOL_ACCOUNT, issued.id, 2024, quantity=1), "x")
         )
     with pytest.raises(InvalidInput):  # not even an admin exports buffer units
-        service.request_export(
+        exports.request_export(
             s, ADMIN, _export(world, issued, Units(BUFFER_POOL_ACCOUNT, issued.id, 2024, quantity=1))
         )
     retired = world.dev[AccountKind.RETIREMENT].id
     with pytest.raises(InvalidInput):  # retired units never expire
-        service.expire(s, REGULATOR, ExpiryRequest(Units(retired, issued.id, 2024, quantity=1), "x"))
+        exports.expire(s, REGULATOR, ExpiryRequest(Units(retired, issued.id, 2024, quantity=1), "x"))
     with pytest.raises(InsufficientUnits):  # pending units do not expire either
-        service.expire(s, REGULATOR, ExpiryRequest(Units(dev, issued.id, 2024, start=11, end=11), "x"))
+        exports.expire(s, REGULATOR, ExpiryRequest(Units(dev, issued.id, 2024, start=11, end=11), "x"))
     with pytest.raises(Forbidden):
-        service.request_export(s, OUTSIDER, _export(world, issued, Units(dev, issued.id, 2024, quantity=1)))
+        exports.request_export(s, OUTSIDER, _export(world, issued, Units(dev, issued.id, 2024, quantity=1)))
     with pytest.raises(Forbidden):
-        service.request_export(s, BUYER, _export(world, issued, Units(dev, issued.id, 2024, quantity=1)))
+        exports.request_export(s, BUYER, _export(world, issued, Units(dev, issued.id, 2024, quantity=1)))
     with pytest.raises(Forbidden):  # the holder cannot confirm its own export
-        service.confirm_export(s, DEVELOPER, pending.operation.id, "VCS-TX-1")
+        exports.confirm_export(s, DEVELOPER, pending.operation.id, "VCS-TX-1")
     with pytest.raises(Forbidden):
-        service.expire(s, DEVELOPER, ExpiryRequest(Units(dev, issued.id, 2024, quantity=1), "x"))
+        exports.expire(s, DEVELOPER, ExpiryRequest(Units(dev, issued.id, 2024, quantity=1), "x"))
     with pytest.raises(Unauthenticated):
-        service.reject_export(s, PUBLIC, pending.operation.id, "x")
+        exports.reject_export(s, PUBLIC, pending.operation.id, "x")
     with pytest.raises(NotFound) as missing:
-        service.confirm_export(s, REGULATOR, "op_missing", "VCS-TX-1")
+        exports.confirm_export(s, REGULATOR, "op_missing", "VCS-TX-1")
     assert missing.value.issues[0].location == ("operation_id",)
     with pytest.raises(InvalidInput) as blank:
-        service.reject_export(s, REGULATOR, pending.operation.id, "  ")
+        exports.reject_export(s, REGULATOR, pending.operation.id, "  ")
     assert blank.value.issues[0].location == ("reason",)
     with pytest.raises(InvalidInput) as bad:
-        service.request_export(
+        exports.request_export(
             s, DEVELOPER, ExportRequest(Units(dev, issued.id, 2024, quantity=1), "", "VCS-1", "why")
         )
     assert bad.value.issues[0].location == ("destination_registry",)

@@ -7,8 +7,9 @@ from typing import Any
 
 import pytest
 
-from carbonbridge.registry import service
+from carbonbridge.registry import reads
 from carbonbridge.registry.model import AccountKind, ExpiryRequest, ExportRequest, Units
+from carbonbridge.registry.units import exports
 from tests.conftest import make_user
 from tests.registry.conftest import DEVELOPER, REGULATOR, World
 from tests.registry.helpers import issued_report, registered_project
@@ -92,7 +93,7 @@ def test_export_reject_export_confirm_and_expire_over_rest(
         ("CB-CN-HI-MG001-2024-21-25", "expired"),
         ("CB-CN-HI-MG001-2024-26-30", "held"),
     ]
-    [tally] = service.conservation(world.sessions, project_id)
+    [tally] = reads.conservation(world.sessions, project_id)
     assert tally.balanced
     assert tally.issued == 100
 
@@ -105,16 +106,16 @@ def test_serial_search_page_shows_pending_exported_and_expired_in_both_languages
     project_id = _issued(world)
     dev = world.dev[AccountKind.HOLDING].id
     s = world.sessions
-    confirmed = service.request_export(
+    confirmed = exports.request_export(
         s, DEVELOPER, ExportRequest(Units(dev, project_id, 2024, start=1, end=10), "Verra", "VCS-9", "sold")
     )
-    service.confirm_export(s, REGULATOR, confirmed.operation.id, "VCS-TX-1")
-    service.request_export(
+    exports.confirm_export(s, REGULATOR, confirmed.operation.id, "VCS-TX-1")
+    exports.request_export(
         s,
         DEVELOPER,
         ExportRequest(Units(dev, project_id, 2024, start=11, end=20), "Gold Standard", "GS-1", "x"),
     )
-    service.expire(
+    exports.expire(
         s, REGULATOR, ExpiryRequest(Units(dev, project_id, 2024, start=21, end=25), "validity ended")
     )
     en = app_client.get("/registry/serials?q=CB-CN-HI-MG001-2024-1-30&lang=en")

@@ -21,9 +21,11 @@ from sqlalchemy.orm import Session, sessionmaker
 from carbonbridge.ledger import service as ledger
 from carbonbridge.ledger.cli import register_context_auditors
 from carbonbridge.ledger.proof import parse_receipt
-from carbonbridge.registry import coalescer, service, store
-from carbonbridge.registry.coalescer import commit_batch
+from carbonbridge.registry import reads, store
 from carbonbridge.registry.model import AccountKind, Project, Receipt, Retirement, Transfer, Units, UnitState
+from carbonbridge.registry.units import coalescer
+from carbonbridge.registry.units import service as movements
+from carbonbridge.registry.units.coalescer import commit_batch
 from tests.conftest import make_user
 from tests.registry.conftest import ADMIN, BUYER, DEVELOPER, World
 from tests.registry.helpers import issued_report, registered_project
@@ -38,7 +40,7 @@ def holdings(world: World) -> Project:
     project = registered_project(world.sessions)
     issued_report(world.sessions, project, 2024, {"net_t": "100"})
     units = Units(world.dev[AccountKind.HOLDING].id, project.id, 2024, quantity=40)
-    service.transfer(world.sessions, DEVELOPER, Transfer(units, world.buyer[AccountKind.HOLDING].id))
+    movements.transfer(world.sessions, DEVELOPER, Transfer(units, world.buyer[AccountKind.HOLDING].id))
     return project
 
 
@@ -69,7 +71,7 @@ def _race(client: Any, calls: list[tuple[dict[str, str], str]]) -> list[Any]:
 
 
 def _retired_tonnes(sessions: sessionmaker[Session], project: Project) -> int:
-    [tally] = service.conservation(sessions, project.id)
+    [tally] = reads.conservation(sessions, project.id)
     assert tally.balanced
     return tally.by_state.get(UnitState.RETIRED, 0)
 
@@ -110,7 +112,7 @@ def test_out_of_range_requests_are_refused_at_the_edge_and_fail_no_one_else(
         assert issue["location"][: len(where)] == where, issue
         assert issue["reason"]
     assert _retired_tonnes(world.sessions, holdings) == VALID
-    assert len(service.retirement_records(world.sessions, holdings.id, limit=1000)) == VALID
+    assert len(reads.retirement_records(world.sessions, holdings.id, limit=1000)) == VALID
     _audit_clean(world.sessions)
 
 
@@ -210,6 +212,6 @@ def test_concurrent_callers_are_not_failed_by_a_request_the_database_refuses(
     assert len({r.checkpoint_note for r in receipts}) < VALID  # batches of several callers
     assert _retired_tonnes(world.sessions, holdings) == VALID
     assert not any(b"POISON" in e for e in _entries(world.sessions))
-    assert service.balances(world.sessions, ADMIN, theirs)[0].tonnes == 40
+    assert reads.balances(world.sessions, ADMIN, theirs)[0].tonnes == 40
     coalescer.shutdown_all()
     _audit_clean(world.sessions)

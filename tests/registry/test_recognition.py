@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from carbonbridge.kernel.errors import InvalidInput
-from carbonbridge.registry.recognition import (
+from carbonbridge.registry.cadt.recognition import (
     COLUMNS,
     CreditType,
     Recognition,

@@ -12,7 +12,8 @@ from carbonbridge.ledger import keys
 from carbonbridge.ledger import service as ledger
 from carbonbridge.ledger.cli import register_context_auditors
 from carbonbridge.ledger.proof import parse_receipt, verify_receipt
-from carbonbridge.registry import service, store
+from carbonbridge.registry import issuance as issuing
+from carbonbridge.registry import reads, service, store
 from carbonbridge.registry.model import (
     BUFFER_POOL_ACCOUNT,
     AccountKind,
@@ -23,14 +24,15 @@ from carbonbridge.registry.model import (
     Units,
     UnitState,
 )
-from carbonbridge.registry.service import REGISTRY_CANCELLATION_ACCOUNT
+from carbonbridge.registry.units import service as movements
+from carbonbridge.registry.writes import REGISTRY_CANCELLATION_ACCOUNT
 from tests.registry.conftest import BUYER, DEVELOPER, REGULATOR, VERIFIER, World
 from tests.registry.helpers import registered_project
 
 
 def _ranges(sessions: sessionmaker[Session], account_id: str) -> list[tuple[int, int, int, str]]:
     return [
-        (b.vintage, b.start, b.end, b.state.value) for b in service.holdings(sessions, REGULATOR, account_id)
+        (b.vintage, b.start, b.end, b.state.value) for b in reads.holdings(sessions, REGULATOR, account_id)
     ]
 
 
@@ -65,8 +67,8 @@ def test_removal_project_from_draft_to_reversal(world: World) -> None:
         verified, r = service.verify_report(s, VERIFIER, report.id, "Reasonable assurance.")
         assert verified.opinion == "Reasonable assurance."
         receipts.append(r)
-    receipts.append(service.issue(s, REGULATOR, first.id))
-    receipts.append(service.issue(s, REGULATOR, second.id))
+    receipts.append(issuing.issue(s, REGULATOR, first.id))
+    receipts.append(issuing.issue(s, REGULATOR, second.id))
     assert [(b.vintage, b.start, b.end, b.account_id, b.state) for b in receipts[-2].produced] == [
         (2024, 1, 800, world.dev[AccountKind.HOLDING].id, UnitState.HELD),
         (2024, 801, 1000, BUFFER_POOL_ACCOUNT, UnitState.BUFFER),
@@ -75,8 +77,8 @@ def test_removal_project_from_draft_to_reversal(world: World) -> None:
 
     dev, buyer = world.dev[AccountKind.HOLDING].id, world.buyer[AccountKind.HOLDING].id
     units = Units(dev, project.id, 2024, quantity=300)
-    receipts.append(service.transfer(s, DEVELOPER, Transfer(units, buyer)))
-    retired = service.retire(
+    receipts.append(movements.transfer(s, DEVELOPER, Transfer(units, buyer)))
+    retired = movements.retire(
         s,
         BUYER,
         Retirement(
@@ -84,11 +86,11 @@ def test_removal_project_from_draft_to_reversal(world: World) -> None:
         ),
     )
     receipts.append(retired)
-    cancelled = service.cancel(
+    cancelled = movements.cancel(
         s, BUYER, Cancellation(Units(buyer, project.id, 2024, start=281, end=300), "sold abroad")
     )
     receipts.append(cancelled)
-    reversal = service.reverse(s, REGULATOR, project.id, 250, "typhoon die-back, stratum 2")
+    reversal = movements.reverse(s, REGULATOR, project.id, 250, "typhoon die-back, stratum 2")
     receipts.append(reversal)
 
     assert _ranges(s, dev) == [(2024, 301, 800, "held"), (2025, 1, 425, "held")]
@@ -102,15 +104,15 @@ def test_removal_project_from_draft_to_reversal(world: World) -> None:
     assert _ranges(s, BUFFER_POOL_ACCOUNT) == [(2025, 476, 500, "buffer")]
     assert reversal.operation.details["from_project_buffer"] == 250
 
-    tallies = {t.vintage: t for t in service.conservation(s, project.id)}
+    tallies = {t.vintage: t for t in reads.conservation(s, project.id)}
     assert tallies[2024].issued == 1000
     assert tallies[2024].by_state == {UnitState.HELD: 660, UnitState.RETIRED: 120, UnitState.CANCELLED: 220}
     assert tallies[2025].issued == 500
     assert tallies[2025].by_state == {UnitState.HELD: 425, UnitState.CANCELLED: 50, UnitState.BUFFER: 25}
     assert all(t.balanced for t in tallies.values())
-    assert service.overlapping_blocks(s) == []
+    assert reads.overlapping_blocks(s) == []
 
-    [record] = service.retirement_records(s, project.id)
+    [record] = reads.retirement_records(s, project.id)
     assert (record.beneficiary, record.purpose, record.quantity) == (
         "Hainan Airlines passengers",
         "2025 flights",

@@ -16,7 +16,8 @@ from carbonbridge.ledger import service as ledger
 from carbonbridge.ledger.cli import register_context_auditors
 from carbonbridge.ledger.proof import parse_receipt, verify_receipt
 from carbonbridge.platform.identity import PUBLIC
-from carbonbridge.registry import movements, service, store
+from carbonbridge.registry import issuance as issuing
+from carbonbridge.registry import reads, service, store
 from carbonbridge.registry.errors import (
     ImplausibleCalculation,
     InsufficientBuffer,
@@ -34,6 +35,7 @@ from carbonbridge.registry.model import (
     Units,
     UnitState,
 )
+from carbonbridge.registry.units import service as movements
 from tests.registry.conftest import ADMIN, BUYER, DEVELOPER, OUTSIDER, REGULATOR, VERIFIER, World
 from tests.registry.helpers import issued_report, registered_project
 
@@ -135,7 +137,7 @@ def test_a_report_is_issued_once(world: World) -> None:
     report, _ = issued_report(world.sessions, project, 2024, {"net_t": "10.9"})
     before = _snapshot(world.sessions)
     with pytest.raises(InvalidTransition, match="issued"):
-        service.issue(world.sessions, REGULATOR, report.id)
+        issuing.issue(world.sessions, REGULATOR, report.id)
     assert _snapshot(world.sessions) == before
     with pytest.raises(Conflict, match="overlaps monitoring report"):
         service.submit_report(
@@ -154,15 +156,15 @@ def test_holders_act_only_on_their_own_accounts(world: World, issued: Project) -
     request = Transfer(Units(dev, issued.id, 2024, quantity=5), world.buyer[AccountKind.HOLDING].id)
     before = _snapshot(world.sessions)
     with pytest.raises(Forbidden, match="may not access organisation 'mangrove-dev'"):
-        service.transfer(world.sessions, BUYER, request)
+        movements.transfer(world.sessions, BUYER, request)
     with pytest.raises(Forbidden):
-        service.transfer(world.sessions, VERIFIER, request)
+        movements.transfer(world.sessions, VERIFIER, request)
     with pytest.raises(Forbidden):
-        service.retire(world.sessions, REGULATOR, Retirement(request.units, "x", "y"))
+        movements.retire(world.sessions, REGULATOR, Retirement(request.units, "x", "y"))
     with pytest.raises(Forbidden):
-        service.balances(world.sessions, BUYER, dev)
+        reads.balances(world.sessions, BUYER, dev)
     assert _snapshot(world.sessions) == before
-    service.cancel(world.sessions, REGULATOR, Cancellation(request.units, "administrative correction"))
+    movements.cancel(world.sessions, REGULATOR, Cancellation(request.units, "administrative correction"))
 
 
 def test_failed_moves_change_nothing_and_say_why(world: World, issued: Project) -> None:
@@ -170,30 +172,32 @@ def test_failed_moves_change_nothing_and_say_why(world: World, issued: Project) 
     buyer = world.buyer[AccountKind.HOLDING].id
     before = _snapshot(world.sessions)
     with pytest.raises(InsufficientUnits, match="81 t asked for, 80 t available"):
-        service.transfer(world.sessions, DEVELOPER, Transfer(Units(dev, issued.id, 2024, quantity=81), buyer))
+        movements.transfer(
+            world.sessions, DEVELOPER, Transfer(Units(dev, issued.id, 2024, quantity=81), buyer)
+        )
     with pytest.raises(InsufficientUnits, match="first missing serial: 81"):
-        service.retire(
+        movements.retire(
             world.sessions, DEVELOPER, Retirement(Units(dev, issued.id, 2024, start=70, end=90), "b", "p")
         )
     with pytest.raises(InvalidInput, match="holding account"):
-        service.transfer(
+        movements.transfer(
             world.sessions,
             DEVELOPER,
             Transfer(Units(dev, issued.id, 2024, quantity=1), world.buyer[AccountKind.RETIREMENT].id),
         )
     with pytest.raises(InvalidInput) as caught:
-        service.retire(
+        movements.retire(
             world.sessions, DEVELOPER, Retirement(Units(dev, issued.id, 2024, quantity=1), " ", "p")
         )
     assert caught.value.issues[0].location == ("beneficiary",)
     with pytest.raises(NotFound):
-        service.transfer(
+        movements.transfer(
             world.sessions, DEVELOPER, Transfer(Units("acc_nope", issued.id, 2024, quantity=1), buyer)
         )
     with pytest.raises(InsufficientBuffer, match="exceeds the buffer pool's 20 t by 5 t"):
-        service.reverse(world.sessions, REGULATOR, issued.id, 25, "fire")
+        movements.reverse(world.sessions, REGULATOR, issued.id, 25, "fire")
     assert _snapshot(world.sessions) == before
-    assert [(b.state, b.tonnes) for b in service.balances(world.sessions, DEVELOPER, dev)] == [
+    assert [(b.state, b.tonnes) for b in reads.balances(world.sessions, DEVELOPER, dev)] == [
         (UnitState.HELD, 80)
     ]
 
@@ -209,7 +213,7 @@ def test_batch_applies_in_order_in_one_transaction(world: World, issued: Project
         Cancellation(Units(dev, issued.id, 2024, start=61, end=70), "correction"),
     ]
     size = _snapshot(world.sessions)[-1]
-    receipts = service.apply_batch(world.sessions, ADMIN, requests)  # moves for two organisations
+    receipts = movements.apply_batch(world.sessions, ADMIN, requests)  # moves for two organisations
     assert len(receipts) == 71
     # 40 public retirements in one entry, 31 private operations in another
     assert _snapshot(world.sessions)[-1] == size + 2
@@ -218,11 +222,11 @@ def test_batch_applies_in_order_in_one_transaction(world: World, issued: Project
     assert retire_serials[0] == ["CB-CN-HI-MG001-2024-1-1"]
     assert retire_serials[-1] == ["CB-CN-HI-MG001-2024-40-40"]
     # each transfer arrived as its own block; the retirements took the lowest serials first
-    assert [(b.start, b.end) for b in service.holdings(world.sessions, REGULATOR, buyer)] == [
+    assert [(b.start, b.end) for b in reads.holdings(world.sessions, REGULATOR, buyer)] == [
         (n, n + 1) for n in range(41, 60, 2)
     ]
-    assert [(b.start, b.end) for b in service.holdings(world.sessions, REGULATOR, dev)] == [(71, 80)]
-    [tally] = service.conservation(world.sessions, issued.id)
+    assert [(b.start, b.end) for b in reads.holdings(world.sessions, REGULATOR, dev)] == [(71, 80)]
+    [tally] = reads.conservation(world.sessions, issued.id)
     assert tally.by_state == {
         UnitState.HELD: 30,
         UnitState.RETIRED: 40,
@@ -241,7 +245,7 @@ def test_a_failing_request_fails_the_whole_batch_and_is_named(world: World, issu
     ]
     before = _snapshot(world.sessions)
     with pytest.raises(InsufficientUnits) as caught:
-        service.apply_batch(world.sessions, DEVELOPER, requests)
+        movements.apply_batch(world.sessions, DEVELOPER, requests)
     assert caught.value.detail.startswith("request 1: 50 t asked for, 30 t available")
     assert caught.value.issues[0].location == ("requests", 1, "quantity")
     assert _snapshot(world.sessions) == before
@@ -249,12 +253,12 @@ def test_a_failing_request_fails_the_whole_batch_and_is_named(world: World, issu
 
 def test_buffer_pool_is_public_and_reversal_spares_retired_credits(world: World, issued: Project) -> None:
     dev = world.dev[AccountKind.HOLDING].id
-    service.retire(
+    movements.retire(
         world.sessions, DEVELOPER, Retirement(Units(dev, issued.id, 2024, quantity=80), "county", "2024")
     )
-    service.reverse(world.sessions, REGULATOR, issued.id, 20, "storm")
-    assert service.balances(world.sessions, PUBLIC, BUFFER_POOL_ACCOUNT) == []
-    [tally] = service.conservation(world.sessions, issued.id)
+    movements.reverse(world.sessions, REGULATOR, issued.id, 20, "storm")
+    assert reads.balances(world.sessions, PUBLIC, BUFFER_POOL_ACCOUNT) == []
+    [tally] = reads.conservation(world.sessions, issued.id)
     assert tally.by_state == {UnitState.RETIRED: 80, UnitState.CANCELLED: 20}
 
 
@@ -265,12 +269,12 @@ def test_batches_read_fragmented_accounts_page_by_page(
     one a full read gives: lowest serials first, ranges across page boundaries."""
     monkeypatch.setattr(movements._Holding, "PAGE", 2)
     dev, buyer = world.dev[AccountKind.HOLDING].id, world.buyer[AccountKind.HOLDING].id
-    service.apply_batch(
+    movements.apply_batch(
         world.sessions,
         DEVELOPER,
         [Transfer(Units(dev, issued.id, 2024, quantity=1), buyer) for _ in range(10)],
     )
-    receipts = service.apply_batch(
+    receipts = movements.apply_batch(
         world.sessions,
         ADMIN,
         [
@@ -297,7 +301,7 @@ def test_batches_read_fragmented_accounts_page_by_page(
             "CB-CN-HI-MG001-2024-8-8",
         ],
     ]
-    assert [(b.start, b.end) for b in service.holdings(world.sessions, REGULATOR, buyer)] == [
+    assert [(b.start, b.end) for b in reads.holdings(world.sessions, REGULATOR, buyer)] == [
         (9, 9),
         (10, 10),
         (11, 11),
@@ -306,17 +310,17 @@ def test_batches_read_fragmented_accounts_page_by_page(
 
 def test_ex_ante_units_trade_but_never_retire(world: World) -> None:
     project = registered_project(world.sessions)
-    receipt = service.issue_planned(
+    receipt = issuing.issue_planned(
         world.sessions, REGULATOR, project.id, 2030, 50, "validated design, ex-ante estimate"
     )
     assert [(b.start, b.end, b.state) for b in receipt.produced] == [(1, 50, UnitState.PLANNED)]
     dev, buyer = world.dev[AccountKind.HOLDING].id, world.buyer[AccountKind.HOLDING].id
-    service.transfer(world.sessions, DEVELOPER, Transfer(Units(dev, project.id, 2030, quantity=20), buyer))
+    movements.transfer(world.sessions, DEVELOPER, Transfer(Units(dev, project.id, 2030, quantity=20), buyer))
     with pytest.raises(InsufficientUnits, match="0 t available in state held"):
-        service.retire(
+        movements.retire(
             world.sessions, BUYER, Retirement(Units(buyer, project.id, 2030, quantity=1), "b", "p")
         )
-    [tally] = service.conservation(world.sessions, project.id)
+    [tally] = reads.conservation(world.sessions, project.id)
     assert (tally.issued, tally.by_state) == (50, {UnitState.PLANNED: 50})
     _, verified = issued_report(world.sessions, project, 2030, {"net_t": "10"})
     # 10 t verified, 2 to the buffer: the 8 oldest planned serials (the buyer's) convert in place,
@@ -332,10 +336,10 @@ def test_ex_ante_units_trade_but_never_retire(world: World) -> None:
 
 def test_public_credit_search_by_serial(world: World, issued: Project) -> None:
     dev = world.dev[AccountKind.HOLDING].id
-    service.retire(
+    movements.retire(
         world.sessions, DEVELOPER, Retirement(Units(dev, issued.id, 2024, start=11, end=30), "b", "p")
     )
-    found = service.find_serial(world.sessions, "CB-CN-HI-MG001-2024-5-85")
+    found = reads.find_serial(world.sessions, "CB-CN-HI-MG001-2024-5-85")
     assert [(f.serial, f.state.value) for f in found] == [
         ("CB-CN-HI-MG001-2024-5-10", "held"),
         ("CB-CN-HI-MG001-2024-11-30", "retired"),
@@ -345,23 +349,23 @@ def test_public_credit_search_by_serial(world: World, issued: Project) -> None:
     assert found[0].methodology == "TEST-REMOVAL@1.0"
     assert found[0].standard == "CCER"
     with pytest.raises(NotFound):
-        service.find_serial(world.sessions, "CB-CN-GD-MG001-2024-5-85")
+        reads.find_serial(world.sessions, "CB-CN-GD-MG001-2024-5-85")
     with pytest.raises(InvalidInput):
-        service.find_serial(world.sessions, "VCS-1-2")
+        reads.find_serial(world.sessions, "VCS-1-2")
 
 
 def test_buffer_share_from_the_calculation_else_the_default() -> None:
     removal = {"kind": "removal", "lines": []}
-    assert service.buffer_share_of(removal) == Decimal("0.20")  # Gold Standard's flat rate
-    assert service.buffer_share_of({**removal, "buffer_share": "0.15"}) == Decimal("0.15")
+    assert issuing.buffer_share_of(removal) == Decimal("0.20")  # Gold Standard's flat rate
+    assert issuing.buffer_share_of({**removal, "buffer_share": "0.15"}) == Decimal("0.15")
     legacy = {"kind": "removal", "lines": [{"name": "buffer_share", "value": "0.1"}]}
-    assert service.buffer_share_of(legacy) == Decimal("0.1")
-    assert service.buffer_share_of({"kind": "reduction", "buffer_share": None}) == 0
+    assert issuing.buffer_share_of(legacy) == Decimal("0.1")
+    assert issuing.buffer_share_of({"kind": "reduction", "buffer_share": None}) == 0
     with pytest.raises(InvalidInput):
-        service.buffer_share_of({**removal, "buffer_share": "1.5"})
-    assert service.issuance_quantities(Decimal("1000.7"), Decimal("0.20")) == (1000, 200)
-    assert service.issuance_quantities(Decimal("500.2"), Decimal("0.15")) == (500, 75)
-    assert service.issuance_quantities(Decimal("7.99"), Decimal("0.15")) == (7, 2)  # ceil(1.05)
+        issuing.buffer_share_of({**removal, "buffer_share": "1.5"})
+    assert issuing.issuance_quantities(Decimal("1000.7"), Decimal("0.20")) == (1000, 200)
+    assert issuing.issuance_quantities(Decimal("500.2"), Decimal("0.15")) == (500, 75)
+    assert issuing.issuance_quantities(Decimal("7.99"), Decimal("0.15")) == (7, 2)  # ceil(1.05)
 
 
 def test_opening_accounts_returns_its_receipt_and_reopening_changes_nothing(world: World) -> None:

@@ -16,7 +16,8 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_state_machine_as_test
 
 from carbonbridge.platform.identity import Principal
-from carbonbridge.registry import movements, service
+from carbonbridge.registry import issuance as issuing
+from carbonbridge.registry import reads, service
 from carbonbridge.registry.errors import InsufficientUnits, InvalidTransition
 from carbonbridge.registry.model import (
     BUFFER_POOL_ACCOUNT,
@@ -34,6 +35,8 @@ from carbonbridge.registry.model import (
     Units,
     UnitState,
 )
+from carbonbridge.registry.units import exports
+from carbonbridge.registry.units import service as movements
 from tests.registry.conftest import ADMIN, BUYER, DEVELOPER, OUTSIDER, REGULATOR, VERIFIER, World
 
 HOLDERS = ("dev", "buyer", "other")
@@ -76,7 +79,7 @@ def test_random_sequences_through_the_service(world: World, monkeypatch: pytest.
         def _pool_other_projects(self) -> int:
             return sum(
                 b.tonnes
-                for b in service.balances(s, ADMIN, BUFFER_POOL_ACCOUNT)
+                for b in reads.balances(s, ADMIN, BUFFER_POOL_ACCOUNT)
                 if b.project_id != self.project
             )
 
@@ -92,7 +95,7 @@ def test_random_sequences_through_the_service(world: World, monkeypatch: pytest.
             day = date(2025, 1, 1) + timedelta(days=next(self.day))
             report, _ = service.submit_report(s, DEVELOPER, self.project, day, day, {"net_t": str(net_t)})
             service.verify_report(s, VERIFIER, report.id, "ok")
-            done = service.issue(s, REGULATOR, report.id)
+            done = issuing.issue(s, REGULATOR, report.id)
             buffer = -(-net_t * 20 // 100)  # the default 20 % share, rounded up
             outstanding = sorted(n for n, (_, state) in self.units.items() if state is planned)
             converted = outstanding[: net_t - buffer]
@@ -111,7 +114,7 @@ def test_random_sequences_through_the_service(world: World, monkeypatch: pytest.
 
         @rule(quantity=st.integers(1, 30))
         def issue_planned(self, quantity: int) -> None:
-            done = service.issue_planned(s, REGULATOR, self.project, 2025, quantity, "ex-ante")
+            done = issuing.issue_planned(s, REGULATOR, self.project, 2025, quantity, "ex-ante")
             assert [(b.start, b.end) for b in done.produced] == [(self.issued + 1, self.issued + quantity)]
             for n in range(self.issued + 1, self.issued + quantity + 1):
                 self.units[n] = ("dev", planned)
@@ -123,7 +126,9 @@ def test_random_sequences_through_the_service(world: World, monkeypatch: pytest.
                 return
             taken = self._lowest(source, TRANSFERABLE, quantity)
             try:
-                service.transfer(s, principals[source], Transfer(self._units(source, quantity), holding[to]))
+                movements.transfer(
+                    s, principals[source], Transfer(self._units(source, quantity), holding[to])
+                )
             except InsufficientUnits:
                 assert taken is None
                 return
@@ -149,14 +154,14 @@ def test_random_sequences_through_the_service(world: World, monkeypatch: pytest.
         def retire(self, source: str, quantity: int) -> None:
             retirement = Retirement(self._units(source, quantity), "b", "p")
             self.retired += self._take(
-                source, RETIRABLE, quantity, lambda: service.retire(s, principals[source], retirement)
+                source, RETIRABLE, quantity, lambda: movements.retire(s, principals[source], retirement)
             )
 
         @rule(source=st.sampled_from(HOLDERS), quantity=st.integers(1, 20))
         def cancel(self, source: str, quantity: int) -> None:
             cancellation = Cancellation(self._units(source, quantity), "r")
             self.cancelled += self._take(
-                source, TRANSFERABLE, quantity, lambda: service.cancel(s, principals[source], cancellation)
+                source, TRANSFERABLE, quantity, lambda: movements.cancel(s, principals[source], cancellation)
             )
 
         @rule(first=st.integers(1, 15), second=st.integers(1, 15))
@@ -172,7 +177,7 @@ def test_random_sequences_through_the_service(world: World, monkeypatch: pytest.
                     self.units[n] = ("buyer", self.units[n][1])
             retired = None if moved is None else self._lowest("buyer", RETIRABLE, second)
             try:
-                service.apply_batch(s, ADMIN, requests)
+                movements.apply_batch(s, ADMIN, requests)
             except InsufficientUnits:
                 assert retired is None
                 self.units = before
@@ -186,7 +191,7 @@ def test_random_sequences_through_the_service(world: World, monkeypatch: pytest.
         def reverse(self, quantity: int) -> None:
             if quantity > self.buffer:
                 return  # drawing on other projects' buffer is covered in test_scenario
-            service.reverse(s, REGULATOR, self.project, quantity, "loss")
+            movements.reverse(s, REGULATOR, self.project, quantity, "loss")
             self.buffer -= quantity
             self.cancelled += quantity
 
@@ -195,7 +200,7 @@ def test_random_sequences_through_the_service(world: World, monkeypatch: pytest.
             request = ExportRequest(self._units(source, quantity), "Verra", "VCS-1", "sold")
             taken = self._lowest(source, EXPORTABLE, quantity)
             try:
-                done = service.request_export(s, principals[source], request)
+                done = exports.request_export(s, principals[source], request)
             except InsufficientUnits:
                 assert taken is None
                 return
@@ -210,22 +215,22 @@ def test_random_sequences_through_the_service(world: World, monkeypatch: pytest.
                 return
             op, holder, serials = data.draw(st.sampled_from(self.pending))
             if confirm:
-                done = service.confirm_export(s, REGULATOR, op, "VCS-TX")
+                done = exports.confirm_export(s, REGULATOR, op, "VCS-TX")
                 self.exported += len(serials)
             else:
-                done = service.reject_export(s, REGULATOR, op, "refused")
+                done = exports.reject_export(s, REGULATOR, op, "refused")
                 for n in serials:
                     self.units[n] = (holder, held)
             assert done.operation.details["quantity"] == len(serials)
             self.pending.remove((op, holder, serials))
             with pytest.raises(InvalidTransition):
-                service.reject_export(s, REGULATOR, op, "again")
+                exports.reject_export(s, REGULATOR, op, "again")
 
         @rule(source=st.sampled_from(HOLDERS), quantity=st.integers(1, 20))
         def expire(self, source: str, quantity: int) -> None:
             expiry = ExpiryRequest(self._units(source, quantity), "ended")
             self.expired += self._take(
-                source, EXPIRABLE, quantity, lambda: service.expire(s, REGULATOR, expiry)
+                source, EXPIRABLE, quantity, lambda: exports.expire(s, REGULATOR, expiry)
             )
 
         def _count(self, holder: str | None, state: UnitState) -> int:
@@ -234,15 +239,13 @@ def test_random_sequences_through_the_service(world: World, monkeypatch: pytest.
         @invariant()
         def balances_match_the_model(self) -> None:
             for holder in HOLDERS:
-                found = [
-                    b for b in service.balances(s, ADMIN, holding[holder]) if b.project_id == self.project
-                ]
+                found = [b for b in reads.balances(s, ADMIN, holding[holder]) if b.project_id == self.project]
                 for state in (held, planned):
                     assert sum(b.tonnes for b in found if b.state is state) == self._count(holder, state)
                 assert sum(b.tonnes for b in found if b.state is UnitState.PENDING_EXPORT) == sum(
                     len(serials) for _, h, serials in self.pending if h == holder
                 )
-            [tally] = service.conservation(s, self.project)
+            [tally] = reads.conservation(s, self.project)
             expected = {
                 held: self._count(None, held),
                 planned: self._count(None, planned),
@@ -264,4 +267,4 @@ def test_random_sequences_through_the_service(world: World, monkeypatch: pytest.
             settings.default, max_examples=max(5, settings.default.max_examples // 3), stateful_step_count=20
         ),
     )
-    assert service.overlapping_blocks(s) == []
+    assert reads.overlapping_blocks(s) == []

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from carbonbridge.registry import service
+from carbonbridge.registry import reads
 from carbonbridge.registry.model import AccountKind, UnitState
 from tests.conftest import make_user
 from tests.registry.conftest import ADMIN, World
@@ -33,9 +33,7 @@ def _login(app_client: Any, headers: dict[str, str]) -> None:
 def _states(world: World) -> list[tuple[int, int, UnitState]]:
     dev = world.dev[AccountKind.HOLDING].id
     cancellation = world.dev[AccountKind.CANCELLATION].id
-    blocks = service.holdings(world.sessions, ADMIN, dev) + service.holdings(
-        world.sessions, ADMIN, cancellation
-    )
+    blocks = reads.holdings(world.sessions, ADMIN, dev) + reads.holdings(world.sessions, ADMIN, cancellation)
     return sorted((b.start, b.end, b.state) for b in blocks)
 
 
@@ -118,7 +116,7 @@ def test_request_reject_request_again_confirm(app_client: Any, world: World, iss
     assert "export_confirmed" in confirmed.text
     assert "CB-CN-HI-MG001-2024-11-15 (exported)" in confirmed.text
     assert PENDING.findall(confirmed.text) == []
-    exported = service.holdings(world.sessions, ADMIN, world.dev[AccountKind.CANCELLATION].id)
+    exported = reads.holdings(world.sessions, ADMIN, world.dev[AccountKind.CANCELLATION].id)
     assert {b.state for b in exported} == {UnitState.EXPORTED}
     assert sorted(n for b in exported for n in range(b.start, b.end + 1)) == list(range(1, 16))
     assert [(s, e) for s, e, st in _states(world) if st is UnitState.HELD] == [(16, 30), (31, 80)]

@@ -13,9 +13,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from carbonbridge.kernel.errors import InvalidInput
-from carbonbridge.registry import service, views
+from carbonbridge.registry import reads, service, views
 from carbonbridge.registry.location import MapPoint, map_point
 from carbonbridge.registry.model import AccountKind, ProjectDraft, Retirement, Transfer, Units
+from carbonbridge.registry.units import service as movements
 from tests.registry.conftest import BUYER, DEVELOPER, REGULATOR, VERIFIER, World
 from tests.registry.helpers import issued_report
 
@@ -45,9 +46,9 @@ def located(world: World) -> str:
     service.register_project(world.sessions, REGULATOR, project.id, "Registered.")
     issued_report(world.sessions, project, 2024, {"net_t": "100"})
     dev, buyer = world.dev[AccountKind.HOLDING].id, world.buyer[AccountKind.HOLDING].id
-    service.transfer(world.sessions, DEVELOPER, Transfer(Units(dev, project.id, 2024, quantity=30), buyer))
+    movements.transfer(world.sessions, DEVELOPER, Transfer(Units(dev, project.id, 2024, quantity=30), buyer))
     units = Units(buyer, project.id, 2024, quantity=10)
-    service.retire(world.sessions, BUYER, Retirement(units, "Sanya marathon", "2025 race"))
+    movements.retire(world.sessions, BUYER, Retirement(units, "Sanya marathon", "2025 race"))
     return project.id
 
 
@@ -93,7 +94,7 @@ def test_serial_search_shows_a_retired_block_with_its_beneficiary_and_held_block
 ) -> None:
     response = app_client.get("/registry/serials?q=CB-CN-HI-MG001-2024-1-50&lang=en")
     assert response.status_code == 200
-    [record] = service.retirement_records(world.sessions, located)
+    [record] = reads.retirement_records(world.sessions, located)
     assert _rows(response.text)[0] == (
         "CB-CN-HI-MG001-2024-1-10 10 retired Sanya marathon · 2025 race CB-CN-HI-MG001-2024-1-10 "
         f"{record.at:%Y-%m-%d} · retirement · Log entry {record.log_index} · verify"

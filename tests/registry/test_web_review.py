@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from carbonbridge.registry import service
+from carbonbridge.registry import reads, service
 from carbonbridge.registry.model import (
     AccountKind,
     Project,
@@ -150,7 +150,7 @@ def test_the_regulator_registers_issues_and_issues_planned_units(app_client: Any
     assert planned.status_code == 200, planned.text
     assert '<span class="done-block">CB-CN-HI-MG001-2025-1-30 (planned)</span>' in planned.text
     _receipt_resolves(app_client, planned.text)
-    held = service.holdings(world.sessions, ADMIN, world.dev[AccountKind.HOLDING].id)
+    held = reads.holdings(world.sessions, ADMIN, world.dev[AccountKind.HOLDING].id)
     assert sorted((b.vintage, b.start, b.end, b.state) for b in held) == [
         (2024, 1, 80, UnitState.HELD),
         (2025, 1, 30, UnitState.PLANNED),
@@ -204,7 +204,7 @@ def test_a_developer_and_the_public_are_refused(app_client: Any, world: World) -
     )
     assert planned.status_code == 403
     assert service.get_project(world.sessions, project.id).status is ProjectStatus.DRAFT
-    assert service.holdings(world.sessions, ADMIN, world.dev[AccountKind.HOLDING].id) == []
+    assert reads.holdings(world.sessions, ADMIN, world.dev[AccountKind.HOLDING].id) == []
 
 
 def test_a_verifier_may_not_issue(app_client: Any, world: World) -> None:
@@ -301,7 +301,7 @@ def test_bad_planned_issuance_says_why_and_changes_nothing(
             assert "未做任何更改。" in response.text
             if reason_zh:
                 assert f'<td class="reason">{reason_zh}</td>' in response.text
-    assert service.holdings(world.sessions, ADMIN, world.dev[AccountKind.HOLDING].id) == []
+    assert reads.holdings(world.sessions, ADMIN, world.dev[AccountKind.HOLDING].id) == []
 
 
 def test_an_empty_opinion_and_a_wrong_state_are_refused_in_chinese(app_client: Any, world: World) -> None:

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from carbonbridge.accounting import service
 from carbonbridge.demo.load import LOADER, load_demo_if_empty
 from carbonbridge.factors.model import GwpSet
-from carbonbridge.registry import service as registry
+from carbonbridge.registry import reads
 from carbonbridge.registry import views as registry_views
 
 
@@ -99,7 +99,7 @@ def test_demo_region_has_credits_issued_transferred_and_retired(demo: sessionmak
     figures), and three public retirements; every project+vintage conserves its units."""
     projects = {p.code: p for p in registry_views.list_projects(demo)}
     assert sorted(projects) == ["EV001", "MG001", "PV001"]
-    tallies = registry.conservation(demo)
+    tallies = reads.conservation(demo)
     assert all(t.balanced for t in tallies)
     code_of = {p.id: code for code, p in projects.items()}
     issued = {(code_of[t.project_id], t.vintage): t.issued for t in tallies}

@@ -17,13 +17,13 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from carbonbridge.accounting import service as accounting
 from carbonbridge.accounting.model import Organisation, OrganisationKind
+from carbonbridge.kernel.display import shown as shown_figure
 from carbonbridge.ledger import keys
 from carbonbridge.ledger import service as ledger
 from carbonbridge.ledger.cli import register_context_auditors
 from carbonbridge.ledger.proof import parse_receipt, verify_receipt
 from carbonbridge.methodologies import catalogue
 from carbonbridge.platform.identity import Principal, Role
-from carbonbridge.platform.web import fmt_number
 from tests.conftest import make_user
 
 OFFICE = Principal("u-office", "Carbon office", Role.REGULATOR)
@@ -68,7 +68,7 @@ class Case:
     retire_t: int
     beneficiary: str
     purpose: str
-    figures: tuple[tuple[str, str, str], ...]  # (symbol, value as shown, equation) on the sheet
+    figures: tuple[tuple[str, str, str], ...]  # (symbol, value as shown: 6 significant figures, equation)
 
 
 CASES = {
@@ -89,9 +89,9 @@ CASES = {
         "Hainan Airlines passengers",
         "2025 flights offset",
         (
-            ("A", "18.0000", "Σ A_i"),
-            ("CF_TREE", "0.4700", "default 0.47 (parameter carbon_fraction)"),
-            ("BUFFER", "0.2000", ""),
+            ("A", "18", "Σ A_i"),
+            ("CF_TREE", "0.47", "default 0.47 (parameter carbon_fraction)"),
+            ("BUFFER", "0.2", ""),
         ),
     ),
     "solar": Case(
@@ -106,8 +106,8 @@ CASES = {
         "Wenchang county government",
         "2024 office electricity",
         (
-            ("ER_y", "581.3382", "BE_y − PE_y − LE_y"),
-            ("water_depth", "0.6000", "η_engine η_pump FC_BL e_diesel / (ρ_w g h) / (A × T)"),
+            ("ER_y", "581.338", "BE_y − PE_y − LE_y"),
+            ("water_depth", "0.6", "η_engine η_pump FC_BL e_diesel / (ρ_w g h) / (A × T)"),
             ("diesel_per_mu", "21.7202", "FC_BL / (A × 15 × T)"),
         ),
     ),
@@ -124,8 +124,8 @@ CASES = {
         "conference travel",
         (
             ("EF_grid", "0.4042", "China MEE and NBS"),
-            ("PE_y", "242.5200", "EC_grid × EF_grid / 1000"),
-            ("ER_y", "399.8381", "BE_y − PE_y − LE_y"),
+            ("PE_y", "242.52", "EC_grid × EF_grid / 1000"),
+            ("ER_y", "399.838", "BE_y − PE_y − LE_y"),
         ),
     ),
 }
@@ -287,7 +287,7 @@ def test_project_to_public_retirement_via_api(app_client: Any, actors: Actors, n
     text = html.unescape(page.text)
     for report in sheet["reports"]:
         for line in report["calculation"]["lines"]:
-            shown = fmt_number(Decimal(line["value"]), 4)
+            shown = shown_figure(Decimal(line["value"]))  # the display rule (docs/display.md)
             row = f'<td>{line["name"]}</td><td>{line["label_en"]}</td><td class="num">{shown}</td>'
             assert html.unescape(row) in text, line
             assert line["equation"] in text

@@ -13,8 +13,10 @@ from sqlalchemy.orm import Session, sessionmaker
 from carbonbridge.accounting import service as accounting
 from carbonbridge.accounting.model import Organisation, OrganisationKind
 from carbonbridge.platform.identity import Principal, Role
+from carbonbridge.registry import issuance as issuing
 from carbonbridge.registry import service as registry
 from carbonbridge.registry.model import AccountKind, ProjectDraft, Transfer, Units
+from carbonbridge.registry.units import service as movements
 from carbonbridge.tourism import service
 from carbonbridge.tourism.model import Pool
 from tests.registry.conftest import DEVELOPER, REGULATOR, VERIFIER, stub_methodologies  # noqa: F401
@@ -71,9 +73,9 @@ def pool_world(sessions: sessionmaker[Session], stub_methodologies: None) -> Poo
         {"net_t": "100", "buffer_share": "0"},
     )
     registry.verify_report(sessions, VERIFIER, report.id, "Reasonable assurance.")
-    registry.issue(sessions, REGULATOR, report.id)
+    issuing.issue(sessions, REGULATOR, report.id)
     units = Units(dev[AccountKind.HOLDING].id, project.id, 2025, quantity=50)
-    registry.transfer(sessions, DEVELOPER, Transfer(units, office[AccountKind.HOLDING].id))
+    movements.transfer(sessions, DEVELOPER, Transfer(units, office[AccountKind.HOLDING].id))
     pool = service.open_pool(
         sessions, REGULATOR, "Baoting visitors' pool", "baoting-office", PRICE_FEN_PER_TONNE
     )

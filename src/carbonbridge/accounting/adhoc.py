@@ -29,8 +29,7 @@ from carbonbridge.accounting.model import (
     OrganisationKind,
     RecordEmissions,
 )
-from carbonbridge.factors.model import GwpSet
-from carbonbridge.factors.resolution import FactorLibrary
+from carbonbridge.factors.model import FactorCatalogue, GwpSet
 from carbonbridge.factors.service import library
 from carbonbridge.kernel.errors import FieldIssue, InvalidInput
 
@@ -137,7 +136,7 @@ def file_facilities(filename: str, data: bytes, region: str, grid_region: str) -
 def _parse(
     facilities: Sequence[Facility],
     known: Mapping[str, Organisation],
-    resolver: FactorLibrary,
+    resolver: FactorCatalogue,
     parse: _Parse,
 ) -> list[ActivityRecord]:
     """Parse with intake's rules, every row screened for its own organisation's sector, then give
@@ -157,7 +156,7 @@ def _parse(
 def _split(
     records: Sequence[ActivityRecord],
     known: Mapping[str, Organisation],
-    resolver: FactorLibrary,
+    resolver: FactorCatalogue,
     gwp: GwpSet,
     framework: str | None,
 ) -> AdhocInventory:

@@ -46,7 +46,8 @@ CO2_PER_C = (Decimal(44), Decimal(12))  # molar masses CO2 / C, as the MEE guide
 #: ``locale/zh/LC_MESSAGES/units.po``); the trace and the errors are these texts, formatted.
 ENERGY_BASIS = "energy as reported, read on the net (lower) calorific basis of the factors"
 GAS_VOLUME_STEP = (
-    "{quantity} {unit} of gas read at 20 °C and 101.325 kPa × 273.15 K / 293.15 K "
+    "{quantity} {unit} of gas read at 20 °C and 101.325 kPa (metered-gas reference conditions of "
+    "GB/T 19205-2008, values verify) × 273.15 K / 293.15 K "
     "= {normal} Nm3 (0 °C, 101.325 kPa; ideal-gas correction)"
 )
 DENSITY_STEP = "{quantity} {unit} with density {density} = {tonnes} t"

@@ -323,8 +323,55 @@ def reopen(
     )
 
 
-@app.command("region")
+region_app = typer.Typer(
+    help="The regional inventory (public copy) / 区域清单", invoke_without_command=True, no_args_is_help=False
+)
+app.add_typer(region_app, name="region")
+
+
+@region_app.command("rebuild")
+def region_rebuild() -> None:
+    """Compute every organisation's contribution again and the regional statement from them, with
+    a progress bar: what a factor dataset or pin change needs (the server does it in the
+    background meanwhile; one rebuild at a time) / 重新计算区域清单."""
+    import time
+
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from carbonbridge.accounting import release
+    from carbonbridge.platform.settings import get_settings
+
+    settings = get_settings()
+    t0 = time.perf_counter()
+    with (
+        _database() as sessions,
+        Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=console,
+        ) as bar,
+    ):
+        task = bar.add_task("organisations / 机构", total=None)
+
+        def progress(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        built = release.rebuild_regional_statement(
+            sessions, settings.region, release.rules_of(settings), progress=progress
+        )
+    years = len(next(iter(built.values())).years) if built else 0
+    console.print(
+        f"rebuilt the regional statement of {settings.region}: {years} year(s) × {len(built)} GWP sets "
+        f"in {time.perf_counter() - t0:.1f} s",
+        soft_wrap=True,
+    )
+
+
+@region_app.callback()
 def region(
+    ctx: typer.Context,
     gwp: Annotated[GwpSet, typer.Option(case_sensitive=False)] = GwpSet.AR6,
     unsuppressed: Annotated[
         bool,
@@ -338,6 +385,8 @@ def region(
 ) -> None:
     """The regional inventory per year as the public sees it: figures that would disclose one
     organisation are withheld (docs/accounting.md, "Disclosure control") / 区域清单（公开版）."""
+    if ctx.invoked_subcommand is not None:
+        return
     from carbonbridge.accounting import release
     from carbonbridge.accounting.schemas import RegionalOut
     from carbonbridge.platform.db import unit_of_work
@@ -376,6 +425,7 @@ def _print_release(result: release.ReleaseResult) -> None:
     from rich.table import Table
 
     from carbonbridge.accounting import publication
+    from carbonbridge.accounting import release as releases
     from carbonbridge.accounting.coverage import PER_CAPITA_NOTE
     from carbonbridge.platform import i18n
 
@@ -400,6 +450,11 @@ def _print_release(result: release.ReleaseResult) -> None:
             _coverage(y.coverage),
         )
     print_table(table, console)
+    if result.stale_since is not None:
+        for lang in ("en", "zh"):
+            console.print(
+                f"[yellow]{releases.stale_note(lang, result.stale_since)}[/yellow]", highlight=False
+            )
     console.print(f"[dim]{PER_CAPITA_NOTE}[/dim]", highlight=False)
     console.print(f"[dim]{i18n.gettext('zh', PER_CAPITA_NOTE)}[/dim]", highlight=False)
     sectors = Table(title="IPCC sectors / IPCC 部门 (t CO2e)")

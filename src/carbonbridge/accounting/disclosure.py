@@ -99,7 +99,36 @@ class DisclosureRules:
             raise InvalidInput("invalid disclosure rules", issues)
 
 
-def primary_reason(contributions: Iterable[Decimal], rules: DisclosureRules) -> Withheld | None:
+@dataclass(frozen=True)
+class Shares:
+    """A cell's per-organisation contributions as the sensitivity rules read them: how many are
+    non-zero, the largest (descending) and their sum. For :func:`primary_reason` and
+    :func:`protection_levels` it stands for the full list when ``largest`` holds at least
+    ``dominance_n`` amounts, or all of them (the regional statement keeps these per cell instead
+    of every organisation's amount: ``contribution.CellSummary``)."""
+
+    count: int
+    largest: tuple[Decimal, ...]
+    total: Decimal
+
+    @classmethod
+    def of(cls, contributions: Iterable[Decimal], keep: int) -> Shares:
+        amounts = sorted((abs(c) for c in contributions if c != 0), reverse=True)
+        return cls(len(amounts), tuple(amounts[:keep]), sum(amounts, Decimal(0)))
+
+
+def _shares(contributions: Iterable[Decimal] | Shares, rules: DisclosureRules) -> Shares:
+    if isinstance(contributions, Shares):
+        if len(contributions.largest) < min(rules.dominance_n, contributions.count):
+            raise ValueError(
+                f"a cell's summary keeps {len(contributions.largest)} largest amounts; the rule needs "
+                f"{rules.dominance_n}"
+            )
+        return contributions
+    return Shares.of(contributions, rules.dominance_n)
+
+
+def primary_reason(contributions: Iterable[Decimal] | Shares, rules: DisclosureRules) -> Withheld | None:
     """Why a cell with these per-organisation contributions is sensitive, or ``None`` if safe.
 
     >>> rules = DisclosureRules()
@@ -110,17 +139,19 @@ def primary_reason(contributions: Iterable[Decimal], rules: DisclosureRules) -> 
     >>> primary_reason([Decimal(0), Decimal(0)], rules) is None  # empty: nothing to protect
     True
     """
-    amounts = sorted((abs(c) for c in contributions if c != 0), reverse=True)
-    if not amounts:
+    shares = _shares(contributions, rules)
+    if not shares.count:
         return None
-    if len(amounts) < rules.min_reporters:
+    if shares.count < rules.min_reporters:
         return Withheld.THRESHOLD
-    if sum(amounts[: rules.dominance_n]) * 100 > rules.dominance_k * sum(amounts):
+    if sum(shares.largest[: rules.dominance_n], Decimal(0)) * 100 > rules.dominance_k * shares.total:
         return Withheld.DOMINANCE
     return None
 
 
-def protection_levels(contributions: Iterable[Decimal], rules: DisclosureRules) -> tuple[Fraction, Fraction]:
+def protection_levels(
+    contributions: Iterable[Decimal] | Shares, rules: DisclosureRules
+) -> tuple[Fraction, Fraction]:
     """Lower and upper protection levels of a sensitive cell, in its own unit.
 
     Upper: ``max(100/k · (x_1 + … + x_n) − X, p/100 · X)`` (Handbook table "Upper protection
@@ -135,11 +166,10 @@ def protection_levels(contributions: Iterable[Decimal], rules: DisclosureRules) 
     >>> protection_levels(cell, DisclosureRules())
     (Fraction(33, 1), Fraction(33, 1))
     """
-    amounts = sorted((Fraction(abs(c)) for c in contributions if c != 0), reverse=True)
-    total = sum(amounts, Fraction(0))
-    dominance = (
-        _HUNDRED / Fraction(rules.dominance_k) * sum(amounts[: rules.dominance_n], Fraction(0)) - total
-    )
+    shares = _shares(contributions, rules)
+    largest = [Fraction(a) for a in shares.largest[: rules.dominance_n]]
+    total = Fraction(shares.total)
+    dominance = _HUNDRED / Fraction(rules.dominance_k) * sum(largest, Fraction(0)) - total
     upper = max(dominance, Fraction(rules.protection_percent) / _HUNDRED * total, Fraction(0))
     return min(upper, total), upper
 
@@ -151,8 +181,8 @@ class TableCell:
     key: str
     #: variant -> coefficient per variable (the figure is Σ coefficient × variable)
     forms: Mapping[str, Form]
-    #: variant -> organisation -> its amount in the figure
-    contributions: Mapping[str, Mapping[str, Decimal]]
+    #: variant -> organisation -> its amount in the figure (or their summary, :class:`Shares`)
+    contributions: Mapping[str, Mapping[str, Decimal] | Shares]
 
     def value(self, variant: str, truth: Mapping[Hashable, Fraction]) -> Fraction:
         return sum((a * truth[v] for v, a in self.forms[variant].items()), Fraction(0))
@@ -193,6 +223,10 @@ def _reaches_below(low: Fraction, value: Fraction, required: Fraction) -> bool:
     return low <= required and low < value
 
 
+def _amounts(contributions: Mapping[str, Decimal] | Shares) -> Iterable[Decimal] | Shares:
+    return contributions if isinstance(contributions, Shares) else contributions.values()
+
+
 def primary(cells: Sequence[TableCell], rules: DisclosureRules) -> dict[str, Withheld]:
     """The sensitive cells and why (dominance in any variant counts; threshold is the same in all)."""
     return {cell.key: why for cell in cells if (why := primary_reason_of(cell, rules)) is not None}
@@ -200,7 +234,7 @@ def primary(cells: Sequence[TableCell], rules: DisclosureRules) -> dict[str, Wit
 
 def primary_reason_of(cell: TableCell, rules: DisclosureRules) -> Withheld | None:
     """Why ``cell`` is sensitive in some variant (threshold first), or ``None``."""
-    reasons = {primary_reason(c.values(), rules) for c in cell.contributions.values()} - {None}
+    reasons = {primary_reason(_amounts(c), rules) for c in cell.contributions.values()} - {None}
     if Withheld.THRESHOLD in reasons:
         return Withheld.THRESHOLD
     return Withheld.DOMINANCE if reasons else None
@@ -271,7 +305,7 @@ class _Table:
             groups.setdefault(tuple(sorted((v, _form_key(f)) for v, f in c.forms.items())), []).append(c.key)
         self.twins = {key: tuple(group) for group in groups.values() for key in group}
         self.levels = {
-            (c.key, v): protection_levels(c.contributions[v].values(), rules)
+            (c.key, v): protection_levels(_amounts(c.contributions[v]), rules)
             for c in self.sensitive
             for v in c.forms
         }

@@ -69,6 +69,14 @@ class Facility:
     grid_region: str
 
 
+#: The activity data file's columns, in order (``docs/activity-template.md``): what an enterprise
+#: uploads and what any producer of such files (the demo region, a bulk import) writes.
+ACTIVITY_COLUMNS = (
+    "facility_id", "period_start", "period_end", "category", "activity",
+    "quantity", "unit", "instrument", "note",
+)  # fmt: skip
+
+
 @dataclass(frozen=True)
 class ActivityRecord:
     """One row of activity data: a quantity of one activity at one facility over one period.

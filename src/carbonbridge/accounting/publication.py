@@ -25,7 +25,7 @@ from decimal import Decimal
 from fractions import Fraction
 
 from carbonbridge.accounting.coverage import Coverage
-from carbonbridge.accounting.disclosure import DisclosureRules, TableCell, Withheld, suppress
+from carbonbridge.accounting.disclosure import DisclosureRules, Shares, TableCell, Withheld, suppress
 from carbonbridge.accounting.model import OrganisationKind, RecordEmissions, RegionalYear, SectorTotal
 from carbonbridge.accounting.regional import BASIC, BASIC_PLUS, IPCC_SECTORS, basis_of, gpc_cell, ipcc_sector
 from carbonbridge.factors.model import gas_group
@@ -88,17 +88,78 @@ def year_tables(
             if variant == first:
                 for p in e.co_pollutants:
                     pollutants[year][p.pollutant][organisation] += p.kg
-    tables = {}
-    for year in sorted(masses.keys() | pollutants.keys()):
-        weights = {v: _weights(gwps[v], masses[year], shares[year][v]) for v in emissions}
-        cells = _cells(masses[year], weights, shares[year])
-        cells += _pollutant_cells(pollutants[year], list(emissions))
-        truth: dict[Hashable, Fraction] = {atom: mass for atom, mass in masses[year].items()}
-        truth.update(
-            {("pollutant", p): Fraction(sum(by.values(), Decimal(0))) for p, by in pollutants[year].items()}
+    return {
+        year: table_of(masses[year], gwps, shares[year], pollutants[year], list(emissions))
+        for year in sorted(masses.keys() | pollutants.keys())
+    }
+
+
+def table_of(
+    masses: Mapping[Atom, Fraction],
+    gwps: Mapping[str, Mapping[str, Fraction]],
+    shares: Mapping[str, Mapping[Atom, Mapping[str, Decimal]]],
+    pollutants: Mapping[str, Mapping[str, Decimal]],
+    variants: Sequence[str],
+) -> YearTable:
+    """One year's table from its atoms' masses, each variant's GWP per gas, each variant's
+    per-organisation CO2e per atom and each co-pollutant's per-organisation mass."""
+    co2e = {v: {a: sum(by.values(), Decimal(0)) for a, by in shares[v].items()} for v in variants}
+
+    def contributions(key: str, atoms: Sequence[Atom], variant: str) -> Mapping[str, Decimal]:
+        by: dict[str, Decimal] = defaultdict(Decimal)
+        for a in atoms:
+            for organisation, kg in shares[variant].get(a, {}).items():
+                by[organisation] += kg
+        return dict(by)
+
+    totals = {p: sum(by.values(), Decimal(0)) for p, by in pollutants.items()}
+    return _table(masses, gwps, co2e, totals, variants, contributions, lambda p, v: dict(pollutants[p]))
+
+
+def summary_table(
+    masses: Mapping[Atom, Fraction],
+    gwps: Mapping[str, Mapping[str, Fraction]],
+    co2e: Mapping[str, Mapping[Atom, Decimal]],
+    pollutants: Mapping[str, Decimal],
+    variants: Sequence[str],
+    summaries: Mapping[str, Mapping[str, Shares]],
+) -> YearTable:
+    """The same table from sums and each cell's :class:`~.disclosure.Shares` (variant -> cell key
+    -> shares) instead of every organisation's amount: what the regional statement keeps
+    (``contribution``, ``upkeep``). A cell without a summary has no contributor."""
+    empty = Shares(0, (), Decimal(0))
+
+    def contributions(key: str, atoms: Sequence[Atom], variant: str) -> Shares:
+        return summaries.get(variant, {}).get(key, empty)
+
+    def pollutant(p: str, variant: str) -> Shares:
+        return summaries.get(variant, {}).get(f"year:{pollutant_field(p)}", empty)
+
+    return _table(masses, gwps, co2e, pollutants, variants, contributions, pollutant)
+
+
+def _table(
+    masses: Mapping[Atom, Fraction],
+    gwps: Mapping[str, Mapping[str, Fraction]],
+    co2e: Mapping[str, Mapping[Atom, Decimal]],
+    pollutants: Mapping[str, Decimal],
+    variants: Sequence[str],
+    contributions: Callable[[str, Sequence[Atom], str], Mapping[str, Decimal] | Shares],
+    pollutant: Callable[[str, str], Mapping[str, Decimal] | Shares],
+) -> YearTable:
+    weights = {v: _weights(gwps[v], masses, co2e[v]) for v in variants}
+    cells = _cells(masses, weights, contributions)
+    cells += [
+        TableCell(
+            f"year:{pollutant_field(p)}",
+            {v: {("pollutant", p): Fraction(1)} for v in variants},
+            {v: pollutant(p, variants[0]) for v in variants},
         )
-        tables[year] = YearTable(tuple(cells), truth)
-    return tables
+        for p in sorted(pollutants)
+    ]
+    truth: dict[Hashable, Fraction] = {atom: mass for atom, mass in masses.items()}
+    truth.update({("pollutant", p): Fraction(kg) for p, kg in pollutants.items()})
+    return YearTable(tuple(cells), truth)
 
 
 def protect(
@@ -112,23 +173,30 @@ def protect(
     ``memo`` (digest of a year's table and the rules -> its pattern) spares recomputing the years
     whose figures did not change, e.g. past years when this year's data arrive.
     """
-    patterns = {}
-    for year, table in year_tables(emissions, kinds).items():
-        key = _digest(table, rules)
-        found = None if memo is None else memo.get(key)
-        if found is None:
-            found = suppress(table.cells, table.truth, rules)
-            if memo is not None:
-                memo[key] = found
-        patterns[year] = found
-    return patterns
+    return {year: pattern_of(table, rules, memo) for year, table in year_tables(emissions, kinds).items()}
+
+
+def pattern_of(
+    table: YearTable, rules: DisclosureRules, memo: MutableMapping[str, dict[str, Withheld]] | None = None
+) -> dict[str, Withheld]:
+    """The suppression pattern of one year's table (``memo`` as in :func:`protect`)."""
+    key = _digest(table, rules)
+    found = None if memo is None else memo.get(key)
+    if found is None:
+        found = suppress(table.cells, table.truth, rules)
+        if memo is not None:
+            memo[key] = found
+    return found
 
 
 def _digest(table: YearTable, rules: DisclosureRules) -> str:
     h = hashlib.sha256(repr(rules).encode())
     for cell in table.cells:
         forms = sorted((v, sorted(f.items(), key=repr)) for v, f in cell.forms.items())
-        shares = sorted((v, sorted(c.items())) for v, c in cell.contributions.items())
+        shares = sorted(
+            (v, repr(c) if isinstance(c, Shares) else sorted(c.items()))
+            for v, c in cell.contributions.items()
+        )
         h.update(repr((cell.key, forms, shares)).encode())
     h.update(repr(sorted(table.truth.items(), key=repr)).encode())
     return h.hexdigest()
@@ -148,7 +216,7 @@ def _gwps(records: Sequence[RecordEmissions]) -> dict[str, Fraction]:
 def _weights(
     gwps: Mapping[str, Fraction],
     masses: Mapping[Atom, Fraction],
-    shares: Mapping[Atom, Mapping[str, Decimal]],
+    co2e: Mapping[Atom, Decimal],
 ) -> dict[Atom, Fraction]:
     weights = {}
     for atom, mass in masses.items():
@@ -156,24 +224,29 @@ def _weights(
         if gas in gwps:
             weights[atom] = gwps[gas]
         else:  # no trace named it (not expected): the ratio of the computed sums
-            co2e = sum(shares[atom].values(), Decimal(0))
-            weights[atom] = Fraction(co2e) / mass if mass else Fraction(1)
+            weights[atom] = Fraction(co2e.get(atom, Decimal(0))) / mass if mass else Fraction(1)
     return weights
 
 
 def _cells(
     masses: Mapping[Atom, Fraction],
     weights: Mapping[str, Mapping[Atom, Fraction]],
-    shares: Mapping[str, Mapping[Atom, Mapping[str, Decimal]]],
+    contributions: Callable[[str, Sequence[Atom], str], Mapping[str, Decimal] | Shares],
 ) -> list[TableCell]:
     atoms = sorted(masses)
 
+    def cell(key: str, chosen: Sequence[Atom]) -> TableCell:
+        return TableCell(
+            key,
+            {v: {a: weight[a] for a in chosen} for v, weight in weights.items()},
+            {v: contributions(key, chosen, v) for v in weights},
+        )
+
     def rows(key: str, member: Callable[[Atom], bool]) -> list[TableCell]:
         inside = [a for a in atoms if member(a)]
-        found = [_cell(f"{key}:{CO2E}", inside, weights, shares)]
+        found = [cell(f"{key}:{CO2E}", inside)]
         for group in sorted({gas_group(a[2]) for a in inside}):
-            chosen = [a for a in inside if gas_group(a[2]) == group]
-            found.append(_cell(f"{key}:{gas_field(group)}", chosen, weights, shares))
+            found.append(cell(f"{key}:{gas_field(group)}", [a for a in inside if gas_group(a[2]) == group]))
         return found
 
     cells: list[TableCell] = []
@@ -184,42 +257,30 @@ def _cells(
         cells += rows(f"gpc:{sector}", lambda a, s=sector: a[1].split("/")[0] == s)  # type: ignore[misc]
         for scope in (1, 2, 3):
             cells += rows(f"gpc:{sector}/{scope}", lambda a, c=f"{sector}/{scope}": a[1] == c)  # type: ignore[misc]
-    cells.append(_cell(f"year:{IPCC_TOTAL}", [a for a in atoms if a[0] != ""], weights, shares))
+    cells.append(cell(f"year:{IPCC_TOTAL}", [a for a in atoms if a[0] != ""]))
     for name, chosen in ((GPC_BASIC, BASIC), (GPC_BASIC_PLUS, BASIC_PLUS)):
         keys = {f"{s}/{n}" for s, n in chosen}
-        cells.append(_cell(f"year:{name}", [a for a in atoms if a[1] in keys], weights, shares))
+        cells.append(cell(f"year:{name}", [a for a in atoms if a[1] in keys]))
     return cells
 
 
-def _cell(
-    key: str,
-    atoms: Sequence[Atom],
-    weights: Mapping[str, Mapping[Atom, Fraction]],
-    shares: Mapping[str, Mapping[Atom, Mapping[str, Decimal]]],
-) -> TableCell:
-    forms: dict[str, Mapping[Hashable, Fraction]] = {}
-    contributions: dict[str, Mapping[str, Decimal]] = {}
-    for variant, weight in weights.items():
-        forms[variant] = {a: weight[a] for a in atoms}
-        by: dict[str, Decimal] = defaultdict(Decimal)
-        for a in atoms:
-            for organisation, kg in shares[variant].get(a, {}).items():
-                by[organisation] += kg
-        contributions[variant] = dict(by)
-    return TableCell(key, forms, contributions)
-
-
-def _pollutant_cells(
-    pollutants: Mapping[str, Mapping[str, Decimal]], variants: Sequence[str]
-) -> list[TableCell]:
-    return [
-        TableCell(
-            f"year:{pollutant_field(p)}",
-            {v: {("pollutant", p): Fraction(1)} for v in variants},
-            {v: dict(by) for v in variants},
-        )
-        for p, by in sorted(pollutants.items())
-    ]
+def cell_keys(atom: Atom) -> tuple[str, ...]:
+    """The keys of the CO2e cells an atom counts in (``_cells``' membership rules), each followed
+    by its gas group's cell: what one organisation's amount in the atom adds to."""
+    ipcc, gpc, gas = atom
+    group = gas_group(gas)
+    rows = [f"ipcc:{code}" for code, _, _ in IPCC_SECTORS if ipcc != "" and ipcc.startswith(code)]
+    if ipcc == "":
+        rows.append("outside:outside")
+    if gpc:
+        rows += [f"gpc:{gpc.split('/')[0]}", f"gpc:{gpc}"]
+    keys = [k for row in rows for k in (f"{row}:{CO2E}", f"{row}:{gas_field(group)}")]
+    if ipcc != "":
+        keys.append(f"year:{IPCC_TOTAL}")
+    for name, chosen in ((GPC_BASIC, BASIC), (GPC_BASIC_PLUS, BASIC_PLUS)):
+        if gpc in {f"{s}/{n}" for s, n in chosen}:
+            keys.append(f"year:{name}")
+    return tuple(keys)
 
 
 # --- the released copy -----------------------------------------------------------------------------

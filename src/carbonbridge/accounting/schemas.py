@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, Field
 
@@ -20,11 +21,16 @@ from carbonbridge.accounting.model import (
     Trace,
 )
 from carbonbridge.accounting.publication import ReleasedSector, ReleasedYear
-from carbonbridge.accounting.records import RecordPage
-from carbonbridge.accounting.release import ReleaseResult
 from carbonbridge.accounting.service import OrganisationInventory, co_pollutant_totals
 from carbonbridge.kernel.bounds import RequestBody
 from carbonbridge.platform import i18n
+
+# named only in the ``of`` constructors' signatures (no field holds them): the stored records and
+# the released statement bring the accounting store, which ``inventory compute --format json``
+# does not use (docs/cli.md, "Start-up time")
+if TYPE_CHECKING:
+    from carbonbridge.accounting.records import RecordPage
+    from carbonbridge.accounting.release import ReleaseResult
 
 
 class LineOut(BaseModel):
@@ -385,10 +391,19 @@ class RegionalOut(BaseModel):
     excluded_records: int = Field(0, description="how many records every figure excludes (not computable)")
     per_capita_note_en: str = Field(PER_CAPITA_NOTE, description="what per capita and per GDP mean here")
     per_capita_note_zh: str = ""
+    stale_since: datetime | None = Field(
+        None,
+        description="set while a full rebuild runs (the factor datasets or pins changed): the figures are "
+        "the last complete statement, being recomputed since then",
+    )
+    stale_note_en: str | None = None
+    stale_note_zh: str | None = None
 
     @classmethod
     def of(cls, result: ReleaseResult) -> RegionalOut:
         """A release as JSON (the REST API and ``carbonbridge inventory region --format json``)."""
+        from carbonbridge.accounting.release import stale_note
+
         r, rules = result.release, result.release.rules
         note = publication.PUBLIC_NOTE if r.masked else publication.REGULATOR_NOTE
         values = {
@@ -411,6 +426,9 @@ class RegionalOut(BaseModel):
             excluded_records=result.excluded_records,
             per_capita_note_en=PER_CAPITA_NOTE,
             per_capita_note_zh=i18n.gettext("zh", PER_CAPITA_NOTE),
+            stale_since=result.stale_since,
+            stale_note_en=None if result.stale_since is None else stale_note("en", result.stale_since),
+            stale_note_zh=None if result.stale_since is None else stale_note("zh", result.stale_since),
             disclosure=DisclosureOut(
                 masked=r.masked,
                 note_en=note.format(**values),

@@ -14,13 +14,17 @@ import hashlib
 from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from carbonbridge.accounting.calculation import DEFAULT_SOURCES, Sources
-from carbonbridge.accounting.computability import Calculate, Computability, partition
-from carbonbridge.accounting.engine import SECTOR_BY_KIND, calculate
+from carbonbridge.accounting.calculator import calculator as calculator
+from carbonbridge.accounting.calculator import compute as compute
+from carbonbridge.accounting.calculator import compute_each as compute_each
+from carbonbridge.accounting.calculator import sector_of as sector_of
+from carbonbridge.accounting.calculator import sources_for as sources_for
+from carbonbridge.accounting.computability import Computability
+from carbonbridge.accounting.engine import calculate
 from carbonbridge.accounting.errors import InventoryFinalised
 from carbonbridge.accounting.frameworks import cn_mee, ghg_protocol, iso14064
 from carbonbridge.accounting.intake import CORRECTION_HINT, parse_rows, parse_upload
@@ -37,8 +41,7 @@ from carbonbridge.accounting.model import (
 )
 from carbonbridge.accounting.reconciliation import reconcile
 from carbonbridge.accounting.regional import regional_inventory
-from carbonbridge.factors.model import FactorResolver, GwpSet
-from carbonbridge.factors.resolution import FactorLibrary
+from carbonbridge.factors.model import FactorCatalogue, FactorResolver, GwpSet
 from carbonbridge.factors.service import library_in
 from carbonbridge.kernel.bounds import text_issue
 from carbonbridge.kernel.clock import utc_now
@@ -102,74 +105,6 @@ class OrganisationInventory:
         return views[framework]
 
 
-def sector_of(kind: OrganisationKind) -> str:
-    """IPCC 2006 Vol.2 Ch.2 stationary-combustion sector of an organisation kind (CH4/N2O)."""
-    return SECTOR_BY_KIND[kind]
-
-
-def sources_for(pinned: Sequence[str], loaded: Sequence[str]) -> tuple[Sources, tuple[str, ...]]:
-    """The engine's dataset search order with the region's pinned datasets first.
-
-    A pinned dataset outranks the defaults of every path it publishes for (grid factors,
-    combustion parameters, per-unit factors); the defaults stay behind it so that what the pinned
-    set does not cover still resolves. Returns the sources and the ``datasets`` order for the
-    per-unit paths (empty: every loaded dataset, when nothing is pinned).
-    """
-    pins = tuple(pinned)
-    if not pins:
-        return DEFAULT_SOURCES, ()
-    d = DEFAULT_SOURCES
-    sources = replace(
-        d,
-        ipcc_energy=pins + d.ipcc_energy,
-        mee_fuel=pins + d.mee_fuel,
-        density=pins + d.density,
-        grid_location=pins + d.grid_location,
-    )
-    rest = tuple(ref for ref in loaded if ref not in pins)
-    return sources, pins + rest
-
-
-def calculator(resolver: FactorResolver, organisations: Sequence[Organisation]) -> Calculate:
-    """How the platform computes one record of ``organisations`` under a GWP set: each
-    organisation's combustion sector, the region's pinned datasets searched first. Intake's
-    computability screen and every read use this one function."""
-    sectors = {o.id: sector_of(o.kind) for o in organisations}
-    pinned: tuple[str, ...] = getattr(resolver, "pinned", ())
-    loaded = [d.id for d in resolver.datasets()] if isinstance(resolver, FactorLibrary) else []
-    sources, datasets = sources_for(pinned, list(dict.fromkeys(loaded)))
-
-    def one(record: ActivityRecord, gwp: GwpSet) -> RecordEmissions:
-        sector = sectors.get(record.organisation_id)
-        return calculate(record, resolver, gwp, sector=sector, sources=sources, datasets=datasets)
-
-    return one
-
-
-def compute(
-    records: Sequence[ActivityRecord],
-    organisations: Sequence[Organisation],
-    resolver: FactorResolver,
-    gwp: GwpSet,
-) -> tuple[RecordEmissions, ...]:
-    """Emissions of ``records`` (every basis), each organisation's combustion sector applied and
-    the region's pinned datasets searched first. Raises on the first record that cannot be
-    computed; :func:`compute_each` lists such records instead."""
-    one = calculator(resolver, organisations)
-    return tuple(one(r, gwp) for r in records)
-
-
-def compute_each(
-    records: Sequence[ActivityRecord],
-    organisations: Sequence[Organisation],
-    resolver: FactorResolver,
-    gwp: GwpSet,
-) -> tuple[tuple[RecordEmissions, ...], tuple[NotComputable, ...]]:
-    """Emissions of every record that can be computed (and placed in every framework view), and
-    the records that cannot, each with the engine's reason."""
-    return partition(records, calculator(resolver, organisations), gwp)
-
-
 def screen_for(resolver: FactorResolver, organisation: Organisation) -> Computability:
     """Intake's computability screen for ``organisation``'s rows (``docs/activity-template.md``)."""
     return Computability(calculator(resolver, [organisation]))
@@ -197,7 +132,7 @@ def register_organisation(
     synthetic: bool = False,
 ) -> None:
     """Register a reporting organisation and its facilities (regulator)."""
-    from carbonbridge.accounting import store
+    from carbonbridge.accounting import store, upkeep
     from carbonbridge.accounting.events import ORGANISATION_EVENT, organisation_event
     from carbonbridge.ledger import service as ledger
     from carbonbridge.platform.db import unit_of_work
@@ -230,6 +165,7 @@ def register_organisation(
             store.add_facility(session, facility)
         ledger.append_event(session, ORGANISATION_EVENT, organisation_event(session, organisation.id) or {})
         store.bump_regional_version(session)
+        upkeep.apply_change(session)
 
 
 def check_submitter(principal: Principal, organisation_id: str) -> None:
@@ -338,7 +274,7 @@ def _store(
     records: Sequence[ActivityRecord],
     replaces: str | None = None,
 ) -> SubmissionResult:
-    from carbonbridge.accounting import corrections, store
+    from carbonbridge.accounting import corrections, store, upkeep
     from carbonbridge.accounting.events import REPLACEMENT_EVENT, SUBMISSION_EVENT, submission_event
     from carbonbridge.ledger import service as ledger
 
@@ -399,6 +335,7 @@ def _store(
     pending = ledger.append_event(session, kind, event, private=True)
     store.set_submission_log_index(session, submission_id, pending.index)
     store.bump_regional_version(session)
+    upkeep.apply_change(session, [organisation_id])
     return SubmissionResult(
         submission_id, organisation_id, len(records), digest, pending.index, pending.receipt(), replaces
     )
@@ -515,7 +452,7 @@ class RegionalData:
     records: tuple[ActivityRecord, ...]
     #: year -> (population, GDP in 10^4 CNY, synthetic, source)
     statistics: Mapping[int, tuple[int, Decimal, bool, str]]
-    resolver: FactorLibrary
+    resolver: FactorCatalogue
     synthetic: bool
 
 
@@ -612,7 +549,7 @@ def set_region_statistics(
     synthetic: bool,
     source: str,
 ) -> None:
-    from carbonbridge.accounting import store
+    from carbonbridge.accounting import store, upkeep
     from carbonbridge.accounting.events import STATISTICS_EVENT, statistics_event
     from carbonbridge.ledger import service as ledger
     from carbonbridge.platform.db import unit_of_work
@@ -632,6 +569,7 @@ def set_region_statistics(
         )
         ledger.append_event(session, STATISTICS_EVENT, statistics_event(session, region, year) or {})
         store.bump_regional_version(session)
+        upkeep.apply_change(session, years=[year])
 
 
 def organisation_count(sessions: sessionmaker[Session]) -> int:

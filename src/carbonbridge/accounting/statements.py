@@ -27,7 +27,7 @@ from enum import StrEnum
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from carbonbridge.accounting import store
+from carbonbridge.accounting import store, upkeep
 from carbonbridge.accounting.corrections import REOPEN_HINT
 from carbonbridge.accounting.errors import InventoryFinalised
 from carbonbridge.accounting.intake import CORRECTION_HINT
@@ -206,6 +206,7 @@ def finalise(
         row.revision = revision
         store.add_statement(session, row)
         store.bump_regional_version(session)
+        upkeep.apply_change(session)
         return StatementResult(_statement(row), pending.receipt())
 
 
@@ -263,6 +264,7 @@ def verify(
         row.revision = final.revision
         store.add_statement(session, row)
         store.bump_regional_version(session)
+        upkeep.apply_change(session)
         return StatementResult(_statement(row), pending.receipt())
 
 
@@ -314,6 +316,7 @@ def reopen(
         )
         store.add_reopening(session, row)
         store.bump_regional_version(session)
+        upkeep.apply_change(session)
         return ReopeningResult(_reopening(row), pending.receipt())
 
 

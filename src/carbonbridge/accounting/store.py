@@ -29,6 +29,7 @@ from sqlalchemy import (
     UniqueConstraint,
     delete,
     func,
+    insert,
     or_,
     select,
     text,
@@ -793,3 +794,366 @@ def statement_kinds_in_force(
         if revision == current.get(str(org), 0):
             kinds.setdefault(str(org), set()).add(str(kind))
     return kinds
+
+
+# --- the regional statement's contributions (migration 0016) ------------------------------------
+
+
+class RegionalContributionRow(Base):
+    """One organisation's share of one atom of the regional statement, one year and GWP set, in
+    whole milligrams (``contribution.OrganisationContribution``; docs/accounting.md)."""
+
+    __tablename__ = "regional_contributions"
+    __table_args__ = (Index("ix_regional_contributions_year_gwp", "year", "gwp"),)
+
+    organisation_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    gwp: Mapped[str] = mapped_column(String(8), primary_key=True)
+    ipcc: Mapped[str] = mapped_column(String(16), primary_key=True)
+    gpc: Mapped[str] = mapped_column(String(8), primary_key=True)
+    gas: Mapped[str] = mapped_column(String(40), primary_key=True)
+    co2e_mg: Mapped[int] = mapped_column(BigInteger)
+    mass_mg: Mapped[int] = mapped_column(BigInteger)
+    records: Mapped[int] = mapped_column(Integer)
+    weight: Mapped[str] = mapped_column(String(40))
+
+
+class RegionalExclusionRow(Base):
+    """An organisation's current records the engine cannot compute now, per year, GWP set,
+    activity and reason (every regional figure excludes them; the public sees the groups)."""
+
+    __tablename__ = "regional_exclusions"
+
+    organisation_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    gwp: Mapped[str] = mapped_column(String(8), primary_key=True)
+    activity: Mapped[str] = mapped_column(String(64), primary_key=True)
+    reason: Mapped[str] = mapped_column(Text, primary_key=True)
+    records: Mapped[int] = mapped_column(Integer)
+
+
+class RegionalRebuildRow(Base):
+    """The state of the contributions (one row, ``id`` 1): the factor digest every
+    organisation's contributions were computed with (``None``: never completely), and the full
+    rebuild running now, if any (``owner``, ``started_at``, ``heartbeat_at``): the guard that
+    lets one process at a time rebuild."""
+
+    __tablename__ = "regional_rebuild"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    factors: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    owner: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    started_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    heartbeat_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+
+
+def lock_regional(session: Session) -> None:
+    """Take the regional lock (the version row) for the rest of the transaction: every change
+    to the contributions and the statement holds it, so they are applied one after the other and
+    each sees the last one's rows (PostgreSQL: a row lock; SQLite: the write lock)."""
+    found = session.execute(
+        update(RegionalVersionRow)
+        .where(RegionalVersionRow.id == 1)
+        .values(version=RegionalVersionRow.version)
+    )
+    if not found.rowcount:  # type: ignore[attr-defined]
+        bump_regional_version(session)
+
+
+def replace_contributions(
+    session: Session,
+    organisation_ids: Sequence[str],
+    rows: Sequence[object],
+    exclusions: Sequence[tuple[str, int, str, str, str, int]],
+) -> None:
+    """The organisations' contribution rows become ``rows`` (``OrganisationContribution``s) and
+    their exclusions ``(organisation, year, gwp, activity, reason, records)``."""
+    for start in range(0, len(organisation_ids), 500):
+        chunk = organisation_ids[start : start + 500]
+        session.execute(
+            delete(RegionalContributionRow).where(RegionalContributionRow.organisation_id.in_(chunk))
+        )
+        session.execute(delete(RegionalExclusionRow).where(RegionalExclusionRow.organisation_id.in_(chunk)))
+    values = [
+        {
+            "organisation_id": c.organisation_id,  # type: ignore[attr-defined]
+            "year": c.year,  # type: ignore[attr-defined]
+            "gwp": c.gwp,  # type: ignore[attr-defined]
+            "ipcc": c.ipcc,  # type: ignore[attr-defined]
+            "gpc": c.gpc,  # type: ignore[attr-defined]
+            "gas": c.gas,  # type: ignore[attr-defined]
+            "co2e_mg": c.co2e_mg,  # type: ignore[attr-defined]
+            "mass_mg": c.mass_mg,  # type: ignore[attr-defined]
+            "records": c.records,  # type: ignore[attr-defined]
+            "weight": c.weight,  # type: ignore[attr-defined]
+        }
+        for c in rows
+    ]
+    insert_contributions(session, values)
+    if exclusions:
+        session.execute(
+            insert(RegionalExclusionRow),
+            [
+                {"organisation_id": o, "year": y, "gwp": g, "activity": a, "reason": r, "records": n}
+                for o, y, g, a, r, n in exclusions
+            ],
+        )
+    session.flush()
+
+
+def insert_contributions(session: Session, values: Sequence[dict[str, object]]) -> None:
+    """Bulk insert of contribution rows given as column dicts (the rebuild and the benchmark)."""
+    for start in range(0, len(values), 20_000):
+        session.execute(insert(RegionalContributionRow), values[start : start + 20_000])
+
+
+def contribution_rows(
+    session: Session,
+    years: Iterable[int] | None = None,
+    *,
+    organisation_ids: Sequence[str] | None = None,
+    gwp: str | None = None,
+) -> list[tuple[object, ...]]:
+    """Contribution rows as tuples in ``OrganisationContribution`` field order (only ``years``,
+    ``organisation_ids``, ``gwp`` when given)."""
+    c = RegionalContributionRow
+    query = select(
+        c.organisation_id, c.year, c.gwp, c.ipcc, c.gpc, c.gas, c.co2e_mg, c.mass_mg, c.records, c.weight
+    )
+    if years is not None:
+        query = query.where(c.year.in_(list(years)))
+    if organisation_ids is not None:
+        query = query.where(c.organisation_id.in_(list(organisation_ids)))
+    if gwp is not None:
+        query = query.where(c.gwp == gwp)
+    return [tuple(r) for r in session.execute(query)]
+
+
+class RegionalAtomRow(Base):
+    """Every organisation's contributions to one atom summed (one year, one GWP set): what the
+    statement's figures are summed from, kept by delta (``contribution.OrganisationContribution``
+    fields, without the organisation)."""
+
+    __tablename__ = "regional_atoms"
+
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    gwp: Mapped[str] = mapped_column(String(8), primary_key=True)
+    ipcc: Mapped[str] = mapped_column(String(16), primary_key=True)
+    gpc: Mapped[str] = mapped_column(String(8), primary_key=True)
+    gas: Mapped[str] = mapped_column(String(40), primary_key=True)
+    co2e_mg: Mapped[int] = mapped_column(BigInteger)
+    mass_mg: Mapped[int] = mapped_column(BigInteger)
+    records: Mapped[int] = mapped_column(Integer)
+    weight: Mapped[str] = mapped_column(String(40))
+
+
+def atom_totals(session: Session, year: int) -> list[tuple[object, ...]]:
+    """The year's atom totals, in ``OrganisationContribution`` field order with organisation ``""``."""
+    a = RegionalAtomRow
+    query = select(a.year, a.gwp, a.ipcc, a.gpc, a.gas, a.co2e_mg, a.mass_mg, a.records, a.weight).where(
+        a.year == year
+    )
+    return [("", *r) for r in session.execute(query)]
+
+
+def add_to_atoms(
+    session: Session, deltas: Sequence[tuple[int, str, str, str, str, int, int, int, str]]
+) -> None:
+    """Add (year, gwp, ipcc, gpc, gas, co2e mg, mass mg, records, weight) to the atom totals; an
+    atom no record counts in any more is removed."""
+    a = RegionalAtomRow
+    for year, gwp, ipcc, gpc, gas, co2e, mass, records, weight in deltas:
+        key = (a.year == year, a.gwp == gwp, a.ipcc == ipcc, a.gpc == gpc, a.gas == gas)
+        row = session.execute(select(a.co2e_mg, a.mass_mg, a.records, a.weight).where(*key)).first()
+        if row is None:
+            session.execute(
+                insert(a).values(
+                    year=year, gwp=gwp, ipcc=ipcc, gpc=gpc, gas=gas,
+                    co2e_mg=co2e, mass_mg=mass, records=records, weight=weight,
+                )
+            )  # fmt: skip
+        elif row.records + records == 0:
+            session.execute(delete(a).where(*key))
+        else:
+            session.execute(
+                update(a)
+                .where(*key)
+                .values(
+                    co2e_mg=row.co2e_mg + co2e, mass_mg=row.mass_mg + mass, records=row.records + records,
+                    weight=weight or row.weight,
+                )
+            )  # fmt: skip
+    session.flush()
+
+
+def sum_atoms(session: Session) -> None:
+    """The atom totals summed again from every contribution (a full rebuild)."""
+    c = RegionalContributionRow
+    session.execute(delete(RegionalAtomRow))
+    summed = select(
+        c.year, c.gwp, c.ipcc, c.gpc, c.gas,
+        func.sum(c.co2e_mg), func.sum(c.mass_mg), func.sum(c.records), func.max(c.weight),
+    ).group_by(c.year, c.gwp, c.ipcc, c.gpc, c.gas)  # fmt: skip
+    columns = ["year", "gwp", "ipcc", "gpc", "gas", "co2e_mg", "mass_mg", "records", "weight"]
+    session.execute(insert(RegionalAtomRow).from_select(columns, summed))
+    session.flush()
+
+
+class RegionalCellRow(Base):
+    """What disclosure control needs of one published cell (one year, one GWP set): how many
+    organisations contribute, the sum and the largest contributions (``contribution.CellSummary``;
+    ``largest``: JSON ``[[organisation, mg], ...]``)."""
+
+    __tablename__ = "regional_cells"
+
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    gwp: Mapped[str] = mapped_column(String(8), primary_key=True)
+    cell: Mapped[str] = mapped_column(String(80), primary_key=True)
+    contributors: Mapped[int] = mapped_column(Integer)
+    total_mg: Mapped[int] = mapped_column(BigInteger)
+    largest: Mapped[str] = mapped_column(Text)
+
+
+def cell_summary_rows(session: Session, years: Iterable[int]) -> list[RegionalCellRow]:
+    return list(session.scalars(select(RegionalCellRow).where(RegionalCellRow.year.in_(list(years)))))
+
+
+def put_cell_summaries(
+    session: Session,
+    changed: Sequence[tuple[int, str, str, int, int, str]],
+    gone: Sequence[tuple[int, str, str]],
+) -> None:
+    """Write (year, gwp, cell, contributors, total mg, largest JSON) rows; delete ``gone`` keys."""
+    r = RegionalCellRow
+    for year, gwp, cell in gone:
+        session.execute(delete(r).where(r.year == year, r.gwp == gwp, r.cell == cell))
+    for year, gwp, cell, *_ in changed:
+        session.execute(delete(r).where(r.year == year, r.gwp == gwp, r.cell == cell))
+    if changed:
+        session.execute(
+            insert(r),
+            [
+                {"year": y, "gwp": g, "cell": c, "contributors": n, "total_mg": t, "largest": big}
+                for y, g, c, n, t, big in changed
+            ],
+        )
+    session.flush()
+
+
+def replace_cell_summaries(
+    session: Session,
+    years: Iterable[int] | None,
+    gwp: str | None,
+    rows: Sequence[tuple[int, str, str, int, int, str]],
+) -> None:
+    """The summaries of ``years`` (all when ``None``) and ``gwp`` (all when ``None``) become ``rows``."""
+    r = RegionalCellRow
+    query = delete(r)
+    if years is not None:
+        query = query.where(r.year.in_(list(years)))
+    if gwp is not None:
+        query = query.where(r.gwp == gwp)
+    session.execute(query)
+    if rows:
+        session.execute(
+            insert(r),
+            [
+                {"year": y, "gwp": g, "cell": c, "contributors": n, "total_mg": t, "largest": big}
+                for y, g, c, n, t, big in rows
+            ],
+        )
+    session.flush()
+
+
+def contribution_years(session: Session, organisation_id: str | None = None) -> set[int]:
+    """Years with a contribution or an exclusion (of ``organisation_id``, or anyone's)."""
+    found: set[int] = set()
+    for table in (RegionalContributionRow, RegionalExclusionRow):
+        query = select(table.year).distinct()
+        if organisation_id is not None:
+            query = query.where(table.organisation_id == organisation_id)
+        found |= {int(y) for y in session.scalars(query)}
+    return found
+
+
+def exclusion_rows(session: Session) -> list[tuple[str, int, str, str, int]]:
+    """(gwp, year, activity, reason, records) summed over organisations."""
+    x = RegionalExclusionRow
+    query = select(x.gwp, x.year, x.activity, x.reason, func.sum(x.records)).group_by(
+        x.gwp, x.year, x.activity, x.reason
+    )
+    return [(str(g), int(y), str(a), str(r), int(n)) for g, y, a, r, n in session.execute(query)]
+
+
+def count_records(session: Session) -> dict[int, int]:
+    """Year -> current records."""
+    query = (
+        select(ActivityRow.year, func.count())
+        .where(ActivityRow.superseded_by.is_(None))
+        .group_by(ActivityRow.year)
+    )
+    return {int(y): int(n) for y, n in session.execute(query)}
+
+
+def organisation_ids(session: Session) -> list[str]:
+    return list(session.scalars(select(OrganisationRow.id).order_by(OrganisationRow.id)))
+
+
+def rebuild_state(session: Session) -> RegionalRebuildRow | None:
+    return session.get(RegionalRebuildRow, 1)
+
+
+def claim_rebuild(session: Session, owner: str, now: datetime, expired: datetime) -> bool:
+    """Claim the one full rebuild: true when no other owner holds it with a heartbeat after
+    ``expired`` (a conditional update: two processes cannot both win)."""
+    if session.get(RegionalRebuildRow, 1) is None:
+        dialect = session.get_bind().dialect.name
+        values = {"id": 1, "factors": None}
+        if dialect == "postgresql":
+            session.execute(postgresql_insert(RegionalRebuildRow).values(**values).on_conflict_do_nothing())
+        else:
+            session.execute(sqlite_insert(RegionalRebuildRow).values(**values).on_conflict_do_nothing())
+    r = RegionalRebuildRow
+    claimed = session.execute(
+        update(r)
+        .where(r.id == 1, or_(r.owner.is_(None), r.heartbeat_at.is_(None), r.heartbeat_at < expired))
+        .values(owner=owner, started_at=now, heartbeat_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    session.flush()
+    return bool(claimed.rowcount)  # type: ignore[attr-defined]
+
+
+def heartbeat_rebuild(session: Session, owner: str, now: datetime) -> None:
+    r = RegionalRebuildRow
+    session.execute(
+        update(r)
+        .where(r.id == 1, r.owner == owner)
+        .values(heartbeat_at=now)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def finish_rebuild(session: Session, owner: str, factors: str | None, now: datetime) -> None:
+    """Release the rebuild; ``factors``: the digest every contribution now has (``None``: not
+    complete)."""
+    r = RegionalRebuildRow
+    session.execute(
+        update(r)
+        .where(r.id == 1, r.owner == owner)
+        .values(owner=None, heartbeat_at=None, finished_at=now, factors=factors)
+        .execution_options(synchronize_session=False)
+    )
+    session.flush()
+
+
+def statement_years(session: Session) -> set[int]:
+    """Years with a computed contribution (a year with only records that cannot be computed has
+    no figures)."""
+    return {int(y) for y in session.scalars(select(RegionalContributionRow.year).distinct())}
+
+
+def statement_regions(session: Session) -> list[str]:
+    """Regions with a stored statement."""
+    return list(session.scalars(select(RegionalStatementRow.region).distinct()))

@@ -24,7 +24,7 @@ from functools import lru_cache
 from tokenize import TokenError
 from typing import Protocol
 
-from carbonbridge.accounting.model import ActivityCategory, ActivityRecord, Facility
+from carbonbridge.accounting.model import ACTIVITY_COLUMNS, ActivityCategory, ActivityRecord, Facility
 from carbonbridge.kernel.errors import FieldIssue, InvalidInput, UnitMismatch
 from carbonbridge.kernel.ids import new_id
 from carbonbridge.kernel.units import is_compatible, parse_unit
@@ -44,10 +44,7 @@ CORRECTION_HINT = (
 )
 INSTRUMENTS = frozenset({"GEC", "PPA"})
 
-COLUMNS = (
-    "facility_id", "period_start", "period_end", "category", "activity",
-    "quantity", "unit", "instrument", "note",
-)  # fmt: skip
+COLUMNS = ACTIVITY_COLUMNS
 REQUIRED_COLUMNS = COLUMNS[:7]
 #: Chinese header of each column; either language (or ``en / zh``) is accepted.
 COLUMN_ZH = {

@@ -229,6 +229,7 @@ def region_page(
         "reason": reason,
         "not_computable": result.not_computable,
         "per_capita_note": PER_CAPITA_NOTE,
+        "stale_note": None if result.stale_since is None else release.stale_note(lang, result.stale_since),
         "any_withheld": any(
             y.withheld or any(s.withheld for s in (*y.ipcc, *y.gpc, *y.outside_ipcc)) for y in years
         ),

@@ -19,8 +19,10 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from carbonbridge.methodologies import service as methodologies
 from carbonbridge.platform.identity import Principal, Role
+from carbonbridge.registry import issuance as issuing
 from carbonbridge.registry import service as registry
 from carbonbridge.registry.model import AccountKind, ProjectDraft, Retirement, Transfer, Units
+from carbonbridge.registry.units import service as movements
 
 REGION = "CN-HI"
 OFFICE = Principal("system-demo-office", "Demo County carbon office [SYNTHETIC]", Role.REGULATOR)
@@ -133,15 +135,15 @@ def load_credits(sessions: sessionmaker[Session], console: Console) -> int:
         for start, end, parameters in p.reports:
             report, _ = registry.submit_report(sessions, developer, project.id, start, end, parameters)
             registry.verify_report(sessions, VERIFIER, report.id, "Reasonable assurance (synthetic demo).")
-            receipt = registry.issue(sessions, OFFICE, report.id)
+            receipt = issuing.issue(sessions, OFFICE, report.id)
             issued += sum(b.end - b.start + 1 for b in receipt.produced)
             vintages.append(end.year)
         holding = accounts[p.developer][AccountKind.HOLDING].id
         buyer = accounts[p.buyer][AccountKind.HOLDING].id
         units = Units(holding, project.id, vintages[0], quantity=p.transfer_t)
-        registry.transfer(sessions, developer, Transfer(units, buyer))
+        movements.transfer(sessions, developer, Transfer(units, buyer))
         holder = Principal(f"system-demo-{p.buyer}", f"{p.buyer} holder", Role.REPORTER, p.buyer)
         retire = Units(buyer, project.id, vintages[0], quantity=p.retire_t)
-        registry.retire(sessions, holder, Retirement(retire, p.beneficiary, p.purpose))
+        movements.retire(sessions, holder, Retirement(retire, p.beneficiary, p.purpose))
     console.print(f"demo credits: {len(projects())} projects, {issued} credits issued [SYNTHETIC]")
     return issued

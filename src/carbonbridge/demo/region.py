@@ -17,8 +17,7 @@ from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
-from carbonbridge.accounting.intake import COLUMNS
-from carbonbridge.accounting.model import ActivityRecord, Facility, Organisation
+from carbonbridge.accounting.model import ACTIVITY_COLUMNS, ActivityRecord, Facility, Organisation
 from carbonbridge.demo.profiles import Line, OrganisationSpec, all_specs
 
 YEARS = (2023, 2024, 2025)
@@ -183,7 +182,7 @@ def write_csvs(region: DemoRegion, directory: Path | str) -> list[Path]:
     paths = []
     for organisation_id, rows in by_organisation.items():
         path = target / f"activity-{organisation_id}.csv"
-        _write(path, list(COLUMNS), rows)
+        _write(path, list(ACTIVITY_COLUMNS), rows)
         paths.append(path)
     return paths
 

@@ -60,6 +60,8 @@ class FactorOut(BaseModel):
     variant: str | None
     table: str
     citation: str
+    #: the document this row is read from (its table's chapter or workbook, else the dataset's page)
+    source_url: str
     confidence: str
 
     @classmethod
@@ -80,6 +82,7 @@ class FactorOut(BaseModel):
             variant=f.variant,
             table=f.table,
             citation=f.citation(),
+            source_url=f.source_url,
             confidence=f.confidence.value,
         )
 

@@ -115,6 +115,7 @@ def parse_manifest(json_text: str) -> Dataset:
     if supersedes is not None and (not isinstance(supersedes, str) or not _REF.match(supersedes)):
         issues.append(FieldIssue(("supersedes",), supersedes, "must be id@version or null"))
         supersedes = None
+    documents = _documents(raw.get("documents", {}), issues)
     unknown = sorted(set(raw) - _MANIFEST_KEYS)
     issues.extend(FieldIssue((key,), raw[key], "unknown manifest key") for key in unknown)
     if issues:
@@ -129,12 +130,29 @@ def parse_manifest(json_text: str) -> Dataset:
         licence=licence,
         supersedes=supersedes,
         notes=notes,
+        documents=documents,
     )
 
 
 _MANIFEST_KEYS = frozenset(
-    {"id", "version", "publisher", "title", "year", "url", "licence", "supersedes", "notes"}
+    {"id", "version", "publisher", "title", "year", "url", "licence", "supersedes", "notes", "documents"}
 )
+_DOCUMENT_URL = re.compile(r"^https?://[^\s]+$")
+
+
+def _documents(raw: object, issues: list[FieldIssue]) -> tuple[tuple[str, str], ...]:
+    """The manifest's ``documents``: an object mapping a prefix of the rows' ``table`` citation
+    to the URL of the document those rows are read from."""
+    if not isinstance(raw, dict):
+        issues.append(FieldIssue(("documents",), raw, "an object mapping a table prefix to a URL"))
+        return ()
+    found: list[tuple[str, str]] = []
+    for prefix, url in raw.items():
+        if not isinstance(url, str) or not _DOCUMENT_URL.match(url):
+            issues.append(FieldIssue(("documents", prefix), url, "an http(s) URL is required"))
+        else:
+            found.append((prefix, url))
+    return tuple(sorted(found, key=lambda item: -len(item[0])))
 
 
 def parse_factors_csv(dataset: Dataset, text: str) -> list[Factor]:

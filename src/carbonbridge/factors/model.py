@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import StrEnum
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 
 class Parameter(StrEnum):
@@ -87,6 +87,16 @@ class Dataset:
     licence: str
     supersedes: str | None = None
     notes: str = ""
+    #: ``(table prefix, url)`` pairs, most specific first: a row whose ``table`` starts with the
+    #: prefix links to that document (a chapter's PDF, the workbook the rows are read from); any
+    #: other row links to :attr:`url` (``docs/factor-datasets.md``, manifest key ``documents``)
+    documents: tuple[tuple[str, str], ...] = ()
+
+    def document_for(self, table: str) -> str:
+        """The document a row citing ``table`` is read from: the longest matching prefix's, else
+        the dataset's :attr:`url`."""
+        found = [(prefix, url) for prefix, url in self.documents if table.startswith(prefix)]
+        return max(found, key=lambda item: len(item[0]))[1] if found else self.url
 
     @property
     def ref(self) -> str:
@@ -129,6 +139,12 @@ class Factor:
             if mass in {"t", "kg", "g"}:
                 return f"{mass}C/{per}"
         return self.unit
+
+    @property
+    def source_url(self) -> str:
+        """Where a person reads this row: its table's document when the dataset names one
+        (:attr:`Dataset.documents`), else the dataset's page."""
+        return self.dataset.document_for(self.table)
 
     def citation(self) -> str:
         """Human-readable source line, e.g. ``IPCC, 2006 IPCC Guidelines ..., Vol.2 Ch.1 Table 1.4``."""
@@ -184,4 +200,17 @@ class FactorResolver(Protocol):
 
     def resolve_all(self, query: FactorQuery) -> tuple[Resolution, ...]:
         """Every row matching ``query`` from the single best dataset (e.g. all gases of a blend)."""
+        ...
+
+
+@runtime_checkable
+class FactorCatalogue(FactorResolver, Protocol):
+    """A resolver over loaded datasets with the region's pins: what another context may know of
+    ``factors.resolution.FactorLibrary`` (which satisfies it) without reaching into the factors
+    context's internals. ``pinned`` is the region's choice of datasets in priority order."""
+
+    pinned: tuple[str, ...]
+
+    def datasets(self) -> list[Dataset]:
+        """The loaded datasets, highest priority first."""
         ...

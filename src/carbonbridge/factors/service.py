@@ -100,6 +100,12 @@ def import_dataset(
 
     check_importer(principal)
     dataset = parse_manifest(manifest_json)
+    if dataset.documents:
+        # the store keeps one URL per dataset: refuse rather than drop the per-table links
+        raise InvalidInput(
+            "an imported dataset links every row to its url; documents are for shipped and plug-in datasets",
+            [FieldIssue(("documents",), dict(dataset.documents), "not stored for an imported dataset")],
+        )
     factors = parse_factors_csv(dataset, factors_csv)
     if not factors:
         raise InvalidInput("the dataset has no rows", [FieldIssue(("factors",), "", "at least one row")])

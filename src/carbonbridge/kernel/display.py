@@ -36,13 +36,18 @@ class FigureKind(StrEnum):
 _PLACES = {FigureKind.MONEY: 2, FigureKind.PERCENT: 1, FigureKind.COUNT: 0}
 
 
-def quantise(value: Decimal | int | float, kind: FigureKind = FigureKind.MEASURE) -> Decimal:
-    """``value`` rounded half-to-even as :data:`kind` is shown (``docs/display.md``)."""
+def quantise(value: Decimal | int | float | str, kind: FigureKind | str = FigureKind.MEASURE) -> Decimal:
+    """``value`` rounded half-to-even as :data:`kind` is shown (``docs/display.md``). ``value`` may
+    be a decimal's text (a calculation stored as JSON); ``kind`` may be its name (a template's
+    ``|shown("count")``)."""
+    kind = FigureKind(kind)
     number = (
         value if isinstance(value, Decimal) else Decimal(repr(value) if isinstance(value, float) else value)
     )
     if not number.is_finite():
         return number
+    if kind is FigureKind.COUNT and number != number.to_integral_value():
+        raise ValueError(f"a count is a whole number, not {number}")
     if kind is not FigureKind.MEASURE:
         return number.quantize(Decimal(1).scaleb(-_PLACES[kind]), rounding=ROUND_HALF_EVEN)
     if number.is_zero():
@@ -56,10 +61,15 @@ def quantise(value: Decimal | int | float, kind: FigureKind = FigureKind.MEASURE
     return rounded
 
 
-def shown(value: Decimal | int | float | None, kind: FigureKind = FigureKind.MEASURE) -> str:
-    """``value`` as a person reads it: quantised by :func:`quantise`, thousands grouped; ``—`` for None."""
+def shown(value: Decimal | int | float | str | None, kind: FigureKind | str = FigureKind.MEASURE) -> str:
+    """``value`` as a person reads it: quantised by :func:`quantise`, thousands grouped; ``—`` for None.
+
+    The web pages' ``shown`` filter: ``{{ (kg / 1000) | shown }}``, ``{{ tonnes | shown("count") }}``.
+    A count that is not a whole number is refused (:class:`ValueError`), not rounded: a count is exact.
+    """
     if value is None:
         return "—"
+    kind = FigureKind(kind)
     number = quantise(value, kind)
     if not number.is_finite():
         return str(number)

@@ -5,8 +5,6 @@ checking consistency from its tiles, c2sp.org/tlog-tiles and c2sp.org/tlog-cosig
 from __future__ import annotations
 
 import json
-import urllib.error
-import urllib.request
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -17,28 +15,20 @@ from rich.console import Console
 from rich.markup import escape
 
 from carbonbridge.kernel.errors import CarbonbridgeError, Conflict, DependencyUnavailable, InvalidInput
-from carbonbridge.ledger import keys
-from carbonbridge.ledger.checkpoint import checkpoint_text, open_checkpoint
 from carbonbridge.ledger.errors import AuditFailed, TileNotFound
-from carbonbridge.ledger.note import (
-    SIG_COSIGNATURE_V1,
-    Ed25519Signer,
-    parse_signer_key,
-    parse_verifier_key,
-    sign_note,
-)
-from carbonbridge.ledger.proof import parse_receipt, verify_receipt
-from carbonbridge.ledger.tiles import FetchTile
-from carbonbridge.ledger.verify import verify_consistency, verify_consistency_from_tiles
-from carbonbridge.ledger.witness import Witness, load_or_create_key
-from carbonbridge.platform.cli_errors import failure
+from carbonbridge.platform.cli_errors import failure, terminal_language
 from carbonbridge.platform.cli_token import TokenFileOption, TokenOption, resolve_token
-from carbonbridge.platform.settings import get_settings
 
-# the log's service (and with it the database) and Rich's tables and progress bars are imported by
-# the commands that use them: ``verify`` and ``witness`` need no database (docs/cli.md)
+# What ``--help`` does not need is imported by the commands that use it (docs/cli.md, "Start-up
+# time"): the log's service (and with it the database), the signed-note and proof modules (and
+# with them ``cryptography``), ``urllib.request`` (``ssl``), the settings (pydantic-settings),
+# Rich's tables and progress bars. ``verify`` and ``witness`` need no database.
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session, sessionmaker
+
+    from carbonbridge.ledger.note import Ed25519Signer
+    from carbonbridge.ledger.tiles import FetchTile
+    from carbonbridge.ledger.witness import Witness
 
 app = typer.Typer(help="Transparency log / 透明日志", no_args_is_help=True)
 verify_app = typer.Typer(help="Verify a receipt offline / 离线验证回执", no_args_is_help=True)
@@ -59,6 +49,21 @@ def _database() -> Iterator[sessionmaker[Session]]:
         yield sessions
     finally:
         engine.dispose()
+
+
+def gettext(lang: str, message: str) -> str:
+    """``message`` in ``lang`` (``ledger/locale``); the catalogues are read only when a Chinese
+    terminal needs them, so that ``verify`` stays fast."""
+    if lang == "en":
+        return message
+    from carbonbridge.platform import i18n
+
+    return i18n.gettext(lang, message)
+
+
+def _ok(text: str) -> None:
+    """A verification's outcome: green, printed as it is (no Rich markup or highlighting)."""
+    console.print(text, style="green", markup=False, highlight=False, soft_wrap=True)
 
 
 def _fail(exc: CarbonbridgeError) -> typer.Exit:
@@ -83,6 +88,7 @@ def init(
 ) -> None:
     """Record the log's key, creating it only for a new, empty log; idempotent / 初始化日志密钥."""
     from carbonbridge.ledger import service
+    from carbonbridge.platform.settings import get_settings
 
     with _database() as sessions:
         status = service.init_log(sessions, get_settings(), origin=origin)
@@ -95,6 +101,9 @@ def new_key(
     origin: Annotated[str, typer.Option(help="the new log's origin, e.g. carbonbridge.local/CN-HI/log2")],
 ) -> None:
     """Create and record a new log's key (`ledger init --origin` does it) / 创建新日志密钥."""
+    from carbonbridge.ledger import keys
+    from carbonbridge.platform.settings import get_settings
+
     path = keys.key_path(get_settings())
     if path.exists():
         raise _fail(Conflict(f"{path} exists; `ledger init` records it, `ledger rotate-key` replaces it"))
@@ -105,6 +114,7 @@ def new_key(
 def rotate_key() -> None:
     """Replace the log's key by a logged, dual-signed rotation entry / 轮换日志密钥."""
     from carbonbridge.ledger import service
+    from carbonbridge.platform.settings import get_settings
 
     with _database() as sessions:
         rotation = service.rotate_key(sessions, get_settings())
@@ -160,7 +170,7 @@ def register_context_auditors() -> None:
     from carbonbridge.platform.optional import optional_module
 
     for context in STORE_CONTEXTS:
-        for name in ("service", "events", "statements", "compliance"):
+        for name in ("service", "events", "statements", "compliance.service"):
             module = optional_module(f"carbonbridge.{context}.{name}")
             for kind, auditor in getattr(module, "LEDGER_AUDITORS", {}).items():
                 service.register_auditor(kind, auditor)
@@ -176,15 +186,16 @@ def audit() -> None:
     register_context_auditors()
     with _database() as sessions:
         report = service.audit(sessions)
+    lang = terminal_language()
     if report.ok:
-        console.print(
-            f"[green]OK[/green]: {report.entries} entries, {report.checkpoints} checkpoints, "
-            f"tree size {report.tree_size}"
+        _ok(
+            gettext(lang, "OK: %(entries)s entries, %(checkpoints)s checkpoints, tree size %(size)s")
+            % {"entries": report.entries, "checkpoints": report.checkpoints, "size": report.tree_size}
         )
         return
-    table = Table(title=f"{len(report.findings)} finding(s)")
-    table.add_column("record")
-    table.add_column("reason")
+    table = Table(title=gettext(lang, "%(count)s finding(s)") % {"count": len(report.findings)})
+    table.add_column(gettext(lang, "record"))
+    table.add_column(gettext(lang, "reason"))
     for finding in report.findings:
         table.add_row(finding.record, finding.reason)
     console.print(table)
@@ -200,6 +211,9 @@ def consistency(
 ) -> None:
     """Prove the latest checkpoint extends the one in OLD_CHECKPOINT_FILE / 一致性证明."""
     from carbonbridge.ledger import service
+    from carbonbridge.ledger.checkpoint import open_checkpoint
+    from carbonbridge.ledger.note import parse_verifier_key
+    from carbonbridge.ledger.verify import verify_consistency
 
     try:
         with _database() as sessions:
@@ -211,7 +225,10 @@ def consistency(
         verify_consistency(old, new, hashes)
     except CarbonbridgeError as exc:
         raise _fail(exc) from exc
-    console.print(f"[green]OK[/green]: tree size {old.tree_size} is a prefix of tree size {new.tree_size}")
+    _ok(
+        gettext(terminal_language(), "OK: tree size %(old)s is a prefix of tree size %(new)s")
+        % {"old": old.tree_size, "new": new.tree_size}
+    )
     for h in service.b64(hashes):
         print(h)
 
@@ -233,6 +250,8 @@ def verify(
     ] = None,
 ) -> None:
     """Verify a receipt offline: signature, entry, inclusion / 离线验证回执 (no database, no network)."""
+    from carbonbridge.ledger.proof import parse_receipt, verify_receipt
+
     try:
         if (key is None) == (key_file is None):
             raise InvalidInput("give the log's verifier key with exactly one of --key or --key-file")
@@ -245,10 +264,19 @@ def verify(
     except CarbonbridgeError as exc:
         raise _fail(exc) from exc
     cp = verified.checkpoint
-    console.print(
-        f"[green]OK[/green]: entry {verified.index} is in {cp.origin} at tree size {cp.tree_size} "
-        f"(root {cp.root_hash.hex()[:16]}…), signed by {', '.join(s.name for s in verified.signatures)}",
-        highlight=False,
+    message = gettext(
+        terminal_language(),
+        "OK: entry %(index)s is in %(origin)s at tree size %(size)s (root %(root)s…), signed by %(signers)s",
+    )
+    _ok(
+        message
+        % {
+            "index": verified.index,
+            "origin": cp.origin,
+            "size": cp.tree_size,
+            "root": cp.root_hash.hex()[:16],
+            "signers": ", ".join(s.name for s in verified.signatures),
+        }
     )
 
 
@@ -258,6 +286,9 @@ Post = Callable[[str, bytes], bytes]
 
 
 def _http_fetch(prefix: str) -> FetchTile:
+    import urllib.error
+    import urllib.request  # http.client and ssl: only for a witness that fetches
+
     def fetch(path: str) -> bytes:
         try:
             with urllib.request.urlopen(f"{prefix}/{path}", timeout=30) as response:  # noqa: S310
@@ -274,6 +305,9 @@ def _http_fetch(prefix: str) -> FetchTile:
 
 
 def _http_post(token: str) -> Post:
+    import urllib.error
+    import urllib.request
+
     def post(url: str, body: bytes) -> bytes:
         request = urllib.request.Request(  # noqa: S310
             url,
@@ -296,6 +330,10 @@ def witness_once(
 ) -> int:
     """One witness round: verify the log's checkpoint, check it extends the last one seen (from
     tiles), cosign it, submit the cosignature and remember the checkpoint. Returns the size."""
+    from carbonbridge.ledger.checkpoint import checkpoint_text, open_checkpoint
+    from carbonbridge.ledger.note import parse_verifier_key, sign_note
+    from carbonbridge.ledger.verify import verify_consistency_from_tiles
+
     verifier = parse_verifier_key(log_key)
     note = fetch("checkpoint").decode()
     new = open_checkpoint(note, verifier)
@@ -331,6 +369,8 @@ def witness(
 
     ``carbonbridge witness serve`` runs a witness that logs push to instead (c2sp.org/tlog-witness).
     """
+    from carbonbridge.ledger.note import SIG_COSIGNATURE_V1, parse_signer_key
+
     if ctx.invoked_subcommand is not None:
         return
     try:
@@ -349,14 +389,19 @@ def witness(
         )
     except CarbonbridgeError as exc:
         raise _fail(exc) from exc
-    console.print(f"[green]cosigned[/green] tree size {size} of {log}")
+    _ok(gettext(terminal_language(), "cosigned tree size %(size)s of %(log)s") % {"size": size, "log": log})
 
 
 def _witness_dir(directory: Path | None) -> Path:
+    from carbonbridge.platform.settings import get_settings
+
     return directory if directory is not None else get_settings().data_dir / "witness"
 
 
 def _open_witness(directory: Path | None, name: str | None, log_keys: list[str]) -> Witness:
+    from carbonbridge.ledger.witness import Witness, load_or_create_key
+    from carbonbridge.platform.settings import get_settings
+
     folder = _witness_dir(directory)
     signer = load_or_create_key(
         folder / "witness.key", name or f"carbonbridge.local/{get_settings().region}/witness"

@@ -17,13 +17,29 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from decimal import Decimal, localcontext
-from typing import Any
+from typing import Annotated, Any
 
 from carbonbridge.kernel.exact import decimal_context
 from carbonbridge.methodologies.model import Calculation, Kind, Line
-from carbonbridge.methodologies.params import Reader, plain
+from carbonbridge.methodologies.params import OneOf, Parameters, Quantity, Text, parse, plain
 
 PLACEHOLDER = "carbonbridge placeholder (no published methodology)"
+
+
+class AvoidedEmissionFactor(Parameters):
+    """EF_DR with its provenance: no default (which factor applies to shifted or shed load is the
+    VPP issue's to settle)."""
+
+    value: Annotated[Decimal, Quantity("t CO2/MWh", ge=0, le=2)]
+    unit: Annotated[str, OneOf(("t CO2/MWh",))] = "t CO2/MWh"
+    source: Annotated[str, Text()]
+
+
+class DemandResponseParameters(Parameters):
+    """Verified regulated energy and the avoided-emission factor."""
+
+    regulated_energy_mwh: Annotated[Decimal, Quantity("MWh", ge=0)]
+    grid_factor: AvoidedEmissionFactor
 
 
 class DemandResponse:
@@ -47,41 +63,37 @@ class DemandResponse:
         }
 
     def calculate(self, parameters: Mapping[str, Any]) -> Calculation:
+        p = parse(DemandResponseParameters, parameters, f"{self.id}@{self.version}")
         with localcontext(decimal_context()):
-            r = Reader(f"{self.id}@{self.version}")
-            p = r.mapping(parameters, ())
-            energy = r.number(p, "regulated_energy_mwh", (), minimum=Decimal(0))
-            factor = r.mapping(p.get("grid_factor"), ("grid_factor",))
-            ef = r.number(factor, "value", ("grid_factor",), minimum=Decimal(0), maximum=Decimal(2))
-            r.text(factor, "unit", ("grid_factor",), choices=("t CO2/MWh",), default="t CO2/MWh")
-            source = r.text(factor, "source", ("grid_factor",))
-            r.finish()
-            avoided = energy * ef
-            lines = (
-                Line(
-                    "E_reg",
-                    energy,
-                    "MWh",
-                    "verified regulated energy",
-                    "Verified regulated energy",
-                    "核证调节电量",
-                    PLACEHOLDER,
-                ),
-                Line(
-                    "EF_DR", ef, "t CO2/MWh", source, "Avoided-emission factor", "避免排放因子", "parameter"
-                ),
-                Line("AE", avoided, "t CO2", "E_reg × EF_DR", "Avoided emissions", "避免排放", PLACEHOLDER),
-            )
-            return Calculation(
-                methodology=f"{self.id}@{self.version}",
-                kind=self.kind,
-                net_t=avoided,
-                baseline_t=avoided,
-                project_t=Decimal(0),
-                leakage_t=Decimal(0),
-                lines=lines,
-                parameters={
-                    "regulated_energy_mwh": plain(energy),
-                    "grid_factor": {"value": plain(ef), "unit": "t CO2/MWh", "source": source},
-                },
-            )
+            return self.compute(p)
+
+    def compute(self, p: DemandResponseParameters) -> Calculation:
+        """AE = E_reg × EF_DR (t CO2; module docstring), placeholder for the VPP settlement."""
+        energy, ef, source = p.regulated_energy_mwh, p.grid_factor.value, p.grid_factor.source
+        avoided = energy * ef
+        lines = (
+            Line(
+                "E_reg",
+                energy,
+                "MWh",
+                "verified regulated energy",
+                "Verified regulated energy",
+                "核证调节电量",
+                PLACEHOLDER,
+            ),
+            Line("EF_DR", ef, "t CO2/MWh", source, "Avoided-emission factor", "避免排放因子", "parameter"),
+            Line("AE", avoided, "t CO2", "E_reg × EF_DR", "Avoided emissions", "避免排放", PLACEHOLDER),
+        )
+        return Calculation(
+            methodology=f"{self.id}@{self.version}",
+            kind=self.kind,
+            net_t=avoided,
+            baseline_t=avoided,
+            project_t=Decimal(0),
+            leakage_t=Decimal(0),
+            lines=lines,
+            parameters={
+                "regulated_energy_mwh": plain(energy),
+                "grid_factor": {"value": plain(ef), "unit": "t CO2/MWh", "source": source},
+            },
+        )

@@ -38,8 +38,15 @@ FUELS: dict[str, tuple[str, str]] = {
 
 
 @cache
-def shipped_factors() -> FactorLibrary:
-    """The built-in and plug-in factor datasets (no database): the calculators' default."""
+def shipped_factors() -> FactorResolver:
+    """The built-in and plug-in factor datasets (no database): the calculators' default when they
+    are called without the region's library (``methodologies.service`` passes it).
+
+    The one place this context reaches past ``factors.model``: a pure module cannot import
+    ``factors.service`` (its use cases import SQLAlchemy, which the pure-core contract forbids
+    here, also indirectly), and the concrete library is ``factors.resolution.FactorLibrary``.
+    Everything else in this module takes the public :class:`~carbonbridge.factors.model.FactorResolver`.
+    """
     return FactorLibrary([(d, list(f)) for d, f in plugin_datasets()])
 
 

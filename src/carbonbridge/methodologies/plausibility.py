@@ -22,10 +22,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from decimal import Decimal
-from typing import Any
+from typing import Annotated, ClassVar
 
 from carbonbridge.methodologies.model import Flag, Severity
-from carbonbridge.methodologies.params import Path, Reader
+from carbonbridge.methodologies.params import OneOf, Parameters, Quantity
 
 #: density of water (kg/m³) and standard gravity (m/s², CGPM 1901 / ISO 80000-3)
 RHO_WATER = Decimal(1000)
@@ -132,25 +132,33 @@ MANGROVE_BOUNDS: dict[str, Bound] = {
 }
 
 
-def read_bounds(reader: Reader, data: object, path: Path, defaults: Mapping[str, Bound]) -> dict[str, Bound]:
-    """``defaults`` with the overrides in ``data`` (``{"check": {"warning": .., "implausible": ..}}``);
-    ``null`` switches a level off."""
+#: the checks each methodology runs, as the key type of its ``plausibility`` parameter
+IrrigationCheck = Annotated[str, OneOf(tuple(IRRIGATION_BOUNDS))]
+VehicleCheck = Annotated[str, OneOf(tuple(EV_BOUNDS))]
+RemovalCheck = Annotated[str, OneOf(tuple(MANGROVE_BOUNDS))]
+
+
+class BoundOverride(Parameters):
+    """A bound changed in a calculation's parameters: ``{"warning": x, "implausible": y}``; a level
+    given as ``null`` is switched off, a level left out keeps its default."""
+
+    null_is_a_value: ClassVar[bool] = True
+
+    warning: Annotated[Decimal, Quantity("", ge=0)] | None = None
+    implausible: Annotated[Decimal, Quantity("", ge=0)] | None = None
+
+
+def with_overrides(defaults: Mapping[str, Bound], overrides: Mapping[str, BoundOverride]) -> dict[str, Bound]:
+    """``defaults`` with the levels ``overrides`` set (the check names are validated by the
+    parameter model, e.g. ``Annotated[str, OneOf(tuple(IRRIGATION_BOUNDS))]``)."""
     bounds = dict(defaults)
-    overrides = reader.mapping(data, path) if data is not None else {}
     for check, override in overrides.items():
-        if check not in bounds:
-            reader.bad((*path, check), override, f"unknown check (one of {', '.join(sorted(bounds))})")
-            continue
-        level = reader.mapping(override, (*path, check))
-        bound = bounds[check]
-        values: dict[str, Any] = {}
-        for name in ("warning", "implausible"):
-            if name in level:
-                raw = level[name]
-                values[name] = (
-                    None if raw is None else reader.value(raw, (*path, check, name), minimum=Decimal(0))
-                )
-        bounds[check] = replace(bound, **values, citation="set in the calculation's parameters")
+        values = {
+            name: getattr(override, name)
+            for name in ("warning", "implausible")
+            if name in override.model_fields_set
+        }
+        bounds[check] = replace(bounds[check], **values, citation="set in the calculation's parameters")
     return bounds
 
 

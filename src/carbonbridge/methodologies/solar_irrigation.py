@@ -25,6 +25,12 @@ Source marking: the equation *structure* (baseline fuel displaced × factor, pro
 transferred equipment) follows AMS-I.B; its text and version could not be retrieved while this was
 written (``VERSION_NOTE``), so every line says ``AMS-I.B logic`` rather than citing an equation
 number. The physical conversions are standard physics, marked ``physics``.
+
+The calculation is one function per equation group: :func:`diesel_per_litre` (EF_diesel,L and
+e_diesel), :func:`pumping_energy` (E_hyd, E_shaft), :func:`fuel_for_shaft_work` (E_fuel, FC_BL),
+:func:`emission_reductions` (BE_y, PE_y, LE_y, ER_y) and :func:`implied_figures` (what the baseline
+implies per area, for the plausibility check). Parameters are the typed
+:class:`~carbonbridge.methodologies.solar_irrigation_params.SolarIrrigationParameters`.
 """
 
 from __future__ import annotations
@@ -37,22 +43,31 @@ from carbonbridge.factors.model import FactorResolver
 from carbonbridge.kernel.exact import decimal_context
 from carbonbridge.methodologies import emission_factors, plausibility
 from carbonbridge.methodologies.model import Calculation, Kind, Line
-from carbonbridge.methodologies.params import Reader, plain
+from carbonbridge.methodologies.params import parse, plain
+from carbonbridge.methodologies.plausibility import IrrigationFigures
+from carbonbridge.methodologies.solar_irrigation_params import (
+    AMOUNT_KEY,
+    AREA_UNITS,
+    DIESEL_DENSITY,
+    ENGINE_EFFICIENCY,
+    PUMP_EFFICIENCY,
+    ROUTES,
+    SolarIrrigationParameters,
+)
+
+__all__ = [
+    "AREA_UNITS",
+    "DIESEL_DENSITY",
+    "ENGINE_EFFICIENCY",
+    "PUMP_EFFICIENCY",
+    "ROUTES",
+    "SolarIrrigation",
+    "SolarIrrigationParameters",
+]
 
 VERSION_NOTE = "AMS-I.B version 13.0 assumed; the UNFCCC text was not retrievable here — verify the version"
 AMS = "AMS-I.B logic"
 PHYSICS = "physics"
-
-#: diesel density (kg/L): EN 590:2013 allows 0.820–0.845 kg/L at 15 °C, GB 19147-2016 0.810–0.850
-#: kg/L at 20 °C; 0.84 is the customary value near the top of both ranges.
-DIESEL_DENSITY = Decimal("0.84")
-#: small diesel engines convert 25–35 % of fuel energy to shaft work; irrigation centrifugal pumps
-#: 50–70 % of shaft work to water (Fraenkel, FAO Irrigation and Drainage Paper 43, "Water lifting
-#: devices", 1986, ch. 4); the low ends are used (conservative for the baseline).
-ENGINE_EFFICIENCY = Decimal("0.30")
-PUMP_EFFICIENCY = Decimal("0.50")
-ROUTES = ("diesel_litres", "pumped_volume", "shaft_energy")
-AREA_UNITS = {"ha": Decimal(1), "mu": Decimal(1) / Decimal(15)}
 
 
 class SolarIrrigation:
@@ -83,75 +98,74 @@ class SolarIrrigation:
     def calculate(
         self, parameters: Mapping[str, Any], *, factors: FactorResolver | None = None
     ) -> Calculation:
+        p = parse(SolarIrrigationParameters, parameters, f"{self.id}@{self.version}")
         with localcontext(decimal_context()):
-            return self._calculate(parameters, factors or emission_factors.shipped_factors())
+            return self.compute(p, factors or emission_factors.shipped_factors())
 
-    def _calculate(self, parameters: Mapping[str, Any], factors: FactorResolver) -> Calculation:
-        r = Reader(f"{self.id}@{self.version}")
-        p = r.mapping(parameters, ())
-        area = r.mapping(p.get("irrigated_area"), ("irrigated_area",))
-        area_value = r.number(area, "value", ("irrigated_area",), minimum=Decimal(0), exclusive_minimum=True)
-        # no default unit: reading a per-mu figure per hectare is a factor of 15 (the Ghana claim)
-        area_unit = r.text(area, "unit", ("irrigated_area",), choices=tuple(AREA_UNITS))
-        years = r.number(
-            p, "period_years", (), default=Decimal(1), minimum=Decimal(0), exclusive_minimum=True
-        )
-        head = r.number(p, "head_m", (), minimum=Decimal(0), exclusive_minimum=True)
-        diesel = r.mapping(p.get("diesel", {}), ("diesel",))
-        density = r.number(
-            diesel,
-            "density_kg_per_l",
-            ("diesel",),
-            default=DIESEL_DENSITY,
-            minimum=Decimal("0.7"),
-            maximum=Decimal("0.9"),
-        )
-        eta_engine = r.fraction(
-            diesel, "engine_efficiency", ("diesel",), default=ENGINE_EFFICIENCY, positive=True
-        )
-        eta_pump = r.fraction(diesel, "pump_efficiency", ("diesel",), default=PUMP_EFFICIENCY, positive=True)
-        baseline = r.mapping(p.get("baseline"), ("baseline",))
-        route = r.text(baseline, "route", ("baseline",), choices=ROUTES)
-        amount_key = {"diesel_litres": "diesel_litres", "pumped_volume": "volume_m3", "shaft_energy": "kwh"}
-        amount = (
-            r.number(baseline, amount_key[route], ("baseline",), minimum=Decimal(0)) if route else Decimal(0)
-        )
-        project = r.mapping(p.get("project", {}), ("project",))
-        project_litres = r.number(
-            project, "diesel_litres", ("project",), default=Decimal(0), minimum=Decimal(0)
-        )
-        leakage = r.mapping(p.get("leakage", {}), ("leakage",))
-        share = r.fraction(leakage, "transferred_equipment_share", ("leakage",), default=Decimal(0))
-        bounds = plausibility.read_bounds(
-            r, p.get("plausibility"), ("plausibility",), plausibility.IRRIGATION_BOUNDS
-        )
-        r.finish()
-
+    def compute(self, p: SolarIrrigationParameters, factors: FactorResolver) -> Calculation:
+        """ER_y from typed parameters (module docstring), every equation group in order."""
         fuel = emission_factors.fuel_factor(factors, "diesel")
-        area_ha = area_value * AREA_UNITS[area_unit]  # unit checked by the reader
-        ef_litre = fuel.kg_co2_per_kg * density
-        mj_litre = fuel.mj_per_kg * density
-        lines: list[Line] = [
-            Line(
-                "A",
-                area_ha,
-                "ha",
-                f"{plain(area_value)} {area_unit} (1 mu = 1/15 ha)",
-                "Irrigated area",
-                "灌溉面积",
-                PHYSICS,
-            ),
-            Line("T", years, "yr", "monitoring period", "Period", "监测期", AMS),
-            Line("h", head, "m", "total pumping head (parameter)", "Pumping head", "扬程", AMS),
-            Line(
-                "ρ_diesel",
-                density,
-                "kg/L",
-                "EN 590 / GB 19147 range; parameter diesel.density_kg_per_l",
-                "Diesel density",
-                "柴油密度",
-                "parameter",
-            ),
+        ef_litre, mj_litre, fuel_lines = diesel_per_litre(fuel, p.diesel.density_kg_per_l)
+        lines = [*site_lines(p), *fuel_lines]
+        litres, baseline_lines = baseline_diesel(p, mj_litre)
+        lines += baseline_lines
+        baseline_t, project_t, leakage_t, net_t, er_lines = emission_reductions(
+            litres, p.project.diesel_litres, p.leakage.transferred_equipment_share, ef_litre
+        )
+        figures, figure_lines = implied_figures(p, litres, mj_litre)
+        bounds = plausibility.with_overrides(plausibility.IRRIGATION_BOUNDS, p.plausibility)
+        return Calculation(
+            methodology=f"{self.id}@{self.version}",
+            kind=self.kind,
+            net_t=net_t,
+            baseline_t=baseline_t,
+            project_t=project_t,
+            leakage_t=leakage_t,
+            lines=(*lines, *er_lines, *figure_lines),
+            flags=plausibility.irrigation_flags(figures, bounds),
+            parameters=understood(p, fuel.refs),
+        )
+
+
+def site_lines(p: SolarIrrigationParameters) -> list[Line]:
+    """The site's figures as the calculation reads them: area (1 mu = 1/15 ha), period, head,
+    diesel density (EN 590 / GB 19147)."""
+    area = p.irrigated_area
+    return [
+        Line(
+            "A",
+            area.hectares,
+            "ha",
+            f"{plain(area.value)} {area.unit} (1 mu = 1/15 ha)",
+            "Irrigated area",
+            "灌溉面积",
+            PHYSICS,
+        ),
+        Line("T", p.period_years, "yr", "monitoring period", "Period", "监测期", AMS),
+        Line("h", p.head_m, "m", "total pumping head (parameter)", "Pumping head", "扬程", AMS),
+        Line(
+            "ρ_diesel",
+            p.diesel.density_kg_per_l,
+            "kg/L",
+            "EN 590 / GB 19147 range; parameter diesel.density_kg_per_l",
+            "Diesel density",
+            "柴油密度",
+            "parameter",
+        ),
+    ]
+
+
+def diesel_per_litre(
+    fuel: emission_factors.FuelFactor, density: Decimal
+) -> tuple[Decimal, Decimal, list[Line]]:
+    """EF_diesel,L = EF_diesel,kg × ρ_diesel (kg CO2/L, AMS-I.B logic; IPCC 2006 Vol.2 Table 1.4 ×
+    Table 1.2) and e_diesel = NCV × ρ_diesel (MJ/L): ``(EF_diesel,L, e_diesel, lines)``."""
+    ef_litre = fuel.kg_co2_per_kg * density
+    mj_litre = fuel.mj_per_kg * density
+    return (
+        ef_litre,
+        mj_litre,
+        [
             *fuel.lines,
             Line(
                 "EF_diesel,L",
@@ -171,81 +185,95 @@ class SolarIrrigation:
                 "每升柴油能量",
                 PHYSICS,
             ),
-        ]
-        if route == "diesel_litres":
-            litres = amount
-            lines.append(
-                Line(
-                    "FC_BL",
-                    litres,
-                    "L",
-                    "diesel displaced (activity data)",
-                    "Baseline diesel",
-                    "基线柴油用量",
-                    AMS,
-                )
+        ],
+    )
+
+
+def baseline_diesel(p: SolarIrrigationParameters, mj_litre: Decimal) -> tuple[Decimal, list[Line]]:
+    """FC_BL (L), the diesel the baseline pumpset would have burnt, by the report's route
+    (AMS-I.B logic): as given, or from the pumping energy (:func:`pumping_energy`,
+    :func:`fuel_for_shaft_work`)."""
+    amount = p.baseline.amount
+    if p.baseline.route == "diesel_litres":
+        line = Line(
+            "FC_BL", amount, "L", "diesel displaced (activity data)", "Baseline diesel", "基线柴油用量", AMS
+        )
+        return amount, [line]
+    if p.baseline.route == "pumped_volume":
+        shaft_kwh, lines = pumping_energy(p.head_m, amount, p.diesel.pump_efficiency)
+    else:
+        shaft_kwh = amount
+        lines = [
+            Line(
+                "E_shaft",
+                shaft_kwh,
+                "kWh",
+                "shaft energy delivered (activity data)",
+                "Shaft work",
+                "轴功",
+                AMS,
             )
-        else:
-            if route == "pumped_volume":
-                hydraulic_kwh = (
-                    plausibility.RHO_WATER * plausibility.G * head * amount / plausibility.J_PER_KWH
-                )
-                shaft_kwh = hydraulic_kwh / eta_pump
-                lines += [
-                    Line("V", amount, "m³", "water pumped (activity data)", "Water pumped", "抽水量", AMS),
-                    Line(
-                        "E_hyd",
-                        hydraulic_kwh,
-                        "kWh",
-                        "ρ_w g h V / 3.6×10^6",
-                        "Hydraulic energy",
-                        "水力能",
-                        PHYSICS,
-                    ),
-                    Line(
-                        "η_pump",
-                        eta_pump,
-                        "1",
-                        "FAO I&D Paper 43; parameter diesel.pump_efficiency",
-                        "Pump efficiency",
-                        "水泵效率",
-                        "parameter",
-                    ),
-                    Line("E_shaft", shaft_kwh, "kWh", "E_hyd / η_pump", "Shaft work", "轴功", PHYSICS),
-                ]
-            else:
-                shaft_kwh = amount
-                lines.append(
-                    Line(
-                        "E_shaft",
-                        shaft_kwh,
-                        "kWh",
-                        "shaft energy delivered (activity data)",
-                        "Shaft work",
-                        "轴功",
-                        AMS,
-                    )
-                )
-            fuel_mj = shaft_kwh * Decimal("3.6") / eta_engine
-            litres = fuel_mj / mj_litre
-            lines += [
-                Line(
-                    "η_engine",
-                    eta_engine,
-                    "1",
-                    "FAO I&D Paper 43; parameter diesel.engine_efficiency",
-                    "Diesel engine efficiency",
-                    "柴油机效率",
-                    "parameter",
-                ),
-                Line("E_fuel", fuel_mj, "MJ", "E_shaft × 3.6 / η_engine", "Fuel energy", "燃料能量", PHYSICS),
-                Line("FC_BL", litres, "L", "E_fuel / e_diesel", "Baseline diesel", "基线柴油用量", AMS),
-            ]
-        baseline_t = litres * ef_litre / Decimal(1000)
-        project_t = project_litres * ef_litre / Decimal(1000)
-        leakage_t = share * baseline_t
-        net_t = baseline_t - project_t - leakage_t
-        lines += [
+        ]
+    litres, fuel_lines = fuel_for_shaft_work(shaft_kwh, p.diesel.engine_efficiency, mj_litre)
+    return litres, lines + fuel_lines
+
+
+def pumping_energy(head: Decimal, volume: Decimal, eta_pump: Decimal) -> tuple[Decimal, list[Line]]:
+    """E_hyd = ρ_w g h V / 3.6×10^6 (kWh, physics) and the shaft work E_shaft = E_hyd / η_pump."""
+    hydraulic_kwh = plausibility.RHO_WATER * plausibility.G * head * volume / plausibility.J_PER_KWH
+    shaft_kwh = hydraulic_kwh / eta_pump
+    return shaft_kwh, [
+        Line("V", volume, "m³", "water pumped (activity data)", "Water pumped", "抽水量", AMS),
+        Line("E_hyd", hydraulic_kwh, "kWh", "ρ_w g h V / 3.6×10^6", "Hydraulic energy", "水力能", PHYSICS),
+        Line(
+            "η_pump",
+            eta_pump,
+            "1",
+            "FAO I&D Paper 43; parameter diesel.pump_efficiency",
+            "Pump efficiency",
+            "水泵效率",
+            "parameter",
+        ),
+        Line("E_shaft", shaft_kwh, "kWh", "E_hyd / η_pump", "Shaft work", "轴功", PHYSICS),
+    ]
+
+
+def fuel_for_shaft_work(
+    shaft_kwh: Decimal, eta_engine: Decimal, mj_litre: Decimal
+) -> tuple[Decimal, list[Line]]:
+    """E_fuel = E_shaft × 3.6 / η_engine (MJ, physics) and FC_BL = E_fuel / e_diesel (L, AMS-I.B logic)."""
+    fuel_mj = shaft_kwh * Decimal("3.6") / eta_engine
+    litres = fuel_mj / mj_litre
+    return litres, [
+        Line(
+            "η_engine",
+            eta_engine,
+            "1",
+            "FAO I&D Paper 43; parameter diesel.engine_efficiency",
+            "Diesel engine efficiency",
+            "柴油机效率",
+            "parameter",
+        ),
+        Line("E_fuel", fuel_mj, "MJ", "E_shaft × 3.6 / η_engine", "Fuel energy", "燃料能量", PHYSICS),
+        Line("FC_BL", litres, "L", "E_fuel / e_diesel", "Baseline diesel", "基线柴油用量", AMS),
+    ]
+
+
+def emission_reductions(
+    litres: Decimal, project_litres: Decimal, share: Decimal, ef_litre: Decimal
+) -> tuple[Decimal, Decimal, Decimal, Decimal, list[Line]]:
+    """AMS-I.B logic: BE_y = FC_BL × EF_diesel,L / 1000, PE_y = FC_PJ × EF_diesel,L / 1000,
+    LE_y = share × BE_y (transferred equipment), ER_y = BE_y − PE_y − LE_y (t CO2)."""
+    baseline_t = litres * ef_litre / Decimal(1000)
+    project_t = project_litres * ef_litre / Decimal(1000)
+    leakage_t = share * baseline_t
+    net_t = baseline_t - project_t - leakage_t
+    return (
+        baseline_t,
+        project_t,
+        leakage_t,
+        net_t,
+        [
             Line(
                 "BE_y",
                 baseline_t,
@@ -266,75 +294,77 @@ class SolarIrrigation:
             ),
             Line("LE_y", leakage_t, "t CO2", "share × BE_y (transferred equipment)", "Leakage", "泄漏", AMS),
             Line("ER_y", net_t, "t CO2", "BE_y − PE_y − LE_y", "Emission reductions", "减排量", AMS),
-        ]
-        figures = plausibility.irrigation_figures(
-            diesel_litres=litres,
-            area_ha=area_ha,
-            years=years,
-            head_m=head,
-            diesel_mj_per_litre=mj_litre,
-            overall_efficiency=eta_engine * eta_pump,
-        )
-        lines += [
-            Line(
-                "diesel_per_mu",
-                figures.diesel_l_per_mu_yr,
-                "L/mu/yr",
-                "FC_BL / (A × 15 × T)",
-                "Implied diesel per mu-year",
-                "每亩每年隐含柴油",
-                "plausibility",
-            ),
-            Line(
-                "diesel_per_ha",
-                figures.diesel_l_per_ha_yr,
-                "L/ha/yr",
-                "FC_BL / (A × T)",
-                "Implied diesel per hectare-year",
-                "每公顷每年隐含柴油",
-                "plausibility",
-            ),
-            Line(
-                "water_depth",
-                figures.water_depth_m_yr,
-                "m/yr",
-                "η_engine η_pump FC_BL e_diesel / (ρ_w g h) / (A × T)",
-                "Implied water depth",
-                "隐含灌水深度",
-                "plausibility",
-            ),
-            Line(
-                "E_hyd_per_ha",
-                figures.hydraulic_kwh_per_ha_yr,
-                "kWh/ha/yr",
-                "ρ_w g h V / (A × T)",
-                "Implied pumping energy per hectare-year",
-                "每公顷每年隐含抽水能量",
-                "plausibility",
-            ),
-        ]
-        understood = {
-            "irrigated_area": {"value": plain(area_value), "unit": area_unit},
-            "period_years": plain(years),
-            "head_m": plain(head),
-            "baseline": {"route": route, amount_key[route]: plain(amount)},
-            "diesel": {
-                "density_kg_per_l": plain(density),
-                "engine_efficiency": plain(eta_engine),
-                "pump_efficiency": plain(eta_pump),
-            },
-            "project": {"diesel_litres": plain(project_litres)},
-            "leakage": {"transferred_equipment_share": plain(share)},
-            "factors": list(fuel.refs),
-        }
-        return Calculation(
-            methodology=f"{self.id}@{self.version}",
-            kind=self.kind,
-            net_t=net_t,
-            baseline_t=baseline_t,
-            project_t=project_t,
-            leakage_t=leakage_t,
-            lines=tuple(lines),
-            flags=plausibility.irrigation_flags(figures, bounds),
-            parameters=understood,
-        )
+        ],
+    )
+
+
+def implied_figures(
+    p: SolarIrrigationParameters, litres: Decimal, mj_litre: Decimal
+) -> tuple[IrrigationFigures, list[Line]]:
+    """What the baseline implies per hectare-year (``plausibility.irrigation_figures``: diesel,
+    water depth η FC e / (ρ_w g h) / (A T), pumping energy), shown as lines."""
+    figures = plausibility.irrigation_figures(
+        diesel_litres=litres,
+        area_ha=p.irrigated_area.hectares,
+        years=p.period_years,
+        head_m=p.head_m,
+        diesel_mj_per_litre=mj_litre,
+        overall_efficiency=p.diesel.engine_efficiency * p.diesel.pump_efficiency,
+    )
+    return figures, [
+        Line(
+            "diesel_per_mu",
+            figures.diesel_l_per_mu_yr,
+            "L/mu/yr",
+            "FC_BL / (A × 15 × T)",
+            "Implied diesel per mu-year",
+            "每亩每年隐含柴油",
+            "plausibility",
+        ),
+        Line(
+            "diesel_per_ha",
+            figures.diesel_l_per_ha_yr,
+            "L/ha/yr",
+            "FC_BL / (A × T)",
+            "Implied diesel per hectare-year",
+            "每公顷每年隐含柴油",
+            "plausibility",
+        ),
+        Line(
+            "water_depth",
+            figures.water_depth_m_yr,
+            "m/yr",
+            "η_engine η_pump FC_BL e_diesel / (ρ_w g h) / (A × T)",
+            "Implied water depth",
+            "隐含灌水深度",
+            "plausibility",
+        ),
+        Line(
+            "E_hyd_per_ha",
+            figures.hydraulic_kwh_per_ha_yr,
+            "kWh/ha/yr",
+            "ρ_w g h V / (A × T)",
+            "Implied pumping energy per hectare-year",
+            "每公顷每年隐含抽水能量",
+            "plausibility",
+        ),
+    ]
+
+
+def understood(p: SolarIrrigationParameters, factor_refs: tuple[str, ...]) -> dict[str, Any]:
+    """The parameters as the calculation read them (defaults filled in), for the record."""
+    route = p.baseline.route
+    return {
+        "irrigated_area": {"value": plain(p.irrigated_area.value), "unit": p.irrigated_area.unit},
+        "period_years": plain(p.period_years),
+        "head_m": plain(p.head_m),
+        "baseline": {"route": route, AMOUNT_KEY[route]: plain(p.baseline.amount)},
+        "diesel": {
+            "density_kg_per_l": plain(p.diesel.density_kg_per_l),
+            "engine_efficiency": plain(p.diesel.engine_efficiency),
+            "pump_efficiency": plain(p.diesel.pump_efficiency),
+        },
+        "project": {"diesel_litres": plain(p.project.diesel_litres)},
+        "leakage": {"transferred_equipment_share": plain(p.leakage.transferred_equipment_share)},
+        "factors": list(factor_refs),
+    }

@@ -8,7 +8,7 @@ it, as the caller may see them.
 * the reporting status of that year: counts for everyone; the stage and totals of each
   organisation only for the regulator and administrators (the first page of the roster), and a
   reporter's own organisation for that reporter (DESIGN.md, Security);
-* the registry's tonnes issued and retired (public figures, ``registry.service.conservation``);
+* the registry's tonnes issued and retired (public figures, ``registry.reads.conservation``);
 * the transparency log's latest checkpoint: size, root hash, signing time (``ledger.service``).
 
 Nothing here writes; every read is scoped by the service it calls.
@@ -17,6 +17,7 @@ Nothing here writes; every read is scoped by the service it calls.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -27,7 +28,7 @@ from carbonbridge.factors.model import GwpSet
 from carbonbridge.ledger import service as ledger
 from carbonbridge.platform.identity import Principal, Role
 from carbonbridge.platform.settings import Settings
-from carbonbridge.registry import service as registry
+from carbonbridge.registry import reads
 from carbonbridge.registry.model import UnitState
 
 #: organisations of the roster shown on the regulator's home page (the rest: the organisations page)
@@ -44,6 +45,8 @@ class RegionalFigures:
     masked: bool
     synthetic: bool
     status: ReportingStatus
+    #: set while a full rebuild runs: the figures are the last complete statement's
+    stale_since: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -85,12 +88,22 @@ def _regional(
     result = regional_release(sessions, principal, settings)
     released = next((y for y in result.release.years if y.year == year), None)
     return RegionalFigures(
-        year, released, result.release.masked, result.synthetic, roster.reporting_status(sessions, year)
+        year,
+        released,
+        result.release.masked,
+        result.synthetic,
+        roster.reporting_status(sessions, year),
+        result.stale_since,
     )
 
 
+def stale_note(lang: str, since: datetime) -> str:
+    """The regional page's note on figures being recomputed, in ``lang``."""
+    return release.stale_note(lang, since)
+
+
 def _registry(sessions: sessionmaker[Session]) -> RegistryFigures:
-    tallies = registry.conservation(sessions)
+    tallies = reads.conservation(sessions)
     issued = sum(t.issued for t in tallies)
     retired = sum(t.by_state.get(UnitState.RETIRED, 0) for t in tallies)
     return RegistryFigures(issued, retired, len({t.project_id for t in tallies}))

@@ -7,7 +7,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from carbonbridge.overview import service
 from carbonbridge.platform.deps import AppSettings, CurrentPrincipal, Sessions
-from carbonbridge.platform.web import PageRoute, render
+from carbonbridge.platform.web import PageRoute, page_language, render
 
 router = APIRouter(include_in_schema=False, route_class=PageRoute)
 
@@ -18,4 +18,6 @@ def home(
 ) -> Response:
     """The region at a glance, as the caller may see it (``overview/service.py``)."""
     figures = service.home(sessions, principal, settings)
-    return render(request, "home.html", {"principal": principal, "f": figures})
+    since = figures.regional.stale_since if figures.regional else None
+    note = None if since is None else service.stale_note(page_language(request), since)
+    return render(request, "home.html", {"principal": principal, "f": figures, "stale_note": note})

@@ -7,14 +7,15 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
-from carbonbridge.platform import backup as mechanism
-from carbonbridge.platform.settings import get_settings
+# the mechanism (SQLAlchemy, Alembic), the settings and Rich's progress bars are imported by the
+# commands, so that ``carbonbridge backup --help`` needs none of them (docs/cli.md)
+if TYPE_CHECKING:
+    from carbonbridge.platform import backup as mechanism
 
 console = Console(stderr=True)
 
@@ -23,6 +24,8 @@ console = Console(stderr=True)
 def _progress() -> Iterator[mechanism.Progress]:
     """A progress callback drawing one bar per step on stderr (stdout stays for results); a step
     of unknown length shows as done once the next one starts."""
+    from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
+
     columns = (TextColumn("{task.description}"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"))
     with Progress(*columns, TimeElapsedColumn(), console=console) as bars:
         tasks: dict[str, TaskID] = {}
@@ -47,6 +50,9 @@ def backup(
 ) -> None:
     """Back up the configured database into PATH while the platform runs; the manifest records
     the log's checkpoint the backup holds / 在线备份数据库（记录其中日志的检查点）."""
+    from carbonbridge.platform import backup as mechanism
+    from carbonbridge.platform.settings import get_settings
+
     with _progress() as progress:
         manifest = mechanism.backup(get_settings().resolved_database_url(), path, progress=progress)
     cp = manifest.checkpoint
@@ -61,6 +67,9 @@ def restore(
 ) -> None:
     """Restore the backup in PATH into the configured database (stop the server first), then
     verify: row counts, the log's checkpoint and the log's audit / 恢复备份并验证."""
+    from carbonbridge.platform import backup as mechanism
+    from carbonbridge.platform.settings import get_settings
+
     with _progress() as progress:
         url = get_settings().resolved_database_url()
         restored = mechanism.restore(path, url, force=force, progress=progress)

@@ -170,12 +170,19 @@ def load_command(name: str) -> click.Command | None:
     return command
 
 
+#: the root's flags, given explicitly as "not set" (Click's ``default_map``): Typer (0.29) coerces
+#: a flag left unset (``None``) by building a pydantic ``TypeAdapter``, so every
+#: ``carbonbridge GROUP ...`` imported pydantic (~0.1-0.2 s) before the group ran, ``--help``
+#: included; a ``False`` default is a bool already and skips that
+_ROOT_FLAGS_UNSET = {"help": False, "install_completion": False, "show_completion": False}
+
 app = typer.Typer(
     name="carbonbridge",
     cls=LazyGroup,
     help="Regional carbon management platform / 碳管理数字平台",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
+    context_settings={"default_map": _ROOT_FLAGS_UNSET},
 )
 
 
@@ -187,13 +194,14 @@ def _console() -> Console:
 
 
 def database() -> tuple[Engine, sessionmaker[Session]]:
-    """The engine and session factory of the configured database, migrated to head."""
+    """The engine and session factory of the configured database, migrated to head (Alembic runs
+    only when the database is not at head already: ``migrate.ensure_at_head``)."""
     from carbonbridge.platform.db import make_engine, session_factory
-    from carbonbridge.platform.migrate import upgrade
+    from carbonbridge.platform.migrate import ensure_at_head
     from carbonbridge.platform.settings import get_settings
 
     engine = make_engine(get_settings().resolved_database_url())
-    upgrade(engine)
+    ensure_at_head(engine)
     return engine, session_factory(engine)
 
 

@@ -5,7 +5,9 @@ Tokens are random 256-bit secrets shown once; only their SHA-256 is stored. Ever
 revoked (logout revokes the session's), when it expires, or when its user is disabled, all checked
 by the one query that authenticates (:func:`authenticate_all`). Passwords are hashed with
 argon2id. Roles are checked in services (``require``), not only in routers (DESIGN.md). Listing,
-revoking and user administration are in ``platform/users.py``.
+revoking and user administration are in ``platform/users.py``. The roles and the caller
+(:class:`Role`, :class:`Principal`) live in ``platform/principals.py``, which needs neither the
+database nor argon2 (a command's ``--help`` reads the roles; docs/cli.md), and are re-exported here.
 """
 
 from __future__ import annotations
@@ -26,63 +28,16 @@ from carbonbridge.kernel.clock import utc_now
 from carbonbridge.kernel.errors import (
     Conflict,
     FieldIssue,
-    Forbidden,
     InvalidInput,
     Unauthenticated,
 )
 from carbonbridge.kernel.ids import new_id
 from carbonbridge.platform.db import Base
+from carbonbridge.platform.principals import ORGANISATION_ROLES as ORGANISATION_ROLES
+from carbonbridge.platform.principals import PUBLIC as PUBLIC
+from carbonbridge.platform.principals import Principal as Principal
+from carbonbridge.platform.principals import Role as Role
 from carbonbridge.platform.types import UtcDateTime
-
-
-class Role(StrEnum):
-    ADMIN = "admin"
-    REGULATOR = "regulator"
-    REPORTER = "reporter"
-    VERIFIER = "verifier"
-    DEVELOPER = "developer"
-    INVESTOR = "investor"
-    VPP_OPERATOR = "vpp_operator"
-    WITNESS = "witness"
-    PUBLIC = "public"
-
-
-#: roles that act for one organisation and see only its data
-ORGANISATION_ROLES = frozenset({Role.REPORTER, Role.DEVELOPER, Role.VPP_OPERATOR})
-
-
-@dataclass(frozen=True)
-class Principal:
-    """The authenticated caller (or the anonymous public)."""
-
-    user_id: str | None
-    name: str
-    role: Role
-    organisation_id: str | None = None
-
-    def require(self, *roles: Role) -> None:
-        """Raise :class:`Forbidden` (or :class:`Unauthenticated` for the public) unless the caller
-        has one of ``roles``; admins pass every check."""
-        if self.role == Role.ADMIN or self.role in roles:
-            return
-        if self.role == Role.PUBLIC:
-            raise Unauthenticated("this operation needs a token (Authorization: Bearer ...)")
-        wanted = ", ".join(r.value for r in roles)
-        raise Forbidden(f"role {self.role.value!r} may not do this; needs one of: {wanted}")
-
-    def require_organisation(self, organisation_id: str) -> None:
-        """Organisation scoping: reporters (and developers, VPP operators) act only for their own."""
-        if self.role in ORGANISATION_ROLES and self.organisation_id != organisation_id:
-            raise Forbidden(
-                f"{self.role.value} of organisation {self.organisation_id!r} "
-                f"may not access organisation {organisation_id!r}"
-            )
-
-    def can_see_all_organisations(self) -> bool:
-        return self.role in {Role.ADMIN, Role.REGULATOR, Role.VERIFIER}
-
-
-PUBLIC = Principal(user_id=None, name="public", role=Role.PUBLIC)
 
 
 class UserRow(Base):

@@ -12,19 +12,21 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
-from rich.table import Table
-from sqlalchemy.orm import Session, sessionmaker
 
-from carbonbridge.kernel.clock import utc_now
 from carbonbridge.kernel.errors import FieldIssue, InvalidInput
-from carbonbridge.platform import users
-from carbonbridge.platform.db import unit_of_work
-from carbonbridge.platform.identity import Principal, Role, TokenKind, create_user, issue_token
-from carbonbridge.platform.settings import get_settings
+from carbonbridge.platform.principals import Principal, Role
+
+# the user store (SQLAlchemy, argon2), the settings and Rich's tables are imported by the commands
+# that use them, so that ``carbonbridge users --help`` needs none of them (docs/cli.md)
+if TYPE_CHECKING:
+    from rich.table import Table
+    from sqlalchemy.orm import Session, sessionmaker
+
+    from carbonbridge.platform import users
 
 app = typer.Typer(help="Users and API tokens / 用户与令牌", no_args_is_help=True)
 
@@ -44,11 +46,12 @@ PasswordStdin = Annotated[
 def _database() -> Iterator[sessionmaker[Session]]:
     """The configured database, migrated to head; its connections are closed afterwards."""
     from carbonbridge.platform.db import make_engine, session_factory
-    from carbonbridge.platform.migrate import upgrade  # Alembic: only for a command that runs
+    from carbonbridge.platform.migrate import ensure_at_head  # Alembic only if not at head
+    from carbonbridge.platform.settings import get_settings
 
     engine = make_engine(get_settings().resolved_database_url())
     try:
-        upgrade(engine)
+        ensure_at_head(engine)
         yield session_factory(engine)
     finally:
         engine.dispose()
@@ -79,6 +82,10 @@ def _when(moment: datetime | None) -> str:
 
 
 def _token_table(found: list[users.TokenView], title: str) -> Table:
+    from rich.table import Table
+
+    from carbonbridge.kernel.clock import utc_now
+
     now = utc_now()
     table = Table(title=title)
     table.add_column("id", no_wrap=True)
@@ -104,6 +111,10 @@ def add(
 
     A web-login password comes from --password-stdin, CARBONBRIDGE_NEW_PASSWORD or --ask-password;
     without one the user has API tokens only."""
+    from carbonbridge.platform.db import unit_of_work
+    from carbonbridge.platform.identity import TokenKind, create_user, issue_token
+    from carbonbridge.platform.settings import get_settings
+
     password = _new_password(password_stdin) if ask_password else _given_password(password_stdin)
     lifetime = timedelta(days=days or get_settings().token_lifetime_days)
     with _database() as sessions, unit_of_work(sessions) as session:
@@ -118,6 +129,10 @@ def add(
 @app.command("list")
 def list_users() -> None:
     """List users / 列出用户."""
+    from rich.table import Table
+
+    from carbonbridge.platform import users
+
     with _database() as sessions:
         found = users.list_users(sessions, OPERATOR)
     table = Table(title=f"{len(found)} user(s) / 用户")
@@ -135,6 +150,8 @@ def tokens(
     include_ended: Annotated[bool, typer.Option("--all", help="also revoked and expired tokens")] = False,
 ) -> None:
     """List a user's tokens, without their secrets / 列出令牌."""
+    from carbonbridge.platform import users
+
     with _database() as sessions:
         found = users.list_tokens(sessions, OPERATOR, username, include_ended=include_ended)
     console.print(_token_table(found, f"{len(found)} token(s) of {username} / 令牌"))
@@ -149,6 +166,9 @@ def issue(
     ] = None,
 ) -> None:
     """Issue a new API token for a user and print it (shown once) / 签发令牌."""
+    from carbonbridge.platform import users
+    from carbonbridge.platform.settings import get_settings
+
     lifetime = timedelta(days=days or get_settings().token_lifetime_days)
     with _database() as sessions:
         secret, view = users.issue_api_token(sessions, OPERATOR, username, label, lifetime)
@@ -162,6 +182,8 @@ def revoke(
     every_of: Annotated[str | None, typer.Option("--all-of", help="revoke every token of this user")] = None,
 ) -> None:
     """Revoke tokens now: by id, or every token of a user / 吊销令牌."""
+    from carbonbridge.platform import users
+
     if not every_of and not token_ids:
         raise InvalidInput(
             "nothing to revoke", [FieldIssue(("token_ids",), None, "give token ids or --all-of USER")]
@@ -178,6 +200,8 @@ def revoke(
 @app.command("disable")
 def disable(username: str) -> None:
     """Disable a user: every token stops working, no login / 停用用户."""
+    from carbonbridge.platform import users
+
     with _database() as sessions:
         view = users.set_disabled(sessions, OPERATOR, username, disabled=True)
     console.print(f"user {view.username} disabled {_when(view.disabled_at)}")
@@ -186,6 +210,8 @@ def disable(username: str) -> None:
 @app.command("enable")
 def enable(username: str) -> None:
     """Enable a disabled user again / 启用用户."""
+    from carbonbridge.platform import users
+
     with _database() as sessions:
         view = users.set_disabled(sessions, OPERATOR, username, disabled=False)
     console.print(f"user {view.username} enabled")
@@ -196,6 +222,8 @@ def reset_password(username: str, password_stdin: PasswordStdin = False) -> None
     """Set a user's web-login password; their web sessions are revoked / 重置密码.
 
     The password comes from --password-stdin, CARBONBRIDGE_NEW_PASSWORD, or a hidden prompt."""
+    from carbonbridge.platform import users
+
     password = _new_password(password_stdin)
     with _database() as sessions:
         view = users.reset_password(sessions, OPERATOR, username, password)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Coroutine, Mapping
 from datetime import timedelta
-from decimal import Decimal
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -54,14 +53,6 @@ def _template_dirs() -> list[str]:
     return dirs
 
 
-def fmt_number(value: object, places: int = 1) -> str:
-    """Thousands-separated fixed-point rendering for tables (display only)."""
-    if value is None:
-        return "—"
-    number = value if isinstance(value, Decimal) else Decimal(str(value))
-    return f"{number:,.{places}f}"
-
-
 def make_environment() -> Environment:
     env = Environment(
         loader=ChoiceLoader([FileSystemLoader(d) for d in _template_dirs()]),
@@ -70,8 +61,9 @@ def make_environment() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters["num"] = fmt_number
-    env.filters["shown"] = shown  # the display rule (kernel/display.py, docs/display.md)
+    # the display rule, the one number filter (kernel/display.py, docs/display.md): a figure is
+    # ``| shown`` (a measure) or ``| shown("money" | "percent" | "count")``
+    env.filters["shown"] = shown
     return env
 
 

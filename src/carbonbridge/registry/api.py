@@ -13,7 +13,10 @@ from fastapi.concurrency import run_in_threadpool
 from carbonbridge.platform.deps import CurrentPrincipal, Sessions, credentials_of, get_sessions
 from carbonbridge.platform.guard import GuardedRoute, public
 from carbonbridge.platform.openapi import CALLER_RESPONSES
-from carbonbridge.registry import api_compliance, coalescer, service, views
+from carbonbridge.registry import issuance as issuing
+from carbonbridge.registry import reads, service, views, writes
+from carbonbridge.registry.cadt import api as cadt_api
+from carbonbridge.registry.compliance import api as compliance_api
 from carbonbridge.registry.model import (
     Cancellation,
     ExpiryRequest,
@@ -55,6 +58,8 @@ from carbonbridge.registry.schemas import (
     UnitsIn,
     VerifyIn,
 )
+from carbonbridge.registry.units import coalescer, exports
+from carbonbridge.registry.units import service as movements
 
 router = APIRouter(prefix="/registry", tags=["registry"], route_class=GuardedRoute)
 #: single transfers, retirements and cancellations: the registry's hot write path, included by the
@@ -64,7 +69,7 @@ router = APIRouter(prefix="/registry", tags=["registry"], route_class=GuardedRou
 hot_router = moves = APIRouter(
     prefix="/registry", tags=["registry"], route_class=GuardedRoute, responses=CALLER_RESPONSES
 )
-# single transfers, retirements and cancellations are group-committed (registry/coalescer.py)
+# single transfers, retirements and cancellations are group-committed (registry/units/coalescer.py)
 router.on_shutdown.append(coalescer.shutdown_all)
 
 
@@ -72,7 +77,7 @@ def receipt_out(sessions: Sessions, receipt: Receipt) -> ReceiptOut:
     return ReceiptOut.of(receipt, views.serials_of(sessions, list(receipt.produced)))
 
 
-async def _moved(http: Request, request: service.UnitRequest) -> ReceiptOut:
+async def _moved(http: Request, request: writes.UnitRequest) -> ReceiptOut:
     """Write through the app-wide coalescer, which checks the caller's token (bearer header or
     session cookie, read here without touching the database) in the batch's own transaction, and
     answers once the batch has committed; the serial numbers come from the project prefixes
@@ -117,13 +122,13 @@ def accounts(sessions: Sessions, principal: CurrentPrincipal, organisation_id: s
 @router.get("/accounts/{account_id}/balances", response_model=list[BalanceOut])
 def balances(sessions: Sessions, principal: CurrentPrincipal, account_id: str) -> list[BalanceOut]:
     """Tonnes per project, vintage and state in an account."""
-    return [BalanceOut.of(b) for b in service.balances(sessions, principal, account_id)]
+    return [BalanceOut.of(b) for b in reads.balances(sessions, principal, account_id)]
 
 
 @router.get("/accounts/{account_id}/blocks", response_model=list[BlockOut])
 def blocks(sessions: Sessions, principal: CurrentPrincipal, account_id: str) -> list[BlockOut]:
     """The open serial blocks of an account, with their serial numbers."""
-    found = service.holdings(sessions, principal, account_id)
+    found = reads.holdings(sessions, principal, account_id)
     return [
         BlockOut(
             id=b.id,
@@ -248,7 +253,7 @@ def issue(sessions: Sessions, principal: CurrentPrincipal, report_id: str) -> Is
     """Issue a verified report's credits (regulator); removals put their buffer share in the pool.
     The vintage's planned (ex-ante) units are converted in place first, oldest serials first,
     wherever they are held; only the rest are new serials (``converted`` / ``newly_serialised``)."""
-    receipt = service.issue(sessions, principal, report_id)
+    receipt = issuing.issue(sessions, principal, report_id)
     return IssuanceReceiptOut.of_issuance(receipt, views.serials_of(sessions, list(receipt.produced)))
 
 
@@ -259,14 +264,14 @@ def issue_planned(
     """Issue ex-ante (planned) units to the developer's holding account (regulator; a validated
     project): tradable, never retirable, from the project-vintage serial counter; the vintage's
     verified issuance converts them in place."""
-    receipt = service.issue_planned(sessions, principal, project_id, body.vintage, body.quantity, body.basis)
+    receipt = issuing.issue_planned(sessions, principal, project_id, body.vintage, body.quantity, body.basis)
     return receipt_out(sessions, receipt)
 
 
 @router.post("/projects/{project_id}/reversals", response_model=ReceiptOut, status_code=201)
 def reverse(sessions: Sessions, principal: CurrentPrincipal, project_id: str, body: ReversalIn) -> ReceiptOut:
     """A loss of stored carbon (regulator): cancels buffer units, never retired credits."""
-    return receipt_out(sessions, service.reverse(sessions, principal, project_id, body.loss_t, body.reason))
+    return receipt_out(sessions, movements.reverse(sessions, principal, project_id, body.loss_t, body.reason))
 
 
 # --- moving units -------------------------------------------------------------------------------
@@ -294,7 +299,7 @@ def retirements(
     """The public retirement records (beneficiary, purpose, serials, log entry), newest first."""
     if project_id is not None:
         service.get_project(sessions, project_id)
-        found = service.retirement_records(sessions, project_id, limit=limit)
+        found = reads.retirement_records(sessions, project_id, limit=limit)
     else:
         found = views.all_retirements(sessions, limit=limit)
     return [RetirementRecordOut.of(r) for r in found]
@@ -311,7 +316,7 @@ def request_export(sessions: Sessions, principal: CurrentPrincipal, body: Export
     """Ask to export held units to another registry (holder): they wait as ``pending_export``
     until the regulator confirms or rejects; the receipt's operation id names the request."""
     request = ExportRequest(_units(body), body.destination_registry, body.destination_account, body.reason)
-    return receipt_out(sessions, service.request_export(sessions, principal, request))
+    return receipt_out(sessions, exports.request_export(sessions, principal, request))
 
 
 @router.post("/exports/{operation_id}/confirm", response_model=ReceiptOut, status_code=201)
@@ -319,7 +324,7 @@ def confirm_export(
     sessions: Sessions, principal: CurrentPrincipal, operation_id: str, body: ExportConfirmIn
 ) -> ReceiptOut:
     """The regulator confirms an export: the pending units are ``exported`` for good."""
-    receipt = service.confirm_export(sessions, principal, operation_id, body.destination_reference)
+    receipt = exports.confirm_export(sessions, principal, operation_id, body.destination_reference)
     return receipt_out(sessions, receipt)
 
 
@@ -328,14 +333,14 @@ def reject_export(
     sessions: Sessions, principal: CurrentPrincipal, operation_id: str, body: ExportRejectIn
 ) -> ReceiptOut:
     """The regulator rejects an export: the pending units are ``held`` again, same serials."""
-    return receipt_out(sessions, service.reject_export(sessions, principal, operation_id, body.reason))
+    return receipt_out(sessions, exports.reject_export(sessions, principal, operation_id, body.reason))
 
 
 @router.post("/expiries", response_model=ReceiptOut, status_code=201)
 def expire(sessions: Sessions, principal: CurrentPrincipal, body: ExpiryIn) -> ReceiptOut:
     """Expire held or planned units whose validity has ended (regulator)."""
     return receipt_out(
-        sessions, service.expire(sessions, principal, ExpiryRequest(_units(body), body.reason))
+        sessions, exports.expire(sessions, principal, ExpiryRequest(_units(body), body.reason))
     )
 
 
@@ -351,9 +356,10 @@ def find_serial(sessions: Sessions, serial: str) -> list[SerialStatusOut]:
             standard=s.standard,
             methodology=s.methodology,
         )
-        for s in service.find_serial(sessions, serial)
+        for s in reads.find_serial(sessions, serial)
     ]
 
 
 # allowances, CAD Trust exchange and mutual recognition live in their own face module
-router.include_router(api_compliance.router)
+router.include_router(compliance_api.router)
+router.include_router(cadt_api.router)

@@ -25,9 +25,7 @@ from carbonbridge.kernel.display import FigureKind, shown
 from carbonbridge.kernel.errors import FieldIssue, InvalidInput
 from carbonbridge.platform.cli_format import Column, OutputFormat, emit
 from carbonbridge.platform.cli_format import FormatOption as ListFormatOption
-from carbonbridge.registry import cli_exports as cli_exports
-from carbonbridge.registry import cli_units as cli_units
-from carbonbridge.registry import service, views
+from carbonbridge.registry.cadt import cli as cadt_cli
 from carbonbridge.registry.cli_common import COMMANDS as COMMANDS
 from carbonbridge.registry.cli_common import (
     Format,
@@ -44,8 +42,14 @@ from carbonbridge.registry.cli_common import (
     project_app,
 )
 from carbonbridge.registry.cli_common import app as app
+from carbonbridge.registry.compliance import cli as compliance_cli
 from carbonbridge.registry.model import ProjectDraft
-from carbonbridge.registry.schemas import BalanceOut, ProjectOut, ReportOut, RetirementRecordOut
+from carbonbridge.registry.units import cli as units_cli  # noqa: F401  (registers issue|transfer|retire|cancel)
+from carbonbridge.registry.units import cli_exports as cli_exports  # registers export|expire
+
+# the sub-packages' command groups (allowances, cadt, recognition), after project|monitoring|accounts
+for _name, _sub in {**compliance_cli.COMMANDS, **cadt_cli.COMMANDS}.items():
+    app.add_typer(_sub, name=_name)
 
 # --- accounts -----------------------------------------------------------------------------------
 
@@ -53,6 +57,8 @@ from carbonbridge.registry.schemas import BalanceOut, ProjectOut, ReportOut, Ret
 @accounts_app.command("open")
 def accounts_open(ctx: typer.Context, organisation: str, output: FormatOption = Format.TABLE) -> None:
     """Open an organisation's holding, retirement and cancellation accounts (regulator) / 开立账户."""
+    from carbonbridge.registry import service
+
     with _acting(ctx) as (sessions, principal):
         found = service.open_accounts(sessions, principal, organisation)
     _print_accounts(found, output)
@@ -61,6 +67,8 @@ def accounts_open(ctx: typer.Context, organisation: str, output: FormatOption = 
 @accounts_app.command("show")
 def accounts_show(ctx: typer.Context, organisation: str, output: FormatOption = Format.TABLE) -> None:
     """An organisation's registry accounts / 查看账户."""
+    from carbonbridge.registry import service
+
     with _acting(ctx) as (sessions, principal):
         found = service.accounts(sessions, principal, organisation)
     _print_accounts(found, output)
@@ -97,6 +105,8 @@ def project_draft(
     receipt: ReceiptOption = None,
 ) -> None:
     """Draft a project (developer) / 起草项目."""
+    from carbonbridge.registry import service
+
     with _acting(ctx) as (sessions, principal):
         draft = ProjectDraft(
             code, organisation, name_en, name_zh, methodology, region, standard, _parameters(parameters)
@@ -114,6 +124,8 @@ def project_validate(
     receipt: ReceiptOption = None,
 ) -> None:
     """Validate a drafted project (verifier) / 审定项目."""
+    from carbonbridge.registry import service
+
     with _acting(ctx) as (sessions, principal):
         _, done = service.validate_project(sessions, principal, _project_id(sessions, project), opinion)
     _done(sessions, done, output, receipt, f"project {project} validated")
@@ -128,6 +140,8 @@ def project_register(
     receipt: ReceiptOption = None,
 ) -> None:
     """Register a validated project (regulator) / 项目备案."""
+    from carbonbridge.registry import service
+
     with _acting(ctx) as (sessions, principal):
         _, done = service.register_project(sessions, principal, _project_id(sessions, project), note)
     _done(sessions, done, output, receipt, f"project {project} registered")
@@ -136,6 +150,9 @@ def project_register(
 @project_app.command("list")
 def project_list(ctx: typer.Context, output: ListFormatOption = OutputFormat.TABLE) -> None:
     """Every project with tonnes issued and retired / 项目列表."""
+    from carbonbridge.registry import views
+    from carbonbridge.registry.schemas import ProjectOut
+
     with _acting(ctx) as (sessions, _):
         totals = views.registry_totals(sessions)
     body = [
@@ -164,6 +181,9 @@ def project_show(
     output: FormatOption = Format.TABLE,
 ) -> None:
     """A project's sheet: reports with every calculator figure and equation, issuances / 项目详情."""
+    from carbonbridge.registry import views
+    from carbonbridge.registry.schemas import ProjectOut, ReportOut
+
     with _acting(ctx) as (sessions, _):
         sheet = views.project_sheet(sessions, _project_id(sessions, project))
     if output is Format.JSON:
@@ -227,6 +247,9 @@ def monitoring_submit(
     receipt: ReceiptOption = None,
 ) -> None:
     """Submit a monitoring report; the methodology computes the period now (developer) / 提交监测报告."""
+    from carbonbridge.registry import service
+    from carbonbridge.registry.schemas import ReportOut
+
     with _acting(ctx) as (sessions, principal):
         period = (_date(start, "start"), _date(end, "end"))
         report, done = service.submit_report(
@@ -263,6 +286,8 @@ def monitoring_verify(
     receipt: ReceiptOption = None,
 ) -> None:
     """Verify a monitoring report (verifier) / 核查监测报告."""
+    from carbonbridge.registry import service
+
     with _acting(ctx) as (sessions, principal):
         _, done = service.verify_report(sessions, principal, report, opinion, override_reason=override_reason)
     _done(sessions, done, output, receipt, f"report {report} verified")
@@ -278,8 +303,11 @@ def balance(
     output: ListFormatOption = OutputFormat.TABLE,
 ) -> None:
     """Tonnes per project, vintage and state in an account / 余额."""
+    from carbonbridge.registry import reads
+    from carbonbridge.registry.schemas import BalanceOut
+
     with _acting(ctx) as (sessions, principal):
-        found = service.balances(sessions, principal, account)
+        found = reads.balances(sessions, principal, account)
     rows = [
         {"project": b.project_id, "vintage": b.vintage, "state": b.state.value, "tonnes": b.tonnes}
         for b in found
@@ -300,8 +328,10 @@ def blocks(
     output: ListFormatOption = OutputFormat.TABLE,
 ) -> None:
     """The open serial blocks of an account / 序列号区块."""
+    from carbonbridge.registry import reads, views
+
     with _acting(ctx) as (sessions, principal):
-        found = service.holdings(sessions, principal, account)
+        found = reads.holdings(sessions, principal, account)
         serials = views.serials_of(sessions, found)
     rows = [
         {"serial": s, "count": b.count, "state": b.state.value, "account_id": b.account_id}
@@ -318,6 +348,9 @@ def blocks(
 @app.command("retirements")
 def retirements(ctx: typer.Context, output: ListFormatOption = OutputFormat.TABLE) -> None:
     """The public retirement records, newest first / 注销记录."""
+    from carbonbridge.registry import views
+    from carbonbridge.registry.schemas import RetirementRecordOut
+
     with _acting(ctx) as (sessions, _):
         found = views.all_retirements(sessions)
     rows = [
@@ -342,8 +375,10 @@ def serial(
     output: ListFormatOption = OutputFormat.TABLE,
 ) -> None:
     """Where each part of a serial range stands now (public credit search) / 序列号查询."""
+    from carbonbridge.registry import reads
+
     with _acting(ctx) as (sessions, _):
-        found = service.find_serial(sessions, text)
+        found = reads.find_serial(sessions, text)
     rows = [
         {"serial": s.serial, "state": s.state.value, "standard": s.standard, "methodology": s.methodology}
         for s in found

@@ -12,21 +12,22 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from pydantic import BaseModel
 from rich.console import Console
 from rich.table import Table
-from sqlalchemy.orm import Session, sessionmaker
 
 from carbonbridge.kernel.errors import CarbonbridgeError, FieldIssue, InvalidInput
 from carbonbridge.platform.cli_errors import failure
 from carbonbridge.platform.cli_token import TokenFileOption, TokenOption, resolve_token
-from carbonbridge.platform.identity import Principal, Role
-from carbonbridge.registry import cli_compliance, views
 from carbonbridge.registry.model import Receipt
-from carbonbridge.registry.schemas import ReceiptOut
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel
+    from sqlalchemy.orm import Session, sessionmaker
+
+    from carbonbridge.platform.identity import Principal
 
 app = typer.Typer(help="Carbon-credit registry / 碳信用登记簿", no_args_is_help=True)
 project_app = typer.Typer(help="Projects: draft, validate, register, list, show / 项目", no_args_is_help=True)
@@ -35,13 +36,16 @@ accounts_app = typer.Typer(help="Registry accounts / 登记簿账户", no_args_i
 app.add_typer(project_app, name="project")
 app.add_typer(monitoring_app, name="monitoring")
 app.add_typer(accounts_app, name="accounts")
-for _name, _sub in cli_compliance.COMMANDS.items():
-    app.add_typer(_sub, name=_name)
 COMMANDS = {"registry": app}
 
 console = Console()
 
-CLI_ADMIN = Principal("cli", "cli administrator", Role.ADMIN)
+
+def cli_admin() -> Principal:
+    """The CLI administrator: who acts when no ``--token`` is given (a local operator)."""
+    from carbonbridge.platform.identity import Principal, Role
+
+    return Principal("cli", "cli administrator", Role.ADMIN)
 
 
 class Format(StrEnum):
@@ -88,7 +92,7 @@ def _acting(ctx: typer.Context) -> Iterator[tuple[sessionmaker[Session], Princip
         engine, sessions = database()
         ctx.call_on_close(engine.dispose)  # after the command has printed its result
         token = ctx.obj
-        principal = CLI_ADMIN
+        principal = cli_admin()
         if token:
             with unit_of_work(sessions) as session:
                 principal = authenticate_token(session, str(token))
@@ -98,6 +102,8 @@ def _acting(ctx: typer.Context) -> Iterator[tuple[sessionmaker[Session], Princip
 
 
 def _json(body: BaseModel | list[Any]) -> None:
+    from pydantic import BaseModel
+
     if isinstance(body, list):
         data: Any = [b.model_dump(mode="json") if isinstance(b, BaseModel) else b for b in body]
     else:
@@ -108,6 +114,10 @@ def _json(body: BaseModel | list[Any]) -> None:
 def _done(
     sessions: sessionmaker[Session], receipt: Receipt, output: Format, save: Path | None, what: str = ""
 ) -> None:
+
+    from carbonbridge.registry import views
+    from carbonbridge.registry.schemas import ReceiptOut
+
     body = ReceiptOut.of(receipt, views.serials_of(sessions, list(receipt.produced)))
     if save is not None:
         save.write_text(receipt.receipt, "utf-8")
@@ -145,4 +155,6 @@ def _parameters(path: Path | None) -> dict[str, Any]:
 
 def _project_id(sessions: sessionmaker[Session], ref: str) -> str:
     """A project id (``prj_...``) or its code (``MG001``)."""
+    from carbonbridge.registry import views
+
     return ref if ref.startswith("prj_") else views.project_by_code(sessions, ref).id

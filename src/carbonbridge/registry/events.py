@@ -30,6 +30,7 @@ from sqlalchemy.orm import Session
 from carbonbridge.kernel.canonical import canonical_json
 from carbonbridge.registry import blocks, store
 from carbonbridge.registry.model import (
+    Issuance,
     MonitoringReport,
     Operation,
     OperationKind,
@@ -86,7 +87,7 @@ def verification_facts(report: MonitoringReport) -> dict[str, object]:
     }
 
 
-def issuance_facts(row: store.IssuanceRow, converted: Sequence[SerialBlock] = ()) -> dict[str, object]:
+def issuance_facts(row: Issuance, converted: Sequence[SerialBlock] = ()) -> dict[str, object]:
     """An issuance's range and counts; for one that converted planned units in place (``converted``:
     the held blocks the conversion produced), also how many and which serial ranges, adjacent
     blocks merged. Issuances that converted nothing keep the earlier form, so entries logged before
@@ -105,7 +106,7 @@ def issuance_facts(row: store.IssuanceRow, converted: Sequence[SerialBlock] = ()
     return facts
 
 
-def converted_blocks(row: store.IssuanceRow, produced: Sequence[SerialBlock]) -> list[SerialBlock]:
+def converted_blocks(row: Issuance, produced: Sequence[SerialBlock]) -> list[SerialBlock]:
     """The blocks an issuance converted from planned to held, among the blocks it produced: the
     held ones outside its newly serialised range (the planned remainders it split off stay
     planned)."""

@@ -27,6 +27,7 @@ from carbonbridge.registry.model import (
     BUFFER_POOL_ACCOUNT,
     DEFAULT_BUFFER_SHARE,
     AccountKind,
+    Issuance,
     OperationKind,
     ProjectStatus,
     Receipt,
@@ -38,6 +39,8 @@ from carbonbridge.registry.writes import (
     block_id,
     check_text,
     ensure_registry_accounts,
+    locked_project,
+    locked_report,
     new_operation,
     record,
 )
@@ -91,11 +94,7 @@ def issue(
     log entry."""
     principal.require(Role.REGULATOR)
     with unit_of_work(sessions) as session:
-        if not store.lock(session, "report", [report_id]):
-            raise NotFound(f"monitoring report {report_id} does not exist")
-        report = store.get_report(session, report_id)
-        if report is None:  # pragma: no cover - locked above
-            raise NotFound(f"monitoring report {report_id} does not exist")
+        report = locked_report(session, report_id)
         status = lifecycle.report_after(report.status, Step.ISSUE)
         project = store.get_project(session, report.project_id)
         if project is None:  # pragma: no cover - foreign key
@@ -139,7 +138,7 @@ def issue(
             )
         else:
             start, produced = store.next_serial(session, project.id, report.vintage), ()
-        row = store.IssuanceRow(
+        row = Issuance(
             id=op.id,
             report_id=report_id,
             project_id=project.id,
@@ -200,11 +199,7 @@ def issue_planned(
     if issues:
         raise InvalidInput("invalid ex-ante issuance", issues)
     with unit_of_work(sessions) as session:
-        if not store.lock(session, "project", [project_id]):
-            raise NotFound(f"project {project_id} does not exist")
-        project = store.get_project(session, project_id)
-        if project is None:  # pragma: no cover - locked above
-            raise NotFound(f"project {project_id} does not exist")
+        project = locked_project(session, project_id)
         if project.status is ProjectStatus.DRAFT:
             raise InvalidTransition("ex-ante units need a validated project; this one is a draft")
         holding = store.accounts_of(session, project.organisation_id).get(AccountKind.HOLDING)
@@ -227,7 +222,7 @@ def issue_planned(
             block_id,
             state=UnitState.PLANNED,
         )
-        row = store.IssuanceRow(
+        row = Issuance(
             id=op.id,
             report_id=None,
             project_id=project.id,

@@ -197,6 +197,25 @@ class MonitoringReport:
 
 
 @dataclass(frozen=True)
+class Issuance:
+    """One issuance: the serial range it numbered (``serial_start..serial_end``, ``quantity`` tonnes,
+    buffer share included; empty, ``quantity`` 0, if it only converted planned units), the tonnes
+    sent to the buffer pool, and the planned (ex-ante) units it converted to held in place
+    (``converted``, counted as issued by their ex-ante issuance). ``report_id`` is the verified
+    monitoring report issued, ``None`` for an ex-ante issuance."""
+
+    id: str
+    report_id: str | None
+    project_id: str
+    vintage: int
+    serial_start: int
+    serial_end: int
+    quantity: int
+    buffer: int
+    converted: int
+
+
+@dataclass(frozen=True)
 class Operation:
     """One logged state change: its kind, who did it, when, its details and its log entry."""
 

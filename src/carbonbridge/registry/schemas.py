@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field, Strict
 
 from carbonbridge.kernel import bounds
 from carbonbridge.kernel.bounds import RequestBody
-from carbonbridge.registry import service
+from carbonbridge.registry import reads
 from carbonbridge.registry.model import Balance, MonitoringReport, Project, Receipt, UnitState
 
 Tonnes = Annotated[bounds.Tonnes, Strict()]
@@ -339,7 +339,7 @@ class RetirementRecordOut(BaseModel):
     verify_url: str
 
     @classmethod
-    def of(cls, r: service.RetirementRecord) -> RetirementRecordOut:
+    def of(cls, r: reads.RetirementRecord) -> RetirementRecordOut:
         return cls(
             operation_id=r.operation_id,
             project_id=r.project_id,

@@ -1,7 +1,7 @@
 """Registry use cases: open accounts, take a project through its lifecycle, issue credits from
-verified monitoring reports, and move units (transfer, retire, cancel, reverse), singly or in a
-batch; export units to another registry and expire them (``exports.py``); issuance lives in
-``issuance.py`` and the reads in ``reads.py``, all re-exported here. Each call is one
+verified monitoring reports (``issuance.py``); the reads live in ``reads.py`` and the unit
+movements, exports and expiry in the ``units`` sub-package (``units/service.py``,
+``units/exports.py``). Each call is one
 transaction that writes the registry rows and appends the log entries (``events.py``) together;
 it returns :class:`~carbonbridge.registry.model.Receipt` s. A failed call changes nothing and raises
 a typed error saying why.
@@ -35,16 +35,7 @@ from carbonbridge.platform.db import unit_of_work
 from carbonbridge.platform.identity import Principal, Role
 from carbonbridge.registry import lifecycle, store
 from carbonbridge.registry.errors import ImplausibleCalculation
-from carbonbridge.registry.events import LEDGER_AUDITORS as LEDGER_AUDITORS
 from carbonbridge.registry.events import project_facts, report_facts, verification_facts
-from carbonbridge.registry.exports import confirm_export as confirm_export
-from carbonbridge.registry.exports import expire as expire
-from carbonbridge.registry.exports import reject_export as reject_export
-from carbonbridge.registry.exports import request_export as request_export
-from carbonbridge.registry.issuance import buffer_share_of as buffer_share_of
-from carbonbridge.registry.issuance import issuance_quantities as issuance_quantities
-from carbonbridge.registry.issuance import issue as issue
-from carbonbridge.registry.issuance import issue_planned as issue_planned
 from carbonbridge.registry.lifecycle import Step
 from carbonbridge.registry.location import location_issues
 from carbonbridge.registry.model import (
@@ -59,30 +50,16 @@ from carbonbridge.registry.model import (
     Receipt,
     ReportStatus,
 )
-from carbonbridge.registry.movements import apply_batch as apply_batch
-from carbonbridge.registry.movements import cancel as cancel
-from carbonbridge.registry.movements import retire as retire
-from carbonbridge.registry.movements import reverse as reverse
-from carbonbridge.registry.movements import transfer as transfer
-from carbonbridge.registry.reads import RetirementRecord as RetirementRecord
-from carbonbridge.registry.reads import SerialStatus as SerialStatus
-from carbonbridge.registry.reads import balances as balances
-from carbonbridge.registry.reads import conservation as conservation
-from carbonbridge.registry.reads import find_serial as find_serial
-from carbonbridge.registry.reads import holdings as holdings
-from carbonbridge.registry.reads import operations as operations
-from carbonbridge.registry.reads import overlapping_blocks as overlapping_blocks
-from carbonbridge.registry.reads import retirement_records as retirement_records
 from carbonbridge.registry.serials import PROJECT_CODE, REGION
-from carbonbridge.registry.writes import REGISTRY_CANCELLATION_ACCOUNT as REGISTRY_CANCELLATION_ACCOUNT
 from carbonbridge.registry.writes import (
     PendingOperation,
     check_text,
     ensure_registry_accounts,
+    locked_project,
+    locked_report,
     new_operation,
     record,
 )
-from carbonbridge.registry.writes import UnitRequest as UnitRequest
 
 # --- accounts -----------------------------------------------------------------------------------
 
@@ -211,11 +188,7 @@ def _project_step(
         raise InvalidInput(f"cannot {step.value} project", issues)
     kind = OperationKind.PROJECT_VALIDATED if step is Step.VALIDATE else OperationKind.PROJECT_REGISTERED
     with unit_of_work(sessions) as session:
-        if not store.lock(session, "project", [project_id]):
-            raise NotFound(f"project {project_id} does not exist")
-        project = store.get_project(session, project_id)
-        if project is None:  # pragma: no cover - locked above
-            raise NotFound(f"project {project_id} does not exist")
+        project = locked_project(session, project_id)
         status = lifecycle.project_after(project.status, step)
         store.set_project_status(session, project_id, status)
         op = new_operation(principal, kind, project_id, {"status": status.value, "opinion": opinion}, clock)
@@ -279,11 +252,7 @@ def submit_report(
             [FieldIssue(("period_end",), period_end.isoformat(), "before period_start")],
         )
     with unit_of_work(sessions) as session:
-        if not store.lock(session, "project", [project_id]):
-            raise NotFound(f"project {project_id} does not exist")
-        project = store.get_project(session, project_id)
-        if project is None:  # pragma: no cover - locked above
-            raise NotFound(f"project {project_id} does not exist")
+        project = locked_project(session, project_id)
         principal.require_organisation(project.organisation_id)
         lifecycle.can_submit_report(project.status)
         for other in store.reports_of(session, project_id):
@@ -334,11 +303,7 @@ def verify_report(
     if issues:
         raise InvalidInput("cannot verify monitoring report", issues)
     with unit_of_work(sessions) as session:
-        if not store.lock(session, "report", [report_id]):
-            raise NotFound(f"monitoring report {report_id} does not exist")
-        report = store.get_report(session, report_id)
-        if report is None:  # pragma: no cover - locked above
-            raise NotFound(f"monitoring report {report_id} does not exist")
+        report = locked_report(session, report_id)
         status = lifecycle.report_after(report.status, Step.VERIFY_REPORT)
         implausible = [f for f in report.calculation.get("flags", []) if f.get("severity") == "implausible"]
         if implausible and not override_reason.strip():

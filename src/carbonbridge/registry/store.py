@@ -16,7 +16,7 @@ itself guarantees, on SQLite and PostgreSQL alike:
 * among the *open* blocks of a project+vintage no two share a first or a last serial (partial
   UNIQUE indexes ``WHERE closed_by IS NULL``), so a second owner of the same serial range cannot be
   written even by a faulty caller; the full no-overlap rule is kept by the block algebra and checked
-  by :func:`carbonbridge.registry.service.conservation`.
+  by :func:`carbonbridge.registry.reads.conservation`.
 
 Writers lock before they read: the first statement of every registry write transaction is an
 ``UPDATE ... SET version = version + 1`` of the rows it will change (:func:`lock`), which takes
@@ -27,6 +27,7 @@ second sees what the first left.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Iterable
 from typing import Any
@@ -38,6 +39,7 @@ from carbonbridge.platform.db import Base
 from carbonbridge.registry.model import (
     Account,
     AccountKind,
+    Issuance,
     MonitoringReport,
     Project,
     ProjectStatus,
@@ -55,8 +57,12 @@ from carbonbridge.registry.store_units import add_blocks as add_blocks
 from carbonbridge.registry.store_units import add_operations as add_operations
 from carbonbridge.registry.store_units import blocks_of_operations as blocks_of_operations
 from carbonbridge.registry.store_units import close_blocks as close_blocks
+from carbonbridge.registry.store_units import count_operations as count_operations
+from carbonbridge.registry.store_units import latest_operation_ids as latest_operation_ids
 from carbonbridge.registry.store_units import open_blocks as open_blocks
 from carbonbridge.registry.store_units import open_blocks_after as open_blocks_after
+from carbonbridge.registry.store_units import open_blocks_in_range as open_blocks_in_range
+from carbonbridge.registry.store_units import open_blocks_in_state as open_blocks_in_state
 from carbonbridge.registry.store_units import operations_by_id as operations_by_id
 from carbonbridge.registry.store_units import operations_of_project as operations_of_project
 
@@ -82,6 +88,18 @@ def lock(session: Session, what: str, ids: Iterable[str]) -> set[str]:
         if connection.execute(statement, {"ident": ident}).rowcount:
             found.add(ident)
     return found
+
+
+def lock_holding(session: Session, organisation_id: str) -> bool:
+    """Bump the version of the entity's registry holding account row, the first statement of
+    every allowance write (this module's lock-before-read rule: it serialises the entity's
+    surrenders, which read holdings afterwards). False if the entity has no registry accounts."""
+    result = session.execute(
+        update(AccountRow)
+        .where(AccountRow.organisation_id == organisation_id, AccountRow.kind == "holding")
+        .values(version=AccountRow.version + 1)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
 # --- accounts -----------------------------------------------------------------------------------
@@ -183,6 +201,11 @@ _PROJECTS_BY_ID = select(
 ).where(_P.c.id.in_(bindparam("ids", expanding=True)))
 
 
+def project_ids(session: Session) -> list[str]:
+    """Every project of the registry, in code order."""
+    return list(session.scalars(select(ProjectRow.id).order_by(ProjectRow.code)))
+
+
 def projects_by_id(session: Session, ids: Iterable[str]) -> dict[str, Project]:
     rows = session.connection().execute(_PROJECTS_BY_ID, {"ids": sorted(set(ids))})
     return {r.id: _project(r) for r in rows}
@@ -279,24 +302,42 @@ def next_serial(session: Session, project_id: str, vintage: int) -> int:
     return 1 if found is None else int(found)
 
 
-def add_issuance(session: Session, row: IssuanceRow) -> None:
-    session.add(row)
+def _issuance(row: IssuanceRow) -> Issuance:
+    return Issuance(
+        row.id,
+        row.report_id,
+        row.project_id,
+        row.vintage,
+        row.serial_start,
+        row.serial_end,
+        row.quantity,
+        row.buffer,
+        row.converted,
+    )
+
+
+def add_issuance(session: Session, issuance: Issuance) -> None:
+    session.add(IssuanceRow(**dataclasses.asdict(issuance)))
     session.flush()
 
 
-def issuances_of(session: Session, project_id: str) -> list[IssuanceRow]:
+def issuances_of(session: Session, project_id: str) -> list[Issuance]:
     return list(
-        session.scalars(
-            select(IssuanceRow)
-            .where(IssuanceRow.project_id == project_id)
-            # an issuance that only converted (empty range) comes before one starting at its serial
-            .order_by(IssuanceRow.vintage, IssuanceRow.serial_start, IssuanceRow.quantity)
+        map(
+            _issuance,
+            session.scalars(
+                select(IssuanceRow)
+                .where(IssuanceRow.project_id == project_id)
+                # an issuance that only converted (empty range) comes before one starting at its serial
+                .order_by(IssuanceRow.vintage, IssuanceRow.serial_start, IssuanceRow.quantity)
+            ),
         )
     )
 
 
-def issuance_for(session: Session, issuance_id: str) -> IssuanceRow | None:
-    return session.get(IssuanceRow, issuance_id)
+def issuance_for(session: Session, issuance_id: str) -> Issuance | None:
+    row = session.get(IssuanceRow, issuance_id)
+    return None if row is None else _issuance(row)
 
 
 def issued_totals(session: Session, project_id: str | None = None) -> dict[tuple[str, int], int]:

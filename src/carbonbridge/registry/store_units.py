@@ -9,7 +9,7 @@ import json
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import Table, select
+from sqlalchemy import Table, func, select
 from sqlalchemy.orm import Session
 
 from carbonbridge.registry.model import Operation, OperationKind, SerialBlock, UnitState
@@ -57,6 +57,38 @@ def open_blocks(
         query = query.where(_B.c.state == state.value)
     query = query.order_by(_B.c.project_id, _B.c.vintage, _B.c.serial_start)
     return [_block(r) for r in session.execute(query)]
+
+
+def open_blocks_in_range(
+    session: Session, project_id: str, vintage: int, start: int, end: int, limit: int
+) -> list[tuple[SerialBlock, str]]:
+    """The open blocks of a project and vintage overlapping serials ``start..end``, by first
+    serial, at most ``limit``, each with the id of the operation that opened it (one bounded read:
+    a fragmented range may hold thousands of blocks)."""
+    rows = session.execute(
+        select(*_BLOCK_COLUMNS, _B.c.opened_by)
+        .where(
+            _B.c.closed_by.is_(None),
+            _B.c.project_id == project_id,
+            _B.c.vintage == vintage,
+            _B.c.serial_end >= start,
+            _B.c.serial_start <= end,
+        )
+        .order_by(_B.c.serial_start)
+        .limit(limit)
+    ).all()
+    return [(_block(r), str(r[7])) for r in rows]
+
+
+def open_blocks_in_state(session: Session, state: UnitState) -> list[tuple[SerialBlock, str]]:
+    """Every open block in ``state`` (by project, vintage, first serial), each with the id of the
+    operation that opened it."""
+    rows = session.execute(
+        select(*_BLOCK_COLUMNS, _B.c.opened_by)
+        .where(_B.c.closed_by.is_(None), _B.c.state == state.value)
+        .order_by(_B.c.project_id, _B.c.vintage, _B.c.serial_start)
+    ).all()
+    return [(_block(r), str(r[7])) for r in rows]
 
 
 def open_blocks_after(
@@ -231,3 +263,16 @@ def operations_of_project(session: Session, project_id: str) -> list[Operation]:
         select(*_OP_COLUMNS).where(_O.c.project_id == project_id).order_by(_O.c.log_index, _O.c.id)
     )
     return [_operation(r) for r in rows]
+
+
+def latest_operation_ids(session: Session, kind: OperationKind, limit: int) -> list[str]:
+    """The ids of the latest ``limit`` operations of a kind, newest (highest log index) first."""
+    return list(
+        session.scalars(
+            select(_O.c.id).where(_O.c.kind == kind.value).order_by(_O.c.log_index.desc()).limit(limit)
+        )
+    )
+
+
+def count_operations(session: Session, kind: OperationKind) -> int:
+    return int(session.scalar(select(func.count()).select_from(_O).where(_O.c.kind == kind.value)) or 0)

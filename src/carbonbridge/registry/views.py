@@ -13,13 +13,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from carbonbridge.kernel.errors import FieldIssue, InvalidInput, NotFound
 from carbonbridge.platform.db import unit_of_work
 from carbonbridge.platform.identity import Principal, Role
-from carbonbridge.registry import service, store
+from carbonbridge.registry import reads, service, store
 from carbonbridge.registry.blocks import serial_ranges
 from carbonbridge.registry.events import converted_blocks
 from carbonbridge.registry.location import MapPoint, map_point
@@ -29,6 +28,7 @@ from carbonbridge.registry.model import (
     Account,
     AccountKind,
     Balance,
+    Issuance,
     MonitoringReport,
     Operation,
     OperationKind,
@@ -92,7 +92,7 @@ class ProjectSheet:
     reports: list[MonitoringReport]
     issuances: list[IssuanceView]
     timeline: list[TimelineEntry]
-    retirements: list[service.RetirementRecord]
+    retirements: list[reads.RetirementRecord]
     tallies: list[VintageTally]
     location: MapPoint | None = None
 
@@ -108,14 +108,10 @@ class HolderAccount:
     projects: dict[str, Project]
 
 
-def _project_ids(session: Session) -> list[str]:
-    return list(session.scalars(select(store.ProjectRow.id).order_by(store.ProjectRow.code)))
-
-
 def list_projects(sessions: sessionmaker[Session]) -> list[Project]:
     """Every project, by code (public)."""
     with unit_of_work(sessions) as session:
-        ids = _project_ids(session)
+        ids = store.project_ids(session)
         found = store.projects_by_id(session, ids)
     return [found[i] for i in ids]
 
@@ -125,16 +121,14 @@ def registry_totals(sessions: sessionmaker[Session]) -> RegistryTotals:
     projects = list_projects(sessions)
     issued: dict[str, int] = {}
     retired: dict[str, int] = {}
-    for t in service.conservation(sessions):
+    for t in reads.conservation(sessions):
         issued[t.project_id] = issued.get(t.project_id, 0) + t.issued
         retired[t.project_id] = retired.get(t.project_id, 0) + t.by_state.get(UnitState.RETIRED, 0)
     lines = [ProjectSummary(p, issued.get(p.id, 0), retired.get(p.id, 0)) for p in projects]
     return RegistryTotals(lines, sum(issued.values()), sum(retired.values()))
 
 
-def _issuance_view(
-    project: Project, row: store.IssuanceRow, produced: Sequence[SerialBlock] = ()
-) -> IssuanceView:
+def _issuance_view(project: Project, row: Issuance, produced: Sequence[SerialBlock] = ()) -> IssuanceView:
     def text(start: int, end: int) -> str:
         block = SerialBlock("", project.id, row.vintage, start, end, "", UnitState.HELD)
         return serial_texts(project, [block])[0]
@@ -176,8 +170,8 @@ def project_sheet(sessions: sessionmaker[Session], project_id: str) -> ProjectSh
         reports,
         issuances,
         timeline,
-        service.retirement_records(sessions, project_id),
-        service.conservation(sessions, project_id),
+        reads.retirement_records(sessions, project_id),
+        reads.conservation(sessions, project_id),
         project_location(project),
     )
 
@@ -205,21 +199,14 @@ def project_by_code(sessions: sessionmaker[Session], code: str) -> Project:
     return project
 
 
-def all_retirements(sessions: sessionmaker[Session], *, limit: int = 200) -> list[service.RetirementRecord]:
+def all_retirements(sessions: sessionmaker[Session], *, limit: int = 200) -> list[reads.RetirementRecord]:
     """The public retirement records of every project, newest first."""
     with unit_of_work(sessions) as session:
-        ids = list(
-            session.scalars(
-                select(store.OperationRow.id)
-                .where(store.OperationRow.kind == OperationKind.RETIREMENT.value)
-                .order_by(store.OperationRow.log_index.desc())
-                .limit(limit)
-            )
-        )
+        ids = store.latest_operation_ids(session, OperationKind.RETIREMENT, limit)
         found = store.operations_by_id(session, ids)
     ops = [found[i] for i in ids]
     return [
-        service.RetirementRecord(
+        reads.RetirementRecord(
             o.id,
             str(o.project_id),
             str(o.details["beneficiary"]),
@@ -235,24 +222,19 @@ def all_retirements(sessions: sessionmaker[Session], *, limit: int = 200) -> lis
 
 def retirement_count(sessions: sessionmaker[Session]) -> int:
     with unit_of_work(sessions) as session:
-        count = session.scalar(
-            select(func.count())
-            .select_from(store.OperationRow)
-            .where(store.OperationRow.kind == OperationKind.RETIREMENT.value)
-        )
-    return int(count or 0)
+        return store.count_operations(session, OperationKind.RETIREMENT)
 
 
 def holder_account(
     sessions: sessionmaker[Session], principal: Principal, organisation_id: str
 ) -> HolderAccount:
     """An organisation's accounts with balances and open blocks (its own users, the regulator,
-    verifiers; checked by :func:`service.accounts` and :func:`service.balances`)."""
+    verifiers; checked by :func:`service.accounts` and :func:`reads.balances`)."""
     principal.require(Role.REGULATOR, Role.VERIFIER, Role.DEVELOPER, Role.REPORTER)
     accounts = service.accounts(sessions, principal, organisation_id)
-    balances = {k: service.balances(sessions, principal, a.id) for k, a in accounts.items()}
+    balances = {k: reads.balances(sessions, principal, a.id) for k, a in accounts.items()}
     holding = accounts.get(AccountKind.HOLDING)
-    blocks = service.holdings(sessions, principal, holding.id) if holding is not None else []
+    blocks = reads.holdings(sessions, principal, holding.id) if holding is not None else []
     with unit_of_work(sessions) as session:
         projects = store.projects_by_id(session, {b.project_id for b in blocks})
         projects.update(
@@ -372,7 +354,7 @@ def _unissued(project: Project, vintage: int, start: int, end: int) -> SerialPar
 
 
 def serial_search(sessions: sessionmaker[Session], text: str) -> SerialSearch:
-    """Public credit search by serial (the page's form of :func:`service.find_serial`): each part of
+    """Public credit search by serial (the page's form of :func:`reads.find_serial`): each part of
     the searched range in serial order, with its state, the block it lies in, the logged operation
     that put it there (for a retirement, the beneficiary and purpose), and the parts never issued.
     :class:`InvalidInput` for a malformed serial, :class:`NotFound` for an unknown project."""
@@ -384,27 +366,12 @@ def serial_search(sessions: sessionmaker[Session], text: str) -> SerialSearch:
                 f"no project {wanted.project} in {wanted.region}",
                 [FieldIssue(("q",), text, "unknown project")],
             )
-        # one bounded read (a fragmented range may hold thousands of blocks): the open blocks
-        # overlapping the range by serial, each with the operation that opened it
-        b = store.BlockRow
-        rows = session.execute(
-            select(b.id, b.serial_start, b.serial_end, b.state, b.opened_by)
-            .where(
-                b.closed_by.is_(None),
-                b.project_id == project.id,
-                b.vintage == wanted.vintage,
-                b.serial_end >= wanted.start,
-                b.serial_start <= wanted.end,
-            )
-            .order_by(b.serial_start)
-            .limit(SERIAL_PARTS_MAX + 1)
-        ).all()
+        rows = store.open_blocks_in_range(
+            session, project.id, wanted.vintage, wanted.start, wanted.end, SERIAL_PARTS_MAX + 1
+        )
         truncated = len(rows) > SERIAL_PARTS_MAX
-        found = [
-            SerialBlock(r[0], project.id, wanted.vintage, int(r[1]), int(r[2]), "", UnitState(r[3]))
-            for r in rows[:SERIAL_PARTS_MAX]
-        ]
-        opened_by = {r[0]: str(r[4]) for r in rows[:SERIAL_PARTS_MAX]}
+        found = [block for block, _ in rows[:SERIAL_PARTS_MAX]]
+        opened_by = {block.id: op for block, op in rows[:SERIAL_PARTS_MAX]}
         operations = store.operations_by_id(session, list(set(opened_by.values())))
     parts: list[SerialPart] = []
     cursor = wanted.start

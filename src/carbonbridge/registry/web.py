@@ -15,7 +15,8 @@ from carbonbridge.kernel.errors import CarbonbridgeError, FieldIssue, Forbidden,
 from carbonbridge.platform.deps import CurrentPrincipal, Sessions
 from carbonbridge.platform.identity import Principal, Role
 from carbonbridge.platform.web import PageRoute, render
-from carbonbridge.registry import service, views, views_exports, web_compliance, web_review
+from carbonbridge.registry import service, views, web_review
+from carbonbridge.registry.compliance import web as web_compliance
 from carbonbridge.registry.location import MapPoint
 from carbonbridge.registry.model import (
     AccountKind,
@@ -26,7 +27,10 @@ from carbonbridge.registry.model import (
     Transfer,
     Units,
 )
-from carbonbridge.registry.web_outcome import read_form, render_outcome, render_refusal, settle
+from carbonbridge.registry.units import exports
+from carbonbridge.registry.units import service as movements
+from carbonbridge.registry.units import views as views_exports
+from carbonbridge.registry.web_outcome import render_outcome, render_refusal, settle_form
 
 router = APIRouter(include_in_schema=False, route_class=PageRoute)
 
@@ -165,26 +169,22 @@ def _holding_id(sessions: Sessions, principal: Principal) -> str:
 
 @router.post("/registry/account/retire", response_class=HTMLResponse)
 async def retire_form(request: Request, sessions: Sessions, principal: CurrentPrincipal) -> Response:
-    form = await read_form(request)
-
-    def act() -> Receipt:
+    def act(form: dict[str, str]) -> Receipt:
         units = _units(form, _holding_id(sessions, principal))
-        return service.retire(
+        return movements.retire(
             sessions, principal, Retirement(units, form.get("beneficiary", ""), form.get("purpose", ""))
         )
 
-    return settle(act, functools.partial(_account_page, request, sessions, principal))
+    return await settle_form(request, act, functools.partial(_account_page, request, sessions, principal))
 
 
 @router.post("/registry/account/transfer", response_class=HTMLResponse)
 async def transfer_form(request: Request, sessions: Sessions, principal: CurrentPrincipal) -> Response:
-    form = await read_form(request)
-
-    def act() -> Receipt:
+    def act(form: dict[str, str]) -> Receipt:
         units = _units(form, _holding_id(sessions, principal))
-        return service.transfer(sessions, principal, Transfer(units, form.get("to_account_id", "").strip()))
+        return movements.transfer(sessions, principal, Transfer(units, form.get("to_account_id", "").strip()))
 
-    return settle(act, functools.partial(_account_page, request, sessions, principal))
+    return await settle_form(request, act, functools.partial(_account_page, request, sessions, principal))
 
 
 def _export_units(form: dict[str, str], account_id: str) -> Units:
@@ -210,11 +210,10 @@ def _export_units(form: dict[str, str], account_id: str) -> Units:
 @router.post("/registry/account/export", response_class=HTMLResponse)
 async def export_form(request: Request, sessions: Sessions, principal: CurrentPrincipal) -> Response:
     """Ask to export held units to another registry: they wait as ``pending_export``."""
-    form = await read_form(request)
 
-    def act() -> Receipt:
+    def act(form: dict[str, str]) -> Receipt:
         units = _export_units(form, _holding_id(sessions, principal))
-        return service.request_export(
+        return exports.request_export(
             sessions,
             principal,
             ExportRequest(
@@ -225,7 +224,7 @@ async def export_form(request: Request, sessions: Sessions, principal: CurrentPr
             ),
         )
 
-    return settle(act, functools.partial(_account_page, request, sessions, principal))
+    return await settle_form(request, act, functools.partial(_account_page, request, sessions, principal))
 
 
 def _exports_page(
@@ -256,26 +255,22 @@ def exports_page(request: Request, sessions: Sessions, principal: CurrentPrincip
 async def confirm_export_form(
     request: Request, sessions: Sessions, principal: CurrentPrincipal, operation_id: str
 ) -> Response:
-    form = await read_form(request)
-
-    def act() -> Receipt:
-        return service.confirm_export(
+    def act(form: dict[str, str]) -> Receipt:
+        return exports.confirm_export(
             sessions, principal, operation_id, form.get("destination_reference", "")
         )
 
-    return settle(act, functools.partial(_exports_page, request, sessions, principal))
+    return await settle_form(request, act, functools.partial(_exports_page, request, sessions, principal))
 
 
 @router.post("/registry/exports/{operation_id}/reject", response_class=HTMLResponse)
 async def reject_export_form(
     request: Request, sessions: Sessions, principal: CurrentPrincipal, operation_id: str
 ) -> Response:
-    form = await read_form(request)
+    def act(form: dict[str, str]) -> Receipt:
+        return exports.reject_export(sessions, principal, operation_id, form.get("reason", ""))
 
-    def act() -> Receipt:
-        return service.reject_export(sessions, principal, operation_id, form.get("reason", ""))
-
-    return settle(act, functools.partial(_exports_page, request, sessions, principal))
+    return await settle_form(request, act, functools.partial(_exports_page, request, sessions, principal))
 
 
 router.include_router(web_compliance.router)

@@ -46,7 +46,7 @@ MESSAGES: tuple[str, ...] = (
     "at most %(available)s",
     "must be ≥ start (%(start)s)",
     "the range %(first)s-%(last)s holds %(count)s t",
-    # registry.movements, registry.exports, registry.service
+    # registry.units.service, registry.units.exports, registry.service
     "account %(account)s does not exist",
     "project %(project)s does not exist",
     "export request %(operation)s does not exist",
@@ -177,6 +177,15 @@ async def read_form(request: Request) -> dict[str, str]:
     """A posted form's fields as text."""
     async with request.form(max_part_size=MAX_FORM) as form:
         return {k: str(v) for k, v in form.items()}
+
+
+async def settle_form(
+    request: Request, act: Callable[[dict[str, str]], Receipt], page: Callable[..., Response]
+) -> Response:
+    """Read a posted form, run its use case with the form's fields and show ``page`` with the
+    outcome (:func:`settle`): the one shape of every registry form post."""
+    form = await read_form(request)
+    return settle(lambda: act(form), page)
 
 
 def settle(act: Callable[[], Receipt], page: Callable[..., Response]) -> Response:

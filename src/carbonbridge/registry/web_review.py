@@ -5,7 +5,7 @@ verification (``submitted``), each with its key figures (methodology; the calcul
 and plausibility flags), and validates or verifies them with a written opinion (and, for a
 calculation flagged implausible, a written override reason). The regulator sees the projects
 awaiting registration (``validated``) and the verified reports awaiting issuance (with the whole
-tonnes and buffer the issuance would make, :func:`service.issuance_quantities`), registers and
+tonnes and buffer the issuance would make, :func:`issuing.issuance_quantities`), registers and
 issues them, and issues ex-ante (``planned``) units for a validated or registered project. Admins
 see both. Anyone else is told why not, in the page's language.
 
@@ -31,9 +31,10 @@ from carbonbridge.kernel.exact import to_decimal
 from carbonbridge.platform.deps import CurrentPrincipal, Sessions
 from carbonbridge.platform.identity import Principal, Role
 from carbonbridge.platform.web import PageRoute
+from carbonbridge.registry import issuance as issuing
 from carbonbridge.registry import service, views
 from carbonbridge.registry.model import MonitoringReport, Project, ProjectStatus, Receipt, ReportStatus
-from carbonbridge.registry.web_outcome import read_form, render_outcome, render_refusal, settle
+from carbonbridge.registry.web_outcome import render_outcome, render_refusal, settle, settle_form
 
 router = APIRouter(include_in_schema=False, route_class=PageRoute)
 
@@ -73,10 +74,10 @@ def _queued(report: MonitoringReport, project: Project) -> QueuedReport:
     if report.status is not ReportStatus.VERIFIED:
         return QueuedReport(report, project, net, implausible)
     try:
-        share = service.buffer_share_of(report.calculation)
+        share = issuing.buffer_share_of(report.calculation)
     except CarbonbridgeError:
         return QueuedReport(report, project, net, implausible)
-    quantity, buffer = service.issuance_quantities(net, share)
+    quantity, buffer = issuing.issuance_quantities(net, share)
     return QueuedReport(report, project, net, implausible, quantity, buffer)
 
 
@@ -128,37 +129,31 @@ def review_page(request: Request, sessions: Sessions, principal: CurrentPrincipa
 async def validate_form(
     request: Request, sessions: Sessions, principal: CurrentPrincipal, project_id: str
 ) -> Response:
-    form = await read_form(request)
-
-    def act() -> Receipt:
+    def act(form: dict[str, str]) -> Receipt:
         return service.validate_project(sessions, principal, project_id, form.get("opinion", ""))[1]
 
-    return settle(act, functools.partial(_review_page, request, sessions, principal))
+    return await settle_form(request, act, functools.partial(_review_page, request, sessions, principal))
 
 
 @router.post("/registry/review/projects/{project_id}/register", response_class=HTMLResponse)
 async def register_form(
     request: Request, sessions: Sessions, principal: CurrentPrincipal, project_id: str
 ) -> Response:
-    form = await read_form(request)
-
-    def act() -> Receipt:
+    def act(form: dict[str, str]) -> Receipt:
         return service.register_project(sessions, principal, project_id, form.get("note", ""))[1]
 
-    return settle(act, functools.partial(_review_page, request, sessions, principal))
+    return await settle_form(request, act, functools.partial(_review_page, request, sessions, principal))
 
 
 @router.post("/registry/review/reports/{report_id}/verify", response_class=HTMLResponse)
 async def verify_form(
     request: Request, sessions: Sessions, principal: CurrentPrincipal, report_id: str
 ) -> Response:
-    form = await read_form(request)
-
-    def act() -> Receipt:
+    def act(form: dict[str, str]) -> Receipt:
         opinion, override = form.get("opinion", ""), form.get("override_reason", "")
         return service.verify_report(sessions, principal, report_id, opinion, override_reason=override)[1]
 
-    return settle(act, functools.partial(_review_page, request, sessions, principal))
+    return await settle_form(request, act, functools.partial(_review_page, request, sessions, principal))
 
 
 @router.post("/registry/review/reports/{report_id}/issue", response_class=HTMLResponse)
@@ -166,14 +161,14 @@ async def issue_form(
     request: Request, sessions: Sessions, principal: CurrentPrincipal, report_id: str
 ) -> Response:
     def act() -> Receipt:
-        return service.issue(sessions, principal, report_id)
+        return issuing.issue(sessions, principal, report_id)
 
     return settle(act, functools.partial(_review_page, request, sessions, principal))
 
 
 def _whole_numbers(form: dict[str, str]) -> tuple[int, int]:
     """The planned-issuance form's ``vintage`` and ``quantity`` as integers; their ranges are the
-    service's to check (:func:`service.issue_planned`), text that is no integer is refused here
+    service's to check (:func:`issuing.issue_planned`), text that is no integer is refused here
     with the service's reasons."""
     issues: list[FieldIssue] = []
     values: dict[str, int] = {}
@@ -193,13 +188,12 @@ async def planned_form(
     request: Request, sessions: Sessions, principal: CurrentPrincipal, project_id: str
 ) -> Response:
     """Issue ex-ante (``planned``) units to the project's developer (regulator)."""
-    form = await read_form(request)
 
-    def act() -> Receipt:
+    def act(form: dict[str, str]) -> Receipt:
         principal.require(Role.REGULATOR)
         vintage, quantity = _whole_numbers(form)
-        return service.issue_planned(
+        return issuing.issue_planned(
             sessions, principal, project_id, vintage, quantity, form.get("basis", "")
         )
 
-    return settle(act, functools.partial(_review_page, request, sessions, principal))
+    return await settle_form(request, act, functools.partial(_review_page, request, sessions, principal))

@@ -15,6 +15,7 @@ from carbonbridge.kernel.clock import Clock
 from carbonbridge.kernel.errors import (
     FieldIssue,
     Forbidden,
+    NotFound,
 )
 from carbonbridge.kernel.ids import new_id
 from carbonbridge.ledger import service as ledger
@@ -32,6 +33,7 @@ from carbonbridge.registry.model import (
     Account,
     AccountKind,
     Cancellation,
+    MonitoringReport,
     Operation,
     OperationKind,
     Project,
@@ -213,3 +215,24 @@ def block_id() -> str:
 
 def serial_start(block: SerialBlock) -> int:
     return block.start
+
+
+def locked_project(session: Session, project_id: str) -> Project:
+    """Lock a project's row (the transaction's first statement, ``store.py``'s lock-before-read
+    rule) and read it; :class:`NotFound` if there is no such project."""
+    if not store.lock(session, "project", [project_id]):
+        raise NotFound(f"project {project_id} does not exist")
+    project = store.get_project(session, project_id)
+    if project is None:  # pragma: no cover - locked above
+        raise NotFound(f"project {project_id} does not exist")
+    return project
+
+
+def locked_report(session: Session, report_id: str) -> MonitoringReport:
+    """Lock a monitoring report's row and read it (as :func:`locked_project`)."""
+    if not store.lock(session, "report", [report_id]):
+        raise NotFound(f"monitoring report {report_id} does not exist")
+    report = store.get_report(session, report_id)
+    if report is None:  # pragma: no cover - locked above
+        raise NotFound(f"monitoring report {report_id} does not exist")
+    return report

@@ -223,13 +223,13 @@ def retire_into_pool(
     and receipt, :func:`carbonbridge.registry.service.retire`), then record them in the pool with
     a log entry. The registry's record names the pool as beneficiary, so a retirement whose
     recording was interrupted is found again by :func:`record_retirement`."""
-    from carbonbridge.registry import service as registry
     from carbonbridge.registry.model import Retirement, Units
+    from carbonbridge.registry.units import service as movements
 
     pool = get_pool(sessions, pool_id)
     _require_operator(principal, pool)
     units = Units(pool.account_id, project_id, vintage, quantity=tonnes)
-    receipt = registry.retire(
+    receipt = movements.retire(
         sessions,
         principal,
         Retirement(units, pool_beneficiary(pool), "tourist carbon-neutral bills / 游客碳中和账单"),

@@ -8,7 +8,7 @@ to stay within tonnes × 1,000,000); ``tourism_allocations`` the grams of a reti
 bill. Nothing is filled; downgrading drops the four tables.
 
 Revision ID: 0017
-Revises: 0015
+Revises: 0016
 Create Date: 2026-12-05 08:30:00
 """
 
@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0017"
-down_revision = "0015"
+down_revision = "0016"
 branch_labels = None
 depends_on = None
 

@@ -14,7 +14,7 @@ reject export       pending_export    held                the holder's holding a
 expire              held / planned    expired (final)     the holder's cancellation acct  regulator
 ==================  ================  ==================  ==============================  =========
 
-Pending units stay in the holder's holding account (as :mod:`~carbonbridge.registry.exchange`
+Pending units stay in the holder's holding account (as :mod:`~carbonbridge.registry.cadt.service`
 maps them): the holder stays accountable and sees them in its balances, a rejection gives back the
 very same serials in place, and no registry-wide account has to be locked by every export. They are
 out of circulation all the same: ``pending_export`` is neither transferable nor retirable. Exported

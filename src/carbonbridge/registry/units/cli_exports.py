@@ -10,52 +10,32 @@ from typing import Annotated
 
 import typer
 
-from carbonbridge.registry import service
 from carbonbridge.registry.cli_common import Format, FormatOption, ReceiptOption, _acting, _done, app
-from carbonbridge.registry.cli_units import (
-    EndOption,
-    FromOption,
-    ProjectOption,
-    QuantityOption,
-    StartOption,
-    VintageOption,
-    _move,
-)
 from carbonbridge.registry.model import ExpiryRequest, ExportRequest
+from carbonbridge.registry.units.cli import UnitPick, _move, unit_movement
 
 # --- exports and expiry ------------------------------------------------------------------------
 
 
 @app.command("export")
+@unit_movement
 def export(
     ctx: typer.Context,
-    source: FromOption,
-    project: ProjectOption,
-    vintage: VintageOption,
+    pick: UnitPick,
     destination_registry: Annotated[str, typer.Option("--to-registry", help="e.g. Verra (public)")],
     destination_account: Annotated[str, typer.Option("--to-account", help="the account there (public)")],
     reason: Annotated[str, typer.Option(help="why the units leave (public)")],
-    quantity: QuantityOption = None,
-    start: StartOption = None,
-    end: EndOption = None,
-    output: FormatOption = Format.TABLE,
-    receipt: ReceiptOption = None,
 ) -> None:
     """Ask to export held units to another registry; they wait as pending_export until the
     regulator confirms or rejects (holder) / 申请转出."""
+    from carbonbridge.registry.units import exports
+
     _move(
         ctx,
+        pick,
         lambda u: ExportRequest(u, destination_registry, destination_account, reason),
-        service.request_export,
+        exports.request_export,
         f"export to {destination_registry} requested",
-        source,
-        project,
-        vintage,
-        quantity,
-        start,
-        end,
-        output,
-        receipt,
     )
 
 
@@ -68,8 +48,10 @@ def export_confirm(
     receipt: ReceiptOption = None,
 ) -> None:
     """Confirm an export: the pending units are exported for good (regulator) / 确认转出."""
+    from carbonbridge.registry.units import exports
+
     with _acting(ctx) as (sessions, principal):
-        done = service.confirm_export(sessions, principal, operation, reference)
+        done = exports.confirm_export(sessions, principal, operation, reference)
     _done(sessions, done, output, receipt, "exported")
 
 
@@ -82,36 +64,27 @@ def export_reject(
     receipt: ReceiptOption = None,
 ) -> None:
     """Reject an export: the pending units are held again, same serials (regulator) / 驳回转出."""
+    from carbonbridge.registry.units import exports
+
     with _acting(ctx) as (sessions, principal):
-        done = service.reject_export(sessions, principal, operation, reason)
+        done = exports.reject_export(sessions, principal, operation, reason)
     _done(sessions, done, output, receipt, "export rejected")
 
 
 @app.command("expire")
+@unit_movement
 def expire(
     ctx: typer.Context,
-    source: FromOption,
-    project: ProjectOption,
-    vintage: VintageOption,
+    pick: UnitPick,
     reason: Annotated[str, typer.Option(help="why the units' validity ended")],
-    quantity: QuantityOption = None,
-    start: StartOption = None,
-    end: EndOption = None,
-    output: FormatOption = Format.TABLE,
-    receipt: ReceiptOption = None,
 ) -> None:
     """Expire held or planned units whose validity has ended (regulator) / 到期失效."""
+    from carbonbridge.registry.units import exports
+
     _move(
         ctx,
+        pick,
         lambda u: ExpiryRequest(u, reason),
-        service.expire,
+        exports.expire,
         "expired",
-        source,
-        project,
-        vintage,
-        quantity,
-        start,
-        end,
-        output,
-        receipt,
     )

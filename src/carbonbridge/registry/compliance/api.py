@@ -1,4 +1,4 @@
-"""REST: ETS allowances and compliance, CAD Trust export/import, mutual recognition.
+"""REST: ETS allowances, compliance surrender and status.
 
 Mounted under ``/api/v1`` like every context's ``api.router``. Thin: parse, call a service,
 render; errors are rendered as problem+json by the platform.
@@ -6,16 +6,16 @@ render; errors are rendered as problem+json by the platform.
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field, Strict
 
 from carbonbridge.kernel.bounds import RequestBody, TonnesOrZero, Year
 from carbonbridge.platform.deps import CurrentPrincipal, Sessions
-from carbonbridge.platform.guard import GuardedRoute, public
-from carbonbridge.registry import compliance, exchange, recognition
-from carbonbridge.registry.allowances import ComplianceStatus
+from carbonbridge.platform.guard import GuardedRoute
+from carbonbridge.registry.compliance import service as compliance
+from carbonbridge.registry.compliance.allowances import ComplianceStatus
 from carbonbridge.registry.model import Units
 from carbonbridge.registry.schemas import Serial, Tonnes, Vintage
 
@@ -59,24 +59,6 @@ class StatusOut(BaseModel):
     surrendered_offsets_t: int
     offset_cap_t: int | None
     shortfall_t: int | None
-
-
-class ImportIn(RequestBody):
-    holder_organisation_id: str
-    tables: dict[str, list[dict[str, Any]]]
-
-
-class ImportOut(BaseModel):
-    operations: list[str]
-    log_indexes: list[int]
-
-
-class AssessmentOut(BaseModel):
-    criterion: str
-    status: str
-    condition_en: str
-    condition_zh: str
-    citation: str
 
 
 def _receipt(r: compliance.ComplianceReceipt) -> ComplianceReceiptOut:
@@ -143,41 +125,3 @@ def overview(
 ) -> list[StatusOut]:
     """Every covered entity's status (regulator, verifiers) / 全部重点排放单位履约状态."""
     return [status_out(s) for s in compliance.overview(sessions, principal, period)]
-
-
-@router.get("/cadt")
-def cadt_export(sessions: Sessions, principal: CurrentPrincipal) -> dict[str, list[dict[str, Any]]]:
-    """The registry as CAD Trust v2.0.2 records per table, in insert order (regulator)."""
-    return exchange.cadt_tables(sessions, principal)
-
-
-@router.post("/cadt", response_model=ImportOut, status_code=201)
-def cadt_import(sessions: Sessions, principal: CurrentPrincipal, body: ImportIn) -> ImportOut:
-    """Import CAD Trust records, all or nothing (regulator)."""
-    receipts = exchange.import_tables(sessions, principal, body.tables, body.holder_organisation_id)
-    return ImportOut(
-        operations=[r.operation.id for r in receipts], log_indexes=[r.operation.log_index for r in receipts]
-    )
-
-
-@router.get("/recognition", response_model=list[AssessmentOut])
-@public
-def recognise(
-    standard: Annotated[str, Query(min_length=1, max_length=40)],
-    methodology: Annotated[str, Query(min_length=1, max_length=80)],
-    unit_type: Annotated[str, Query(pattern="^(removal|reduction)$")],
-) -> list[AssessmentOut]:
-    """Which other standards' criteria a credit type meets (public; cited table) / 互认情况."""
-    found = recognition.recognise(
-        recognition.CreditType(standard, methodology, unit_type), recognition.load_table()
-    )
-    return [
-        AssessmentOut(
-            criterion=a.criterion,
-            status=a.status.value,
-            condition_en=a.condition_en,
-            condition_zh=a.condition_zh,
-            citation=a.citation,
-        )
-        for a in found.values()
-    ]

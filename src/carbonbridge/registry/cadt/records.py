@@ -2,7 +2,7 @@
 
 Pure mapping, no database: :func:`export_tables` turns projects, issuances and open serial blocks
 into CADT records (API field names, one list per table, in CADT's insert order);
-:func:`carbonbridge.registry.cadt_parse.parse_tables` validates CADT records and returns what an
+:func:`carbonbridge.registry.cadt.parse.parse_tables` validates CADT records and returns what an
 import would create, or raises :class:`~carbonbridge.kernel.errors.InvalidInput` naming every bad
 record and field.
 

@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from carbonbridge.platform.db import unit_of_work
@@ -37,17 +36,10 @@ class PendingExport:
 def pending_exports(sessions: sessionmaker[Session], principal: Principal) -> list[PendingExport]:
     """Export requests with open ``pending_export`` blocks, oldest first (log order). Regulator."""
     principal.require(Role.REGULATOR)
-    b = store.BlockRow.__table__.c
     with unit_of_work(sessions) as session:
-        rows = session.execute(
-            select(b.id, b.project_id, b.vintage, b.serial_start, b.serial_end, b.account_id, b.opened_by)
-            .where(b.closed_by.is_(None), b.state == UnitState.PENDING_EXPORT.value)
-            .order_by(b.project_id, b.vintage, b.serial_start)
-        ).all()
         by_op: dict[str, list[SerialBlock]] = {}
-        for r in rows:
-            block = SerialBlock(r[0], r[1], int(r[2]), int(r[3]), int(r[4]), r[5], UnitState.PENDING_EXPORT)
-            by_op.setdefault(r[6], []).append(block)
+        for block, opened_by in store.open_blocks_in_state(session, UnitState.PENDING_EXPORT):
+            by_op.setdefault(opened_by, []).append(block)
         operations = store.operations_by_id(session, list(by_op))
         projects = store.projects_by_id(session, {b.project_id for bs in by_op.values() for b in bs})
     found: list[PendingExport] = []

@@ -1,4 +1,4 @@
-"""CAD Trust export and import use cases (the mapping itself is :mod:`carbonbridge.registry.cadt`).
+"""CAD Trust export and import use cases (the mapping itself is :mod:`carbonbridge.registry.cadt.records`).
 
 ``export_cadt`` writes one JSON file per CADT table (``01_methodology.json`` … ``07_unit.json``,
 CADT's insert order) for every project, issuance and open serial block: a read, nothing logged.
@@ -28,12 +28,17 @@ from carbonbridge.kernel.errors import Conflict, FieldIssue, InvalidInput, NotFo
 from carbonbridge.kernel.ids import new_id
 from carbonbridge.platform.db import unit_of_work
 from carbonbridge.platform.identity import Principal, Role
-from carbonbridge.registry import cadt, cadt_parse, compliance_store, store
+from carbonbridge.registry import store
+from carbonbridge.registry.cadt import parse as cadt_parse
+from carbonbridge.registry.cadt import records as cadt
+from carbonbridge.registry.cadt import store as cadt_store
+from carbonbridge.registry.cadt.model import ImportedProject
 from carbonbridge.registry.events import issuance_facts, project_facts
 from carbonbridge.registry.model import (
     BUFFER_POOL_ACCOUNT,
     Account,
     AccountKind,
+    Issuance,
     OperationKind,
     Project,
     Receipt,
@@ -97,7 +102,7 @@ def cadt_tables(
     """The registry as CADT v2.0.2 records per table, in insert order (regulator)."""
     principal.require(Role.REGULATOR)
     with unit_of_work(sessions) as session:
-        projects = list(store.projects_by_id(session, compliance_store.project_ids(session)).values())
+        projects = list(store.projects_by_id(session, store.project_ids(session)).values())
         issuances: list[cadt.IssuanceRecord] = []
         blocks: list[SerialBlock] = []
         for project in sorted(projects, key=lambda p: p.code):
@@ -184,7 +189,7 @@ def import_tables(
     principal.require(Role.REGULATOR)
     plan = cadt_parse.parse_tables(tables)
     with unit_of_work(sessions) as session:
-        if not compliance_store.lock_holding(session, holder_organisation_id):
+        if not store.lock_holding(session, holder_organisation_id):
             raise NotFound(
                 f"organisation {holder_organisation_id} has no registry accounts",
                 [FieldIssue(("holder_organisation_id",), holder_organisation_id, "open its accounts first")],
@@ -224,9 +229,7 @@ def _project_for(
                 )
             return own
     else:
-        known = compliance_store.imported_project(
-            session, imported.origin_registry, imported.origin_project_id
-        )
+        known = cadt_store.imported_project(session, imported.origin_registry, imported.origin_project_id)
         if known is not None:
             found = store.get_project(session, known.project_id)
             if found is not None:
@@ -259,10 +262,10 @@ def _project_for(
         clock,
     )
     if imported.origin_registry != registry_name:
-        compliance_store.add_imported_projects(
+        cadt_store.add_imported_projects(
             session,
             [
-                compliance_store.ImportedProjectRow(
+                ImportedProject(
                     project_id=project.id,
                     origin_registry=imported.origin_registry,
                     origin_project_id=imported.origin_project_id,
@@ -327,7 +330,7 @@ def _issuance(
         )
         for u in issuance.units
     ]
-    row = store.IssuanceRow(
+    row = Issuance(
         id=op.id,
         report_id=None,
         project_id=project.id,
@@ -336,9 +339,10 @@ def _issuance(
         serial_end=issuance.end,
         quantity=issuance.end - issuance.start + 1,
         buffer=sum(b.count for b in produced if b.state is UnitState.BUFFER),
+        converted=0,
     )
     store.add_issuance(session, row)
-    compliance_store.raise_serial_counter(session, project.id, issuance.vintage, issuance.end + 1)
+    cadt_store.raise_serial_counter(session, project.id, issuance.vintage, issuance.end + 1)
     return PendingOperation(op, [], produced, issuance_facts(row))
 
 

@@ -6,7 +6,7 @@ Each write is one transaction that stores its row and appends its transparency-l
 enterprise inventories); offsets are credits of this registry retired *for compliance*: the
 registry's own retirement operation (public record, beneficiary = the entity, purpose
 ``ETS compliance <period>``) in the same transaction, referenced from the surrender record. The
-rules are :mod:`carbonbridge.registry.allowances`; ``docs/registry-compliance.md`` explains them.
+rules are :mod:`carbonbridge.registry.compliance.allowances`; ``docs/registry-compliance.md`` explains them.
 
 The obligation is read from the accounting context: the entity's inventory statement for the
 period that is finalised *and* verified (opinion other than adverse), figure
@@ -18,10 +18,9 @@ users, the regulator and verifiers read the status.
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Callable, Collection, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal, InvalidOperation
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -33,14 +32,17 @@ from carbonbridge.kernel.ids import new_id
 from carbonbridge.ledger import service as ledger
 from carbonbridge.platform.db import unit_of_work
 from carbonbridge.platform.identity import Principal, Role
-from carbonbridge.registry import allowances, compliance_store, store
-from carbonbridge.registry.allowances import (
+from carbonbridge.registry import store
+from carbonbridge.registry.compliance import allowances
+from carbonbridge.registry.compliance import store as compliance_store
+from carbonbridge.registry.compliance.allowances import (
     DEFAULT_EMISSIONS_FIGURE,
     DEFAULT_OFFSET_SHARE,
     ComplianceStatus,
 )
+from carbonbridge.registry.compliance.model import Allocation, Surrender
 from carbonbridge.registry.model import Retirement, Units
-from carbonbridge.registry.movements import move_units
+from carbonbridge.registry.units.service import move_units
 from carbonbridge.registry.writes import check_text, record
 
 ALLOCATION_EVENT = "registry.allowance_allocation"
@@ -128,7 +130,7 @@ def allocate(
         raise InvalidInput("invalid allocation", issues)
     with unit_of_work(sessions) as session:
         _lock(session, organisation_id)
-        row = compliance_store.AllocationRow(
+        row = Allocation(
             id=new_id("alc"),
             organisation_id=organisation_id,
             period=period,
@@ -139,13 +141,13 @@ def allocate(
             log_index=-1,
         )
         pending = ledger.append_event(session, ALLOCATION_EVENT, _allocation_event(row), private=True)
-        row.log_index = pending.index
+        row = replace(row, log_index=pending.index)
         compliance_store.add_allocation(session, row)
         return ComplianceReceipt(row.id, pending.index, pending.receipt())
 
 
 def _lock(session: Session, organisation_id: str) -> None:
-    if not compliance_store.lock_holding(session, organisation_id):
+    if not store.lock_holding(session, organisation_id):
         raise NotFound(
             f"organisation {organisation_id} has no registry accounts; open them first",
             [FieldIssue(("organisation_id",), organisation_id, "not admitted to the registry")],
@@ -240,7 +242,7 @@ def surrender(
                 )
             requests.append(Retirement(units, organisation_id, f"ETS compliance {period}"))
         retirements = record(session, principal, move_units(session, principal, requests, clock, True))
-        row = compliance_store.SurrenderRow(
+        row = Surrender(
             id=new_id("sur"),
             organisation_id=organisation_id,
             period=period,
@@ -249,13 +251,13 @@ def surrender(
             obligation=verified.obligation_t,
             offset_share=format(share, "f"),
             statement_id=verified.statement_id,
-            retirement_operations=json.dumps([r.operation.id for r in retirements]),
+            retirement_operations=tuple(r.operation.id for r in retirements),
             at=clock(),
             actor_name=principal.name,
             log_index=-1,
         )
         pending = ledger.append_event(session, SURRENDER_EVENT, _surrender_event(row), private=True)
-        row.log_index = pending.index
+        row = replace(row, log_index=pending.index)
         compliance_store.add_surrender(session, row)
         return ComplianceReceipt(
             row.id, pending.index, pending.receipt(), tuple(r.receipt for r in retirements)
@@ -305,7 +307,7 @@ def overview(
 # --- the log ------------------------------------------------------------------------------------
 
 
-def _allocation_event(row: compliance_store.AllocationRow) -> dict[str, object]:
+def _allocation_event(row: Allocation) -> dict[str, object]:
     return {
         "allocation_id": row.id,
         "organisation_id": row.organisation_id,
@@ -316,7 +318,7 @@ def _allocation_event(row: compliance_store.AllocationRow) -> dict[str, object]:
     }
 
 
-def _surrender_event(row: compliance_store.SurrenderRow) -> dict[str, object]:
+def _surrender_event(row: Surrender) -> dict[str, object]:
     return {
         "surrender_id": row.id,
         "organisation_id": row.organisation_id,
@@ -326,7 +328,7 @@ def _surrender_event(row: compliance_store.SurrenderRow) -> dict[str, object]:
         "obligation": row.obligation,
         "offset_share": row.offset_share,
         "statement_id": row.statement_id,
-        "retirement_operations": json.loads(row.retirement_operations),
+        "retirement_operations": list(row.retirement_operations),
         "actor": row.actor_name,
     }
 

@@ -1,6 +1,7 @@
 """Tables and repository functions for the regional ETS (allowance allocations, compliance
-surrenders) and for CAD Trust imports (where an imported project came from). Flushes, never
-commits (the service does). Kept apart from ``store.py`` (the credit registry's core tables).
+surrenders). Flushes, never commits (the service does). Kept apart from ``registry/store.py`` (the
+credit registry's core tables); the holding lock every allowance write takes first is
+:func:`carbonbridge.registry.store.lock_holding`.
 
 Allowances are integer tonnes per entity and compliance period, not serial blocks: an entity's
 holding of a period is ``Σ allocations − Σ allowances surrendered`` (``docs/registry-compliance.md``
@@ -10,7 +11,8 @@ logged events (``compliance.LEDGER_AUDITORS``).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import dataclasses
+import json
 from datetime import datetime
 
 from sqlalchemy import (
@@ -21,16 +23,14 @@ from sqlalchemy import (
     Integer,
     String,
     Text,
-    UniqueConstraint,
     func,
     select,
-    update,
 )
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from carbonbridge.platform.db import Base
 from carbonbridge.platform.types import UtcDateTime
-from carbonbridge.registry.store import AccountRow, ProjectRow, SerialCounterRow
+from carbonbridge.registry.compliance.model import Allocation, Surrender
 
 
 class AllocationRow(Base):
@@ -80,43 +80,49 @@ class SurrenderRow(Base):
     log_index: Mapped[int] = mapped_column(BigInteger)
 
 
-class ImportedProjectRow(Base):
-    """A project imported from another registry through CAD Trust records: its origin."""
-
-    __tablename__ = "registry_imported_projects"
-    __table_args__ = (
-        UniqueConstraint("origin_registry", "origin_project_id", name="uq_registry_imported_origin"),
-    )
-
-    project_id: Mapped[str] = mapped_column(ForeignKey("registry_projects.id"), primary_key=True)
-    origin_registry: Mapped[str] = mapped_column(String(100))
-    origin_project_id: Mapped[str] = mapped_column(String(100))
-    operation_id: Mapped[str] = mapped_column(String(40))
-
-
-def lock_holding(session: Session, organisation_id: str) -> bool:
-    """Bump the version of the entity's registry holding account row, the first statement of
-    every allowance write (``store.py``'s lock-before-read rule: it serialises the entity's
-    surrenders, which read holdings afterwards). False if the entity has no registry accounts."""
-    result = session.execute(
-        update(AccountRow)
-        .where(AccountRow.organisation_id == organisation_id, AccountRow.kind == "holding")
-        .values(version=AccountRow.version + 1)
-    )
-    return bool(result.rowcount)  # type: ignore[attr-defined]
-
-
 # --- allowances ---------------------------------------------------------------------------------
 
 
-def add_allocation(session: Session, row: AllocationRow) -> None:
-    session.add(row)
+def add_allocation(session: Session, allocation: Allocation) -> None:
+    session.add(AllocationRow(**dataclasses.asdict(allocation)))
     session.flush()
 
 
-def add_surrender(session: Session, row: SurrenderRow) -> None:
-    session.add(row)
+def add_surrender(session: Session, surrender: Surrender) -> None:
+    values = dataclasses.asdict(surrender)
+    values["retirement_operations"] = json.dumps(list(surrender.retirement_operations))
+    session.add(SurrenderRow(**values))
     session.flush()
+
+
+def _allocation(row: AllocationRow) -> Allocation:
+    return Allocation(
+        row.id,
+        row.organisation_id,
+        row.period,
+        row.quantity,
+        row.basis,
+        row.at,
+        row.actor_name,
+        row.log_index,
+    )
+
+
+def _surrender(row: SurrenderRow) -> Surrender:
+    return Surrender(
+        row.id,
+        row.organisation_id,
+        row.period,
+        row.allowances,
+        row.offsets,
+        row.obligation,
+        row.offset_share,
+        row.statement_id,
+        tuple(json.loads(row.retirement_operations)),
+        row.at,
+        row.actor_name,
+        row.log_index,
+    )
 
 
 def allocated(session: Session, organisation_id: str, period: int) -> int:
@@ -139,26 +145,28 @@ def surrendered(session: Session, organisation_id: str, period: int) -> tuple[in
     return int(row[0]), int(row[1])
 
 
-def allocations_of(session: Session, organisation_id: str | None = None) -> list[AllocationRow]:
+def allocations_of(session: Session, organisation_id: str | None = None) -> list[Allocation]:
     query = select(AllocationRow).order_by(AllocationRow.log_index)
     if organisation_id is not None:
         query = query.where(AllocationRow.organisation_id == organisation_id)
-    return list(session.scalars(query))
+    return [_allocation(r) for r in session.scalars(query)]
 
 
-def surrenders_of(session: Session, organisation_id: str | None = None) -> list[SurrenderRow]:
+def surrenders_of(session: Session, organisation_id: str | None = None) -> list[Surrender]:
     query = select(SurrenderRow).order_by(SurrenderRow.log_index)
     if organisation_id is not None:
         query = query.where(SurrenderRow.organisation_id == organisation_id)
-    return list(session.scalars(query))
+    return [_surrender(r) for r in session.scalars(query)]
 
 
-def allocation(session: Session, ident: str) -> AllocationRow | None:
-    return session.get(AllocationRow, ident)
+def allocation(session: Session, ident: str) -> Allocation | None:
+    row = session.get(AllocationRow, ident)
+    return None if row is None else _allocation(row)
 
 
-def surrender(session: Session, ident: str) -> SurrenderRow | None:
-    return session.get(SurrenderRow, ident)
+def surrender(session: Session, ident: str) -> Surrender | None:
+    row = session.get(SurrenderRow, ident)
+    return None if row is None else _surrender(row)
 
 
 def entities_and_periods(session: Session) -> list[tuple[str, int]]:
@@ -171,42 +179,3 @@ def entities_and_periods(session: Session) -> list[tuple[str, int]]:
         (r[0], int(r[1])) for r in session.execute(select(SurrenderRow.organisation_id, SurrenderRow.period))
     }
     return sorted(pairs)
-
-
-# --- CAD Trust imports --------------------------------------------------------------------------
-
-
-def add_imported_projects(session: Session, rows: Sequence[ImportedProjectRow]) -> None:
-    session.add_all(rows)
-    session.flush()
-
-
-def imported_project(
-    session: Session, origin_registry: str, origin_project_id: str
-) -> ImportedProjectRow | None:
-    return session.execute(
-        select(ImportedProjectRow).where(
-            ImportedProjectRow.origin_registry == origin_registry,
-            ImportedProjectRow.origin_project_id == origin_project_id,
-        )
-    ).scalar_one_or_none()
-
-
-def origins(session: Session) -> dict[str, ImportedProjectRow]:
-    return {r.project_id: r for r in session.scalars(select(ImportedProjectRow))}
-
-
-def project_ids(session: Session) -> list[str]:
-    """Every project of the registry (for a CAD Trust export), in code order."""
-    return list(session.scalars(select(ProjectRow.id).order_by(ProjectRow.code)))
-
-
-def raise_serial_counter(session: Session, project_id: str, vintage: int, next_serial: int) -> None:
-    """Make the project-vintage counter at least ``next_serial`` (after importing serials up to
-    ``next_serial - 1``), so that a later issuance never reuses an imported serial."""
-    row = session.get(SerialCounterRow, (project_id, vintage))
-    if row is None:
-        session.add(SerialCounterRow(project_id=project_id, vintage=vintage, next_serial=next_serial))
-    elif row.next_serial < next_serial:
-        row.next_serial = next_serial
-    session.flush()

@@ -1,6 +1,6 @@
 """CAD Trust v2.0.2 records -> what an import creates: validation (every issue collected, so one
 refusal lists them all) and parsing. The mapping itself and what it loses are described in
-:mod:`carbonbridge.registry.cadt`. Pure: no database, no framework.
+:mod:`carbonbridge.registry.cadt.records`. Pure: no database, no framework.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from carbonbridge.kernel.errors import FieldIssue, InvalidInput
-from carbonbridge.registry.cadt import (
+from carbonbridge.registry.cadt.records import (
     IMPORT_PROJECT_STATUS,
     INSERT_ORDER,
     MARKER,

@@ -4,7 +4,7 @@ concurrent callers are written by one thread, a batch at a time, in ONE transact
 has committed (acknowledged only once durable).
 
 Each request is decided in turn against the holdings the requests before it left, in memory
-(:class:`~carbonbridge.registry.movements.UnitMover` only reads the database): a request refused
+(:class:`~carbonbridge.registry.units.service.UnitMover` only reads the database): a request refused
 with a :class:`CarbonbridgeError` (insufficient units, forbidden, invalid, an unknown or revoked
 token) gets that error, as it would have alone, and the holdings are restored to what they were
 before it (``snapshot``/``restore``), so the requests after it see exactly the state the requests
@@ -48,7 +48,7 @@ from carbonbridge.kernel.errors import CarbonbridgeError, DependencyUnavailable
 from carbonbridge.platform.db import unit_of_work
 from carbonbridge.platform.identity import PUBLIC, Credentials, Principal, Role, authenticate_all
 from carbonbridge.registry.model import Receipt
-from carbonbridge.registry.movements import UnitMover, check_request
+from carbonbridge.registry.units.service import UnitMover, check_request
 from carbonbridge.registry.writes import PendingOperation, UnitRequest, log_steps, store_blocks
 
 #: who may move units at all (each source account's holder is checked per request)

@@ -12,7 +12,7 @@ from carbonbridge.kernel.errors import CarbonbridgeError, Unauthenticated
 from carbonbridge.platform.deps import CurrentPrincipal, Sessions
 from carbonbridge.platform.identity import Role
 from carbonbridge.platform.web import PageRoute, render
-from carbonbridge.registry import compliance
+from carbonbridge.registry.compliance import service as compliance
 from carbonbridge.registry.web_outcome import render_refusal
 
 router = APIRouter(include_in_schema=False, route_class=PageRoute)

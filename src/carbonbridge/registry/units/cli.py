@@ -6,15 +6,15 @@ the registry's CLI is mounted.
 
 from __future__ import annotations
 
+import functools
+import inspect
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, get_type_hints
 
 import typer
-from sqlalchemy.orm import Session, sessionmaker
 
-from carbonbridge.platform.identity import Principal
-from carbonbridge.registry import service, views
 from carbonbridge.registry.cli_common import (
     Format,
     FormatOption,
@@ -27,7 +27,11 @@ from carbonbridge.registry.cli_common import (
     console,
 )
 from carbonbridge.registry.model import Cancellation, Receipt, Retirement, Transfer, Units
-from carbonbridge.registry.schemas import IssuanceReceiptOut
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session, sessionmaker
+
+    from carbonbridge.platform.identity import Principal
 
 # --- issuance and moving units ------------------------------------------------------------------
 
@@ -41,8 +45,12 @@ def issue(
 ) -> None:
     """Issue a verified report's credits, buffer share to the pool, converting the vintage's planned
     units in place first (regulator) / 签发."""
+    from carbonbridge.registry import issuance as issuing
+    from carbonbridge.registry import views
+    from carbonbridge.registry.schemas import IssuanceReceiptOut
+
     with _acting(ctx) as (sessions, principal):
-        done = service.issue(sessions, principal, report)
+        done = issuing.issue(sessions, principal, report)
     body = IssuanceReceiptOut.of_issuance(done, views.serials_of(sessions, list(done.produced)))
     if output is Format.JSON:
         if receipt is not None:
@@ -73,8 +81,10 @@ def issue_planned(
 ) -> None:
     """Issue ex-ante (planned) units to the developer (regulator): tradable, never retirable,
     converted in place by the vintage's verified issuance / 预签发."""
+    from carbonbridge.registry import issuance as issuing
+
     with _acting(ctx) as (sessions, principal):
-        done = service.issue_planned(
+        done = issuing.issue_planned(
             sessions, principal, _project_id(sessions, project), vintage, quantity, basis
         )
     _done(sessions, done, output, receipt, "planned units issued / 已预签发")
@@ -88,112 +98,135 @@ StartOption = Annotated[int | None, typer.Option(help="first serial of a range")
 EndOption = Annotated[int | None, typer.Option(help="last serial of a range")]
 
 
+@dataclass(frozen=True)
+class UnitPick:
+    """What every unit-movement command shares: the units (account, project, vintage, then a
+    quantity or a serial range) and how the result is reported."""
+
+    source: str
+    project: str
+    vintage: int
+    quantity: int | None
+    start: int | None
+    end: int | None
+    output: Format
+    receipt: Path | None
+
+
+def _option(name: str, annotation: object, default: object = inspect.Parameter.empty) -> inspect.Parameter:
+    return inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, annotation=annotation, default=default)
+
+
+#: the options of :class:`UnitPick`, before and after a command's own options (as ``--help`` lists them)
+_PICK_FIRST = (
+    _option("source", FromOption),
+    _option("project", ProjectOption),
+    _option("vintage", VintageOption),
+)
+_PICK_LAST = (
+    _option("quantity", QuantityOption, None),
+    _option("start", StartOption, None),
+    _option("end", EndOption, None),
+    _option("output", FormatOption, Format.TABLE),
+    _option("receipt", ReceiptOption, None),
+)
+
+
+def unit_movement(command: Callable[..., None]) -> Callable[..., None]:
+    """Give a command ``(ctx, pick, **own options)`` the options every unit movement shares; Typer
+    sees them in its signature, the command receives them as one :class:`UnitPick`."""
+    hints = get_type_hints(command, include_extras=True)
+    own = [
+        _option(p.name, hints[p.name], p.default)
+        for p in inspect.signature(command).parameters.values()
+        if p.name not in ("ctx", "pick")
+    ]
+    parameters = [_option("ctx", typer.Context), *_PICK_FIRST, *own, *_PICK_LAST]
+
+    @functools.wraps(command)
+    def with_pick(**values: Any) -> None:
+        ctx = values.pop("ctx")
+        pick = UnitPick(*(values.pop(p.name) for p in (*_PICK_FIRST, *_PICK_LAST)))
+        command(ctx, pick, **values)
+
+    with_pick.__signature__ = inspect.Signature(parameters)  # type: ignore[attr-defined]
+    with_pick.__annotations__ = {p.name: p.annotation for p in parameters}
+    return with_pick
+
+
 def _move(
     ctx: typer.Context,
+    pick: UnitPick,
     build: Callable[[Units], Any],
     act: Callable[[sessionmaker[Session], Principal, Any], Receipt],
     what: str,
-    source: str,
-    project: str,
-    vintage: int,
-    quantity: int | None,
-    start: int | None,
-    end: int | None,
-    output: Format,
-    receipt: Path | None,
 ) -> None:
     with _acting(ctx) as (sessions, principal):
-        units = Units(source, _project_id(sessions, project), vintage, quantity, start, end)
+        units = Units(
+            pick.source,
+            _project_id(sessions, pick.project),
+            pick.vintage,
+            pick.quantity,
+            pick.start,
+            pick.end,
+        )
         done = act(sessions, principal, build(units))
-    _done(sessions, done, output, receipt, what)
+    _done(sessions, done, pick.output, pick.receipt, what)
 
 
 @app.command("transfer")
+@unit_movement
 def transfer(
     ctx: typer.Context,
-    source: FromOption,
-    project: ProjectOption,
-    vintage: VintageOption,
+    pick: UnitPick,
     to: Annotated[str, typer.Option("--to", help="destination holding account id")],
-    quantity: QuantityOption = None,
-    start: StartOption = None,
-    end: EndOption = None,
-    output: FormatOption = Format.TABLE,
-    receipt: ReceiptOption = None,
 ) -> None:
     """Transfer units to another holding account / 转让."""
+    from carbonbridge.registry.units import service as movements
+
     _move(
         ctx,
+        pick,
         lambda u: Transfer(u, to),
-        service.transfer,
+        movements.transfer,
         "transferred",
-        source,
-        project,
-        vintage,
-        quantity,
-        start,
-        end,
-        output,
-        receipt,
     )
 
 
 @app.command("retire")
+@unit_movement
 def retire(
     ctx: typer.Context,
-    source: FromOption,
-    project: ProjectOption,
-    vintage: VintageOption,
+    pick: UnitPick,
     beneficiary: Annotated[str, typer.Option(help="whose claim (public)")],
     purpose: Annotated[str, typer.Option(help="what it offsets (public)")],
-    quantity: QuantityOption = None,
-    start: StartOption = None,
-    end: EndOption = None,
-    output: FormatOption = Format.TABLE,
-    receipt: ReceiptOption = None,
 ) -> None:
     """Retire units for a named beneficiary; the record is public / 注销."""
+    from carbonbridge.registry.units import service as movements
+
     _move(
         ctx,
+        pick,
         lambda u: Retirement(u, beneficiary, purpose),
-        service.retire,
+        movements.retire,
         f"retired for {beneficiary}",
-        source,
-        project,
-        vintage,
-        quantity,
-        start,
-        end,
-        output,
-        receipt,
     )
 
 
 @app.command("cancel")
+@unit_movement
 def cancel(
     ctx: typer.Context,
-    source: FromOption,
-    project: ProjectOption,
-    vintage: VintageOption,
+    pick: UnitPick,
     reason: Annotated[str, typer.Option(help="why the units are cancelled")],
-    quantity: QuantityOption = None,
-    start: StartOption = None,
-    end: EndOption = None,
-    output: FormatOption = Format.TABLE,
-    receipt: ReceiptOption = None,
 ) -> None:
     """Cancel units without a retirement claim / 取消."""
+    from carbonbridge.registry.units import service as movements
+
     _move(
         ctx,
+        pick,
         lambda u: Cancellation(u, reason),
-        service.cancel,
+        movements.cancel,
         "cancelled",
-        source,
-        project,
-        vintage,
-        quantity,
-        start,
-        end,
-        output,
-        receipt,
     )

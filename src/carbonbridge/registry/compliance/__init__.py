@@ -1,0 +1,2 @@
+"""The regional emissions-trading scheme (ETS): allowance allocation, compliance surrender
+(allowances and offset credits) and compliance status."""
