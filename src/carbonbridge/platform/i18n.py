@@ -28,7 +28,16 @@ LOCALES = ("zh", "en")
 
 
 #: packages whose ``locale/`` catalogues are merged, platform first
-CATALOG_PACKAGES = ("platform", "accounting", "factors", "ledger", "methodologies", "registry", "overview")
+CATALOG_PACKAGES = (
+    "platform",
+    "accounting",
+    "factors",
+    "ledger",
+    "methodologies",
+    "registry",
+    "tourism",
+    "overview",
+)
 
 
 def catalog_files(lang: str) -> list[Traversable]:

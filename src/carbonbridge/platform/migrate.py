@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
 
 #: contexts whose ``store`` module defines tables
-STORE_CONTEXTS = ("factors", "accounting", "ledger", "registry")
+STORE_CONTEXTS = ("factors", "accounting", "ledger", "registry", "tourism")
 
 #: the migration scripts (``alembic_config``'s ``script_location``)
 VERSIONS = Path(__file__).with_name("migrations") / "versions"

@@ -30,7 +30,16 @@ from carbonbridge.platform.guard import is_public, public, require_credentials
 from carbonbridge.platform.optional import optional_module
 
 #: contexts whose ``templates/`` directory the shell loads (platform first)
-TEMPLATE_PACKAGES = ("platform", "accounting", "factors", "ledger", "methodologies", "registry", "overview")
+TEMPLATE_PACKAGES = (
+    "platform",
+    "accounting",
+    "factors",
+    "ledger",
+    "methodologies",
+    "registry",
+    "tourism",
+    "overview",
+)
 
 
 def _template_dirs() -> list[str]:
