@@ -43,19 +43,17 @@ def test_m3_is_a_cubic_metre() -> None:
 
 
 def test_the_cached_registry_converts_exactly_like_a_fresh_one() -> None:
-    """The second registry is built from pint's definitions cache the first one wrote; both give
-    exact ``Decimal`` conversions (a cache that turned magnitudes into floats would show here)."""
+    """Registries built as ``kernel.units.registry`` builds them, the second from pint's
+    definitions cache the first one wrote, convert exactly in ``Decimal`` like one built without
+    the cache (a cache that turned magnitudes into floats would show here). Built apart from the
+    module's own registry: quantities of two registries cannot be mixed, and the module's caches
+    hold quantities of its one registry."""
     import pint
 
-    from carbonbridge.kernel import units
+    def build(**cache: str) -> pint.UnitRegistry:  # type: ignore[type-arg]
+        return pint.UnitRegistry(non_int_type=Decimal, autoconvert_offset_to_baseunit=True, **cache)
 
-    units.registry.cache_clear()
-    first = units.registry()
-    units.registry.cache_clear()
-    second = units.registry()
-    fresh = pint.UnitRegistry(non_int_type=Decimal, autoconvert_offset_to_baseunit=True)
-    for reg in (first, second, fresh):
+    for reg in (build(cache_folder=":auto:"), build(cache_folder=":auto:"), build()):
         q = reg.Quantity(Decimal("1.5"), "GJ").to("kWh")
         assert isinstance(q.magnitude, Decimal)
         assert q.magnitude == Decimal("1.5") * Decimal(1000) / Decimal("3.6")
-    assert second is not first

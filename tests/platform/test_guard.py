@@ -48,12 +48,15 @@ PUBLIC_OPERATIONS = {
     ("get", "/api/v1/registry/retirements"),
     ("get", "/api/v1/registry/serials/{serial}"),
     ("get", "/api/v1/registry/recognition"),
+    ("post", "/api/v1/tourism/bills"),
+    ("get", "/api/v1/tourism/bills/{bill_id}"),
+    ("get", "/api/v1/tourism/pools/{pool_id}"),
     ("get", "/log/checkpoint"),
     ("get", "/log/tile/entries/{path}"),
     ("get", "/log/tile/{path}"),
 }
 #: the web forms anyone may post
-PUBLIC_FORMS = {"/login", "/logout", "/methodologies/{ref}", "/inventory/compute"}
+PUBLIC_FORMS = {"/login", "/logout", "/methodologies/{ref}", "/inventory/compute", "/tourism"}
 MALFORMED_JSON = b'{"rows": [1, 2,'
 MIB = 1024 * 1024
 
