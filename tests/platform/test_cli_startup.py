@@ -83,11 +83,7 @@ def test_help_lists_every_group_with_its_help_without_importing_them(tmp_path: P
     assert "carbonbridge.accounting.cli" not in printed  # sanity: it printed help, not a module list
 
 
-#: groups whose ``--help`` another change makes light (the registry's CLI is being re-cut)
-NOT_YET_LIGHT = frozenset({"registry"})
-
-
-@pytest.mark.parametrize("group", sorted(set(cli.LAZY_COMMANDS) - NOT_YET_LIGHT))
+@pytest.mark.parametrize("group", sorted(cli.LAZY_COMMANDS))
 def test_a_groups_help_imports_no_heavy_library(group: str, tmp_path: Path) -> None:
     """Every group's ``--help`` (and a single command's, ``backup``) builds its commands, with
     their options' types, without the database, pydantic, the settings or cryptography: those are
