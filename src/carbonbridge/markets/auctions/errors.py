@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from carbonbridge.kernel.errors import InvalidInput
+from carbonbridge.kernel.errors import Conflict, InvalidInput
 
 
 class InvalidAuctionTerms(InvalidInput):
@@ -21,3 +21,13 @@ class InvalidBid(InvalidInput):
     code = "markets-invalid-bid"
     title_en = "Invalid bid"
     title_zh = "出价无效"
+
+
+class BidRefused(Conflict):
+    """A bid in an open ascending auction that the auction's state does not allow (not the
+    announced price, from an unregistered bidder or one without a deposit, from the standing
+    bidder, after the round's time limit or after the hammer); nothing changed."""
+
+    code = "markets-bid-refused"
+    title_en = "Bid refused"
+    title_zh = "竞价不被接受"
