@@ -22,7 +22,16 @@ from carbonbridge.platform.optional import optional_module
 from carbonbridge.platform.settings import Settings, get_settings
 
 #: contexts that contribute ``api.router`` and/or ``web.router`` (imported when present)
-CONTEXTS = ("factors", "accounting", "ledger", "methodologies", "registry", "tourism", "overview")
+CONTEXTS = (
+    "factors",
+    "accounting",
+    "ledger",
+    "methodologies",
+    "registry",
+    "tourism",
+    "markets.auctions",
+    "overview",
+)
 
 
 def _optional_router(module: str) -> APIRouter | None:

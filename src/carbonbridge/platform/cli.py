@@ -77,6 +77,7 @@ LAZY_COMMANDS: dict[str, LazyCommand] = {
     "methodologies": LazyCommand("carbonbridge.methodologies.cli", "Methodology calculators / 方法学计算器"),
     "registry": LazyCommand("carbonbridge.registry.cli", "Carbon-credit registry / 碳信用登记簿"),
     "tourism": LazyCommand("carbonbridge.tourism.cli", "Tourist carbon-neutral bill / 游客碳中和账单"),
+    "markets": LazyCommand("carbonbridge.markets.auctions.cli", "Carbon markets: auctions / 碳市场：拍卖"),
     "demo": LazyCommand("carbonbridge.demo.cli", "Synthetic demo region / 演示区域（合成数据）"),
 }
 

@@ -93,3 +93,4 @@ def all_models() -> None:
         optional_module(f"carbonbridge.{context}.store")
     optional_module("carbonbridge.registry.compliance.store")  # the registry's ETS tables
     optional_module("carbonbridge.registry.cadt.store")  # the CAD Trust import tables
+    optional_module("carbonbridge.markets.auctions.store")  # the sealed-bid auctions

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from carbonbridge.kernel.errors import Conflict, InvalidInput
+from carbonbridge.kernel.errors import Conflict, ExitCode, InvalidInput
 
 
 class InvalidAuctionTerms(InvalidInput):
@@ -31,3 +31,22 @@ class BidRefused(Conflict):
     code = "markets-bid-refused"
     title_en = "Bid refused"
     title_zh = "竞价不被接受"
+
+
+class AuctionWindow(Conflict):
+    """A bid, withdrawal or close at the wrong time: bids are taken only while the bidding window
+    is open, and an auction closes only after it; nothing changed."""
+
+    code = "markets-auction-window"
+    title_en = "Outside the bidding window"
+    title_zh = "不在竞价时段内"
+
+
+class ResultNotVerified(InvalidInput):
+    """A sealed-bid auction's result document does not verify: the seed, an opening, the
+    recomputed clearing or the digest disagrees with what was published (the issues list each)."""
+
+    code = "markets-result-not-verified"
+    title_en = "Auction result does not verify"
+    title_zh = "拍卖结果验证未通过"
+    exit_code = ExitCode.VERIFICATION_FAILED

@@ -4,6 +4,7 @@ quantities are whole units (one unit = one tonne CO2e of a credit or allowance).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
 
@@ -137,3 +138,35 @@ class Outcome:
         """Total money owed by the winners, in fen (exact: Python integers)."""
         a = self.allocation
         return sum(q * p for q, p in zip(a.quantities, a.prices_fen, strict=True))
+
+
+@dataclass(frozen=True, slots=True)
+class SealedAuction:
+    """A sealed-bid auction as the platform runs it: its terms, its bidding window, the
+    commitment to its tie-break seed (published when it opens; the seed is revealed when it
+    closes) and, once closed, its status. ``log_index`` is the log entry that opened it."""
+
+    id: str
+    title: str
+    terms: Terms
+    opens_at: datetime
+    closes_at: datetime
+    seed_commitment: str
+    status: str
+    log_index: int
+    result_log_index: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SealedBid:
+    """A bid as stored: ``log_index`` is the private log entry whose salted commitment seals it
+    (the log shows only the commitment until the auction closes)."""
+
+    id: str
+    auction_id: str
+    bidder: str
+    price_fen: int
+    quantity: int
+    status: str
+    log_index: int
+    submitted_at: datetime
