@@ -41,8 +41,9 @@ import uvicorn
 from sqlalchemy import insert
 from sqlalchemy.orm import Session, sessionmaker
 
-from carbonbridge.accounting import release, service, store, upkeep
+from carbonbridge.accounting import service, store
 from carbonbridge.accounting.model import ActivityRecord, Organisation
+from carbonbridge.accounting.service import release, upkeep
 from carbonbridge.accounting.stored_statement import decode_header, decode_year
 from carbonbridge.demo.region import generate_region
 from carbonbridge.demo.service.load import LOADER

@@ -21,10 +21,11 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 from typer.testing import CliRunner
 
-from carbonbridge.accounting import contribution, publication, release, service, statements, store, upkeep
+from carbonbridge.accounting import contribution, publication, service, store
 from carbonbridge.accounting.contribution import CellSummary, summaries_of, updated
 from carbonbridge.accounting.disclosure import DisclosureRules, Shares, primary_reason, protection_levels
 from carbonbridge.accounting.model import ActivityRecord
+from carbonbridge.accounting.service import release, statements, upkeep
 from carbonbridge.demo.region import DemoRegion, generate_region
 from carbonbridge.demo.service.load import LOADER
 from carbonbridge.factors import service as factors

@@ -11,8 +11,9 @@ from alembic import command
 from sqlalchemy import insert, inspect, text
 from sqlalchemy.engine import Engine
 
-from carbonbridge.accounting import store, upkeep
+from carbonbridge.accounting import store
 from carbonbridge.accounting.contribution import OrganisationContribution
+from carbonbridge.accounting.service import upkeep
 from carbonbridge.demo.region import generate_region
 from carbonbridge.factors.service import library_in
 from carbonbridge.platform.db import session_factory, unit_of_work

@@ -18,9 +18,10 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 from typer.testing import CliRunner
 
-from carbonbridge.accounting import release, store
-from carbonbridge.accounting.events import SUBMISSION_EVENT, submission_event
+from carbonbridge.accounting import store
 from carbonbridge.accounting.model import ActivityCategory, ActivityRecord
+from carbonbridge.accounting.service import release
+from carbonbridge.accounting.service.events import SUBMISSION_EVENT, submission_event
 from carbonbridge.ledger import service as ledger
 from carbonbridge.ledger.cli import register_context_auditors
 from carbonbridge.ledger.service import keys

@@ -27,8 +27,8 @@ from carbonbridge.accounting.disclosure import (
 from carbonbridge.accounting.model import ActivityRecord, Organisation, RecordEmissions
 from carbonbridge.accounting.publication import RegionalRelease, protect, release_year
 from carbonbridge.accounting.regional import regional_inventory
-from carbonbridge.accounting.release import ReleaseResult
 from carbonbridge.accounting.schemas import RegionalOut
+from carbonbridge.accounting.service.release import ReleaseResult
 from carbonbridge.demo.region import generate_region
 from carbonbridge.factors.model import GwpSet
 from carbonbridge.factors.service import shipped_library

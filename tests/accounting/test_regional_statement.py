@@ -20,9 +20,10 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 from typer.testing import CliRunner
 
-from carbonbridge.accounting import release, service, store
+from carbonbridge.accounting import service, store
 from carbonbridge.accounting.disclosure import DisclosureRules
 from carbonbridge.accounting.model import OrganisationKind, RegionalYear
+from carbonbridge.accounting.service import release
 from carbonbridge.demo.region import DemoRegion, generate_region
 from carbonbridge.demo.service.load import LOADER
 from carbonbridge.factors import service as factors

@@ -10,9 +10,10 @@ import pytest
 from pydantic import ValidationError
 from sqlalchemy.orm import Session, sessionmaker
 
-from carbonbridge.accounting import publication, release, service
+from carbonbridge.accounting import publication, service
 from carbonbridge.accounting.disclosure import DisclosureRules, Withheld
 from carbonbridge.accounting.model import OrganisationKind
+from carbonbridge.accounting.service import release
 from carbonbridge.demo.region import generate_region
 from carbonbridge.demo.service.load import LOADER
 from carbonbridge.factors.model import GwpSet

@@ -8,9 +8,10 @@ from decimal import Decimal
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
-from carbonbridge.accounting import roster, service, statements
+from carbonbridge.accounting import service
 from carbonbridge.accounting.model import Facility, Organisation, OrganisationKind
-from carbonbridge.accounting.roster import Stage
+from carbonbridge.accounting.service import roster, statements
+from carbonbridge.accounting.service.roster import Stage
 from carbonbridge.factors.model import GwpSet
 from carbonbridge.kernel.errors import Forbidden, InvalidInput, Unauthenticated
 from carbonbridge.platform.identity import PUBLIC, Principal, Role

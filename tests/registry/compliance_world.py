@@ -7,8 +7,8 @@ from decimal import Decimal
 from sqlalchemy.orm import Session, sessionmaker
 
 from carbonbridge.accounting import service as accounting
-from carbonbridge.accounting import statements
 from carbonbridge.accounting.model import Facility, Organisation, OrganisationKind
+from carbonbridge.accounting.service import statements
 from carbonbridge.factors.model import GwpSet
 from carbonbridge.platform.identity import Principal, Role
 from carbonbridge.registry import service

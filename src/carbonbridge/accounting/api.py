@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import Response
 
-from carbonbridge.accounting import adhoc, corrections, records, release, roster, service, statements
+from carbonbridge.accounting import service
 from carbonbridge.accounting.model import Facility, Organisation, OrganisationKind
 from carbonbridge.accounting.schemas import (
     ComputeIn,
@@ -30,6 +30,7 @@ from carbonbridge.accounting.schemas import (
     SubmissionOut,
     VerificationIn,
 )
+from carbonbridge.accounting.service import adhoc, corrections, records, release, roster, statements
 from carbonbridge.accounting.template import template_csv, template_xlsx
 from carbonbridge.factors.model import GwpSet
 from carbonbridge.kernel.bounds import Year

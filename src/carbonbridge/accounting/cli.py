@@ -33,7 +33,7 @@ from carbonbridge.platform.cli_format import Column, FormatOption, OutputFormat,
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session, sessionmaker
 
-    from carbonbridge.accounting import release
+    from carbonbridge.accounting.service import release
 
 app = typer.Typer(help="Emissions inventories / 温室气体排放清单", no_args_is_help=True)
 COMMANDS = {"inventory": app, "records": records_app}
@@ -144,8 +144,8 @@ def compute(
 ) -> None:
     """Compute inventories from a file without storing it, per reporting year (and organisation),
     with the installation's factor datasets and the region's pins, as the API does / 离线核算."""
-    from carbonbridge.accounting import adhoc
     from carbonbridge.accounting.schemas import ComputeOut
+    from carbonbridge.accounting.service import adhoc
 
     data = file.read_bytes()
     sites = (
@@ -203,7 +203,7 @@ def _print_parts(result: object, chosen: str, asked: str) -> None:
     """One table per organisation and year (t CO2e, shown by the display rule)."""
     from rich.table import Table
 
-    from carbonbridge.accounting.adhoc import AdhocInventory
+    from carbonbridge.accounting.service.adhoc import AdhocInventory
 
     if not isinstance(result, AdhocInventory):
         return
@@ -272,7 +272,7 @@ def submissions(
     output: FormatOption = OutputFormat.TABLE,
 ) -> None:
     """An organisation's submissions: which replaced which, when, by whom / 报送及替换记录."""
-    from carbonbridge.accounting import corrections
+    from carbonbridge.accounting.service import corrections
     from carbonbridge.platform.identity import Principal, Role
 
     admin = Principal("cli", "cli administrator", Role.ADMIN)
@@ -309,7 +309,7 @@ def reopen(
     reason: Annotated[str, typer.Option(help="why the year is reopened (kept and logged) / 理由")],
 ) -> None:
     """Reopen a finalised year with a written reason (as an administrator) / 重新开放已定稿年度."""
-    from carbonbridge.accounting import statements
+    from carbonbridge.accounting.service import statements
     from carbonbridge.platform.identity import Principal, Role
 
     admin = Principal("cli", "cli administrator", Role.ADMIN)
@@ -338,7 +338,7 @@ def region_rebuild() -> None:
 
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from carbonbridge.accounting import release
+    from carbonbridge.accounting.service import release
     from carbonbridge.platform.settings import get_settings
 
     settings = get_settings()
@@ -387,8 +387,8 @@ def region(
     organisation are withheld (docs/accounting.md, "Disclosure control") / 区域清单（公开版）."""
     if ctx.invoked_subcommand is not None:
         return
-    from carbonbridge.accounting import release
     from carbonbridge.accounting.schemas import RegionalOut
+    from carbonbridge.accounting.service import release
     from carbonbridge.platform.db import unit_of_work
     from carbonbridge.platform.identity import PUBLIC, authenticate_token
     from carbonbridge.platform.settings import get_settings
@@ -425,8 +425,8 @@ def _print_release(result: release.ReleaseResult) -> None:
     from rich.table import Table
 
     from carbonbridge.accounting import publication
-    from carbonbridge.accounting import release as releases
     from carbonbridge.accounting.coverage import PER_CAPITA_NOTE
+    from carbonbridge.accounting.service import release as releases
     from carbonbridge.platform import i18n
 
     r = result.release

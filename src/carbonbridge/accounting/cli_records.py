@@ -80,8 +80,8 @@ def list_records(
     token_file: TokenFileOption = None,
 ) -> None:
     """An organisation's current activity records, a page at a time, with their ids / 活动数据记录."""
-    from carbonbridge.accounting import records
     from carbonbridge.accounting.schemas import RecordPageOut
+    from carbonbridge.accounting.service import records
 
     with _acting(token_file) as (sessions, principal):
         page = records.list_records(sessions, principal, organisation, year=year, limit=limit, offset=offset)

@@ -21,7 +21,7 @@ import zlib
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from xml.etree.ElementTree import ParseError
 
-from carbonbridge.accounting.model import ActivityRecord, Facility
+from carbonbridge.accounting.model import PREFIX_CATEGORY, ActivityRecord, Facility
 from carbonbridge.accounting.validation import (
     COLUMN_ZH,
     COLUMNS,
@@ -31,7 +31,6 @@ from carbonbridge.accounting.validation import (
     MAX_DECIMAL_PLACES,
     MAX_ISSUES,
     MAX_QUANTITY,
-    PREFIX_CATEGORY,
     PREFIX_UNITS,
     REQUIRED_COLUMNS,
     UNIT_ALIASES,

@@ -25,6 +25,20 @@ class ActivityCategory(StrEnum):
     WASTE = "waste"
 
 
+#: Category implied by each activity-code prefix (docs/factor-datasets.md).
+PREFIX_CATEGORY: dict[str, ActivityCategory] = {
+    "fuel": ActivityCategory.STATIONARY_COMBUSTION,
+    "mobile": ActivityCategory.MOBILE_COMBUSTION,
+    "electricity": ActivityCategory.PURCHASED_ELECTRICITY,
+    "heat": ActivityCategory.PURCHASED_HEAT,
+    "refrigerant": ActivityCategory.REFRIGERANT,
+    "process": ActivityCategory.PROCESS,
+    "travel": ActivityCategory.BUSINESS_TRAVEL,
+    "hotel": ActivityCategory.BUSINESS_TRAVEL,
+    "waste": ActivityCategory.WASTE,
+}
+
+
 class OrganisationKind(StrEnum):
     """Reporting organisation type (drives the demo region and the GPC sub-sector)."""
 

@@ -24,7 +24,7 @@ from decimal import Decimal
 from carbonbridge.accounting.calculation import DEFAULT_SOURCES, MEE_GRID_REPORTING, Sources
 from carbonbridge.accounting.engine import calculate
 from carbonbridge.accounting.frameworks import headline_lines, placements
-from carbonbridge.accounting.model import ActivityCategory, ActivityRecord, Basis
+from carbonbridge.accounting.model import PREFIX_CATEGORY, ActivityCategory, ActivityRecord, Basis
 from carbonbridge.factors.model import FactorResolver, GwpSet, gas_group
 from carbonbridge.kernel.errors import FactorNotFound, FieldIssue
 
@@ -58,18 +58,6 @@ PLAN_COLUMNS: tuple[str, ...] = (
     "kg_per_unit",
     "co2e_kg_per_unit",
 )
-
-_CATEGORY = {
-    "fuel": ActivityCategory.STATIONARY_COMBUSTION,
-    "mobile": ActivityCategory.MOBILE_COMBUSTION,
-    "electricity": ActivityCategory.PURCHASED_ELECTRICITY,
-    "heat": ActivityCategory.PURCHASED_HEAT,
-    "refrigerant": ActivityCategory.REFRIGERANT,
-    "process": ActivityCategory.PROCESS,
-    "travel": ActivityCategory.BUSINESS_TRAVEL,
-    "hotel": ActivityCategory.BUSINESS_TRAVEL,
-    "waste": ActivityCategory.WASTE,
-}
 
 
 @dataclass(frozen=True, order=True)
@@ -263,7 +251,7 @@ def _unit_record(key: PlanKey) -> ActivityRecord:
         facility_id="plan",
         period_start=date(key.year, 1, 1),
         period_end=date(key.year, 12, 31),
-        category=_CATEGORY.get(kind, ActivityCategory.PROCESS),
+        category=PREFIX_CATEGORY.get(kind, ActivityCategory.PROCESS),
         activity=key.activity,
         quantity=PLAN_QUANTITY,
         unit=key.unit,

@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING
 from pydantic import BaseModel, Field
 
 from carbonbridge.accounting import publication
-from carbonbridge.accounting.adhoc import AdhocInventory
 from carbonbridge.accounting.coverage import PER_CAPITA_NOTE, Coverage
 from carbonbridge.accounting.disclosure import Withheld
 from carbonbridge.accounting.model import (
@@ -22,6 +21,7 @@ from carbonbridge.accounting.model import (
 )
 from carbonbridge.accounting.publication import ReleasedSector, ReleasedYear
 from carbonbridge.accounting.service import OrganisationInventory, co_pollutant_totals
+from carbonbridge.accounting.service.adhoc import AdhocInventory
 from carbonbridge.kernel.bounds import RequestBody
 from carbonbridge.platform import i18n
 
@@ -29,8 +29,8 @@ from carbonbridge.platform import i18n
 # the released statement bring the accounting store, which ``inventory compute --format json``
 # does not use (docs/cli.md, "Start-up time")
 if TYPE_CHECKING:
-    from carbonbridge.accounting.records import RecordPage
-    from carbonbridge.accounting.release import ReleaseResult
+    from carbonbridge.accounting.service.records import RecordPage
+    from carbonbridge.accounting.service.release import ReleaseResult
 
 
 class LineOut(BaseModel):
@@ -402,7 +402,7 @@ class RegionalOut(BaseModel):
     @classmethod
     def of(cls, result: ReleaseResult) -> RegionalOut:
         """A release as JSON (the REST API and ``carbonbridge inventory region --format json``)."""
-        from carbonbridge.accounting.release import stale_note
+        from carbonbridge.accounting.service.release import stale_note
 
         r, rules = result.release, result.release.rules
         note = publication.PUBLIC_NOTE if r.masked else publication.REGULATOR_NOTE

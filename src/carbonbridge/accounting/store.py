@@ -727,7 +727,7 @@ def count_statements(session: Session) -> dict[tuple[int, str], int]:
     return {k: len(v) for k, v in found.items()}
 
 
-# --- the roster: organisations with their reporting status (accounting/roster.py) ---------------
+# --- the roster: organisations with their reporting status (accounting/service/roster.py) -------
 
 
 def _matching(query: str) -> list[ColumnElement[bool]]:

@@ -24,7 +24,13 @@ from functools import lru_cache
 from tokenize import TokenError
 from typing import Protocol
 
-from carbonbridge.accounting.model import ACTIVITY_COLUMNS, ActivityCategory, ActivityRecord, Facility
+from carbonbridge.accounting.model import (
+    ACTIVITY_COLUMNS,
+    PREFIX_CATEGORY,
+    ActivityCategory,
+    ActivityRecord,
+    Facility,
+)
 from carbonbridge.kernel.errors import FieldIssue, InvalidInput, UnitMismatch
 from carbonbridge.kernel.ids import new_id
 from carbonbridge.kernel.units import is_compatible, parse_unit
@@ -59,18 +65,6 @@ COLUMN_ZH = {
     "note": "备注",
 }
 
-#: Category implied by each activity-code prefix (docs/factor-datasets.md).
-PREFIX_CATEGORY: dict[str, ActivityCategory] = {
-    "fuel": ActivityCategory.STATIONARY_COMBUSTION,
-    "mobile": ActivityCategory.MOBILE_COMBUSTION,
-    "electricity": ActivityCategory.PURCHASED_ELECTRICITY,
-    "heat": ActivityCategory.PURCHASED_HEAT,
-    "refrigerant": ActivityCategory.REFRIGERANT,
-    "process": ActivityCategory.PROCESS,
-    "travel": ActivityCategory.BUSINESS_TRAVEL,
-    "hotel": ActivityCategory.BUSINESS_TRAVEL,
-    "waste": ActivityCategory.WASTE,
-}
 #: Units each prefix accepts, as one reference unit per accepted dimension.
 PREFIX_UNITS: dict[str, tuple[str, ...]] = {
     "fuel": ("kg", "m^3", "Nm3", "GJ"),

@@ -8,9 +8,10 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from carbonbridge.accounting import adhoc, corrections, publication, release, roster, service, statements
+from carbonbridge.accounting import publication, service
 from carbonbridge.accounting.coverage import PER_CAPITA_NOTE
 from carbonbridge.accounting.disclosure import Withheld
+from carbonbridge.accounting.service import adhoc, corrections, release, roster, statements
 from carbonbridge.factors.model import GwpSet
 from carbonbridge.kernel.clock import utc_now
 from carbonbridge.kernel.errors import (

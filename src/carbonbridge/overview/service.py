@@ -2,9 +2,9 @@
 it, as the caller may see them.
 
 * the regional totals of the latest year with activity data, from the regional inventory *as
-  released* to the caller (``accounting.release``: the public gets the masked release, so no
+  released* to the caller (``accounting.service.release``: the public gets the masked release, so no
   figure discloses one reporter; issue 9 §4), with coverage: how many registered organisations
-  reported for that year (``accounting.roster``);
+  reported for that year (``accounting.service.roster``);
 * the reporting status of that year: counts for everyone; the stage and totals of each
   organisation only for the regulator and administrators (the first page of the roster), and a
   reporter's own organisation for that reporter (DESIGN.md, Security);
@@ -21,9 +21,9 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from carbonbridge.accounting import release, roster
-from carbonbridge.accounting.publication import ReleasedYear
-from carbonbridge.accounting.roster import ReportingStatus, RosterLine, RosterPage
+from carbonbridge.accounting.service import release, roster
+from carbonbridge.accounting.service.release import ReleasedYear
+from carbonbridge.accounting.service.roster import ReportingStatus, RosterLine, RosterPage
 from carbonbridge.factors.model import GwpSet
 from carbonbridge.ledger import service as ledger
 from carbonbridge.platform.identity import Principal, Role

@@ -25,7 +25,7 @@ from decimal import Decimal, InvalidOperation
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from carbonbridge.accounting import statements as accounting_statements
+from carbonbridge.accounting.service import statements as accounting_statements
 from carbonbridge.kernel.clock import Clock, utc_now
 from carbonbridge.kernel.errors import Conflict, FieldIssue, InvalidInput, NotFound
 from carbonbridge.kernel.ids import new_id

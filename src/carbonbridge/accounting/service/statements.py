@@ -27,11 +27,11 @@ from enum import StrEnum
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from carbonbridge.accounting import store, upkeep
-from carbonbridge.accounting.corrections import REOPEN_HINT
+from carbonbridge.accounting import store
 from carbonbridge.accounting.errors import InventoryFinalised
 from carbonbridge.accounting.intake import CORRECTION_HINT
-from carbonbridge.accounting.service import OrganisationInventory, compute_each, views
+from carbonbridge.accounting.service import OrganisationInventory, compute_each, upkeep, views
+from carbonbridge.accounting.service.corrections import REOPEN_HINT
 from carbonbridge.factors.model import GwpSet
 from carbonbridge.factors.service import library_in
 from carbonbridge.kernel.canonical import canonical_json

@@ -3,7 +3,7 @@
 Each write is one transaction (``platform.db.unit_of_work``): an upload with one bad row, one row
 no framework can compute, or one row that was already submitted, stores nothing. A submission may
 replace an earlier one (``replaces``): both stay, the inventory uses the latest
-(:mod:`carbonbridge.accounting.corrections`). Reads never fail on one record the engine cannot
+(:mod:`carbonbridge.accounting.service.corrections`). Reads never fail on one record the engine cannot
 compute: it is listed as not computable and every total excludes it. Roles and organisation
 scoping are checked here, whatever face calls.
 """
@@ -132,8 +132,9 @@ def register_organisation(
     synthetic: bool = False,
 ) -> None:
     """Register a reporting organisation and its facilities (regulator)."""
-    from carbonbridge.accounting import store, upkeep
-    from carbonbridge.accounting.events import ORGANISATION_EVENT, organisation_event
+    from carbonbridge.accounting import store
+    from carbonbridge.accounting.service import upkeep
+    from carbonbridge.accounting.service.events import ORGANISATION_EVENT, organisation_event
     from carbonbridge.ledger import service as ledger
     from carbonbridge.platform.db import unit_of_work
     from carbonbridge.platform.identity import Role
@@ -274,8 +275,9 @@ def _store(
     records: Sequence[ActivityRecord],
     replaces: str | None = None,
 ) -> SubmissionResult:
-    from carbonbridge.accounting import corrections, store, upkeep
-    from carbonbridge.accounting.events import REPLACEMENT_EVENT, SUBMISSION_EVENT, submission_event
+    from carbonbridge.accounting import store
+    from carbonbridge.accounting.service import corrections, upkeep
+    from carbonbridge.accounting.service.events import REPLACEMENT_EVENT, SUBMISSION_EVENT, submission_event
     from carbonbridge.ledger import service as ledger
 
     replaced = corrections.replaceable(session, organisation_id, replaces) if replaces else None
@@ -549,8 +551,9 @@ def set_region_statistics(
     synthetic: bool,
     source: str,
 ) -> None:
-    from carbonbridge.accounting import store, upkeep
-    from carbonbridge.accounting.events import STATISTICS_EVENT, statistics_event
+    from carbonbridge.accounting import store
+    from carbonbridge.accounting.service import upkeep
+    from carbonbridge.accounting.service.events import STATISTICS_EVENT, statistics_event
     from carbonbridge.ledger import service as ledger
     from carbonbridge.platform.db import unit_of_work
     from carbonbridge.platform.identity import Role

@@ -25,7 +25,7 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from carbonbridge.accounting import service, store, upkeep
+from carbonbridge.accounting import service, store
 from carbonbridge.accounting.disclosure import DisclosureRules
 from carbonbridge.accounting.errors import RebuildRunning
 from carbonbridge.accounting.publication import (
@@ -33,11 +33,8 @@ from carbonbridge.accounting.publication import (
     ReleasedYear,
     release_year,
 )
-from carbonbridge.accounting.stored_statement import (
-    decode_header,
-    decode_year,
-)
-from carbonbridge.accounting.upkeep import (
+from carbonbridge.accounting.service import upkeep
+from carbonbridge.accounting.service.upkeep import (
     RegionalStatement,
     apply_change,
     backfill,
@@ -47,6 +44,10 @@ from carbonbridge.accounting.upkeep import (
     start_background_rebuild,
     wait_for_rebuild,
 )
+from carbonbridge.accounting.stored_statement import (
+    decode_header,
+    decode_year,
+)
 from carbonbridge.factors.model import GwpSet
 from carbonbridge.factors.service import library_in
 from carbonbridge.platform.db import unit_of_work
@@ -54,8 +55,10 @@ from carbonbridge.platform.identity import Principal, Role
 
 __all__ = [
     "RebuildRunning",
+    "RegionalRelease",
     "RegionalStatement",
     "ReleaseResult",
+    "ReleasedYear",
     "apply_change",
     "backfill",
     "factors_digest",

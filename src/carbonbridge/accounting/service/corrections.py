@@ -7,7 +7,7 @@ private log entry that names the replaced submission's entry and commitment
 (``events.replaced_entry``), and inventories use the latest version. A replacement is refused when
 the replaced submission was already replaced (replace the latest version), belongs to another
 organisation, or holds data of a finalised year; the replacement's own rows pass every intake
-rule. Reopening a finalised year is in :mod:`carbonbridge.accounting.statements`.
+rule. Reopening a finalised year is in :mod:`carbonbridge.accounting.service.statements`.
 """
 
 from __future__ import annotations

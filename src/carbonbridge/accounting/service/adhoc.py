@@ -123,8 +123,11 @@ def facility_ids(filename: str, data: bytes) -> list[str]:
         text, _ = decode_csv(data)
     except InvalidInput:
         return []  # intake names the encoding problem
-    reader = csv.DictReader(io.StringIO(text))
-    ids = {(row.get("facility_id") or row.get("设施编号") or "").strip() for row in reader}
+    try:
+        reader = csv.DictReader(io.StringIO(text, newline=""))
+        ids = {(row.get("facility_id") or row.get("设施编号") or "").strip() for row in reader}
+    except csv.Error:
+        return []  # intake names the unreadable file (a 422, not a 500)
     return sorted(i for i in ids if i)
 
 
