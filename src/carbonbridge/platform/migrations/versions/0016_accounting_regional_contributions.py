@@ -101,7 +101,7 @@ def upgrade() -> None:
     # the backfill is the application's own computation (the engine is not SQL). Imported by name
     # when the migration runs: the platform package, which holds the migrations, does not depend on
     # the accounting context at import time (the contexts' import graph stays acyclic)
-    upkeep = importlib.import_module("carbonbridge.accounting.upkeep")
+    upkeep = importlib.import_module("carbonbridge.accounting.service.upkeep")
     with Session(bind=op.get_bind()) as session:
         upkeep.backfill(session)
         session.flush()
