@@ -1,4 +1,5 @@
-"""Group commit of single transfers, retirements and cancellations (registry/units/coalescer.py), on
+"""Group commit of single transfers, retirements and cancellations (registry/units/group_commit.py,
+behind registry/units/service.py), on
 SQLite and PostgreSQL: each request decided in turn in one transaction, one log append per batch,
 every caller answered with its own receipt after the commit."""
 
@@ -37,12 +38,15 @@ from carbonbridge.registry.model import (
     Units,
     UnitState,
 )
-from carbonbridge.registry.units import coalescer
-from carbonbridge.registry.units.coalescer import Coalescer, commit_batch
+from carbonbridge.registry.units import service as movements
+from carbonbridge.registry.units.group_commit import Coalescer
+from carbonbridge.registry.units.service import Caller, commit_batch
 from carbonbridge.registry.writes import PendingOperation, UnitRequest
 from tests.registry.conftest import ADMIN, BUYER, DEVELOPER, OUTSIDER, World
 from tests.registry.helpers import issued_report, registered_project
 from tests.registry.test_service import _snapshot
+
+Writer = Coalescer[Caller, UnitRequest, Receipt]
 
 
 @pytest.fixture
@@ -54,8 +58,8 @@ def issued(world: World) -> Project:
 
 
 @pytest.fixture
-def writer(world: World) -> Iterator[Coalescer]:
-    found = Coalescer(world.sessions, max_batch=16)
+def writer(world: World) -> Iterator[Writer]:
+    found = movements.group_commit(world.sessions, max_batch=16)
     yield found
     found.shutdown()
 
@@ -85,7 +89,7 @@ def _stored_log_indexes(sessions: sessionmaker[Session], ids: Sequence[str]) -> 
 
 
 def test_concurrent_callers_each_get_their_own_committed_receipt(
-    world: World, issued: Project, writer: Coalescer
+    world: World, issued: Project, writer: Writer
 ) -> None:
     """60 threads retire 1 t each and 10 transfer 1 t to the buyer: 70 acknowledged, each stored
     with its own log entry and a receipt that verifies; fewer checkpoints than requests (batches)."""
@@ -126,7 +130,7 @@ def test_concurrent_callers_each_get_their_own_committed_receipt(
 
 
 def test_racing_for_the_same_units_moves_exactly_what_is_held(
-    world: World, issued: Project, writer: Coalescer
+    world: World, issued: Project, writer: Writer
 ) -> None:
     """200 callers each retire 1 t of the 80 held: exactly 80 succeed, 120 are told the units are
     insufficient; nothing is double-spent."""
@@ -202,17 +206,17 @@ def test_a_request_refused_after_its_move_was_decided_leaves_nothing(
     """A request refused AFTER the mover took its units (here: a 7 t retirement made to fail once
     decided) leaves nothing: the holdings are restored, and the next request of the batch retires
     all 80 t, serials 1-80."""
-    real = coalescer.UnitMover.move
+    real = movements.UnitMover.move
 
     def failing_after_move(
-        self: coalescer.UnitMover, principal: Principal, request: UnitRequest
+        self: movements.UnitMover, principal: Principal, request: UnitRequest
     ) -> PendingOperation:
         step = real(self, principal, request)
         if step.operation.details["quantity"] == 7:
             raise Conflict("made to fail after the move was decided")
         return step
 
-    monkeypatch.setattr(coalescer.UnitMover, "move", failing_after_move)
+    monkeypatch.setattr(movements.UnitMover, "move", failing_after_move)
     outcomes = commit_batch(
         world.sessions, [(DEVELOPER, _retire(world, issued, 7)), (DEVELOPER, _retire(world, issued, 80))]
     )
@@ -236,12 +240,12 @@ def test_a_failed_transaction_stores_nothing_and_fails_every_caller(
     def broken(*_args: object, **_kwargs: object) -> list[Receipt]:
         raise DependencyUnavailable("log unavailable")
 
-    monkeypatch.setattr(coalescer, "log_steps", broken)
+    monkeypatch.setattr(movements, "log_steps", broken)
     with pytest.raises(DependencyUnavailable):
         commit_batch(
             world.sessions, [(DEVELOPER, _retire(world, issued, 10)), (DEVELOPER, _retire(world, issued, 5))]
         )
-    writer = Coalescer(world.sessions)
+    writer = movements.group_commit(world.sessions)
     futures = [writer.submit_future(DEVELOPER, _retire(world, issued, 1)) for _ in range(5)]
     writer.shutdown()
     for f in futures:
@@ -253,7 +257,7 @@ def test_a_failed_transaction_stores_nothing_and_fails_every_caller(
 
 
 def test_shutdown_drains_the_queue_then_refuses(world: World, issued: Project) -> None:
-    writer = Coalescer(world.sessions, max_batch=4)
+    writer = movements.group_commit(world.sessions, max_batch=4)
     futures = [writer.submit_future(DEVELOPER, _retire(world, issued, 1)) for _ in range(10)]
     writer.shutdown()
     assert all(f.done() for f in futures)
@@ -266,18 +270,19 @@ def test_shutdown_drains_the_queue_then_refuses(world: World, issued: Project) -
     assert [(b.state, b.tonnes) for b in held] == [(UnitState.HELD, 70)]
 
 
-def test_errors_reach_the_caller_unchanged(world: World, issued: Project, writer: Coalescer) -> None:
+def test_errors_reach_the_caller_unchanged(world: World, issued: Project, writer: Writer) -> None:
     with pytest.raises(InsufficientUnits) as caught:
         writer.submit(DEVELOPER, _retire(world, issued, 81))
     assert isinstance(caught.value, CarbonbridgeError)
     assert "request" not in caught.value.detail  # a single request is not numbered
-    shared = coalescer.coalescer_for(world.sessions)
-    assert coalescer.coalescer_for(world.sessions) is shared
+    shared = movements.group_commits.get(world.sessions)
+    assert movements.group_commits.get(world.sessions) is shared
     shared.shutdown()  # e.g. another app of the process shut down: a fresh coalescer takes over
-    receipt = coalescer.submit_future(world.sessions, DEVELOPER, _retire(world, issued, 2)).result()
+    future = movements.group_commits.submit_future(world.sessions, DEVELOPER, _retire(world, issued, 2))
+    receipt = future.result()
     assert receipt.operation.details["quantity"] == 2
-    assert coalescer.coalescer_for(world.sessions) is not shared
-    coalescer.shutdown_all()
+    assert movements.group_commits.get(world.sessions) is not shared
+    movements.stop_group_commits()
 
 
 def test_credentials_are_checked_by_the_writer_in_one_query_per_batch(world: World, issued: Project) -> None:

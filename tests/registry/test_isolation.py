@@ -23,9 +23,8 @@ from carbonbridge.ledger.cli import register_context_auditors
 from carbonbridge.ledger.proof import parse_receipt
 from carbonbridge.registry import reads, store
 from carbonbridge.registry.model import AccountKind, Project, Receipt, Retirement, Transfer, Units, UnitState
-from carbonbridge.registry.units import coalescer
 from carbonbridge.registry.units import service as movements
-from carbonbridge.registry.units.coalescer import commit_batch
+from carbonbridge.registry.units.service import commit_batch
 from tests.conftest import make_user
 from tests.registry.conftest import ADMIN, BUYER, DEVELOPER, World
 from tests.registry.helpers import issued_report, registered_project
@@ -213,5 +212,5 @@ def test_concurrent_callers_are_not_failed_by_a_request_the_database_refuses(
     assert _retired_tonnes(world.sessions, holdings) == VALID
     assert not any(b"POISON" in e for e in _entries(world.sessions))
     assert reads.balances(world.sessions, ADMIN, theirs)[0].tonnes == 40
-    coalescer.shutdown_all()
+    movements.stop_group_commits()
     _audit_clean(world.sessions)

@@ -151,6 +151,37 @@ def test_reduction_projects_have_no_buffer_and_floor_the_quantity(world: World) 
     assert [(b.start, b.end, b.state) for b in receipt.produced] == [(1, 41, UnitState.HELD)]
 
 
+def test_every_move_authenticates_the_presented_token_in_its_own_transaction(
+    world: World, issued: Project
+) -> None:
+    """One write path (issue 11 §3): the single moves and the batch take the token as a face
+    presents it and check it in the write's transaction: a live token moves (logged under its
+    user), a revoked one and an unknown one move nothing, as through the group commit."""
+    from carbonbridge.platform.db import unit_of_work
+    from carbonbridge.platform.identity import Credentials, create_user, issue_token, revoke_presented
+
+    with unit_of_work(world.sessions) as session:
+        user = create_user(
+            session, username="dev2", role=DEVELOPER.role, organisation_id=DEVELOPER.organisation_id
+        )
+        token = issue_token(session, user)
+    units = Units(world.dev[AccountKind.HOLDING].id, issued.id, 2024, quantity=2)
+    live = Credentials(token, from_header=True)
+    receipt = movements.retire(world.sessions, live, Retirement(units, "Hotel", "2025 stays"))
+    assert receipt.operation.actor == "dev2"
+    [batched] = movements.apply_batch(world.sessions, live, [Cancellation(units, "correction")])
+    assert batched.operation.actor == "dev2"
+    with unit_of_work(world.sessions) as session:
+        assert revoke_presented(session, token)
+    before = _snapshot(world.sessions)
+    for caller in (live, Credentials("cb_unknown", from_header=True)):
+        with pytest.raises(Unauthenticated):
+            movements.transfer(world.sessions, caller, Transfer(units, world.buyer[AccountKind.HOLDING].id))
+        with pytest.raises(Unauthenticated):
+            movements.apply_batch(world.sessions, caller, [Retirement(units, "Hotel", "2025 stays")])
+    assert _snapshot(world.sessions) == before
+
+
 def test_holders_act_only_on_their_own_accounts(world: World, issued: Project) -> None:
     dev = world.dev[AccountKind.HOLDING].id
     request = Transfer(Units(dev, issued.id, 2024, quantity=5), world.buyer[AccountKind.HOLDING].id)

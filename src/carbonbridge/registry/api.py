@@ -5,6 +5,7 @@ problem+json (``platform/problems.py``)."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
@@ -12,9 +13,10 @@ from fastapi.concurrency import run_in_threadpool
 
 from carbonbridge.platform.deps import CurrentPrincipal, Sessions, credentials_of, get_sessions
 from carbonbridge.platform.guard import GuardedRoute, public
+from carbonbridge.platform.identity import Credentials
 from carbonbridge.platform.openapi import CALLER_RESPONSES
 from carbonbridge.registry import issuance as issuing
-from carbonbridge.registry import reads, service, views, writes
+from carbonbridge.registry import reads, service, views
 from carbonbridge.registry.cadt import api as cadt_api
 from carbonbridge.registry.compliance import api as compliance_api
 from carbonbridge.registry.model import (
@@ -58,7 +60,7 @@ from carbonbridge.registry.schemas import (
     UnitsIn,
     VerifyIn,
 )
-from carbonbridge.registry.units import coalescer, exports
+from carbonbridge.registry.units import exports
 from carbonbridge.registry.units import service as movements
 
 router = APIRouter(prefix="/registry", tags=["registry"], route_class=GuardedRoute)
@@ -69,28 +71,31 @@ router = APIRouter(prefix="/registry", tags=["registry"], route_class=GuardedRou
 hot_router = moves = APIRouter(
     prefix="/registry", tags=["registry"], route_class=GuardedRoute, responses=CALLER_RESPONSES
 )
-# single transfers, retirements and cancellations are group-committed (registry/units/coalescer.py)
-router.on_shutdown.append(coalescer.shutdown_all)
+# single moves are group-committed behind the units service: drain and stop its writer threads
+router.on_shutdown.append(movements.stop_group_commits)
 
 
 def receipt_out(sessions: Sessions, receipt: Receipt) -> ReceiptOut:
     return ReceiptOut.of(receipt, views.serials_of(sessions, list(receipt.produced)))
 
 
-async def _moved(http: Request, request: writes.UnitRequest) -> ReceiptOut:
-    """Write through the app-wide coalescer, which checks the caller's token (bearer header or
-    session cookie, read here without touching the database) in the batch's own transaction, and
-    answers once the batch has committed; the serial numbers come from the project prefixes
-    already read, else off the event loop. The session factory and the credentials are read off
-    the request, not declared as dependencies: FastAPI resolves each dependency per request, and
-    on this path that was the largest single cost after routing."""
-    sessions = get_sessions(http)
-    receipt = await coalescer.submit_async(sessions, credentials_of(http), request)
-    produced = list(receipt.produced)
+async def _answered(http: Request, receipt: Awaitable[Receipt]) -> ReceiptOut:
+    """The receipt of a move, once its use case has committed, with its serial numbers (from the
+    project prefixes already read, else read off the event loop)."""
+    done = await receipt
+    produced = list(done.produced)
     serials = views.cached_serials(produced)
     if serials is None:
-        serials = await run_in_threadpool(views.serials_of, sessions, produced)
-    return ReceiptOut.of(receipt, serials)
+        serials = await run_in_threadpool(views.serials_of, get_sessions(http), produced)
+    return ReceiptOut.of(done, serials)
+
+
+def _moving(http: Request) -> tuple[Sessions, Credentials | None]:
+    """The session factory and the caller's token as presented (bearer header or session cookie,
+    read without touching the database): the use case authenticates it in its own transaction.
+    Read off the request, not declared as dependencies: FastAPI resolves each dependency per
+    request, and on this path that was the largest single cost after routing."""
+    return get_sessions(http), credentials_of(http)
 
 
 def _units(body: UnitsIn) -> Units:
@@ -280,13 +285,17 @@ def reverse(sessions: Sessions, principal: CurrentPrincipal, project_id: str, bo
 @moves.post("/transfers", response_model=ReceiptOut, status_code=201)
 async def transfer(http: Request, body: TransferIn) -> ReceiptOut:
     """Move units to another organisation's holding account."""
-    return await _moved(http, Transfer(_units(body), body.to_account_id))
+    sessions, caller = _moving(http)
+    request = Transfer(_units(body), body.to_account_id)
+    return await _answered(http, movements.transfer_async(sessions, caller, request))
 
 
 @moves.post("/retirements", response_model=ReceiptOut, status_code=201)
 async def retire(http: Request, body: RetirementIn) -> ReceiptOut:
     """Retire held units for a beneficiary and purpose; the record is public."""
-    return await _moved(http, Retirement(_units(body), body.beneficiary, body.purpose))
+    sessions, caller = _moving(http)
+    request = Retirement(_units(body), body.beneficiary, body.purpose)
+    return await _answered(http, movements.retire_async(sessions, caller, request))
 
 
 @router.get("/retirements", response_model=list[RetirementRecordOut])
@@ -308,7 +317,9 @@ def retirements(
 @moves.post("/cancellations", response_model=ReceiptOut, status_code=201)
 async def cancel(http: Request, body: CancellationIn) -> ReceiptOut:
     """Cancel units without a retirement claim (holder, or the regulator)."""
-    return await _moved(http, Cancellation(_units(body), body.reason))
+    sessions, caller = _moving(http)
+    request = Cancellation(_units(body), body.reason)
+    return await _answered(http, movements.cancel_async(sessions, caller, request))
 
 
 @router.post("/exports", response_model=ReceiptOut, status_code=201)

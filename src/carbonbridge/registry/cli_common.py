@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from pydantic import BaseModel
     from sqlalchemy.orm import Session, sessionmaker
 
-    from carbonbridge.platform.identity import Principal
+    from carbonbridge.platform.identity import Credentials, Principal
 
 app = typer.Typer(help="Carbon-credit registry / 碳信用登记簿", no_args_is_help=True)
 project_app = typer.Typer(help="Projects: draft, validate, register, list, show / 项目", no_args_is_help=True)
@@ -97,6 +97,22 @@ def _acting(ctx: typer.Context) -> Iterator[tuple[sessionmaker[Session], Princip
             with unit_of_work(sessions) as session:
                 principal = authenticate_token(session, str(token))
         yield sessions, principal
+    except CarbonbridgeError as exc:
+        raise failure(exc) from exc
+
+
+@contextmanager
+def _presenting(ctx: typer.Context) -> Iterator[tuple[sessionmaker[Session], Principal | Credentials]]:
+    """The database and the caller as presented, for a use case that authenticates it in its own
+    transaction (a unit movement): the ``--token`` unchecked, else the local operator."""
+    from carbonbridge.platform.cli import database
+    from carbonbridge.platform.identity import Credentials
+
+    try:
+        engine, sessions = database()
+        ctx.call_on_close(engine.dispose)  # after the command has printed its result
+        token = ctx.obj
+        yield sessions, Credentials(str(token), from_header=True) if token else cli_admin()
     except CarbonbridgeError as exc:
         raise failure(exc) from exc
 

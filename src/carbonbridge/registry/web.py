@@ -12,7 +12,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from carbonbridge.kernel.errors import CarbonbridgeError, FieldIssue, Forbidden, InvalidInput, Unauthenticated
-from carbonbridge.platform.deps import CurrentPrincipal, Sessions
+from carbonbridge.platform.deps import CurrentPrincipal, Sessions, credentials_of
 from carbonbridge.platform.identity import Principal, Role
 from carbonbridge.platform.web import PageRoute, render
 from carbonbridge.registry import service, views, web_review
@@ -169,20 +169,23 @@ def _holding_id(sessions: Sessions, principal: Principal) -> str:
 
 @router.post("/registry/account/retire", response_class=HTMLResponse)
 async def retire_form(request: Request, sessions: Sessions, principal: CurrentPrincipal) -> Response:
+    caller = credentials_of(request)  # the use case authenticates it, as for every face
+
     def act(form: dict[str, str]) -> Receipt:
         units = _units(form, _holding_id(sessions, principal))
-        return movements.retire(
-            sessions, principal, Retirement(units, form.get("beneficiary", ""), form.get("purpose", ""))
-        )
+        retirement = Retirement(units, form.get("beneficiary", ""), form.get("purpose", ""))
+        return movements.retire(sessions, caller, retirement)
 
     return await settle_form(request, act, functools.partial(_account_page, request, sessions, principal))
 
 
 @router.post("/registry/account/transfer", response_class=HTMLResponse)
 async def transfer_form(request: Request, sessions: Sessions, principal: CurrentPrincipal) -> Response:
+    caller = credentials_of(request)  # the use case authenticates it, as for every face
+
     def act(form: dict[str, str]) -> Receipt:
         units = _units(form, _holding_id(sessions, principal))
-        return movements.transfer(sessions, principal, Transfer(units, form.get("to_account_id", "").strip()))
+        return movements.transfer(sessions, caller, Transfer(units, form.get("to_account_id", "").strip()))
 
     return await settle_form(request, act, functools.partial(_account_page, request, sessions, principal))
 

@@ -22,6 +22,7 @@ from carbonbridge.registry.cli_common import (
     _acting,
     _done,
     _json,
+    _presenting,
     _project_id,
     app,
     console,
@@ -31,7 +32,6 @@ from carbonbridge.registry.model import Cancellation, Receipt, Retirement, Trans
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session, sessionmaker
 
-    from carbonbridge.platform.identity import Principal
 
 # --- issuance and moving units ------------------------------------------------------------------
 
@@ -158,10 +158,15 @@ def _move(
     ctx: typer.Context,
     pick: UnitPick,
     build: Callable[[Units], Any],
-    act: Callable[[sessionmaker[Session], Principal, Any], Receipt],
+    act: Callable[[sessionmaker[Session], Any, Any], Receipt],
     what: str,
+    *,
+    presented: bool = False,
 ) -> None:
-    with _acting(ctx) as (sessions, principal):
+    """Run ``act`` on the picked units. With ``presented`` (the unit movements), ``act`` receives
+    the ``--token`` unchecked and authenticates it in its own transaction, as for every face;
+    otherwise the acting principal."""
+    with _presenting(ctx) if presented else _acting(ctx) as (sessions, caller):
         units = Units(
             pick.source,
             _project_id(sessions, pick.project),
@@ -170,7 +175,7 @@ def _move(
             pick.start,
             pick.end,
         )
-        done = act(sessions, principal, build(units))
+        done = act(sessions, caller, build(units))
     _done(sessions, done, pick.output, pick.receipt, what)
 
 
@@ -190,6 +195,7 @@ def transfer(
         lambda u: Transfer(u, to),
         movements.transfer,
         "transferred",
+        presented=True,
     )
 
 
@@ -210,6 +216,7 @@ def retire(
         lambda u: Retirement(u, beneficiary, purpose),
         movements.retire,
         f"retired for {beneficiary}",
+        presented=True,
     )
 
 
@@ -229,4 +236,5 @@ def cancel(
         lambda u: Cancellation(u, reason),
         movements.cancel,
         "cancelled",
+        presented=True,
     )
