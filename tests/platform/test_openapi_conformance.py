@@ -33,7 +33,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from carbonbridge.platform.app import create_app
 from carbonbridge.platform.settings import Settings
-from carbonbridge.registry.units import coalescer
+from carbonbridge.registry.units import service as movements
 from tests.platform.conformance_world import ConformanceWorld, build_world
 
 CHECKS = [
@@ -56,7 +56,7 @@ def api_schema(
     world = build_world(sessions)
     app = create_app(Settings(data_dir=tmp_path), engine)
     yield schemathesis.openapi.from_asgi("/api/v1/openapi.json", app), world
-    coalescer.shutdown_all()
+    movements.stop_group_commits()
 
 
 _FREE_TEXT = {"type": "string"}
