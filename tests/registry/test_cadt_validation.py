@@ -4,10 +4,12 @@ record, field, value and message."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import json
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 import pytest
+from babel import Locale
 from rich.console import Console
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -15,19 +17,20 @@ from carbonbridge.accounting import service as accounting
 from carbonbridge.demo.region import generate_region
 from carbonbridge.demo.service.credits import load_credits, projects
 from carbonbridge.demo.service.load import LOADER
-from carbonbridge.registry.cadt import service as exchange
+from carbonbridge.registry.cadt import node, service_node
+from carbonbridge.registry.cadt.mapping import DEFAULT
 from tests.registry import cadt_check
 from tests.registry.conftest import REGULATOR
 
 _WHY = cadt_check.unavailable()
 pytestmark = pytest.mark.skipif(_WHY is not None, reason=f"CAD Trust validation unavailable: {_WHY}")
 
-#: our table -> the CAD Trust node schema that checks such a record
-_SCHEMA_OF_TABLE = {
-    "project": "projectsPostSchema",
-    "location": "locationSchema",
-    "issuance": "issuanceSchema",
-    "unit": "unitsPostSchema",
+BASE_URL = "https://registry.demo-county.example"
+#: picklists CAD Trust's UI offers for fields its Joi schemas take as free text
+_PICKLIST_FIELDS = {
+    "sector": "projectSector",
+    "validationBody": "validationBody",
+    "verificationBody": "verificationBody",
 }
 
 
@@ -51,17 +54,51 @@ def demo_credits(sessions: sessionmaker[Session]) -> sessionmaker[Session]:
     return sessions
 
 
-def _items(tables: dict[str, list[dict[str, Any]]]) -> list[tuple[str, dict[str, Any]]]:
-    return [(_SCHEMA_OF_TABLE.get(t, f"(no CAD Trust table {t})"), r) for t, rs in tables.items() for r in rs]
+def _items(export: node.NodeExport) -> list[tuple[str, dict[str, Any]]]:
+    return [
+        *(("projectsUpdateSchema", r) for r in export.projects),
+        *(("unitsUpdateSchema", r) for r in export.units),
+        *(("projectsPostSchema", r) for r in export.api_projects),
+        *(("unitsPostSchema", r) for r in export.api_units),
+    ]
 
 
-def test_demo_table_export_against_cadt_validation(
+def _off_picklist(records: list[dict[str, Any]], picklists: Mapping[str, list[str]]) -> list[str]:
+    """Values of :data:`_PICKLIST_FIELDS` (nested too) not on their picklist; "" is CAD Trust's
+    own "not given" for a verification body."""
+    found: list[str] = []
+    for record in records:
+        for key, value in record.items():
+            if isinstance(value, dict):
+                found += _off_picklist([value], picklists)
+            elif isinstance(value, list):
+                found += _off_picklist([v for v in value if isinstance(v, dict)], picklists)
+            elif key in _PICKLIST_FIELDS and value != "" and value not in picklists[_PICKLIST_FIELDS[key]]:
+                found.append(f"{key}={value!r}")
+    return found
+
+
+def test_demo_node_export_passes_cadt_validation(
     demo_credits: sessionmaker[Session], validator: cadt_check.CadtValidator
 ) -> None:
-    """Lists every failure of the table export (the state before issue 12's fixes)."""
-    tables = exchange.cadt_tables(demo_credits, REGULATOR)
-    result = validator.validate(_items(tables))
+    export = service_node.node_export(demo_credits, REGULATOR, base_url=BASE_URL)
+    result = validator.validate(_items(export))
     for failure in result.failures:
         print(failure)
-    print(f"{len(result.failures)} failures in {sum(map(len, tables.values()))} records")
-    assert result.picklists["unitMetric"] == ["tCO2e"]
+    assert len(export.api_projects) == 3
+    assert len(export.api_units) >= 9
+    assert [str(f) for f in result.failures] == []
+    assert _off_picklist(export.projects + export.units, result.picklists) == []
+
+
+def test_api_form_has_no_node_generated_ids(demo_credits: sessionmaker[Session]) -> None:
+    export = service_node.node_export(demo_credits, REGULATOR, base_url=BASE_URL)
+    text = json.dumps([export.api_projects, export.api_units])
+    assert all(f'"{key}"' not in text for key in node.NODE_IDS)
+    assert len(export.links) == len(export.api_units)
+
+
+def test_every_cadt_country_is_the_name_of_an_iso_code(validator: cadt_check.CadtValidator) -> None:
+    names = {DEFAULT.country(code) for code in Locale("en").territories if len(code) == 2 and code.isalpha()}
+    picklist = validator.validate([]).picklists["countries"]
+    assert sorted(set(picklist) - names) == []
