@@ -4,16 +4,22 @@ changes, reasons and verifiers come from the data, links and mappings from setti
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
+import typer
+from sqlalchemy.engine import Engine
+from typer.testing import CliRunner
 
 from carbonbridge.kernel.errors import InvalidInput
+from carbonbridge.ledger.service import keys
+from carbonbridge.platform.settings import get_settings
 from carbonbridge.registry import issuance as issuing
 from carbonbridge.registry import service
 from carbonbridge.registry.cadt import service_node
+from carbonbridge.registry.cadt.cli import COMMANDS
 from carbonbridge.registry.cadt.mapping import from_json
 from carbonbridge.registry.model import AccountKind, ProjectDraft, Retirement, Transfer, Units
 from carbonbridge.registry.units import service as movements
@@ -157,3 +163,34 @@ def test_write_node_export_writes_api_bodies_and_links(world: World, tmp_path: P
         "api_units.json": 4,
         "api_unit_links.json": 4,
     }
+
+
+@pytest.fixture
+def cli(engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[typer.Typer]:
+    monkeypatch.setenv("CARBONBRIDGE_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("CARBONBRIDGE_DATABASE_URL", engine.url.render_as_string(hide_password=False))
+    monkeypatch.delenv("CARBONBRIDGE_PUBLIC_BASE_URL", raising=False)
+    get_settings.cache_clear()
+    keys.use_settings(get_settings())
+    root = typer.Typer()
+    registry = typer.Typer()
+    for name, sub in COMMANDS.items():
+        registry.add_typer(sub, name=name)
+    root.add_typer(registry, name="registry")
+    yield root
+    get_settings.cache_clear()
+
+
+def test_cli_export_node_writes_the_files(cli: typer.Typer, world: World, tmp_path: Path) -> None:
+    _history(world)
+    out = tmp_path / "node"
+    result = CliRunner().invoke(cli, ["registry", "cadt", "export-node", str(out), "--base-url", BASE_URL])
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in out.iterdir()) == sorted(service_node.FILES)
+
+
+def test_cli_export_node_without_base_url_is_refused(cli: typer.Typer, world: World, tmp_path: Path) -> None:
+    result = CliRunner().invoke(cli, ["registry", "cadt", "export-node", str(tmp_path / "node")])
+    # the root CLI renders it in one line (error[invalid-input] ..., exit 1)
+    assert isinstance(result.exception, InvalidInput)
+    assert result.exception.issues[0].location == ("CARBONBRIDGE_PUBLIC_BASE_URL",)
