@@ -42,6 +42,28 @@ def cadt_export(directory: Path) -> None:
     console.print(", ".join(f"{t}: {n}" for t, n in counts.items()))
 
 
+@cadt_app.command("export-node")
+def cadt_export_node(
+    directory: Path,
+    base_url: Annotated[
+        str | None,
+        typer.Option(help="public address of this installation (else $CARBONBRIDGE_PUBLIC_BASE_URL)"),
+    ] = None,
+    mapping: Annotated[
+        Path | None,
+        typer.Option(help="JSON file over the picklist mapping (else $CARBONBRIDGE_CADT_MAPPING)"),
+    ] = None,
+) -> None:
+    """Write the registry in CAD Trust node form: full records, API bodies, unit links / 导出节点格式."""
+    from carbonbridge.registry.cadt import service_node
+
+    export = service_node.node_export(
+        _sessions(), cli_admin(), base_url=base_url, mapping=service_node.load_mapping(mapping)
+    )
+    counts = service_node.write_node_export(export, directory)
+    console.print(", ".join(f"{name}: {n}" for name, n in counts.items()))
+
+
 @cadt_app.command("import")
 def cadt_import(
     directory: Annotated[Path, typer.Argument(exists=True, file_okay=False)],

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 from carbonbridge.platform.db import Base
 from carbonbridge.registry.cadt.model import ImportedProject
 from carbonbridge.registry.store import SerialCounterRow
+from carbonbridge.registry.store_tables import BlockRow
 
 
 class ImportedProjectRow(Base):
@@ -65,3 +66,15 @@ def raise_serial_counter(session: Session, project_id: str, vintage: int, next_s
     elif row.next_serial < next_serial:
         row.next_serial = next_serial
     session.flush()
+
+
+def opened_by(session: Session, block_ids: Sequence[str]) -> dict[str, str]:
+    """The operation that produced each block (its status date and reason for the export)."""
+    found: dict[str, str] = {}
+    ids = list(set(block_ids))
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        query = select(BlockRow.id, BlockRow.opened_by).where(BlockRow.id.in_(chunk))
+        for block, operation in session.execute(query):
+            found[block] = operation
+    return found
