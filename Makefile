@@ -10,12 +10,12 @@ PYTEST := $(BIN)/python -m pytest
 # pytest exits 5 when a marker selects no tests; that is not a failure of a suite
 ALLOW_EMPTY := rc=$$?; if [ $$rc -eq 5 ]; then rc=0; fi; exit $$rc
 
-.PHONY: run test lint bench migrate install install-dev chromium wrk pg-client test-slow test-spark format
+.PHONY: run test lint bench migrate install install-dev chromium fonts-cjk zbar wrk pg-client test-slow test-spark format
 
 run: $(VENV)/.run-installed  ## install, migrate, load the demo region, serve on :8000
 	$(BIN)/carbonbridge serve --demo --host 127.0.0.1 --port 8000
 
-test: $(VENV)/.dev-installed chromium pg-client  ## the whole suite on SQLite and PostgreSQL, browser tests included
+test: $(VENV)/.dev-installed chromium fonts-cjk zbar pg-client  ## the whole suite on SQLite and PostgreSQL, browser tests included
 	$(PYTEST) -m "not slow and not spark" -n 2 --dist loadgroup -q
 
 test-slow: $(VENV)/.dev-installed pg-client  ## long suites CI runs after `make test`
@@ -67,6 +67,18 @@ wrk:  ## Debian's wrk (HTTP load generator) for the API benchmarks, when absent
 	  echo "installing Debian wrk for the API benchmarks"; \
 	  (apt-get install -y -q wrk >/dev/null 2>&1 || \
 	   (apt-get update -q >/dev/null && apt-get install -y -q wrk >/dev/null)); }
+
+fonts-cjk:  ## Debian's Noto CJK fonts, for the tourism certificate's PDF in Chinese, when absent
+	@fc-list :lang=zh 2>/dev/null | grep -q . || { \
+	  echo "installing Debian fonts-noto-cjk for PDF certificates"; \
+	  (apt-get install -y -q fonts-noto-cjk >/dev/null 2>&1 || \
+	   (apt-get update -q >/dev/null && apt-get install -y -q fonts-noto-cjk >/dev/null)); }
+
+zbar:  ## Debian's zbar-tools (zbarimg), which the tests read the certificate's QR code with, when absent
+	@command -v zbarimg >/dev/null 2>&1 || { \
+	  echo "installing Debian zbar-tools for QR code tests"; \
+	  (apt-get install -y -q zbar-tools >/dev/null 2>&1 || \
+	   (apt-get update -q >/dev/null && apt-get install -y -q zbar-tools >/dev/null)); }
 
 chromium:  ## Debian's chromium for the browser tests, when absent
 	@command -v chromium >/dev/null 2>&1 || { \

@@ -23,7 +23,9 @@ from carbonbridge.kernel.clock import Clock, utc_now
 from carbonbridge.kernel.errors import FieldIssue, Forbidden, InvalidInput, NotFound
 from carbonbridge.kernel.ids import new_id
 from carbonbridge.tourism import bill as bills
+from carbonbridge.tourism.certificate import Certificate, ReceiptCheck, certificate_of, check_receipt
 from carbonbridge.tourism.compensation import allocate, amount_fen, available
+from carbonbridge.tourism.dashboard import DestinationSummary, summarise
 from carbonbridge.tourism.dataset import shipped
 from carbonbridge.tourism.errors import AlreadyCompensated, PoolInsufficient
 from carbonbridge.tourism.model import (
@@ -401,6 +403,53 @@ def check_bulk_caller(principal: Principal) -> None:
 
     if principal.role is Role.PUBLIC:
         raise Forbidden("pushing bookings needs a token (Authorization: Bearer ...)")
+
+
+# --- certificates -------------------------------------------------------------------------------
+
+
+def certificate(sessions: sessionmaker[Session], bill_id: str) -> Certificate:
+    """The certificate of a compensated bill (public, like the bill: its id is the capability)."""
+    return certificate_of(get_bill(sessions, bill_id))
+
+
+def check_certificate(sessions: sessionmaker[Session], cert: Certificate) -> tuple[ReceiptCheck, ...]:
+    """Each allocation against the log as it is now: the log's receipt for the allocation's entry
+    (against the latest checkpoint), and whether the entry it carries states the allocation. The
+    receipt's signature and inclusion proof are checked by the ledger (``carbonbridge verify``
+    offline, the log's entry page online), which holds the only implementation of that check."""
+    from carbonbridge.ledger import service as ledger
+
+    return tuple(check_receipt(a, ledger.receipt(sessions, a.log_index)) for a in cert.allocations)
+
+
+def log_verifier_key(sessions: sessionmaker[Session]) -> str:
+    """The transparency log's verifier key, for checking receipts offline."""
+    from carbonbridge.ledger import service as ledger
+
+    return ledger.verifier_key(sessions)
+
+
+# --- the destination's dashboard ----------------------------------------------------------------
+
+
+def destination_dashboard(
+    sessions: sessionmaker[Session], principal: Principal, region: str
+) -> DestinationSummary:
+    """The destination office's figures for ``region`` (the carbon office: regulator role)."""
+    from carbonbridge.platform.db import unit_of_work
+    from carbonbridge.platform.identity import Role
+    from carbonbridge.tourism import store
+
+    principal.require(Role.REGULATOR)
+    if not isinstance(region, str) or not 2 <= len(region) <= 10:
+        raise InvalidInput(
+            "cannot show the dashboard", [FieldIssue(("region",), region, "an ISO 3166-2 code, e.g. CN-HI")]
+        )
+    with unit_of_work(sessions) as session:
+        found = store.bills_of_region(session, region)
+        retired = store.all_retirements(session)
+    return summarise(region, found, retired)
 
 
 # --- the log's audit ----------------------------------------------------------------------------

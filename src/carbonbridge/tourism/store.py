@@ -319,3 +319,18 @@ def allocated_total(session: Session, pool_id: str) -> tuple[int, int]:
         )
     )
     return int(allocated or 0), int(retired or 0) * 1_000_000
+
+
+# --- the destination's dashboard ----------------------------------------------------------------
+
+
+def bills_of_region(session: Session, region: str) -> list[StoredBill]:
+    """Every bill of ``region`` (without allocations), oldest trip first."""
+    query = select(BillRow).where(BillRow.region == region).order_by(BillRow.start_date, BillRow.id)
+    return [_bill(row) for row in session.scalars(query)]
+
+
+def all_retirements(session: Session) -> list[PoolRetirement]:
+    """Every pool's retirements (one installation serves one region)."""
+    query = select(PoolRetirementRow).order_by(PoolRetirementRow.log_index, PoolRetirementRow.id)
+    return [_retirement(r) for r in session.scalars(query)]

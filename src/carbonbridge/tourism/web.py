@@ -15,10 +15,12 @@ from carbonbridge.platform.bodies import read_form
 from carbonbridge.platform.deps import CurrentPrincipal, Sessions
 from carbonbridge.platform.guard import public
 from carbonbridge.platform.web import PageRoute, render
-from carbonbridge.tourism import service
+from carbonbridge.tourism import service, web_certificate, web_dashboard
 from carbonbridge.tourism.model import StoredBill
 
 router = APIRouter(include_in_schema=False, route_class=PageRoute)
+router.include_router(web_certificate.router)
+router.include_router(web_dashboard.router)
 
 #: the trip form's fields and their defaults (a 4-day Hainan trip, as a hotel's QR code prefills it)
 FORM_DEFAULTS = {
