@@ -461,26 +461,53 @@ class OrderBook:
             self._check_quantity(new_qty, issues)
             raise InvalidOrder("the modification breaks the book's rules", issues)
         side = order.side
-        own = self._bids if side is _BUY else self._asks
+        if side is _BUY:
+            own, opposite = self._bids, self._asks
+            limit = (new_price - self._lower) // self._tick
+        else:
+            own, opposite = self._asks, self._bids
+            limit = self._size - 1 - (new_price - self._lower) // self._tick
         old_qty = order.remaining
         if new_price == order.price_fen and new_qty <= old_qty:
             order.remaining = new_qty
             order.cancelled += old_qty - new_qty
             own.volume[order.index] -= old_qty - new_qty
             return [Modified(order_id, new_price, new_qty, True)]
-        own.unlink(order)
         if new_qty > old_qty:
             order.quantity += new_qty - old_qty
         else:
             order.cancelled += old_qty - new_qty
         order.price_fen = new_price
+        if opposite.best > limit:
+            # The common move trades nothing: relink at the back of the new level, inline
+            # (``_Side.unlink`` then ``_Side.append`` without the calls; the order count is unchanged).
+            heads, tails, volume = own.head, own.tail, own.volume
+            index, prev, nxt = order.index, order.prev, order.next
+            if prev is None:
+                heads[index] = nxt
+            else:
+                prev.next = nxt
+            if nxt is None:
+                tails[index] = prev
+            else:
+                nxt.prev = prev
+            volume[index] -= old_qty
+            new_index = self._size - 1 - limit
+            tail = tails[new_index]
+            order.prev, order.next, order.index, order.remaining = tail, None, new_index, new_qty
+            if tail is None:
+                heads[new_index] = order
+            else:
+                tail.next = order
+            tails[new_index] = order
+            volume[new_index] += new_qty
+            if new_index < own.best:
+                own.best = new_index
+            elif heads[index] is None and index == own.best:
+                own.advance()
+            return [Modified(order_id, new_price, new_qty, False)]
+        own.unlink(order)
         events: list[Event] = [Modified(order_id, new_price, new_qty, False)]
-        if side is _BUY:
-            opposite = self._asks
-            limit = (new_price - self._lower) // self._tick
-        else:
-            opposite = self._bids
-            limit = self._size - 1 - (new_price - self._lower) // self._tick
         remaining = new_qty
         if opposite.best <= limit:
             remaining = self._match(opposite, limit, order_id, order.owner, side, remaining, events)
