@@ -11,8 +11,8 @@
   (a market order never rests).
 - **Cancel and modify**: cancel closes an order's remainder. A modify that only *reduces* the open
   quantity keeps the order's place in the queue; one that changes the price or raises the quantity
-  loses it: the order leaves its level and re-enters as if new (it may trade at once), the rule of
-  CME Globex, Eurex and the Shanghai and Shenzhen exchanges alike.
+  loses it: the order leaves its level and re-enters as if new (it may trade at once), common
+  exchange practice (e.g. CME Globex's order-modification rule).
 - **Daily price limits**: prices outside [``BookRules.lower_limit_fen``,
   ``BookRules.upper_limit_fen``] (previous close × (1 ± limit)) are refused; **ticks and lots**:
   off-tick prices and quantities not a whole number of lots are refused.

@@ -39,3 +39,13 @@ class UnknownOrder(NotFound):
     code = "markets-unknown-order"
     title_en = "No such resting order"
     title_zh = "无此挂单"
+
+
+class TakeRefused(Conflict):
+    """A take (摘牌) of a listed-agreement order that the board's state does not allow: the taker's
+    own listing, a listing outside the best five price levels of its side, or more units than it
+    has open; nothing traded."""
+
+    code = "markets-take-refused"
+    title_en = "Take refused"
+    title_zh = "摘牌不被接受"

@@ -39,9 +39,9 @@ class TimeInForce(StrEnum):
 class SelfTradePrevention(StrEnum):
     """What happens when an order would trade against a resting order of the same owner.
 
-    Both policies are those of CME Globex's self-match prevention ("cancel resting" / "cancel
-    aggressing") and of Binance's ``EXPIRE_MAKER`` / ``EXPIRE_TAKER``; China's exchanges treat
-    self-trades (自成交) as a monitored abnormal trading behaviour, so the venue must prevent them.
+    Both policies are offered by CME Globex's self-match prevention (cancel oldest / cancel newest)
+    and Binance's ``EXPIRE_MAKER`` / ``EXPIRE_TAKER`` (from memory; ``docs/markets.md``); China's
+    exchanges treat self-trades (自成交) as abnormal trading, so the venue prevents them.
     """
 
     #: the resting order is cancelled (its whole remainder) and matching continues behind it
