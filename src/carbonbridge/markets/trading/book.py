@@ -31,6 +31,8 @@ bench_matching.py``). Both sides use one index space in which the best level is 
 
 from __future__ import annotations
 
+import sys
+
 from carbonbridge.kernel.errors import CarbonbridgeError, FieldIssue
 from carbonbridge.markets.trading.errors import (
     DuplicateOrder,
@@ -230,7 +232,8 @@ class OrderBook:
         self._lot = rules.lot
         self._lower = rules.lower_limit_fen
         self._upper = rules.upper_limit_fen
-        self._max_qty = rules.max_quantity
+        # no cap is an unreachable one, so the hot paths compare without a None test
+        self._max_qty = sys.maxsize if rules.max_quantity is None else rules.max_quantity
         self._stp_resting = rules.self_trade is SelfTradePrevention.CANCEL_RESTING
         self._size = (self._upper - self._lower) // self._tick + 1
         self._bids = _Side(self._size)
@@ -321,7 +324,7 @@ class OrderBook:
                     ("quantity",), quantity, f"the quantity is a whole number of {self._lot}-unit lots"
                 )
             )
-        elif self._max_qty is not None and quantity > self._max_qty:
+        elif quantity > self._max_qty:
             issues.append(
                 FieldIssue(("quantity",), quantity, f"the quantity is over the {self._max_qty}-unit cap")
             )
@@ -374,7 +377,7 @@ class OrderBook:
             not (tick_ok or (price_fen is None and time_in_force is not _GTC))
             or quantity < self._lot
             or quantity % self._lot
-            or (self._max_qty is not None and quantity > self._max_qty)
+            or quantity > self._max_qty
             or order_id in self._used
         ):
             self._refuse(order_id, price_fen, quantity, time_in_force)
@@ -451,12 +454,11 @@ class OrderBook:
         new_price = order.price_fen if price_fen is None else price_fen
         new_qty = order.remaining if quantity is None else quantity
         if (
-            new_price < self._lower
-            or new_price > self._upper
+            not self._lower <= new_price <= self._upper
             or new_price % self._tick
             or new_qty < self._lot
             or new_qty % self._lot
-            or (self._max_qty is not None and new_qty > self._max_qty)
+            or new_qty > self._max_qty
         ):
             issues: list[FieldIssue] = []
             self._check_price(new_price, issues, "price_fen")
