@@ -5,6 +5,8 @@ issue 14 states them and Securities Times (2021-07-16) reports the SEEE announce
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from carbonbridge.markets.trading.agreements import (
     AgreementRules,
@@ -126,3 +128,43 @@ def test_the_close_is_the_volume_weighted_average_rounded_half_up() -> None:
 
 def test_with_no_trade_the_close_is_the_previous_close() -> None:
     assert closing_price([], 5_900) == 5_900
+
+
+# (action, member, side, price or listing id, quantity)
+Op = tuple[str, str, Side, int, int]
+_ops = st.tuples(
+    st.sampled_from(("list", "list", "take", "take", "cancel")),
+    st.sampled_from("ABC"),
+    st.sampled_from(Side),
+    st.integers(0, 6_700),
+    st.integers(0, 3_000),
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(ops=st.lists(_ops, max_size=60))
+def test_takes_stay_within_the_best_five_and_refusals_change_nothing(ops: list[Op]) -> None:
+    board = ListedBoard(AgreementRules(previous_close_fen=6_000, best_levels=5))
+    listed: dict[int, int] = {}
+    done: dict[int, int] = {}  # per listing: units taken or withdrawn
+    for next_id, (action, member, side, number, qty) in enumerate(ops, 1):
+        before = (board.depth(BUY, None), board.depth(SELL, None))
+        try:
+            if action == "list":
+                board.list_order(next_id, member, side, 5_300 + number % 1_400, qty)
+                listed[next_id] = qty
+            elif action == "take":
+                best = {s: board.best_prices(s) for s in Side}
+                fill = board.take(next_id, member, number % 40, qty)[-1]
+                assert isinstance(fill, Fill)
+                maker_side = Side.SELL if fill.taker_side is Side.BUY else Side.BUY
+                assert fill.price_fen in best[maker_side]
+                done[fill.maker_id] = done.get(fill.maker_id, 0) + fill.quantity
+            else:
+                (cancelled,) = board.cancel(number % 40)
+                assert isinstance(cancelled, Cancelled)
+                done[cancelled.order_id] = done.get(cancelled.order_id, 0) + cancelled.quantity
+        except (InvalidOrder, TakeRefused, UnknownOrder, DuplicateOrder):
+            assert (board.depth(BUY, None), board.depth(SELL, None)) == before
+    open_units = sum(level.quantity for s in Side for level in board.depth(s, None))
+    assert open_units + sum(done.values()) == sum(listed.values())
