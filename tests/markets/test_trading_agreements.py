@@ -155,7 +155,7 @@ def test_takes_stay_within_the_best_five_and_refusals_change_nothing(ops: list[O
                 listed[next_id] = qty
             elif action == "take":
                 best = {s: board.best_prices(s) for s in Side}
-                fill = board.take(next_id, member, number % 40, qty)[-1]
+                fill = board.take(next_id, member, number % 40, qty // 20)[-1]
                 assert isinstance(fill, Fill)
                 maker_side = Side.SELL if fill.taker_side is Side.BUY else Side.BUY
                 assert fill.price_fen in best[maker_side]
