@@ -20,13 +20,14 @@
 - A refused operation raises a typed error and changes nothing; every accepted operation returns
   its events (:mod:`.model`), in the order they happened, for the service to log.
 
-**Why written by hand**: the pure-Python order books on PyPI keep levels in a sorted container or a
-tree and run at 30-65 k orders/s here; the issue asks for 200 k. With daily price limits the price
-range is a bounded array of ticks, so each side is an array of levels indexed by tick, each level an
-intrusive doubly linked FIFO of orders: placing, cancelling and filling are O(1), and finding the
-next best level after one empties is a scan over at most the limit band (``benchmarks/
-bench_matching.py``). Both sides use one index space in which the best level is the *lowest* index
-(bids are stored mirrored), so one matching loop serves buys and sells.
+**Why written by hand**: the pure-Python order books on PyPI keep levels in a sorted container, a
+tree or sorted lists (``benchmarks/bench_matching.py`` runs two of them beside this one: about half
+this book's rate, and a thousandth); the issue asks for 200 k operations/s. With daily price limits
+the price range is a bounded array of ticks, so each side is an array of levels indexed by tick,
+each level an intrusive doubly linked FIFO of orders: placing, cancelling and filling are O(1), and
+finding the next best level after one empties is a scan over at most the limit band. Both sides use
+one index space in which the best level is the *lowest* index (bids are stored mirrored), so one
+matching loop serves buys and sells.
 """
 
 from __future__ import annotations
