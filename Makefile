@@ -12,7 +12,7 @@ ALLOW_EMPTY := rc=$$?; if [ $$rc -eq 5 ]; then rc=0; fi; exit $$rc
 
 .PHONY: run test lint bench migrate install install-dev chromium fonts-cjk zbar wrk pg-client test-slow test-spark format
 
-run: $(VENV)/.run-installed  ## install, migrate, load the demo region, serve on :8000
+run: $(VENV)/.run-installed fonts-cjk  ## install, migrate, load the demo region, serve on :8000
 	$(BIN)/carbonbridge serve --demo --host 127.0.0.1 --port 8000
 
 test: $(VENV)/.dev-installed chromium fonts-cjk zbar pg-client  ## the whole suite on SQLite and PostgreSQL, browser tests included
