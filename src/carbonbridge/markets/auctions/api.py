@@ -12,6 +12,7 @@ from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
 from carbonbridge.kernel.bounds import RequestBody
+from carbonbridge.markets.auctions import result as results
 from carbonbridge.markets.auctions import service
 from carbonbridge.markets.auctions.model import Rule, SealedAuction, SealedBid, Terms
 from carbonbridge.markets.auctions.sealed import MAX_PRICE_FEN, MAX_QUANTITY
@@ -70,17 +71,10 @@ class BidOut(BaseModel):
 
 
 def _auction(a: SealedAuction) -> AuctionOut:
-    t = a.terms
     return AuctionOut(
+        **results.terms_dict(a.terms),
         id=a.id,
         title=a.title,
-        rule=t.rule.value,
-        volume=t.volume,
-        reserve_fen=t.reserve_fen,
-        lot=t.lot,
-        tick_fen=t.tick_fen,
-        bidder_cap=t.bidder_cap,
-        secondary_floor_fen=t.secondary_floor_fen,
         opens_at=a.opens_at.isoformat(),
         closes_at=a.closes_at.isoformat(),
         seed_commitment=a.seed_commitment,
