@@ -202,6 +202,11 @@ def database() -> tuple[Engine, sessionmaker[Session]]:
     from carbonbridge.platform.settings import get_settings
 
     engine = make_engine(get_settings().resolved_database_url())
+    from typer._click.globals import get_current_context  # the Click that typer vendors
+
+    context = get_current_context(silent=True)
+    if context is not None:  # inside a command: its connections close when the command ends
+        context.call_on_close(engine.dispose)
     ensure_at_head(engine)
     return engine, session_factory(engine)
 
