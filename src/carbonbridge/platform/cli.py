@@ -196,16 +196,18 @@ def _console() -> Console:
 
 def database() -> tuple[Engine, sessionmaker[Session]]:
     """The engine and session factory of the configured database, migrated to head (Alembic runs
-    only when the database is not at head already: ``migrate.ensure_at_head``)."""
+    only when the database is not at head already: ``migrate.ensure_at_head``). Inside a command
+    the engine is disposed when the command ends, so a caller that drops it leaks no connection;
+    outside one (a test, a library caller) the caller disposes it."""
+    from typer._click.globals import get_current_context  # the Click that typer vendors
+
     from carbonbridge.platform.db import make_engine, session_factory
     from carbonbridge.platform.migrate import ensure_at_head
     from carbonbridge.platform.settings import get_settings
 
     engine = make_engine(get_settings().resolved_database_url())
-    from typer._click.globals import get_current_context  # the Click that typer vendors
-
     context = get_current_context(silent=True)
-    if context is not None:  # inside a command: its connections close when the command ends
+    if context is not None:
         context.call_on_close(engine.dispose)
     ensure_at_head(engine)
     return engine, session_factory(engine)
